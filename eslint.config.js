@@ -1,0 +1,33 @@
+// Flat config. The rule that matters most: the pure core (event model, Avro mapping, batching,
+// SQL generation) may not import I/O, so it stays unit-testable and reusable in workers.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const IO_MODULES = [
+  'pg', 'pg-copy-streams', 'kafkajs', 'cassandra-driver', 'piscina', 'prom-client', 'pino',
+  '@kafkajs/confluent-schema-registry',
+  'node:net', 'node:tls', 'node:http', 'node:https', 'node:fs', 'node:fs/promises',
+  'node:worker_threads', 'node:child_process', 'net', 'tls', 'http', 'https', 'fs', 'fs/promises',
+  'worker_threads', 'child_process',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.stack/**', 'tools/**/target/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: ['src/core/**', 'src/schema/**', 'src/sink/core/**', 'src/source/core/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: IO_MODULES.map((name) => ({ name, message: 'The pure core must not do I/O: move this to a shell.' })),
+      }],
+    },
+  },
+);

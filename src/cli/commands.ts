@@ -1,0 +1,43 @@
+/**
+ * The CLI's command table (design.md §2). Each command's implementation is imported lazily so
+ * `--help` and config errors answer fast and a sink never loads the Cassandra driver.
+ */
+import type { SpecTable } from '../config/spec.js';
+
+export interface CommandContext {
+  argv: string[];
+  env: Record<string, string | undefined>;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Config variables the command reads, listed by `--help`. */
+  vars: () => Promise<SpecTable>;
+  run: (ctx: CommandContext) => Promise<number>;
+}
+
+const sourceVars = async () => (await import('../config/source-config.js')).sourceVars;
+const sinkVars = async () => (await import('../config/sink-config.js')).sinkVars;
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'source',
+    summary: 'read ScyllaDB CDC (snapshot first if configured) and produce Avro records to Kafka, exactly once',
+    usage: 'scylla-pg-cdc source',
+    vars: sourceVars,
+    run: async (ctx) => (await import('../source/main.js')).runSource(ctx),
+  },
+  {
+    name: 'sink',
+    summary: 'consume the CDC topics and apply them to PostgreSQL, exactly once, with a dead-letter queue',
+    usage: 'scylla-pg-cdc sink',
+    vars: sinkVars,
+    run: async (ctx) => (await import('../sink/main.js')).runSink(ctx),
+  },
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,55 @@
+/** Variables shared by several processes (design.md §3). Keys match env names one-to-one in camelCase. */
+import { z } from 'zod';
+import { bool, commaList, defineVar, hostPortList, intIn, oneOf, str, url } from './spec.js';
+
+const tableName = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/;
+
+export const scyllaVars = {
+  scyllaContactPoints: defineVar({ env: 'SCYLLA_CONTACT_POINTS', schema: hostPortList(9042), default: '127.0.0.1:9042', description: 'ScyllaDB contact points, comma list host[:port]' }),
+  scyllaLocalDc: defineVar({ env: 'SCYLLA_LOCAL_DC', schema: str, default: 'datacenter1', description: 'local data center for DC-aware routing' }),
+  scyllaUsername: defineVar({ env: 'SCYLLA_USERNAME', schema: str, description: 'ScyllaDB user (password authenticator)' }),
+  scyllaPassword: defineVar({ env: 'SCYLLA_PASSWORD', schema: str, secret: true, description: 'ScyllaDB password' }),
+  scyllaTables: defineVar({
+    env: 'SCYLLA_TABLES',
+    schema: commaList.pipe(z.array(z.string().regex(tableName, { message: 'each entry must be keyspace.table' }))),
+    required: true,
+    description: 'tables to replicate, comma list keyspace.table',
+  }),
+  scyllaConsistency: defineVar({ env: 'SCYLLA_CONSISTENCY', schema: oneOf(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'ALL']), default: 'LOCAL_QUORUM', description: 'consistency level of log and snapshot reads' }),
+  scyllaRequestTimeoutMs: defineVar({ env: 'SCYLLA_REQUEST_TIMEOUT_MS', schema: intIn(100), default: '12000', description: 'client-side read timeout per query' }),
+  scyllaSsl: defineVar({ env: 'SCYLLA_SSL', schema: bool, default: 'false', description: 'connect to ScyllaDB with TLS' }),
+  scyllaSslCa: defineVar({ env: 'SCYLLA_SSL_CA', schema: str, description: 'PEM CA file for ScyllaDB TLS' }),
+};
+
+export const kafkaVars = {
+  kafkaBrokers: defineVar({ env: 'KAFKA_BROKERS', schema: commaList, default: '127.0.0.1:9092', description: 'Kafka bootstrap brokers, comma list host:port' }),
+  kafkaClientId: defineVar({ env: 'KAFKA_CLIENT_ID', schema: str, default: 'scylla-pg-cdc', description: 'Kafka client id prefix' }),
+  kafkaSsl: defineVar({ env: 'KAFKA_SSL', schema: bool, default: 'false', description: 'connect to Kafka with TLS' }),
+  kafkaSslCa: defineVar({ env: 'KAFKA_SSL_CA', schema: str, description: 'PEM CA file for Kafka TLS' }),
+  kafkaSaslMechanism: defineVar({ env: 'KAFKA_SASL_MECHANISM', schema: oneOf(['plain', 'scram-sha-256', 'scram-sha-512']), description: 'SASL mechanism (unset = no SASL)' }),
+  kafkaSaslUsername: defineVar({ env: 'KAFKA_SASL_USERNAME', schema: str, description: 'SASL user' }),
+  kafkaSaslPassword: defineVar({ env: 'KAFKA_SASL_PASSWORD', schema: str, secret: true, description: 'SASL password' }),
+  kafkaTopicTemplate: defineVar({
+    env: 'KAFKA_TOPIC_TEMPLATE',
+    schema: str.refine((v) => v.includes('{table}'), { message: 'must contain {table}' }),
+    default: 'cdc.scylla.{table}',
+    description: 'topic per table; {keyspace} and {table} placeholders',
+  }),
+  schemaRegistryUrl: defineVar({ env: 'SCHEMA_REGISTRY_URL', schema: url(['http:', 'https:']), default: 'http://127.0.0.1:8081', description: 'Confluent-compatible schema registry URL (Apicurio: …/apis/ccompat/v7)' }),
+  schemaRegistryUsername: defineVar({ env: 'SCHEMA_REGISTRY_USERNAME', schema: str, description: 'registry basic-auth user' }),
+  schemaRegistryPassword: defineVar({ env: 'SCHEMA_REGISTRY_PASSWORD', schema: str, secret: true, description: 'registry basic-auth password' }),
+};
+
+export const pgVars = {
+  pgUrl: defineVar({ env: 'PG_URL', schema: url(['postgres:', 'postgresql:']), secret: true, default: 'postgres://postgres@127.0.0.1:5432/warehouse', description: 'PostgreSQL connection URL' }),
+  pgSchema: defineVar({ env: 'PG_SCHEMA', schema: str.regex(/^[^\s"]+$/, { message: 'expected a schema name without spaces or quotes' }), default: 'cdc_data', description: 'target schema' }),
+  pgSsl: defineVar({ env: 'PG_SSL', schema: oneOf(['disable', 'require', 'verify-full']), default: 'disable', description: 'TLS to PostgreSQL' }),
+  pgSslCa: defineVar({ env: 'PG_SSL_CA', schema: str, description: 'PEM CA file for PostgreSQL TLS (verify-full)' }),
+};
+
+export const opsVars = (metricsPortDefault: string) => ({
+  metricsPort: defineVar({ env: 'METRICS_PORT', schema: intIn(0, 65535), default: metricsPortDefault, description: '/metrics, /healthz, /readyz, /status (0 = disabled)' }),
+  metricsHost: defineVar({ env: 'METRICS_HOST', schema: str, default: '0.0.0.0', description: 'bind address of the metrics endpoint' }),
+  logLevel: defineVar({ env: 'LOG_LEVEL', schema: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', description: 'pino log level (JSON logs on stdout)' }),
+  shutdownTimeoutMs: defineVar({ env: 'SHUTDOWN_TIMEOUT_MS', schema: intIn(100), default: '30000', description: 'drain deadline after SIGTERM before forcing exit' }),
+});

@@ -1,0 +1,35 @@
+/** The sink process's configuration (design.md §3, §6). */
+import { kafkaVars, opsVars, pgVars } from './common-vars.js';
+import { bool, defineVar, intIn, loadConfig, str, type ConfigOf, type FileReader } from './spec.js';
+
+export const sinkVars = {
+  kafkaBrokers: kafkaVars.kafkaBrokers,
+  kafkaClientId: kafkaVars.kafkaClientId,
+  kafkaSsl: kafkaVars.kafkaSsl,
+  kafkaSslCa: kafkaVars.kafkaSslCa,
+  kafkaSaslMechanism: kafkaVars.kafkaSaslMechanism,
+  kafkaSaslUsername: kafkaVars.kafkaSaslUsername,
+  kafkaSaslPassword: kafkaVars.kafkaSaslPassword,
+  schemaRegistryUrl: kafkaVars.schemaRegistryUrl,
+  schemaRegistryUsername: kafkaVars.schemaRegistryUsername,
+  schemaRegistryPassword: kafkaVars.schemaRegistryPassword,
+  ...pgVars,
+  ...opsVars('9102'),
+  sinkTopics: defineVar({ env: 'SINK_TOPICS', schema: str.min(1), default: '^cdc\\.scylla\\..+', description: 'topics to consume: a regex (^...) or a comma list' }),
+  sinkGroupId: defineVar({ env: 'SINK_GROUP_ID', schema: str.min(1), default: 'scylla-pg-cdc-sink', description: 'Kafka consumer group; also the key of stored offsets' }),
+  sinkBatchSize: defineVar({ env: 'SINK_BATCH_SIZE', schema: intIn(1, 1_000_000), default: '5000', description: 'flush a table batch at this many changes' }),
+  sinkBatchMaxWaitMs: defineVar({ env: 'SINK_BATCH_MAX_WAIT_MS', schema: intIn(1), default: '200', description: 'flush a table batch at this age' }),
+  sinkWorkers: defineVar({ env: 'SINK_WORKERS', schema: intIn(1, 64), default: '2', description: 'decode worker threads (piscina)' }),
+  sinkMaxInflightBytes: defineVar({ env: 'SINK_MAX_INFLIGHT_BYTES', schema: intIn(1024), default: '67108864', description: 'bound on fetched-but-uncommitted bytes; consumption pauses above it' }),
+  pgPoolSize: defineVar({ env: 'PG_POOL_SIZE', schema: intIn(1, 200), default: '4', description: 'PostgreSQL connections' }),
+  sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
+  sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),
+  sinkRetryMaxMs: defineVar({ env: 'SINK_RETRY_MAX_MS', schema: intIn(100), default: '30000', description: 'cap of the exponential backoff for transient errors' }),
+  dlqTopic: defineVar({ env: 'DLQ_TOPIC', schema: str.min(1), default: 'dlq-postgres-sink', description: 'dead-letter topic' }),
+};
+
+export type SinkConfig = ConfigOf<typeof sinkVars>;
+
+export function loadSinkConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SinkConfig {
+  return loadConfig(sinkVars, env, readFile);
+}

@@ -1,0 +1,34 @@
+/** The source process's configuration (design.md §3, docs/scylla-cdc.md §4 for the windows). */
+import { z } from 'zod';
+import { kafkaVars, opsVars, scyllaVars } from './common-vars.js';
+import { defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
+
+const cdcStart = z
+  .string()
+  .trim()
+  .refine((v) => v === 'earliest' || v === 'now' || !Number.isNaN(Date.parse(v)), { message: 'expected earliest, now or an ISO-8601 time' });
+
+export const sourceVars = {
+  ...scyllaVars,
+  ...kafkaVars,
+  ...opsVars('9101'),
+  sourceName: defineVar({ env: 'SOURCE_NAME', schema: str.regex(/^[A-Za-z0-9_.-]+$/, { message: 'expected [A-Za-z0-9_.-]+' }), default: 'scylla-pg-cdc', description: 'logical name: source.name in records, prefix of transactional ids and internal topics' }),
+  cdcQueryWindowMs: defineVar({ env: 'CDC_QUERY_WINDOW_MS', schema: intIn(100), default: '30000', description: 'largest cdc$time window read per stream query' }),
+  cdcConfidenceWindowMs: defineVar({ env: 'CDC_CONFIDENCE_WINDOW_MS', schema: intIn(0), default: '5000', description: 'never read closer than this to now: rows may become visible late (scylla-cdc.md §4)' }),
+  cdcPollIntervalMs: defineVar({ env: 'CDC_POLL_INTERVAL_MS', schema: intIn(10), default: '250', description: 'idle poll interval; polling adapts between this and the confidence window' }),
+  cdcStart: defineVar({ env: 'CDC_START', schema: cdcStart, default: 'earliest', description: 'where to start without a checkpoint: earliest, now, or an ISO time' }),
+  cdcFetchSize: defineVar({ env: 'CDC_FETCH_SIZE', schema: intIn(1, 100000), default: '5000', description: 'page size of log reads' }),
+  snapshotMode: defineVar({ env: 'SNAPSHOT_MODE', schema: oneOf(['initial', 'never', 'initial_only']), default: 'initial', description: 'initial (snapshot without checkpoint, then stream), never, initial_only' }),
+  snapshotFetchSize: defineVar({ env: 'SNAPSHOT_FETCH_SIZE', schema: intIn(1, 100000), default: '2000', description: 'page size of snapshot reads' }),
+  sourceSlots: defineVar({ env: 'SOURCE_SLOTS', schema: intIn(1, 1024), default: '16', description: 'stream groups shared by source processes (partitions of the control topic); fixed per deployment' }),
+  sourceMaxBatchRecords: defineVar({ env: 'SOURCE_MAX_BATCH_RECORDS', schema: intIn(1), default: '5000', description: 'most records in one Kafka transaction' }),
+  kafkaTopicPartitions: defineVar({ env: 'KAFKA_TOPIC_PARTITIONS', schema: intIn(1, 10000), default: '6', description: 'partitions of data topics the source creates' }),
+  kafkaTopicReplication: defineVar({ env: 'KAFKA_TOPIC_REPLICATION', schema: intIn(1, 10), default: '1', description: 'replication factor of topics the source creates' }),
+  kafkaTransactionTimeoutMs: defineVar({ env: 'KAFKA_TRANSACTION_TIMEOUT_MS', schema: intIn(1000), default: '60000', description: 'transaction timeout; a zombie is fenced no later than this' }),
+};
+
+export type SourceConfig = ConfigOf<typeof sourceVars>;
+
+export function loadSourceConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SourceConfig {
+  return loadConfig(sourceVars, env, readFile);
+}

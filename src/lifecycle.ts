@@ -1,0 +1,55 @@
+/**
+ * The one lifecycle every I/O component has, and the shutdown order written down once.
+ *
+ * Shutdown (SIGTERM/SIGINT): stop intake → finish in-flight work (decode, last batch, open Kafka
+ * transaction) → commit → close clients → exit 0. A second signal, or the deadline, forces exit 1:
+ * nothing is lost by forcing, because offsets only move inside committed transactions.
+ */
+import type { Logger } from './log/logger.js';
+
+export interface Service {
+  start(): Promise<void>;
+  /** Idempotent; drains in-flight work before resolving. */
+  stop(): Promise<void>;
+}
+
+export async function runUntilSignal(service: Service, log: Logger, shutdownTimeoutMs: number): Promise<number> {
+  let stopping: Promise<void> | undefined;
+  const done = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting without draining');
+        resolve(1);
+        return;
+      }
+      log.info({ signal, shutdownTimeoutMs }, 'draining');
+      const timer = setTimeout(() => {
+        log.error({ shutdownTimeoutMs }, 'drain deadline passed: exiting; uncommitted work will be redone on restart');
+        resolve(1);
+      }, shutdownTimeoutMs);
+      timer.unref();
+      stopping = service.stop().then(
+        () => {
+          clearTimeout(timer);
+          log.info('stopped');
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          log.error({ err }, 'error while stopping');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  try {
+    await service.start();
+  } catch (err) {
+    log.fatal({ err }, 'start failed');
+    await service.stop().catch((stopErr: unknown) => log.error({ err: stopErr }, 'stop after failed start'));
+    return (err as { exitCode?: number }).exitCode ?? 1;
+  }
+  return done;
+}

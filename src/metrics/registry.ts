@@ -1,0 +1,31 @@
+/**
+ * One prom-client registry per process. Metric families are declared in the component files
+ * (source-metrics.ts, sink-metrics.ts) against this registry, never ad hoc in shells.
+ * The names the operators already alert on (design.md §7) are declared here because both halves
+ * share them.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'cdc_process_' });
+
+export const recordsReplicated = new Counter({
+  name: 'cdc_records_replicated_total',
+  help: 'Changes replicated, by table and op (c/u/d/r); the source counts records committed to Kafka, the sink rows committed to PostgreSQL',
+  labelNames: ['table', 'op'] as const,
+  registers: [registry],
+});
+
+export const connectorHealthy = new Gauge({
+  name: 'cdc_connector_healthy',
+  help: '1 when the component is making progress or idle and all its dependencies answer, else 0',
+  labelNames: ['component'] as const,
+  registers: [registry],
+});
+
+export const dataAccuracy = new Gauge({
+  name: 'cdc_data_accuracy_percentage',
+  help: 'Share of rows equal in ScyllaDB and PostgreSQL at the last reconcile, by table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
