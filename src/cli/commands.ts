@@ -20,6 +20,7 @@ export interface Command {
 
 const sourceVars = async () => (await import('../config/source-config.js')).sourceVars;
 const sinkVars = async () => (await import('../config/sink-config.js')).sinkVars;
+const toolsVars = async () => (await import('../config/tools-config.js')).toolsVars;
 
 export const COMMANDS: Command[] = [
   {
@@ -35,6 +36,13 @@ export const COMMANDS: Command[] = [
     usage: 'scylla-pg-cdc sink',
     vars: sinkVars,
     run: async (ctx) => (await import('../sink/main.js')).runSink(ctx),
+  },
+  {
+    name: 'health',
+    summary: 'check every dependency (ScyllaDB, Kafka, registry, PostgreSQL) and running process; exit 0 or 1',
+    usage: 'scylla-pg-cdc health [--json] [--no-processes]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/health.js')).runHealth(ctx),
   },
 ];
 

@@ -1,0 +1,25 @@
+/** Configuration of the operator tools (health, status, dlq, offsets, reconcile): the union of both processes' connection settings. */
+import { kafkaVars, pgVars, scyllaVars } from './common-vars.js';
+import { commaList, defineVar, loadConfig, str, url, type ConfigOf, type FileReader } from './spec.js';
+import { sinkVars } from './sink-config.js';
+import { sourceVars } from './source-config.js';
+
+export const toolsVars = {
+  ...scyllaVars,
+  // Tools act on any table; the pipeline's list is a default, not a requirement.
+  scyllaTables: defineVar({ env: 'SCYLLA_TABLES', schema: commaList, description: 'tables the pipeline replicates, comma list keyspace.table' }),
+  ...kafkaVars,
+  ...pgVars,
+  sourceName: sourceVars.sourceName,
+  sinkGroupId: sinkVars.sinkGroupId,
+  dlqTopic: sinkVars.dlqTopic,
+  logLevel: defineVar({ env: 'LOG_LEVEL', schema: str, default: 'warn', description: 'log level of the tools' }),
+  sourceStatusUrl: defineVar({ env: 'SOURCE_STATUS_URL', schema: commaList.pipe(url(['http:', 'https:']).array()), default: 'http://127.0.0.1:9101', description: 'metrics endpoints of running source processes (comma list) for health/status' }),
+  sinkStatusUrl: defineVar({ env: 'SINK_STATUS_URL', schema: commaList.pipe(url(['http:', 'https:']).array()), default: 'http://127.0.0.1:9102', description: 'metrics endpoints of running sink processes (comma list) for health/status' }),
+};
+
+export type ToolsConfig = ConfigOf<typeof toolsVars>;
+
+export function loadToolsConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): ToolsConfig {
+  return loadConfig(toolsVars, env, readFile);
+}

@@ -1,0 +1,121 @@
+/**
+ * One probe per dependency and per running process, each bounded by a timeout, each answering
+ * {ok, detail}: the building blocks of `health` and `status` (what health-check.sh did with curl).
+ */
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { redactUrl } from '../log/logger.js';
+import type { ToolsConfig } from '../config/tools-config.js';
+
+export interface ProbeResult {
+  name: string;
+  target: string;
+  ok: boolean;
+  detail: string;
+  ms: number;
+}
+
+const TIMEOUT_MS = 5000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function timed(name: string, target: string, fn: () => Promise<string>): Promise<ProbeResult> {
+  const t0 = Date.now();
+  try {
+    const detail = await withTimeout(fn(), TIMEOUT_MS, name);
+    return { name, target, ok: true, detail, ms: Date.now() - t0 };
+  } catch (err) {
+    return { name, target, ok: false, detail: describeError(err), ms: Date.now() - t0 };
+  }
+}
+
+/** fetch() hides the useful part ("connection refused") in `cause`. */
+function describeError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return 'not reachable: connection refused (is it running?)';
+  if (cause?.code) return `not reachable: ${cause.code}`;
+  return (err as Error).message.split('\n')[0] ?? 'error';
+}
+
+export function probeScylla(cfg: ToolsConfig): Promise<ProbeResult> {
+  const points = cfg.scyllaContactPoints.map((p) => `${p.host}:${p.port}`);
+  return timed('scylla', points.join(','), async () => {
+    const client = new cassandra.Client({
+      contactPoints: points,
+      localDataCenter: cfg.scyllaLocalDc,
+      protocolOptions: { maxVersion: 4 },
+      socketOptions: { connectTimeout: TIMEOUT_MS, readTimeout: TIMEOUT_MS },
+      ...(cfg.scyllaUsername ? { credentials: { username: cfg.scyllaUsername, password: cfg.scyllaPassword ?? '' } } : {}),
+    });
+    try {
+      await client.connect();
+      const rs = await client.execute('SELECT release_version, data_center FROM system.local');
+      const row = rs.first();
+      return `release ${String(row?.get('release_version'))}, dc ${String(row?.get('data_center'))}, ${client.getState().getConnectedHosts().length} host(s)`;
+    } finally {
+      await client.shutdown().catch(() => undefined); // best effort: the probe's answer is already known
+    }
+  });
+}
+
+export function probeKafka(cfg: ToolsConfig): Promise<ProbeResult> {
+  return timed('kafka', cfg.kafkaBrokers.join(','), async () => {
+    const admin = new Kafka({ clientId: 'scylla-pg-cdc-health', brokers: cfg.kafkaBrokers, logLevel: logLevel.NOTHING, connectionTimeout: TIMEOUT_MS, retry: { retries: 1 } }).admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      return `${cluster.brokers.length} broker(s), controller ${cluster.controller ?? 'none'}`;
+    } finally {
+      await admin.disconnect().catch(() => undefined); // best effort, as above
+    }
+  });
+}
+
+export function probeRegistry(cfg: ToolsConfig): Promise<ProbeResult> {
+  const base = cfg.schemaRegistryUrl.replace(/\/$/, '');
+  return timed('registry', base, async () => {
+    const headers: Record<string, string> = {};
+    if (cfg.schemaRegistryUsername) headers.authorization = `Basic ${Buffer.from(`${cfg.schemaRegistryUsername}:${cfg.schemaRegistryPassword ?? ''}`).toString('base64')}`;
+    const res = await fetch(`${base}/subjects`, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const subjects = (await res.json()) as unknown[];
+    return `${subjects.length} subject(s)`;
+  });
+}
+
+export function probePostgres(cfg: ToolsConfig): Promise<ProbeResult> {
+  return timed('postgres', redactUrl(cfg.pgUrl), async () => {
+    const client = new pg.Client({ connectionString: cfg.pgUrl, connectionTimeoutMillis: TIMEOUT_MS, application_name: 'scylla-pg-cdc-health' });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+      return `PostgreSQL ${rows[0]?.v ?? '?'}`;
+    } finally {
+      await client.end().catch(() => undefined); // best effort, as above
+    }
+  });
+}
+
+/** A running process's /healthz; `detail` carries /status's summary when it answers. */
+export function probeProcess(component: 'source' | 'sink', baseUrl: string): Promise<ProbeResult> {
+  const base = baseUrl.replace(/\/$/, '');
+  return timed(component, base, async () => {
+    const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (res.status === 503) throw new Error('running but unhealthy (a dependency is down or no progress): see its logs and /status');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return 'healthy';
+  });
+}
+
+export async function fetchStatus(baseUrl: string): Promise<unknown> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, '')}/status`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.json();
+}
