@@ -4,6 +4,7 @@
  */
 import { sinkVars } from '../src/config/sink-config.js';
 import { sourceVars } from '../src/config/source-config.js';
+import { toolsVars } from '../src/config/tools-config.js';
 import type { SpecTable } from '../src/config/spec.js';
 
 export function configTable(): string {
@@ -19,6 +20,7 @@ export function configTable(): string {
   };
   add(sourceVars, 'source');
   add(sinkVars, 'sink');
+  add(toolsVars, 'tools');
   const lines = ['| variable | default | used by | meaning |', '| --- | --- | --- | --- |'];
   for (const [env, r] of rows) lines.push(`| \`${env}\` | ${r.def} | ${[...r.used].join(', ')} | ${r.desc.replace(/\|/g, '\\|')} |`);
   return lines.join('\n');
