@@ -136,6 +136,7 @@ async function main(): Promise<number> {
     SOURCE_NAME: 'quickstart',
     SINK_GROUP_ID: 'quickstart-sink',
   };
+  let stopping = false;
   const source = startProcess('source', { ...common, METRICS_PORT: String(SOURCE_PORT) });
   const sink = startProcess('sink', { ...common, METRICS_PORT: String(SINK_PORT) });
   for (const [name, child] of [['source', source], ['sink', sink]] as const) {
@@ -149,7 +150,6 @@ async function main(): Promise<number> {
   const warehouse = new pg.Client({ connectionString: ENDPOINTS.postgres });
   await warehouse.connect();
 
-  let stopping = false;
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
