@@ -44,6 +44,13 @@ export const COMMANDS: Command[] = [
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/health.js')).runHealth(ctx),
   },
+  {
+    name: 'dlq',
+    summary: 'list the dead-letter queue decoded for people, or replay records after the cause is fixed (exactly once)',
+    usage: 'scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--dry-run]\n  TERM: reason=… stage=… partition=… offset>=… offset<=… key~… message~…',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/dlq.js')).runDlq(ctx),
+  },
 ];
 
 export function findCommand(name: string): Command | undefined {

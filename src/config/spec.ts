@@ -8,11 +8,13 @@
  */
 import { z } from 'zod';
 
-export interface VarSpec<T> {
+type Schema = z.ZodType<unknown, z.ZodTypeDef, string>;
+
+export interface VarSpec<S extends Schema = Schema> {
   /** Environment variable name, SCREAMING_SNAKE. */
   readonly env: string;
-  readonly schema: z.ZodType<T, z.ZodTypeDef, string>;
-  /** Raw string default (as a user would write it); undefined = required or optional-without-default. */
+  readonly schema: S;
+  /** Raw string default (as a user would write it); absent = required or optional-without-default. */
   readonly default?: string;
   readonly required?: boolean;
   readonly description: string;
@@ -20,9 +22,10 @@ export interface VarSpec<T> {
   readonly secret?: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- heterogeneous table of parsers
-export type SpecTable = Record<string, VarSpec<any>>;
-export type ConfigOf<S extends SpecTable> = { [K in keyof S]: S[K] extends VarSpec<infer T> ? T : never };
+export type SpecTable = Record<string, VarSpec>;
+/** A variable's type: the schema's output, plus undefined when it is neither required nor defaulted. */
+type ValueOf<V extends VarSpec> = z.output<V['schema']> | (V extends { required: true } ? never : V extends { default: string } ? never : undefined);
+export type ConfigOf<S extends SpecTable> = { [K in keyof S]: ValueOf<S[K]> };
 
 export class ConfigError extends Error {
   readonly code = 'CDC_CONFIG' as const;
@@ -35,7 +38,8 @@ export class ConfigError extends Error {
 /** Reads a file named by `<NAME>_FILE`; injected so the loader itself stays free of fs. */
 export type FileReader = (path: string) => string;
 
-export function defineVar<T>(spec: VarSpec<T>): VarSpec<T> {
+/** Keeps the literal shape (required/default present) so ConfigOf knows what may be undefined. */
+export function defineVar<const V extends VarSpec>(spec: V): V {
   return spec;
 }
 
@@ -113,7 +117,7 @@ export const bool = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-export const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>
+export const oneOf = <const T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
     .trim()

@@ -1,8 +1,11 @@
 /** Configuration of the operator tools (health, status, dlq, offsets, reconcile): the union of both processes' connection settings. */
 import { kafkaVars, pgVars, scyllaVars } from './common-vars.js';
+import { z } from 'zod';
 import { commaList, defineVar, loadConfig, str, url, type ConfigOf, type FileReader } from './spec.js';
 import { sinkVars } from './sink-config.js';
 import { sourceVars } from './source-config.js';
+
+const urlList = commaList.pipe(z.array(url(['http:', 'https:'])));
 
 export const toolsVars = {
   ...scyllaVars,
@@ -14,8 +17,8 @@ export const toolsVars = {
   sinkGroupId: sinkVars.sinkGroupId,
   dlqTopic: sinkVars.dlqTopic,
   logLevel: defineVar({ env: 'LOG_LEVEL', schema: str, default: 'warn', description: 'log level of the tools' }),
-  sourceStatusUrl: defineVar({ env: 'SOURCE_STATUS_URL', schema: commaList.pipe(url(['http:', 'https:']).array()), default: 'http://127.0.0.1:9101', description: 'metrics endpoints of running source processes (comma list) for health/status' }),
-  sinkStatusUrl: defineVar({ env: 'SINK_STATUS_URL', schema: commaList.pipe(url(['http:', 'https:']).array()), default: 'http://127.0.0.1:9102', description: 'metrics endpoints of running sink processes (comma list) for health/status' }),
+  sourceStatusUrl: defineVar({ env: 'SOURCE_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9101', description: 'metrics endpoints of running source processes (comma list) for health/status' }),
+  sinkStatusUrl: defineVar({ env: 'SINK_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9102', description: 'metrics endpoints of running sink processes (comma list) for health/status' }),
 };
 
 export type ToolsConfig = ConfigOf<typeof toolsVars>;

@@ -1,5 +1,5 @@
 /** pino JSON logs. Secrets are redacted by path so a logged config or error never leaks them. */
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -9,13 +9,17 @@ export const REDACT_PATHS = [
   'connectionString', '*.connectionString',
 ];
 
-export function createLogger(component: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/** Services log to stdout; tools log to stderr so their stdout stays machine-readable (--json). */
+export function createLogger(component: string, level = process.env.LOG_LEVEL ?? 'info', stream: 'stdout' | 'stderr' = 'stdout'): Logger {
+  return pino(
+    {
     level,
     base: { component },
     redact: { paths: REDACT_PATHS, censor: '<redacted>' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    },
+    destination({ fd: stream === 'stdout' ? 1 : 2, sync: stream === 'stderr' }),
+  );
 }
 
 /** Replaces the password of a connection URL, for messages that must name the target. */

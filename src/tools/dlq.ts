@@ -1,0 +1,146 @@
+/**
+ * `scylla-pg-cdc dlq list [--limit N] [--json] [--topic T ...] [--filter TERM ...]`
+ * `scylla-pg-cdc dlq replay [--topic T ...] [--filter TERM ...] [--dry-run]`
+ *
+ * Replay re-produces each selected record (original key, value and headers) to its original topic,
+ * so it goes through the whole sink path again: decode, fold, version guard, apply. A record that
+ * still fails is dead-lettered again by the sink with the new error. Exactly once: the re-produced
+ * records and a ledger entry per replayed DLQ record (`<DLQ_TOPIC>.replayed`, compacted) commit in
+ * one Kafka transaction, and a run skips what the ledger already holds — so nothing is replayed twice,
+ * even after a crash mid-replay.
+ */
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Kafka } from 'kafkajs';
+import type { CommandContext } from '../cli/commands.js';
+import { readSecretFile } from '../config/read-secret-file.js';
+import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import { createLogger } from '../log/logger.js';
+import { createRegistry } from '../registry/registry-client.js';
+import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
+import { readTopicToEnd } from './topic-reader.js';
+
+interface DlqArgs {
+  action: 'list' | 'replay';
+  limit: number;
+  json: boolean;
+  dryRun: boolean;
+  filter: DlqFilter;
+}
+
+function usage(msg: string): Error {
+  return Object.assign(new Error(`${msg}\nusage: scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--dry-run]`), { exitCode: 2 });
+}
+
+export function parseDlqArgs(argv: string[]): DlqArgs {
+  const [action, ...rest] = argv;
+  if (action !== 'list' && action !== 'replay') throw usage('expected list or replay');
+  const args: DlqArgs = { action, limit: 100, json: false, dryRun: false, filter: { topic: [], terms: [] } };
+  const rawFilters: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--json') args.json = true;
+    else if (a === '--dry-run') args.dryRun = true;
+    else if (a === '--limit' && /^\d+$/.test(rest[i + 1] ?? '')) args.limit = Number(rest[++i]);
+    else if (a === '--topic' && rest[i + 1]) args.filter.topic!.push(rest[++i]!);
+    else if (a === '--filter' && rest[i + 1]) rawFilters.push(rest[++i]!);
+    else throw usage(`unexpected argument "${a}"`);
+  }
+  args.filter.terms = parseFilter(rawFilters);
+  return args;
+}
+
+/** Shows a key as JSON when it is Confluent-framed Avro the registry knows, else hex. */
+async function showKey(registry: SchemaRegistry, key: Buffer | null): Promise<string> {
+  if (key === null) return '(null)';
+  if (key.length > 5 && key[0] === 0) {
+    try {
+      return JSON.stringify(await registry.decode(key), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('hex') : v));
+    } catch {
+      // not decodable (that may be why it is here): fall through to hex
+    }
+  }
+  return `0x${key.toString('hex').slice(0, 64)}${key.length > 32 ? '…' : ''}`;
+}
+
+const ledgerTopic = (cfg: ToolsConfig) => `${cfg.dlqTopic}.replayed`;
+const ledgerKey = (e: DlqEntry) => `${e.dlqPartition}/${e.dlqOffset}`;
+
+async function ensureLedger(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function runDlq(ctx: CommandContext): Promise<number> {
+  const args = parseDlqArgs(ctx.argv);
+  const cfg = loadToolsConfig(ctx.env, readSecretFile);
+  const log = createLogger('dlq', cfg.logLevel, 'stderr');
+  const kafka = createKafka(cfg, log, '-dlq');
+  const registry = createRegistry(cfg);
+
+  const messages = await readTopicToEnd(kafka, cfg.dlqTopic);
+  const replayed = args.action === 'replay' ? new Set((await readTopicToEnd(kafka, ledgerTopic(cfg))).map((m) => m.key?.toString() ?? '')) : new Set<string>();
+  const selected: { entry: DlqEntry; key: string }[] = [];
+  for (const m of messages) {
+    const entry = toDlqEntry({ partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: m.key ?? null, value: m.value ?? null, headers: m.headers });
+    const key = await showKey(registry, entry.key);
+    if (!matches(entry, key, args.filter)) continue;
+    if (replayed.has(ledgerKey(entry))) continue;
+    selected.push({ entry, key });
+  }
+
+  if (args.action === 'list') {
+    const shown = selected.slice(-args.limit);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })), null, 2)}\n`);
+    } else {
+      process.stdout.write(`${messages.length} record(s) in ${cfg.dlqTopic}; showing ${shown.length}\n`);
+      for (const { entry: e, key } of shown) {
+        process.stdout.write(`${e.time}  ${e.topic}[${e.partition}]@${e.offset}  ${e.stage}/${e.reason}  key=${key}\n    ${e.errorClass}: ${e.message}\n`);
+      }
+    }
+    return 0;
+  }
+
+  const replayable = selected.filter(({ entry }) => entry.topic !== undefined && entry.value !== null);
+  const skipped = selected.length - replayable.length;
+  process.stdout.write(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
+  if (args.dryRun || replayable.length === 0) {
+    for (const { entry: e, key } of replayable) process.stdout.write(`  would replay ${e.topic}[${e.partition}]@${e.offset} key=${key} (${e.reason})\n`);
+    return 0;
+  }
+  await ensureLedger(kafka, ledgerTopic(cfg));
+  const producer = kafka.producer({ transactionalId: `${cfg.sinkGroupId}.dlq-replay`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < replayable.length; i += 500) {
+      const chunk = replayable.slice(i, i + 500);
+      const tx = await producer.transaction();
+      try {
+        for (const { entry: e } of chunk) {
+          await tx.send({
+            topic: e.topic!,
+            // The original partition keeps the record in order with its key's other changes.
+            messages: [{ key: e.key, value: e.value, ...(e.partition !== undefined ? { partition: e.partition } : {}), headers: { ...e.originalHeaders, [REPLAY_HEADER]: `${cfg.dlqTopic}/${ledgerKey(e)}` } }],
+          });
+        }
+        await tx.send({ topic: ledgerTopic(cfg), messages: chunk.map(({ entry: e }) => ({ key: ledgerKey(e), value: new Date().toISOString() })) });
+        await tx.commit();
+      } catch (err) {
+        await tx.abort().catch((abortErr: unknown) => log.error({ err: abortErr }, 'abort failed'));
+        throw err;
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  process.stdout.write(`replayed ${replayable.length} record(s); records that fail again are dead-lettered anew by the sink\n`);
+  return 0;
+}
