@@ -1,0 +1,112 @@
+/**
+ * The sink's data model: what a decoded Kafka record becomes (RowChange), how a target table looks
+ * (TableShape), and where a record came from (RecordRef). Everything here is plain data so it crosses
+ * the piscina worker boundary by structured clone.
+ */
+
+/** How a column's decoded Avro value is rendered as PostgreSQL text input (see pg-text.ts). */
+export type Codec =
+  | { c: 'bool' }
+  | { c: 'int' }
+  | { c: 'float' }
+  | { c: 'text' }
+  | { c: 'bytea' }
+  | { c: 'decimal'; scale: number }
+  | { c: 'date' }
+  | { c: 'time'; unit: 'ms' | 'us' }
+  | { c: 'timestamp'; unit: 'ms' | 'us' }
+  | { c: 'inet' }
+  | { c: 'json' };
+
+/** The collection semantics a column's cell may carry (schemas/README.md, "Non-frozen collections"). */
+export type CollectionKind = 'list' | 'set' | 'map' | 'udt';
+
+export interface ColumnShape {
+  /** Column name exactly as in Scylla / Avro (quoted when used in SQL). */
+  name: string;
+  /** PostgreSQL type text, e.g. `bigint`, `numeric(10,2)`, `text[]`, `jsonb`. */
+  pgType: string;
+  /** Scalar codec, or for arrays the element codec. */
+  codec: Codec;
+  /** `array`: a PG array of codec elements; `json`: jsonb built from the Avro value. */
+  storage: 'scalar' | 'array' | 'json';
+  /** Set when the cell carries collection deltas (MODIFY): which merge applies. */
+  collection?: CollectionKind;
+  /** The Avro schema of the column value (unwrapped), kept for jsonb rendering. */
+  avro: unknown;
+}
+
+export interface TableShape {
+  /** Scylla keyspace and table (from the envelope), and the PG table name (= Scylla table name). */
+  keyspace: string;
+  table: string;
+  /** Partition-key and clustering-key columns in key-schema order. */
+  keyColumns: ColumnShape[];
+  /** Non-key columns in value-schema order. */
+  valueColumns: ColumnShape[];
+  /** Fingerprint of the shape: a change means "schema change" for the batcher and the table manager. */
+  fingerprint: string;
+}
+
+export interface RecordRef {
+  topic: string;
+  partition: number;
+  /** Kafka offset as a decimal string (int64). */
+  offset: string;
+}
+
+/**
+ * A cell of a change, already rendered as PG text (null = SQL NULL).
+ * - `set`: the column gets `value` (OVERWRITE).
+ * - `modify`: a collection delta: `add` elements/entries and `remove` elements/keys, applied to the
+ *   stored value by the merge functions of ddl-sql.ts.
+ */
+export type CellChange =
+  | { m: 'set'; value: string | null; listKeys?: string | null }
+  | { m: 'modify'; add: string | null; remove: string | null; listKeys?: string | null };
+
+export type ChangeKind = 'upsert' | 'delete' | 'partition_delete' | 'range_delete' | 'static_row';
+
+export interface RangeBound {
+  /** Clustering-prefix values rendered as PG text, in clustering order; empty = unbounded. */
+  values: string[];
+  inclusive: boolean;
+}
+
+export interface RowChange {
+  ref: RecordRef;
+  kind: ChangeKind;
+  /** Envelope op (c/u/d/r), for metrics. */
+  op: string;
+  /** Key column values rendered as PG text, in key order; null for absent clustering columns. */
+  key: (string | null)[];
+  /** Touched non-key cells by column name. */
+  cells: Record<string, CellChange>;
+  /** The change's write time in µs (source.ts_us, or ts_ms*1000): the version guard. */
+  tsUs: string;
+  /** Position inside one Scylla batch (ties at one ts_us). */
+  seq: number;
+  range?: { start: RangeBound; end: RangeBound };
+  /** Encoded size of the original record, for in-flight accounting. */
+  bytes: number;
+}
+
+/** Why a record went to the DLQ; also the `reason` label of cdc_sink_dlq_records_total. */
+export type DlqReason =
+  | 'bad-magic-byte'
+  | 'unknown-schema'
+  | 'undecodable'
+  | 'missing-key'
+  | 'unsupported'
+  | 'type-violation'
+  | 'constraint-violation';
+
+export type DlqStage = 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'TRANSFORMATION' | 'TASK_PUT';
+
+export interface RecordFailure {
+  ref: RecordRef;
+  reason: DlqReason;
+  stage: DlqStage;
+  errorClass: string;
+  message: string;
+}
