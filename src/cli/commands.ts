@@ -51,6 +51,13 @@ export const COMMANDS: Command[] = [
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/dlq.js')).runDlq(ctx),
   },
+  {
+    name: 'offsets',
+    summary: 'back up or restore the source checkpoints and the sink offsets (import refuses while processes run)',
+    usage: 'scylla-pg-cdc offsets export FILE | offsets import FILE [--force]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/offsets.js')).runOffsets(ctx),
+  },
 ];
 
 export function findCommand(name: string): Command | undefined {

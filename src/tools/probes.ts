@@ -114,6 +114,16 @@ export function probeProcess(component: 'source' | 'sink', baseUrl: string): Pro
   });
 }
 
+/** Whether something answers HTTP at a process's metrics endpoint (healthy or not). */
+export async function processAnswers(baseUrl: string): Promise<boolean> {
+  try {
+    await fetch(`${baseUrl.replace(/\/$/, '')}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return true;
+  } catch {
+    return false; // refused or timed out: nothing serves there
+  }
+}
+
 export async function fetchStatus(baseUrl: string): Promise<unknown> {
   const res = await fetch(`${baseUrl.replace(/\/$/, '')}/status`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);

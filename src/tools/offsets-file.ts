@@ -1,0 +1,56 @@
+/**
+ * The offsets backup file (`scylla-pg-cdc offsets export|import`), what backup-offsets.sh kept for
+ * the old pipeline: the source's checkpoints (records of its compacted offsets topic) and the sink's
+ * stored offsets (rows of `<PG_SCHEMA>._cdc_offsets`). Validated whole before anything is written.
+ */
+import { z } from 'zod';
+import { decodeCheckpoint } from '../source/core/checkpoint.js';
+
+const checkpointRecord = z.object({
+  partition: z.number().int().min(0),
+  key: z.string().min(1),
+  /** The checkpoint JSON as the source wrote it. */
+  value: z.string().refine(
+    (v) => {
+      try {
+        return decodeCheckpoint(v) !== undefined;
+      } catch {
+        return false; // decodeCheckpoint throws on anything that is not a v1 checkpoint
+      }
+    },
+    { message: 'not a source checkpoint (v1)' },
+  ),
+});
+
+const sinkOffset = z.object({
+  group_id: z.string().min(1),
+  topic: z.string().min(1),
+  partition: z.number().int().min(0),
+  next_offset: z.string().regex(/^\d+$/, { message: 'expected a non-negative integer as a string' }).nullable(),
+});
+
+export const offsetsFileSchema = z.object({
+  format: z.literal('scylla-pg-cdc-offsets'),
+  version: z.literal(1),
+  exportedAt: z.string(),
+  source: z.object({ name: z.string().min(1), topic: z.string().min(1), checkpoints: z.array(checkpointRecord) }),
+  sink: z.object({ schema: z.string().min(1), offsets: z.array(sinkOffset) }),
+});
+
+export type OffsetsFile = z.infer<typeof offsetsFileSchema>;
+
+/** Every problem at once, each with its JSON path. */
+export function parseOffsetsFile(text: string): OffsetsFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw Object.assign(new Error(`offsets file is not JSON: ${(err as Error).message}`), { exitCode: 2 });
+  }
+  const parsed = offsetsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw Object.assign(new Error(`invalid offsets file:\n${lines.join('\n')}`), { exitCode: 2 });
+  }
+  return parsed.data;
+}
