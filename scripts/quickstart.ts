@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import pg from 'pg';
 import { ENDPOINTS, ensureStack, ROOT, STATE_DIR } from './stack-control.js';
-import { parsePrometheusText, sumMetric } from './prometheus-text.js';
+import { parsePrometheusText, sumMetric } from '../src/metrics/prometheus-text.js';
 
 interface Options {
   durationS: number;
