@@ -1,0 +1,58 @@
+/** Sink-only metric families (design.md §7). Shared ones (records replicated, healthy) live in registry.ts. */
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { registry } from './registry.js';
+
+export const replicationLag = new Gauge({
+  name: 'cdc_replication_lag_seconds',
+  help: 'now - write time (source ts_us) of the newest change applied to PostgreSQL, by table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+export const dlqRecords = new Counter({
+  name: 'cdc_sink_dlq_records_total',
+  help: 'Records sent to the dead-letter topic, by reason',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const batchPhaseSeconds = new Histogram({
+  name: 'cdc_sink_batch_phase_seconds',
+  help: 'Time spent per batch phase: decode, copy, apply, commit',
+  labelNames: ['phase'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const batchRows = new Histogram({
+  name: 'cdc_sink_batch_changes',
+  help: 'Changes per committed table batch',
+  buckets: [1, 10, 100, 500, 1000, 5000, 20000],
+  registers: [registry],
+});
+
+export const consumerLag = new Gauge({
+  name: 'cdc_sink_consumer_lag',
+  help: 'Kafka records not yet committed to PostgreSQL (high watermark - stored next offset), by topic and partition',
+  labelNames: ['topic', 'partition'] as const,
+  registers: [registry],
+});
+
+export const retries = new Counter({
+  name: 'cdc_sink_retries_total',
+  help: 'Batch attempts retried after a transient error, by stage',
+  labelNames: ['stage'] as const,
+  registers: [registry],
+});
+
+export const inflightBytes = new Gauge({
+  name: 'cdc_sink_inflight_bytes',
+  help: 'Bytes fetched from Kafka and not yet committed to PostgreSQL',
+  registers: [registry],
+});
+
+export const fencedTotal = new Counter({
+  name: 'cdc_sink_fenced_total',
+  help: 'Commits refused because a newer owner claimed the partition',
+  registers: [registry],
+});

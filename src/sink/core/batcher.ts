@@ -1,0 +1,86 @@
+/**
+ * Accumulates decoded changes per table and decides when a table batch is flushed. Flush rules:
+ * - size: SINK_BATCH_SIZE changes — bounds the transaction and the staging table;
+ * - age: SINK_BATCH_MAX_WAIT_MS since the batch's first change — bounds replication lag when traffic
+ *   is light;
+ * - schema change: a change whose key/value schema ids differ from the batch's — one staging layout
+ *   per batch, and the table is evolved before the newer rows are applied.
+ */
+import type { DecodedChange } from './decode-record.js';
+
+export interface TableBatch {
+  id: number;
+  table: string;
+  schemaKey: string;
+  changes: DecodedChange[];
+  bytes: number;
+  startedAt: number;
+}
+
+export type FlushReason = 'size' | 'age' | 'schema' | 'drain';
+
+export class Batcher {
+  private readonly open = new Map<string, TableBatch>();
+  private nextId = 1;
+
+  constructor(private readonly opts: { maxSize: number; maxWaitMs: number }) {}
+
+  /** Adds a change; returns the id of the batch that holds it and the batches that became ready. */
+  add(change: DecodedChange, now: number): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
+    const ready: { batch: TableBatch; reason: FlushReason }[] = [];
+    let b = this.open.get(change.table);
+    if (b && b.schemaKey !== change.schemaKey) {
+      this.open.delete(change.table);
+      ready.push({ batch: b, reason: 'schema' });
+      b = undefined;
+    }
+    if (!b) {
+      b = { id: this.nextId++, table: change.table, schemaKey: change.schemaKey, changes: [], bytes: 0, startedAt: now };
+      this.open.set(change.table, b);
+    }
+    b.changes.push(change);
+    b.bytes += change.bytes;
+    if (b.changes.length >= this.opts.maxSize) {
+      this.open.delete(change.table);
+      ready.push({ batch: b, reason: 'size' });
+    }
+    return { batchId: b.id, ready };
+  }
+
+  /** Batches whose age reached the limit. */
+  due(now: number): TableBatch[] {
+    const out: TableBatch[] = [];
+    for (const [table, b] of this.open) {
+      if (now - b.startedAt >= this.opts.maxWaitMs) {
+        this.open.delete(table);
+        out.push(b);
+      }
+    }
+    return out;
+  }
+
+  /** Milliseconds until the oldest open batch is due (undefined when none is open). */
+  nextDueIn(now: number): number | undefined {
+    let min: number | undefined;
+    for (const b of this.open.values()) {
+      const left = Math.max(0, b.startedAt + this.opts.maxWaitMs - now);
+      min = min === undefined ? left : Math.min(min, left);
+    }
+    return min;
+  }
+
+  drain(): TableBatch[] {
+    const out = [...this.open.values()];
+    this.open.clear();
+    return out;
+  }
+
+  /** Forget everything (rebalance: uncommitted work is re-read from the stored offsets). */
+  clear(): void {
+    this.open.clear();
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Kafka record bytes → RowChange, or a classified failure (never throws per record). Runs inside the
+ * decode workers; schemas arrive as JSON text keyed by registry id and are parsed once per worker.
+ */
+import avro from 'avsc';
+import { envelopeToChange, RecordError, type DecodedEnvelope } from './envelope-to-change.js';
+import { deriveTableShape, type ParsedSchemas } from './table-shape.js';
+import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange } from './types.js';
+import { readWireHeader } from './wire-format.js';
+import type { AvroSchema } from './avro-names.js';
+
+/** int64 as bigint: Scylla bigint keys and µs write times exceed 2^53. */
+const bigintLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
+  toBuffer: (n: bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(n));
+    return buf;
+  },
+  fromJSON: (v: unknown) => BigInt(v as string),
+  toJSON: (n: bigint) => Number(n),
+  isValid: (n: unknown) => typeof n === 'bigint',
+  compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
+});
+
+/**
+ * avsc consults the type registry only for the bare string `"long"`; `{type: "long", logicalType…}`
+ * would get the default long type, which throws beyond 2^53. Props are not needed to decode.
+ */
+export function bareLongs(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(bareLongs);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const o = schema as Record<string, unknown>;
+  if (o.type === 'long') return 'long';
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = k === 'type' || k === 'fields' || k === 'items' || k === 'values' ? bareLongs(v) : v;
+  if (Array.isArray(o.fields)) out.fields = (o.fields as Record<string, unknown>[]).map((f) => ({ ...f, type: bareLongs(f.type) }));
+  return out;
+}
+
+export interface RawRecord {
+  ref: RecordRef;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+}
+
+export interface DecodedChange extends RowChange {
+  /** PG table name (Scylla table name from the envelope). */
+  table: string;
+  /** `<keyId>:<valueId>` — identifies the TableShape (schema change detection). */
+  schemaKey: string;
+}
+
+export interface DecodeOutput {
+  changes: DecodedChange[];
+  failed: RecordFailure[];
+  /** Kafka tombstones (null value): nothing to apply, offsets still advance past them. */
+  skipped: number;
+}
+
+export class SchemaCache {
+  private readonly types = new Map<number, avro.Type>();
+  private readonly shapes = new Map<string, ParsedSchemas>();
+
+  constructor(private readonly schemaText: (id: number) => string | undefined) {}
+
+  type(id: number): avro.Type | undefined {
+    let t = this.types.get(id);
+    if (!t) {
+      const text = this.schemaText(id);
+      if (text === undefined) return undefined;
+      t = avro.Type.forSchema(bareLongs(JSON.parse(text)) as avro.Schema, { registry: { long: bigintLong }, wrapUnions: false } as Partial<avro.ForSchemaOptions>);
+      this.types.set(id, t);
+    }
+    return t;
+  }
+
+  shape(keyId: number | undefined, valueId: number): ParsedSchemas {
+    const k = `${keyId ?? ''}:${valueId}`;
+    let s = this.shapes.get(k);
+    if (!s) {
+      const keySchema = keyId === undefined ? undefined : (JSON.parse(this.schemaText(keyId)!) as AvroSchema);
+      s = deriveTableShape(keySchema, JSON.parse(this.schemaText(valueId)!) as AvroSchema);
+      this.shapes.set(k, s);
+    }
+    return s;
+  }
+}
+
+function fail(ref: RecordRef, reason: DlqReason, stage: DlqStage, err: unknown): RecordFailure {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { ref, reason, stage, errorClass: e.name === 'Error' ? 'DecodeError' : e.name, message: e.message };
+}
+
+function decodePart(buf: Uint8Array, cache: SchemaCache): { ok: true; id: number; value: unknown } | { ok: false; reason: DlqReason; err: Error } {
+  const h = readWireHeader(buf);
+  if (!h.ok) return { ok: false, reason: h.problem, err: new Error(h.problem === 'bad-magic-byte' ? `unknown magic byte ${buf[0]}` : `record too short (${buf.length} bytes)`) };
+  const type = cache.type(h.schemaId);
+  if (!type) return { ok: false, reason: 'unknown-schema', err: new Error(`schema id ${h.schemaId} not found in the registry`) };
+  try {
+    const value = type.fromBuffer(Buffer.from(buf.buffer, buf.byteOffset + 5, buf.byteLength - 5));
+    return { ok: true, id: h.schemaId, value };
+  } catch (err) {
+    return { ok: false, reason: 'undecodable', err: err as Error };
+  }
+}
+
+export type DecodeResult = { ok: true; change: DecodedChange } | { ok: false; failure: RecordFailure } | { ok: 'skip' };
+
+export function decodeRecord(rec: RawRecord, cache: SchemaCache): DecodeResult {
+  const bytes = (rec.key?.byteLength ?? 0) + (rec.value?.byteLength ?? 0);
+  // A Kafka tombstone (null value) carries no change: Debezium-style producers emit one after a
+  // delete for compaction; the delete itself came as an op=d envelope before it.
+  if (rec.value === null) return { ok: 'skip' };
+  if (rec.key === null || rec.key.byteLength === 0) {
+    return { ok: false, failure: fail(rec.ref, 'missing-key', 'KEY_CONVERTER', new Error('record has no key')) };
+  }
+  const k = decodePart(rec.key, cache);
+  if (!k.ok) return { ok: false, failure: fail(rec.ref, k.reason, 'KEY_CONVERTER', k.err) };
+  const v = decodePart(rec.value, cache);
+  if (!v.ok) return { ok: false, failure: fail(rec.ref, v.reason, 'VALUE_CONVERTER', v.err) };
+  try {
+    const parsed = cache.shape(k.id, v.id);
+    const env = v.value as DecodedEnvelope;
+    const change = envelopeToChange({
+      ref: rec.ref,
+      bytes,
+      key: (k.value ?? null) as Record<string, unknown> | null,
+      value: env,
+      shape: parsed.shape,
+      names: parsed.names,
+      cellColumns: parsed.cellColumns,
+    });
+    const src = env.source ?? {};
+    const table = typeof src.table_name === 'string' && src.table_name !== '' ? src.table_name : rec.ref.topic.slice(rec.ref.topic.lastIndexOf('.') + 1);
+    return { ok: true, change: { ...change, table, schemaKey: `${k.id}:${v.id}` } };
+  } catch (err) {
+    const reason: DlqReason = err instanceof RecordError ? err.reason : 'undecodable';
+    return { ok: false, failure: fail(rec.ref, reason, 'TRANSFORMATION', err) };
+  }
+}
+
+export function decodeRecords(records: RawRecord[], cache: SchemaCache): DecodeOutput {
+  const out: DecodeOutput = { changes: [], failed: [], skipped: 0 };
+  for (const r of records) {
+    const d = decodeRecord(r, cache);
+    if (d.ok === 'skip') out.skipped++;
+    else if (d.ok) out.changes.push(d.change);
+    else out.failed.push(d.failure);
+  }
+  return out;
+}

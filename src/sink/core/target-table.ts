@@ -1,0 +1,17 @@
+/** The target table as the apply SQL sees it: column names with their *actual* PG types. */
+import type { CollectionKind } from './types.js';
+
+export interface TargetColumn {
+  name: string;
+  /** The type the column has in PostgreSQL (may differ from the mapped one for pre-made tables). */
+  pgType: string;
+  storage: 'scalar' | 'array' | 'json';
+  collection?: CollectionKind;
+}
+
+export interface TargetTable {
+  schema: string;
+  table: string;
+  keyColumns: TargetColumn[];
+  valueColumns: TargetColumn[];
+}

@@ -1,0 +1,39 @@
+/**
+ * The piscina pool of decode workers (SINK_WORKERS). Under tsx/vitest this module is a .ts file and
+ * so is the worker: the worker gets `--import tsx` to load TypeScript; from dist both are .js.
+ */
+import { Piscina } from 'piscina';
+import { fileURLToPath } from 'node:url';
+import type { DecodeOutput, RawRecord } from './core/decode-record.js';
+import type { DecodeJob } from '../../workers/decode.worker.js';
+
+export class DecodePool {
+  private readonly pool: Piscina;
+  private closed = false;
+
+  constructor(workers: number) {
+    const ts = import.meta.url.endsWith('.ts');
+    const filename = fileURLToPath(new URL(`../../workers/decode.worker.${ts ? 'ts' : 'js'}`, import.meta.url));
+    this.pool = new Piscina({
+      filename,
+      minThreads: workers,
+      maxThreads: workers,
+      // Bounded queue: the consumer's in-flight byte limit is the real bound; this is a backstop.
+      maxQueue: 'auto',
+      idleTimeout: 60_000,
+      ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
+    });
+  }
+
+  async run(records: RawRecord[], schemas: Record<number, string>): Promise<DecodeOutput> {
+    if (this.closed) throw new Error('decode pool is closed');
+    const job: DecodeJob = { records, schemas };
+    return (await this.pool.run(job)) as DecodeOutput;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The kafkajs consumer, its group membership and topic discovery.
+ *
+ * - kafkajs resolves a subscription regex against the topics that exist at subscribe time only, so
+ *   topic metadata is polled (SINK_TOPIC_REFRESH_MS) and the consumer is recreated when the set of
+ *   matching topics changes (a new consumer re-joins; the rebalance re-seeks from PostgreSQL).
+ * - autoCommit is off: offsets live in PostgreSQL; `commitAdvisory` mirrors them to the group so
+ *   lag tools keep working.
+ * - On GROUP_JOIN the assignment handler runs (claim + seek) and every batch waits for it, so no
+ *   record of a newly assigned partition is handled before its stored offset is known.
+ */
+import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../log/logger.js';
+import { matchTopics, type TopicSelector } from './core/topic-match.js';
+
+export interface Assignment {
+  topic: string;
+  partitions: number[];
+}
+
+export interface ConsumerHandlers {
+  onAssign(assignment: Assignment[]): Promise<void>;
+  onBatch(batch: Batch, heartbeat: () => Promise<void>): Promise<void>;
+  onHealth(ok: boolean): void;
+}
+
+export class KafkaConsumer {
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  private topics: string[] = [];
+  private assigning: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+    private readonly selector: TopicSelector,
+    private readonly dlqTopic: string,
+    private readonly refreshMs: number,
+    private readonly sessionTimeoutMs: number,
+    private readonly handlers: ConsumerHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
+  }
+
+  subscribed(): string[] {
+    return [...this.topics];
+  }
+
+  /** High watermarks per subscribed topic partition, for the consumer-lag gauge. */
+  async highWatermarks(): Promise<{ topic: string; partition: number; high: bigint }[]> {
+    if (!this.admin) return [];
+    const out: { topic: string; partition: number; high: bigint }[] = [];
+    for (const topic of this.topics) {
+      const offs = await this.admin.fetchTopicOffsets(topic);
+      for (const o of offs) out.push({ topic, partition: o.partition, high: BigInt(o.high) });
+    }
+    return out;
+  }
+
+  async lowWatermark(topic: string, partition: number): Promise<bigint> {
+    const offs = await this.admin!.fetchTopicOffsets(topic);
+    const o = offs.find((x) => x.partition === partition);
+    return BigInt(o?.low ?? '0');
+  }
+
+  /** Poll topics; (re)create the consumer when the matching set changed. Never throws. */
+  refresh(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = this.doRefresh().finally(() => {
+        this.refreshing = undefined;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    if (this.stopped || !this.admin) return;
+    try {
+      const topics = matchTopics(this.selector, await this.admin.listTopics(), this.dlqTopic);
+      if (topics.join('\n') !== this.topics.join('\n') && topics.length > 0) {
+        this.log.info({ topics }, 'subscribing');
+        this.topics = topics;
+        await this.restart();
+      }
+    } catch (err) {
+      this.handlers.onHealth(false);
+      this.log.warn({ err }, 'topic metadata refresh failed');
+    }
+  }
+
+  /** Leave and re-join the group (new topics, or after being fenced). */
+  async restart(): Promise<void> {
+    await this.stopConsumer();
+    if (this.stopped || this.topics.length === 0) return;
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.sessionTimeoutMs / 10)),
+      maxBytes: 10 * 1024 * 1024,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      // kafkajs gives up on non-retriable errors; the sink never should (PG/Kafka outages end).
+      retry: { retries: 10, restartOnFailure: async () => true },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const assignment = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: partitions as number[] }));
+      this.handlers.onHealth(true);
+      this.assigning = this.assigning.then(() => this.handlers.onAssign(assignment));
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.handlers.onHealth(false);
+      this.log.warn({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed; kafkajs restarts it');
+    });
+    consumer.on(consumer.events.FETCH, () => this.handlers.onHealth(true));
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat }) => {
+        await this.assigning;
+        await this.handlers.onBatch(batch, heartbeat);
+      },
+    });
+  }
+
+  pause(topic: string, partitions: number[]): void {
+    this.consumer?.pause([{ topic, partitions }]);
+  }
+
+  resume(topic: string, partitions: number[]): void {
+    this.consumer?.resume([{ topic, partitions }]);
+  }
+
+  seek(topic: string, partition: number, offset: bigint): void {
+    this.consumer?.seek({ topic, partition, offset: offset.toString() });
+  }
+
+  async commitAdvisory(offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {
+    if (!this.consumer || offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset.toString() })));
+    } catch (err) {
+      // Advisory only: PostgreSQL holds the truth; a failed group commit just makes lag tools lag.
+      this.log.debug({ err }, 'advisory group commit failed');
+    }
+  }
+
+  private async stopConsumer(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = undefined;
+    if (c) await c.disconnect().catch((err: unknown) => this.log.warn({ err }, 'consumer disconnect failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.refreshing;
+    await this.stopConsumer();
+    const a = this.admin;
+    this.admin = undefined;
+    if (a) await a.disconnect();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * One PostgreSQL transaction per table batch: COPY into the staging table → set-based apply per step
+ * → dead letters produced and acked → offsets (fenced) → COMMIT.
+ *
+ * A record-level error (SQLSTATE class 22/23) is isolated by bisection under savepoints: the failing
+ * half is split until the single bad row is found; the rest of the batch commits. Any other error is
+ * thrown: the caller rolls back and retries the whole batch.
+ */
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { ReplicatorError } from '../core/errors.js';
+import { batchPhaseSeconds } from '../metrics/sink-metrics.js';
+import { barrierDeleteSql, copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, staticRowUpdateSql, truncateStagingSql } from './core/apply-sql.js';
+import { classifyPgError } from './core/classify-pg-error.js';
+import type { FoldedRow, Step } from './core/fold.js';
+import type { TargetTable } from './core/target-table.js';
+import type { RecordFailure, RecordRef, RowChange } from './core/types.js';
+import type { OffsetStore, OffsetWrite } from './offset-store.js';
+
+export interface WriteInput {
+  target: TargetTable | undefined;
+  steps: Step[];
+  offsets: OffsetWrite[];
+  /** Produces dead letters and resolves once acked; called before COMMIT. */
+  deadLetter: (failures: RecordFailure[]) => Promise<void>;
+}
+
+export interface WriteResult {
+  failed: RecordFailure[];
+}
+
+const COPY_CHUNK = 256 * 1024;
+
+export class FencedError extends ReplicatorError {
+  constructor() {
+    super('CDC_FENCED', 'offsets commit fenced: a newer owner holds a partition of this batch', false);
+  }
+}
+
+export class PgWriter {
+  constructor(
+    private readonly pool: Pool,
+    private readonly offsets: OffsetStore,
+  ) {}
+
+  async write(input: WriteInput): Promise<WriteResult> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw new ReplicatorError('CDC_PG_RETRYABLE', `PostgreSQL unavailable: ${(err as Error).message}`, true, { cause: err });
+    }
+    const failed: RecordFailure[] = [];
+    try {
+      await client.query('BEGIN');
+      let staged = false;
+      let used = false;
+      for (const step of input.steps) {
+        if (!input.target) break;
+        if (step.type === 'rows') {
+          if (step.rows.length === 0) continue;
+          if (!staged) {
+            await client.query(stagingDdl(input.target));
+            staged = true;
+          }
+          await this.applyRows(client, input.target, step.rows, failed, used);
+          used = true;
+        } else {
+          for (const c of step.changes) await this.applyBarrier(client, input.target, c, failed);
+        }
+      }
+      if (failed.length > 0) await input.deadLetter(failed);
+      const t0 = performance.now();
+      if (!(await this.offsets.commit(client, input.offsets))) {
+        await client.query('ROLLBACK');
+        client.release();
+        throw new FencedError();
+      }
+      await client.query('COMMIT');
+      batchPhaseSeconds.observe({ phase: 'commit' }, (performance.now() - t0) / 1000);
+      client.release();
+      return { failed };
+    } catch (err) {
+      if (err instanceof FencedError) throw err;
+      // The connection may be dead or mid-COPY: discard it rather than return it to the pool.
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err as Error);
+      throw err;
+    }
+  }
+
+  private async applyRows(client: PoolClient, t: TargetTable, rows: FoldedRow[], failed: RecordFailure[], truncate: boolean): Promise<void> {
+    await client.query('SAVEPOINT cdc_rows');
+    try {
+      await this.stageAndApply(client, t, rows, truncate);
+      await client.query('RELEASE SAVEPOINT cdc_rows');
+      return;
+    } catch (err) {
+      const cls = classifyPgError(err);
+      if (cls.action === 'retry') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT cdc_rows');
+      await client.query('RELEASE SAVEPOINT cdc_rows');
+      if (rows.length === 1) {
+        for (const ref of rows[0]!.refs) failed.push(pgFailure(ref, cls.reason as RecordFailure['reason'], err));
+        return;
+      }
+    }
+    const mid = Math.ceil(rows.length / 2);
+    await this.applyRows(client, t, rows.slice(0, mid), failed, true);
+    await this.applyRows(client, t, rows.slice(mid), failed, true);
+  }
+
+  private async stageAndApply(client: PoolClient, t: TargetTable, rows: FoldedRow[], truncate: boolean): Promise<void> {
+    const t0 = performance.now();
+    // Empty except after an earlier step or bisection half of this transaction.
+    if (truncate) await client.query(truncateStagingSql);
+    const stream = client.query(copyFrom(copyStagingSql));
+    await pipeline(Readable.from(copyChunks(t, rows)), stream);
+    const t1 = performance.now();
+    batchPhaseSeconds.observe({ phase: 'copy' }, (t1 - t0) / 1000);
+    if (rows.some((r) => r.op === 'delete')) {
+      await client.query(deleteRowsSql(t));
+      await client.query(insertTombstonesSql(t));
+    }
+    if (rows.some((r) => r.op === 'upsert')) await client.query(mergeRowsSql(t));
+    batchPhaseSeconds.observe({ phase: 'apply' }, (performance.now() - t1) / 1000);
+  }
+
+  private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[]): Promise<void> {
+    const sql = c.kind === 'static_row' ? staticRowUpdateSql(t, c) : barrierDeleteSql(t, c);
+    if (!sql) return;
+    await client.query('SAVEPOINT cdc_barrier');
+    try {
+      await client.query(sql.text, sql.values);
+      await client.query('RELEASE SAVEPOINT cdc_barrier');
+    } catch (err) {
+      const cls = classifyPgError(err);
+      if (cls.action === 'retry') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT cdc_barrier');
+      failed.push(pgFailure(c.ref, cls.reason as RecordFailure['reason'], err));
+    }
+  }
+}
+
+function* copyChunks(t: TargetTable, rows: FoldedRow[]): Generator<string> {
+  let buf = '';
+  for (const r of rows) {
+    buf += stagingLine(t, r);
+    if (buf.length >= COPY_CHUNK) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf.length > 0) yield buf;
+}
+
+function pgFailure(ref: RecordRef, reason: RecordFailure['reason'], err: unknown): RecordFailure {
+  const e = err as { code?: string; message?: string; detail?: string };
+  return {
+    ref,
+    reason,
+    stage: 'TASK_PUT',
+    errorClass: `PostgreSQL ${e.code ?? ''}`.trim(),
+    message: `${e.message ?? String(err)}${e.detail ? ` (${e.detail})` : ''}`,
+  };
+}

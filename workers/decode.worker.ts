@@ -1,0 +1,20 @@
+/**
+ * piscina worker: Avro decode → RowChange with values already rendered as PG text (the costly,
+ * CPU-bound part of the sink). Thin by design: the logic lives in src/sink/core/decode-record.ts.
+ * Never throws per record; a thrown error means the job itself is broken (the batch is retried).
+ */
+import { SchemaCache, decodeRecords, type DecodeOutput, type RawRecord } from '../src/sink/core/decode-record.js';
+
+export interface DecodeJob {
+  /** Schema JSON text by registry id, for the ids this job needs (unknown ids are absent). */
+  schemas: Record<number, string>;
+  records: RawRecord[];
+}
+
+const texts = new Map<number, string>();
+const cache = new SchemaCache((id) => texts.get(id));
+
+export default function decode(job: DecodeJob): DecodeOutput {
+  for (const [id, text] of Object.entries(job.schemas)) texts.set(Number(id), text);
+  return decodeRecords(job.records, cache);
+}
