@@ -58,6 +58,20 @@ export const COMMANDS: Command[] = [
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/offsets.js')).runOffsets(ctx),
   },
+  {
+    name: 'status',
+    summary: 'tables, lag, rates and DLQ counts of the running pipeline',
+    usage: 'scylla-pg-cdc status [--json]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/status.js')).runStatus(ctx),
+  },
+  {
+    name: 'reconcile',
+    summary: 'compare ScyllaDB and PostgreSQL row by row (JSON report), optionally repair through the version guard',
+    usage: 'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/reconcile/run.js')).runReconcile(ctx),
+  },
 ];
 
 export function findCommand(name: string): Command | undefined {

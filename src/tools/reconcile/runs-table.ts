@@ -1,0 +1,68 @@
+/**
+ * History of reconcile runs in `<PG_SCHEMA>._cdc_reconcile_runs`: `reconcile status` lists it, and
+ * the sink's /metrics exports the latest accuracy per table from it.
+ */
+import pg from 'pg';
+import type { ToolsConfig } from '../../config/tools-config.js';
+import { qualified } from '../../sink/core/sql-ident.js';
+import type { ReconcileReport } from './report.js';
+
+export const RUNS_TABLE = '_cdc_reconcile_runs';
+
+export function createRunsTableSql(schema: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, RUNS_TABLE)} (
+  id bigserial PRIMARY KEY,
+  table_name text NOT NULL,
+  mode text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz NOT NULL,
+  source_rows bigint NOT NULL,
+  target_rows bigint NOT NULL,
+  missing bigint NOT NULL,
+  extra bigint NOT NULL,
+  mismatched bigint NOT NULL,
+  accuracy double precision NOT NULL,
+  repaired_upserts bigint,
+  repaired_deletes bigint,
+  report_path text
+)`;
+}
+
+/** The latest accuracy per table, for the sink's `cdc_data_accuracy_percentage`. */
+export function latestAccuracySql(schema: string): string {
+  return `SELECT DISTINCT ON (table_name) table_name, accuracy FROM ${qualified(schema, RUNS_TABLE)} ORDER BY table_name, id DESC`;
+}
+
+export async function recordRun(pool: pg.Pool, schema: string, r: ReconcileReport, reportPath: string | undefined): Promise<void> {
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
+  await pool.query(createRunsTableSql(schema));
+  // A repair leaves the table at 100 % (what it fixed is in the row); the gauge reports that.
+  const after = r.repaired ? 100 : r.accuracy_percentage;
+  await pool.query(
+    `INSERT INTO ${qualified(schema, RUNS_TABLE)} (table_name, mode, started_at, finished_at, source_rows, target_rows, missing, extra, mismatched, accuracy, repaired_upserts, repaired_deletes, report_path)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    [r.table.split('.')[1], r.mode, r.started_at, r.finished_at, r.counts.source_rows, r.counts.target_rows, r.counts.missing_in_target, r.counts.extra_in_target, r.counts.mismatches, after, r.repaired?.upserted ?? null, r.repaired?.deleted ?? null, reportPath ?? null],
+  );
+}
+
+export async function printRuns(cfg: ToolsConfig, argv: string[]): Promise<number> {
+  const limitIdx = argv.indexOf('--limit');
+  const limit = limitIdx >= 0 ? Number(argv[limitIdx + 1]) : 20;
+  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, RUNS_TABLE)]);
+    const rows = exists.rows[0]?.t ? (await client.query(`SELECT * FROM ${qualified(cfg.pgSchema, RUNS_TABLE)} ORDER BY id DESC LIMIT $1`, [Number.isFinite(limit) ? limit : 20])).rows : [];
+    if (argv.includes('--json')) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    if (rows.length === 0) process.stdout.write('no reconcile runs yet\n');
+    for (const r of rows as Record<string, unknown>[]) {
+      process.stdout.write(`${(r.finished_at as Date).toISOString()}  ${String(r.table_name).padEnd(20)} ${String(r.mode).padEnd(7)} accuracy ${Number(r.accuracy).toFixed(3)}%  source ${r.source_rows}, target ${r.target_rows}, missing ${r.missing}, extra ${r.extra}, mismatched ${r.mismatched}${r.repaired_upserts !== null ? `, repaired ${r.repaired_upserts}+${r.repaired_deletes}` : ''}\n`);
+    }
+    return 0;
+  } finally {
+    await client.end();
+  }
+}
