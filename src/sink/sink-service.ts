@@ -34,6 +34,7 @@ import { OffsetStore, type OffsetWrite } from './offset-store.js';
 import { FencedError, PgWriter } from './pg-writer.js';
 import { SchemaFetcher } from './schema-fetcher.js';
 import { TableManager } from './table-manager.js';
+import { refreshAccuracy } from './accuracy-gauge.js';
 
 interface RawMessage {
   key: Buffer | null;
@@ -585,6 +586,8 @@ export class SinkService implements StatusProvider {
   }
 
   private async updateLag(): Promise<void> {
+    // Piggybacks on the lag timer: the reconcile history changes rarely and the query is tiny.
+    await refreshAccuracy(this.pool, this.cfg.pgSchema).catch((err: unknown) => this.log.debug({ err }, 'accuracy refresh failed'));
     try {
       const committed = this.tracker.committedOffsets();
       for (const w of await this.consumer.highWatermarks()) {
