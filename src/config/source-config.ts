@@ -24,6 +24,9 @@ export const sourceVars = {
   sourceMaxBatchRecords: defineVar({ env: 'SOURCE_MAX_BATCH_RECORDS', schema: intIn(1), default: '5000', description: 'most records in one Kafka transaction' }),
   kafkaTopicPartitions: defineVar({ env: 'KAFKA_TOPIC_PARTITIONS', schema: intIn(1, 10000), default: '6', description: 'partitions of data topics the source creates' }),
   kafkaTopicReplication: defineVar({ env: 'KAFKA_TOPIC_REPLICATION', schema: intIn(1, 10), default: '1', description: 'replication factor of topics the source creates' }),
+  sourceGroupSessionTimeoutMs: defineVar({ env: 'SOURCE_GROUP_SESSION_TIMEOUT_MS', schema: intIn(6000, 300000), default: '10000', description: 'session timeout of the slot group: a dead process\'s slots move to the others after this' }),
+  sourceCheckpointIntervalMs: defineVar({ env: 'SOURCE_CHECKPOINT_INTERVAL_MS', schema: intIn(100), default: '5000', description: 'how often progress through empty windows is checkpointed (data windows commit with their records)' }),
+  sourceReadConcurrency: defineVar({ env: 'SOURCE_READ_CONCURRENCY', schema: intIn(1, 256), default: '4', description: 'log queries in flight per slot (one query per stream unit)' }),
   kafkaTransactionTimeoutMs: defineVar({ env: 'KAFKA_TRANSACTION_TIMEOUT_MS', schema: intIn(1000), default: '60000', description: 'transaction timeout; a zombie is fenced no later than this' }),
 };
 

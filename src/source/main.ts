@@ -1,10 +1,42 @@
+/**
+ * `scylla-pg-cdc source`: load config (exit 2 on bad config), serve /metrics /healthz /readyz
+ * /status, run the source until SIGTERM/SIGINT, then drain (finish the open transactions) and
+ * exit 0. With SNAPSHOT_MODE=initial_only the process drains and exits once the snapshot is done.
+ */
 import type { CommandContext } from '../cli/commands.js';
-import { loadSourceConfig } from '../config/source-config.js';
 import { readSecretFile } from '../config/read-secret-file.js';
+import { loadSourceConfig } from '../config/source-config.js';
+import { runUntilSignal } from '../lifecycle.js';
+import { createLogger } from '../log/logger.js';
+import { MetricsServer } from '../metrics/http-server.js';
+import { registry } from '../metrics/registry.js';
+import { SourceService } from './source-service.js';
 
-/** Placeholder until the source lands: validates config so operators get exit 2 on bad settings. */
 export async function runSource(ctx: CommandContext): Promise<number> {
-  loadSourceConfig(ctx.env, readSecretFile);
-  process.stderr.write('scylla-pg-cdc source: not implemented yet\n');
-  return 1;
+  const config = loadSourceConfig(ctx.env, readSecretFile);
+  const log = createLogger('source', config.logLevel);
+  const service = new SourceService(config, log);
+  const metrics = new MetricsServer(registry, service);
+  if (config.metricsPort > 0) {
+    const port = await metrics.start(config.metricsPort, config.metricsHost);
+    log.info({ port }, 'metrics endpoint listening');
+  }
+  if (config.snapshotMode === 'initial_only') {
+    void service.snapshotFinished.then(() => {
+      log.info('SNAPSHOT_MODE=initial_only: snapshot finished, stopping');
+      process.emit('SIGTERM', 'SIGTERM');
+    });
+  }
+  try {
+    return await runUntilSignal(
+      {
+        start: () => service.start(),
+        stop: () => service.stop(),
+      },
+      log,
+      config.shutdownTimeoutMs,
+    );
+  } finally {
+    await metrics.stop();
+  }
 }

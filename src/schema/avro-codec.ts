@@ -1,0 +1,51 @@
+/**
+ * avsc types for our schemas and the Confluent wire framing (magic 0, int32 BE schema id, body).
+ *
+ * Longs: avsc's default long refuses values beyond 2^53; CQL bigint uses the full 64 bits, so
+ * longs are encoded from number or bigint and decoded to number when safe, else bigint.
+ */
+import avro from 'avsc';
+import type { AvroSchema } from './cql-to-avro.js';
+
+const MAX = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN = BigInt(Number.MIN_SAFE_INTEGER);
+
+const bigLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => {
+    const b = buf.readBigInt64LE();
+    return b <= MAX && b >= MIN ? Number(b) : b;
+  },
+  toBuffer: (n: number | bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(typeof n === 'bigint' ? n : BigInt(n));
+    return buf;
+  },
+  fromJSON: (v: unknown) => (typeof v === 'string' ? BigInt(v) : v),
+  toJSON: (n: number | bigint) => (typeof n === 'bigint' ? n.toString() : n),
+  isValid: (n: unknown) => (typeof n === 'number' && Number.isInteger(n)) || typeof n === 'bigint',
+  compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+export type AvroType = avro.Type;
+
+export function avroType(schema: AvroSchema): avro.Type {
+  return avro.Type.forSchema(schema as avro.Schema, {
+    registry: { long: bigLong } as unknown as Record<string, avro.Type>,
+    // The registry only replaces the bare name "long"; an annotated `{type: 'long', cql_type}` would
+    // get avsc's default long, which refuses values beyond 2^53 (CQL bigint reaches 2^63).
+    typeHook: (s: avro.Schema) => (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long' && !(s as { logicalType?: unknown }).logicalType ? (bigLong as unknown as avro.Type) : undefined),
+  } as Partial<avro.ForSchemaOptions>);
+}
+
+export function frameConfluent(schemaId: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0;
+  out.writeInt32BE(schemaId, 1);
+  body.copy(out, 5);
+  return out;
+}
+
+export function unframeConfluent(buf: Buffer): { schemaId: number; body: Buffer } {
+  if (buf.length < 5 || buf[0] !== 0) throw new Error('not a Confluent-framed Avro message');
+  return { schemaId: buf.readInt32BE(1), body: buf.subarray(5) };
+}

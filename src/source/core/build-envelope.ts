@@ -1,0 +1,417 @@
+/**
+ * One change (all log rows of one base write record) → the records we put on Kafka, in the
+ * envelope of schemas/README.md. A record can touch several rows of one partition (a batch, a
+ * static + clustered write), so one change yields one event per touched row, per partition
+ * delete, and per range-delete pair, in log order.
+ *
+ * Image rows are matched to deltas by primary key (the connector groups by RowKey the same way).
+ * Several delta rows for one key (TTL splits, INSERT + collection tombstone, scylla-cdc.md §2.4)
+ * are merged into one event, because they are one statement's effect at one timestamp.
+ */
+import type { CqlType } from '../../schema/cql-type.js';
+import { isNonFrozenMultiCell } from '../../schema/cql-type.js';
+import { sanitizeAvroName } from '../../schema/cql-to-avro.js';
+import { mapEntries, toAvroValue } from '../../schema/avro-value.js';
+import type { ColumnModel, TableModel } from '../../schema/table-model.js';
+import type { Change } from './group-change-rows.js';
+import type { CdcLogRow } from './log-row.js';
+import { hex, OP } from './log-row.js';
+
+export type EnvelopeOp = 'c' | 'u' | 'd' | 'r';
+export type ChangeKind = 'row' | 'static_row' | 'partition_delete' | 'range_delete';
+
+type Obj = Record<string, unknown>;
+
+export interface SourceRecord {
+  /** keyspace.table */
+  table: string;
+  op: EnvelopeOp;
+  /** Avro-ready Key record. */
+  key: Obj;
+  /** Avro-ready PartitionKey record (the partitioning input). */
+  partitionKey: Obj;
+  /** Avro-ready Envelope record. */
+  value: Obj;
+  tsMicros: number;
+}
+
+export interface EnvelopeContext {
+  sourceName: string;
+  version: string;
+  /** Processing time (top-level ts_ms). */
+  nowMs: number;
+}
+
+export interface Cell {
+  value: unknown;
+  mode?: 'OVERWRITE' | 'MODIFY' | null;
+  removed?: unknown[] | null;
+  list_keys?: string[] | null;
+}
+
+const DELETED = 'cdc$deleted_';
+const DELETED_ELEMENTS = 'cdc$deleted_elements_';
+
+function isEmptyCollection(v: unknown): boolean {
+  if (v === null || v === undefined) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (v instanceof Map || v instanceof Set) return v.size === 0;
+  return false;
+}
+
+/** A multi-cell column's value as elements: lists come as frozen map<timeuuid, V> in the log. */
+function multiCellValue(t: CqlType, raw: unknown): { value: unknown; listKeys: string[] | null } {
+  if (raw === null || raw === undefined) return { value: null, listKeys: null };
+  if (t.kind === 'list') {
+    // In the log a non-frozen list is map<timeuuid, V>; images may also hand us a plain array.
+    if (Array.isArray(raw)) return { value: raw.map((e) => toAvroValue(t.element, e)), listKeys: null };
+    const entries = mapEntries(raw);
+    return { value: entries.map(([, v]) => toAvroValue(t.element, v)), listKeys: entries.map(([k]) => String(k)) };
+  }
+  return { value: toAvroValue(t, raw), listKeys: null };
+}
+
+function removedItems(t: CqlType, raw: unknown): unknown[] | null {
+  if (raw === null || raw === undefined) return null;
+  const items = Array.isArray(raw) ? raw : raw instanceof Set ? [...raw] : raw instanceof Map ? [...raw.keys()] : [raw];
+  switch (t.kind) {
+    case 'set':
+      return items.map((e) => toAvroValue(t.element, e));
+    case 'map':
+      return items.map((e) => toAvroValue(t.key, e));
+    case 'list':
+      return items.map((e) => String(e));
+    case 'udt':
+      return items.map((i) => t.fields[Number(i)]?.name ?? String(i));
+    default:
+      return items.map((e) => String(e));
+  }
+}
+
+/**
+ * The cell of a value column in a delta or pre-image row: null = untouched; `{value:null}` = set
+ * to NULL; for non-frozen collections/UDTs the delta form of schemas/README.md.
+ */
+export function deltaCell(c: ColumnModel, row: Obj): Cell | null {
+  const raw = row[c.name];
+  const deleted = row[DELETED + c.name] === true;
+  if (!isNonFrozenMultiCell(c.type)) {
+    if (raw !== null && raw !== undefined) return { value: toAvroValue(c.type, raw) };
+    return deleted ? { value: null } : null;
+  }
+  const removedRaw = row[DELETED_ELEMENTS + c.name];
+  const { value, listKeys } = multiCellValue(c.type, raw);
+  const withKeys = (cell: Cell): Cell => (c.type.kind === 'list' ? { ...cell, list_keys: listKeys } : cell);
+  if (deleted) {
+    // Overwrite (`SET X = {...}`, INSERT) or clear (`SET X = null/{}`, DELETE X).
+    return withKeys({ value: isEmptyCollection(raw) ? null : value, mode: 'OVERWRITE', removed: null });
+  }
+  if (raw === null || raw === undefined) {
+    if (removedRaw === null || removedRaw === undefined) return null;
+    const cell: Cell = { value: c.type.kind === 'udt' ? null : [], mode: 'MODIFY', removed: removedItems(c.type, removedRaw) };
+    return c.type.kind === 'list' ? { ...cell, list_keys: [] } : cell;
+  }
+  return withKeys({ value, mode: 'MODIFY', removed: removedItems(c.type, removedRaw) });
+}
+
+/** A post-image holds every column, whole; a null column there means NULL, not untouched. */
+function postImageCell(c: ColumnModel, row: Obj): Cell {
+  const raw = row[c.name];
+  if (!isNonFrozenMultiCell(c.type)) return { value: raw === null || raw === undefined ? null : toAvroValue(c.type, raw) };
+  const { value, listKeys } = multiCellValue(c.type, raw);
+  const cell: Cell = { value: isEmptyCollection(raw) ? null : value, mode: 'OVERWRITE', removed: null };
+  return c.type.kind === 'list' ? { ...cell, list_keys: listKeys } : cell;
+}
+
+/** In a pre-image, included columns are whole values (images never carry deltas). */
+function preImageCell(c: ColumnModel, row: Obj): Cell | null {
+  const raw = row[c.name];
+  const deleted = row[DELETED + c.name] === true;
+  if ((raw === null || raw === undefined) && !deleted) return null;
+  return postImageCell(c, row);
+}
+
+/** Merges a later delta cell of the same statement into an earlier one. */
+export function mergeCells(a: Cell | null, b: Cell | null): Cell | null {
+  if (!a) return b;
+  if (!b) return a;
+  if (a.mode === undefined && b.mode === undefined) return b; // atomic: the later row wins
+  if (b.mode === 'OVERWRITE' || b.mode === null) return b;
+  // b is MODIFY
+  if (a.mode === 'OVERWRITE' || a.mode === null) {
+    // tombstone then additions (a TTL'd overwrite is split in two rows): the result is an overwrite
+    const value = concatValues(a.value, b.value);
+    return { ...a, value: isEmptyValue(value) ? null : value, list_keys: concatKeys(a.list_keys, b.list_keys) };
+  }
+  return {
+    ...b,
+    value: concatValues(a.value, b.value),
+    removed: a.removed || b.removed ? [...(a.removed ?? []), ...(b.removed ?? [])] : null,
+    list_keys: concatKeys(a.list_keys, b.list_keys),
+  };
+}
+
+function isEmptyValue(v: unknown): boolean {
+  return v === null || (Array.isArray(v) && v.length === 0);
+}
+
+function concatValues(a: unknown, b: unknown): unknown {
+  if (Array.isArray(a) || Array.isArray(b)) return [...((a as unknown[]) ?? []), ...((b as unknown[]) ?? [])];
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    // UDT: fields set by the later row win; null fields mean "not set" in a UDT delta
+    const out: Obj = { ...(a as Obj) };
+    for (const [k, v] of Object.entries(b as Obj)) if (v !== null && v !== undefined) out[k] = v;
+    return out;
+  }
+  return b ?? a;
+}
+
+function concatKeys(a: string[] | null | undefined, b: string[] | null | undefined): string[] | null | undefined {
+  if (!a && !b) return a ?? b;
+  return [...(a ?? []), ...(b ?? [])];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Columns {
+  pk: ColumnModel[];
+  ck: ColumnModel[];
+  values: ColumnModel[];
+}
+
+function columnsOf(t: TableModel): Columns {
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  return {
+    pk: t.partitionKey.map((n) => byName.get(n)!),
+    ck: t.clusteringKey.map((n) => byName.get(n)!),
+    values: t.columns.filter((c) => c.kind === 'regular' || c.kind === 'static'),
+  };
+}
+
+function keyValues(cols: ColumnModel[], row: Obj): Obj {
+  const out: Obj = {};
+  for (const c of cols) out[sanitizeAvroName(c.name)] = toAvroValue(c.type, row[c.name]);
+  return out;
+}
+
+function rowKeyString(cols: Columns, row: Obj): string {
+  return JSON.stringify([...cols.pk, ...cols.ck].map((c) => String(toAvroValue(c.type, row[c.name]) ?? '\u0000null')));
+}
+
+function emptyValue(t: TableModel): Obj {
+  const out: Obj = {};
+  for (const c of t.columns) out[sanitizeAvroName(c.name)] = null;
+  return out;
+}
+
+function isStaticRow(cols: Columns, row: Obj): boolean {
+  return cols.ck.length > 0 && cols.ck.every((c) => row[c.name] === null || row[c.name] === undefined);
+}
+
+interface SourceExtras {
+  change_kind: ChangeKind;
+  cdc_operation: number | null;
+  ttl: number | null;
+  range_start?: Obj | null;
+  range_end?: Obj | null;
+  range_start_inclusive?: boolean | null;
+  range_end_inclusive?: boolean | null;
+  stream_id: string | null;
+  seq: number | null;
+  snapshot?: string;
+}
+
+function sourceBlock(t: TableModel, ctx: EnvelopeContext, tsMicros: number, extras: SourceExtras): Obj {
+  return {
+    version: ctx.version,
+    connector: 'scylla',
+    name: ctx.sourceName,
+    ts_ms: Math.floor(tsMicros / 1000),
+    ts_us: tsMicros,
+    snapshot: extras.snapshot ?? 'false',
+    db: t.keyspace,
+    keyspace_name: t.keyspace,
+    table_name: t.table,
+    change_kind: extras.change_kind,
+    cdc_operation: extras.cdc_operation,
+    ttl: extras.ttl,
+    range_start: extras.range_start ?? null,
+    range_end: extras.range_end ?? null,
+    range_start_inclusive: extras.range_start_inclusive ?? null,
+    range_end_inclusive: extras.range_end_inclusive ?? null,
+    stream_id: extras.stream_id,
+    seq: extras.seq,
+  };
+}
+
+function record(t: TableModel, cols: Columns, op: EnvelopeOp, keyRow: Obj, before: Obj | null, after: Obj | null, src: Obj, ctx: EnvelopeContext, tsMicros: number): SourceRecord {
+  return {
+    table: `${t.keyspace}.${t.table}`,
+    op,
+    key: keyValues([...cols.pk, ...cols.ck], keyRow),
+    partitionKey: keyValues(cols.pk, keyRow),
+    value: { before, after, op, ts_ms: ctx.nowMs, source: src, transaction: null },
+    tsMicros,
+  };
+}
+
+function valueWithKeys(t: TableModel, cols: Columns, row: Obj, keyCols: ColumnModel[]): Obj {
+  const v = emptyValue(t);
+  Object.assign(v, keyValues(keyCols, row));
+  return v;
+}
+
+
+/** Builds every record of one change. Unknown negative/future op codes are skipped and reported. */
+export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeContext, onUnknownOp?: (op: number) => void): SourceRecord[] {
+  const cols = columnsOf(t);
+  const pre = new Map<string, CdcLogRow>();
+  const post = new Map<string, CdcLogRow>();
+  const deltas: CdcLogRow[] = [];
+  for (const r of change.rows) {
+    if (r.op === OP.PRE_IMAGE) pre.set(rowKeyString(cols, r.cells), r);
+    else if (r.op === OP.POST_IMAGE) post.set(rowKeyString(cols, r.cells), r);
+    else deltas.push(r);
+  }
+  const streamHex = hex(change.streamId);
+  const ts = change.timeMicros;
+  const out: SourceRecord[] = [];
+
+  // Merge the upsert rows (op 1/2) by key: they are one statement's effect on that row.
+  const upserts = new Map<string, { first: CdcLogRow; rows: CdcLogRow[]; emitted: boolean }>();
+  for (const r of deltas) {
+    if (r.op !== OP.UPDATE && r.op !== OP.INSERT) continue;
+    const k = rowKeyString(cols, r.cells);
+    const g = upserts.get(k);
+    if (g) g.rows.push(r);
+    else upserts.set(k, { first: r, rows: [r], emitted: false });
+  }
+
+  const imageBefore = (k: string, keyCols: ColumnModel[], row: Obj): Obj | null => {
+    const p = pre.get(k);
+    if (!p) return null;
+    const v = valueWithKeys(t, cols, row, keyCols);
+    for (const c of cols.values) v[sanitizeAvroName(c.name)] = preImageCell(c, p.cells);
+    return v;
+  };
+
+  for (let i = 0; i < deltas.length; i++) {
+    const r = deltas[i]!;
+    switch (r.op) {
+      case OP.UPDATE:
+      case OP.INSERT: {
+        const k = rowKeyString(cols, r.cells);
+        const g = upserts.get(k)!;
+        if (g.emitted) break;
+        g.emitted = true;
+        const isStatic = isStaticRow(cols, r.cells);
+        const keyCols = isStatic ? cols.pk : [...cols.pk, ...cols.ck];
+        const after = valueWithKeys(t, cols, r.cells, keyCols);
+        for (const c of cols.values) {
+          let cell: Cell | null = null;
+          for (const row of g.rows) cell = mergeCells(cell, deltaCell(c, row.cells));
+          after[sanitizeAvroName(c.name)] = cell;
+        }
+        const isInsert = g.rows.some((x) => x.op === OP.INSERT);
+        const postRow = post.get(k);
+        if (postRow && isInsert) {
+          for (const c of cols.values) {
+            const f = sanitizeAvroName(c.name);
+            if (after[f] === null) after[f] = postImageCell(c, postRow.cells);
+          }
+        }
+        const ttls = g.rows.map((x) => x.ttl).filter((x): x is number => x !== null);
+        const op: EnvelopeOp = isInsert && !isStatic ? 'c' : 'u';
+        const src = sourceBlock(t, ctx, ts, {
+          change_kind: isStatic ? 'static_row' : 'row',
+          cdc_operation: isInsert ? OP.INSERT : OP.UPDATE,
+          ttl: ttls.length > 0 ? Math.max(...ttls) : null,
+          stream_id: streamHex,
+          seq: g.first.seq,
+        });
+        out.push(record(t, cols, op, r.cells, imageBefore(k, keyCols, r.cells), after, src, ctx, ts));
+        break;
+      }
+      case OP.ROW_DELETE:
+      case OP.SERVICE_ROW_DELETE: {
+        const k = rowKeyString(cols, r.cells);
+        const keyCols = [...cols.pk, ...cols.ck];
+        const before = imageBefore(k, keyCols, r.cells) ?? valueWithKeys(t, cols, r.cells, keyCols);
+        const src = sourceBlock(t, ctx, ts, { change_kind: 'row', cdc_operation: r.op, ttl: null, stream_id: streamHex, seq: r.seq });
+        out.push(record(t, cols, 'd', r.cells, before, null, src, ctx, ts));
+        break;
+      }
+      case OP.PARTITION_DELETE:
+      case OP.SERVICE_PARTITION_DELETE: {
+        // A table without clustering key: the connector emits this as a row delete; so do we,
+        // with change_kind telling the truth.
+        const k = rowKeyString(cols, r.cells);
+        const before = imageBefore(k, cols.pk, r.cells) ?? valueWithKeys(t, cols, r.cells, cols.pk);
+        const src = sourceBlock(t, ctx, ts, { change_kind: 'partition_delete', cdc_operation: r.op, ttl: null, stream_id: streamHex, seq: r.seq });
+        const keyRow: Obj = { ...r.cells };
+        for (const c of cols.ck) keyRow[c.name] = null;
+        out.push(record(t, cols, 'd', keyRow, before, null, src, ctx, ts));
+        break;
+      }
+      case OP.RANGE_START_INCLUSIVE:
+      case OP.RANGE_START_EXCLUSIVE:
+      case OP.RANGE_END_INCLUSIVE:
+      case OP.RANGE_END_EXCLUSIVE: {
+        let start: CdcLogRow | null = null;
+        let end: CdcLogRow | null = null;
+        if (r.op === OP.RANGE_START_INCLUSIVE || r.op === OP.RANGE_START_EXCLUSIVE) {
+          start = r;
+          const next = deltas[i + 1];
+          if (next && (next.op === OP.RANGE_END_INCLUSIVE || next.op === OP.RANGE_END_EXCLUSIVE)) {
+            end = next;
+            i++;
+          }
+        } else {
+          end = r; // an end without its start: unbounded start
+        }
+        const boundOf = (b: CdcLogRow | null): Obj | null => {
+          if (!b || cols.ck.every((c) => b.cells[c.name] === null || b.cells[c.name] === undefined)) return null;
+          return keyValues(cols.ck, b.cells);
+        };
+        const src = sourceBlock(t, ctx, ts, {
+          change_kind: 'range_delete',
+          cdc_operation: (start ?? end)!.op,
+          ttl: null,
+          range_start: boundOf(start),
+          range_end: boundOf(end),
+          range_start_inclusive: start ? start.op === OP.RANGE_START_INCLUSIVE : true,
+          range_end_inclusive: end ? end.op === OP.RANGE_END_INCLUSIVE : true,
+          stream_id: streamHex,
+          seq: (start ?? end)!.seq,
+        });
+        const keyRow: Obj = { ...r.cells };
+        for (const c of cols.ck) keyRow[c.name] = null;
+        out.push(record(t, cols, 'd', keyRow, valueWithKeys(t, cols, r.cells, cols.pk), null, src, ctx, ts));
+        break;
+      }
+      default:
+        onUnknownOp?.(r.op);
+    }
+  }
+  return out;
+}
+
+/** A snapshot row (`op = r`): every column, whole. */
+export function buildSnapshotRecord(t: TableModel, row: Obj, ctx: EnvelopeContext, tsMicros: number): SourceRecord {
+  const cols = columnsOf(t);
+  const after = valueWithKeys(t, cols, row, [...cols.pk, ...cols.ck]);
+  for (const c of cols.values) {
+    const raw = row[c.name];
+    const f = sanitizeAvroName(c.name);
+    if (!isNonFrozenMultiCell(c.type)) {
+      after[f] = { value: raw === null || raw === undefined ? null : toAvroValue(c.type, raw) };
+    } else {
+      // A snapshot read returns lists as lists (no element keys) and empty collections as null.
+      const value = raw === null || raw === undefined || isEmptyCollection(raw) ? null : toAvroValue(c.type, raw);
+      after[f] = { value, mode: 'OVERWRITE', removed: null, ...(c.type.kind === 'list' ? { list_keys: null } : {}) };
+    }
+  }
+  const src = sourceBlock(t, ctx, tsMicros, { change_kind: 'row', cdc_operation: null, ttl: null, stream_id: null, seq: null, snapshot: 'true' });
+  return record(t, cols, 'r', row, null, after, src, ctx, tsMicros);
+}
+

@@ -1,0 +1,72 @@
+/**
+ * One CDC log row as the pure core sees it. The shell fills the metadata fields from the driver
+ * row (`cdc$stream_id`, `cdc$time`, …) and passes the raw row for column access, so the core
+ * never touches driver classes.
+ */
+
+export const CDC_META_COLUMNS = new Set([
+  'cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$operation', 'cdc$ttl', 'cdc$end_of_batch', 'cdc$closed_time',
+]);
+
+export interface CdcLogRow {
+  streamId: Uint8Array;
+  /** `cdc$time` as text (the change id within the stream). */
+  time: string;
+  /** Write timestamp in µs, decoded from the timeuuid. */
+  timeMicros: number;
+  seq: number;
+  op: number;
+  ttl: number | null;
+  endOfBatch: boolean;
+  /** The whole row by column name (`X`, `cdc$deleted_X`, `cdc$deleted_elements_X`, keys). */
+  cells: Record<string, unknown>;
+}
+
+export const OP = {
+  PRE_IMAGE: 0,
+  UPDATE: 1,
+  INSERT: 2,
+  ROW_DELETE: 3,
+  PARTITION_DELETE: 4,
+  RANGE_START_INCLUSIVE: 5,
+  RANGE_START_EXCLUSIVE: 6,
+  RANGE_END_INCLUSIVE: 7,
+  RANGE_END_EXCLUSIVE: 8,
+  POST_IMAGE: 9,
+  SERVICE_ROW_DELETE: -3,
+  SERVICE_PARTITION_DELETE: -4,
+} as const;
+
+const GREGORIAN_OFFSET_100NS = 0x01b21dd213814000n;
+
+/** µs since the epoch from a timeuuid's 60-bit timestamp (scylla-cdc.md §8: getDate() would lose µs). */
+export function timeuuidToMicros(uuid: string): number {
+  const hex = uuid.replace(/-/g, '');
+  if (hex.length !== 32) throw new Error(`not a uuid: ${uuid}`);
+  const timeLow = BigInt(`0x${hex.slice(0, 8)}`);
+  const timeMid = BigInt(`0x${hex.slice(8, 12)}`);
+  const timeHi = BigInt(`0x${hex.slice(12, 16)}`) & 0x0fffn;
+  const ticks = (timeHi << 48n) | (timeMid << 32n) | timeLow;
+  return Number((ticks - GREGORIAN_OFFSET_100NS) / 10n);
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+/** CDCPartitioner token of a stream: the first 8 bytes, big-endian signed (scylla-cdc.md §2.1). */
+export function streamToken(streamId: Uint8Array): bigint {
+  if (streamId.length < 8) return -(2n ** 63n);
+  return new DataView(streamId.buffer, streamId.byteOffset, 8).getBigInt64(0, false);
+}
+
+/**
+ * Vnode index of a vnode-mode stream id (bits 4..25 of the low qword, version 1), as Go and Java
+ * read it; -1 for ids that are not 16 bytes of version 1 (each then forms its own group).
+ */
+export function streamVnodeIndex(streamId: Uint8Array): number {
+  if (streamId.length !== 16) return -1;
+  const low = new DataView(streamId.buffer, streamId.byteOffset + 8, 8).getBigUint64(0, false);
+  if ((low & 0xfn) !== 1n) return -1;
+  return Number((low >> 4n) & 0x3fffffn);
+}

@@ -1,0 +1,102 @@
+/**
+ * One transactional producer per slot: each `commit` is one Kafka transaction holding the
+ * slot's records and the checkpoints they advance, so a read_committed consumer sees both or
+ * neither (design.md §5). The transactional id is derived from the slot: whoever opens the slot
+ * next fences this producer (InitProducerId bumps the epoch and aborts our open transaction).
+ *
+ * kafkajs quirks handled here (test-infra.md §1):
+ * - idempotent + maxInFlightRequests 1 (no sequence re-assignment for >1 in flight, #598);
+ * - CONCURRENT_TRANSACTIONS after a commit or a crashed predecessor (#1315, #296): kafkajs
+ *   retries inside; we retry the whole transaction with backoff on top;
+ * - a failed abort leaves the producer stuck in ABORTING (#1355): the producer is recreated;
+ * - a small, configurable transaction timeout bounds how long a dead owner blocks the slot.
+ */
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { ReplicatorError } from '../core/errors.js';
+import type { Logger } from '../log/logger.js';
+
+export interface TopicBatch {
+  topic: string;
+  messages: Message[];
+}
+
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+export function isFencedError(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: string }).type;
+    if (type && FENCED.has(type)) return true;
+    if (e instanceof ReplicatorError && e.code === 'CDC_FENCED') return true;
+    if (/fenced|INVALID_PRODUCER_EPOCH/i.test((e as Error).message ?? '')) return true;
+  }
+  return false;
+}
+
+export class SlotEmitter {
+  private producer: Producer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    readonly transactionalId: string,
+    private readonly transactionTimeoutMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Connects and fences any previous owner of the slot (an empty transaction forces InitProducerId). */
+  async open(): Promise<void> {
+    const p = await this.ensureProducer();
+    const tx = await p.transaction();
+    await tx.abort();
+  }
+
+  async commit(batches: TopicBatch[]): Promise<void> {
+    const p = await this.ensureProducer();
+    const tx = await p.transaction();
+    try {
+      await tx.sendBatch({ topicMessages: batches.filter((b) => b.messages.length > 0), acks: -1 });
+      await tx.commit();
+    } catch (err) {
+      if (isFencedError(err)) {
+        await this.dropProducer();
+        throw new ReplicatorError('CDC_FENCED', `slot producer ${this.transactionalId} was fenced by a newer owner`, false, { cause: err });
+      }
+      try {
+        if (tx.isActive()) await tx.abort();
+      } catch (abortErr) {
+        this.log.warn({ err: abortErr, transactionalId: this.transactionalId }, 'abort failed: recreating the producer');
+        await this.dropProducer();
+      }
+      throw new ReplicatorError('CDC_KAFKA', `transaction failed on ${this.transactionalId}: ${(err as Error).message}`, true, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dropProducer();
+  }
+
+  private async ensureProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const p = this.kafka.producer({
+      transactionalId: this.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.transactionTimeoutMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5_000 },
+    });
+    try {
+      await p.connect();
+    } catch (err) {
+      await p.disconnect().catch(() => undefined);
+      throw new ReplicatorError('CDC_KAFKA', `cannot connect producer ${this.transactionalId}: ${(err as Error).message}`, true, { cause: err });
+    }
+    this.producer = p;
+    return p;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    if (p) await p.disconnect().catch((err: unknown) => this.log.debug({ err }, 'producer disconnect failed'));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Reads one unit (a vnode's streams, or one tablet stream) of a table's CDC log for a window of
+ * write times `[fromMs, toMs)`, page by page, routed to a replica of the unit's streams (the
+ * routing key is the first stream id; cdc-partitioner-policy.ts turns it into the CDC token).
+ * All streams of a unit share one replica set, so the IN list never fans out across nodes.
+ */
+import type cassandra from 'cassandra-driver';
+import type { TableModel } from '../schema/table-model.js';
+import { logTableName } from '../schema/table-model.js';
+import type { CdcLogRow } from './core/log-row.js';
+import { timeuuidToMicros } from './core/log-row.js';
+import { LOG_PROFILE } from './scylla-session.js';
+
+export interface LogPage {
+  rows: CdcLogRow[];
+  columns: string[];
+}
+
+const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+
+function streamPredicate(n: number): string {
+  return n === 1 ? '"cdc$stream_id" = ?' : `"cdc$stream_id" IN (${new Array(n).fill('?').join(', ')})`;
+}
+
+export function toLogRow(r: cassandra.types.Row): CdcLogRow {
+  const time = String(r['cdc$time']);
+  const ttl = r['cdc$ttl'];
+  const cells: Record<string, unknown> = {};
+  for (const k of r.keys()) cells[k] = r[k];
+  return {
+    streamId: r['cdc$stream_id'] as Buffer,
+    time,
+    timeMicros: timeuuidToMicros(time),
+    seq: Number(r['cdc$batch_seq_no']),
+    op: Number(r['cdc$operation']),
+    ttl: ttl === null || ttl === undefined ? null : Number(String(ttl)),
+    endOfBatch: r['cdc$end_of_batch'] === true,
+    cells,
+  };
+}
+
+export class LogReader {
+  constructor(
+    private readonly client: cassandra.Client,
+    private readonly fetchSize: number,
+  ) {}
+
+  async *readWindow(t: TableModel, streams: Buffer[], fromMs: number, toMs: number): AsyncGenerator<LogPage> {
+    const query =
+      `SELECT * FROM ${q(t.keyspace)}.${q(logTableName(t.table))} WHERE ${streamPredicate(streams.length)}` +
+      ' AND "cdc$time" >= minTimeuuid(?) AND "cdc$time" < minTimeuuid(?) BYPASS CACHE';
+    const params = [...streams, new Date(fromMs), new Date(toMs)];
+    let pageState: string | undefined;
+    do {
+      const rs = await this.client.execute(query, params, {
+        prepare: true,
+        executionProfile: LOG_PROFILE,
+        keyspace: t.keyspace,
+        routingKey: streams[0],
+        fetchSize: this.fetchSize,
+        isIdempotent: true,
+        ...(pageState ? { pageState } : {}),
+      });
+      yield { rows: rs.rows.map(toLogRow), columns: (rs.columns ?? []).map((c) => c.name) };
+      pageState = rs.pageState ?? undefined;
+    } while (pageState);
+  }
+
+  /** Earliest write time (ms) of any row in `[fromMs, toMs)`, or null: one row per stream. */
+  async probe(t: TableModel, streams: Buffer[], fromMs: number, toMs: number): Promise<number | null> {
+    const query =
+      `SELECT "cdc$stream_id", "cdc$time" FROM ${q(t.keyspace)}.${q(logTableName(t.table))} WHERE ${streamPredicate(streams.length)}` +
+      ' AND "cdc$time" >= minTimeuuid(?) AND "cdc$time" < minTimeuuid(?) PER PARTITION LIMIT 1 BYPASS CACHE';
+    const rs = await this.client.execute(query, [...streams, new Date(fromMs), new Date(toMs)], {
+      prepare: true,
+      executionProfile: LOG_PROFILE,
+      keyspace: t.keyspace,
+      routingKey: streams[0],
+      isIdempotent: true,
+      fetchSize: streams.length + 1,
+    });
+    let min: number | null = null;
+    for (const r of rs.rows) {
+      const ms = timeuuidToMicros(String(r['cdc$time'])) / 1000;
+      if (min === null || ms < min) min = ms;
+    }
+    return min;
+  }
+}

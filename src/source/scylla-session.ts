@@ -1,0 +1,67 @@
+/**
+ * The cassandra-driver client the source uses: DC-aware, with collections decoded as Map/Set
+ * (keeps map key types and server order, which list element keys depend on), and an execution
+ * profile for log reads routed by the CDC partitioner.
+ */
+import { readFileSync } from 'node:fs';
+import cassandra from 'cassandra-driver';
+import { CdcPartitionerPolicy } from './cdc-partitioner-policy.js';
+
+export const LOG_PROFILE = 'cdc-log';
+
+export type ConsistencyName = 'ONE' | 'LOCAL_ONE' | 'QUORUM' | 'LOCAL_QUORUM' | 'ALL';
+
+export interface ScyllaSettings {
+  scyllaContactPoints: { host: string; port: number }[];
+  scyllaLocalDc: string;
+  scyllaUsername?: string | undefined;
+  scyllaPassword?: string | undefined;
+  scyllaConsistency: ConsistencyName;
+  scyllaRequestTimeoutMs: number;
+  scyllaSsl: boolean;
+  scyllaSslCa?: string | undefined;
+}
+
+const CONSISTENCIES: Record<ConsistencyName, cassandra.types.consistencies> = {
+  ONE: cassandra.types.consistencies.one,
+  LOCAL_ONE: cassandra.types.consistencies.localOne,
+  QUORUM: cassandra.types.consistencies.quorum,
+  LOCAL_QUORUM: cassandra.types.consistencies.localQuorum,
+  ALL: cassandra.types.consistencies.all,
+};
+
+export function consistencyOf(name: ConsistencyName): cassandra.types.consistencies {
+  return CONSISTENCIES[name] ?? cassandra.types.consistencies.localQuorum;
+}
+
+export function createScyllaClient(s: ScyllaSettings): { client: cassandra.Client; policy: CdcPartitionerPolicy } {
+  const policy = new CdcPartitionerPolicy(s.scyllaLocalDc);
+  const options: cassandra.DseClientOptions = {
+    contactPoints: s.scyllaContactPoints.map((p) => `${p.host}:${p.port}`),
+    localDataCenter: s.scyllaLocalDc,
+    encoding: { map: Map, set: Set, useBigIntAsLong: false, useBigIntAsVarint: false },
+    socketOptions: { readTimeout: s.scyllaRequestTimeoutMs, connectTimeout: 5000 },
+    queryOptions: { consistency: consistencyOf(s.scyllaConsistency), prepare: true },
+    // Reconnect forever with a capped backoff: an unreachable cluster is a wait, not a crash.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
+    profiles: [new cassandra.ExecutionProfile(LOG_PROFILE, { loadBalancing: policy as unknown as cassandra.policies.loadBalancing.LoadBalancingPolicy, consistency: consistencyOf(s.scyllaConsistency) })],
+  };
+  if (s.scyllaUsername !== undefined) {
+    options.authProvider = new cassandra.auth.PlainTextAuthProvider(s.scyllaUsername, s.scyllaPassword ?? '');
+  }
+  if (s.scyllaSsl) {
+    options.sslOptions = s.scyllaSslCa ? { ca: [readFileSync(s.scyllaSslCa, 'utf8')] } : {};
+  }
+  return { client: new cassandra.Client(options), policy };
+}
+
+/** Generation tables are read at QUORUM on multi-node clusters and ONE on a single node (as all readers do). */
+export async function systemReadConsistency(client: cassandra.Client): Promise<cassandra.types.consistencies> {
+  try {
+    const rs = await client.execute('SELECT COUNT(*) FROM system.peers', [], { prepare: false });
+    const peers = Number(rs.first()?.get(0) ?? 0);
+    return peers + 1 >= 2 ? cassandra.types.consistencies.quorum : cassandra.types.consistencies.one;
+  } catch {
+    return cassandra.types.consistencies.one;
+  }
+}

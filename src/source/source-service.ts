@@ -1,0 +1,335 @@
+/**
+ * Wires the source: ScyllaDB session and discovery, topics and schemas, the checkpoint store,
+ * the slot coordinator, and one SlotWorker per assigned slot. Exposes health and /status.
+ *
+ * Failure policy: a table that is missing or has no CDC is a configuration error (exit 2).
+ * Everything else (ScyllaDB, Kafka or the registry unreachable or slow) is waited out with
+ * backoff, reported as healthy=0, and resumed from committed checkpoints when it returns.
+ */
+import type cassandra from 'cassandra-driver';
+import type { Admin, Kafka } from 'kafkajs';
+import type { SourceConfig } from '../config/source-config.js';
+import type { Service } from '../lifecycle.js';
+import type { Logger } from '../log/logger.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import type { StatusProvider } from '../metrics/http-server.js';
+import { connectorHealthy } from '../metrics/registry.js';
+import { sourceSchemaChanges, sourceSlotsOwned } from '../metrics/source-metrics.js';
+import { VERSION } from '../version.js';
+import { Backoff, sleep } from './backoff.js';
+import type { Generation } from './core/generation-plan.js';
+import { CheckpointStore, offsetsTopicName } from './checkpoint-store.js';
+import { SlotEmitter } from './kafka-emitter.js';
+import { GenerationReader } from './generation-reader.js';
+import { LogReader } from './log-reader.js';
+import { createScyllaClient, systemReadConsistency } from './scylla-session.js';
+import { SchemaPublisher } from './schema-publisher.js';
+import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
+import { SlotWorker, type TableRuntime } from './slot-worker.js';
+import { SnapshotReader } from './snapshot-reader.js';
+import { TableSetupError, detectKeyspaceMode, discoverTable } from './table-discovery.js';
+import { ensureTopic } from './topic-admin.js';
+
+export interface SourceServiceOptions {
+  /** Session timeout of the slot group: a dead process's slots move after this. */
+  groupSessionTimeoutMs?: number;
+  heartbeatMs?: number;
+  now?: () => number;
+}
+
+export function topicFor(template: string, keyspace: string, table: string): string {
+  return template.replace(/\{keyspace\}/g, keyspace).replace(/\{table\}/g, table);
+}
+
+export class SourceService implements StatusProvider, Service {
+  private client: cassandra.Client | undefined;
+  private kafka: Kafka;
+  private admin: Admin | undefined;
+  private store: CheckpointStore | undefined;
+  private coordinator: SlotCoordinator | undefined;
+  private publisher: SchemaPublisher;
+  private generationReader: GenerationReader | undefined;
+  private logReader: LogReader | undefined;
+  private snapshotReader: SnapshotReader | undefined;
+  private readonly tables = new Map<string, TableRuntime>();
+  private readonly workers = new Map<number, SlotWorker>();
+  private readonly genCache = new Map<string, { at: number; gens: Promise<Generation[]> }>();
+  private readonly abort = new AbortController();
+  private started = false;
+  private startupProblem: string | undefined = 'starting';
+  private assignment: number[] = [];
+  private reconcile: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+  /** Resolves when SNAPSHOT_MODE=initial_only finished every slot this process holds. */
+  readonly snapshotFinished: Promise<void>;
+  private resolveSnapshotFinished!: () => void;
+
+  constructor(
+    private readonly config: SourceConfig,
+    private readonly log: Logger,
+    private readonly options: SourceServiceOptions = {},
+  ) {
+    this.kafka = createKafka(config, log, '-source');
+    this.publisher = new SchemaPublisher(config);
+    this.now = options.now ?? Date.now;
+    this.snapshotFinished = new Promise((r) => (this.resolveSnapshotFinished = r));
+    connectorHealthy.set({ component: 'source' }, 0);
+  }
+
+  // ---- StatusProvider ------------------------------------------------------------------------
+
+  healthy(): boolean {
+    const ok = this.started && this.startupProblem === undefined && [...this.workers.values()].every((w) => w.healthy);
+    connectorHealthy.set({ component: 'source' }, ok ? 1 : 0);
+    return ok;
+  }
+
+  ready(): boolean {
+    return this.started && !this.abort.signal.aborted;
+  }
+
+  status(): unknown {
+    return {
+      component: 'source',
+      version: VERSION,
+      sourceName: this.config.sourceName,
+      healthy: this.healthy(),
+      problem: this.startupProblem ?? null,
+      slots: { total: this.config.sourceSlots, assigned: this.assignment, memberId: this.coordinator?.memberId ?? null },
+      tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec.keyId, valueSchemaId: t.codec.valueId })),
+      generations: Object.fromEntries([...this.genCacheSnapshot()]),
+      workers: [...this.workers.values()].map((w) => w.status()),
+      checkpoints: this.store?.all() ?? [],
+    };
+  }
+
+  private *genCacheSnapshot(): Generator<[string, unknown]> {
+    for (const [k, v] of this.genCache) {
+      const resolved = (v as { resolved?: Generation[] }).resolved;
+      if (resolved) yield [k, resolved.map((g) => ({ start: new Date(g.startMs).toISOString(), end: g.endMs ? new Date(g.endMs).toISOString() : null, units: g.units.length, streams: g.units.reduce((n, u) => n + u.streams.length, 0) }))];
+    }
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const signal = this.abort.signal;
+    await this.retry('scylla', async () => {
+      const { client } = createScyllaClient(this.config);
+      try {
+        await client.connect();
+      } catch (err) {
+        await client.shutdown().catch(() => undefined);
+        throw err;
+      }
+      this.client = client;
+    });
+    if (signal.aborted) return;
+    const client = this.client!;
+    this.generationReader = new GenerationReader(client, () => systemReadConsistency(client));
+    this.logReader = new LogReader(client, this.config.cdcFetchSize);
+    this.snapshotReader = new SnapshotReader(client, this.config.snapshotFetchSize);
+
+    // Discovery: configuration errors stop start-up (exit 2); connectivity errors are retried.
+    const models = await this.retry('discovery', async () => {
+      const out = [];
+      for (const name of this.config.scyllaTables) {
+        const model = await discoverTable(client, name);
+        out.push({ name, model, mode: await detectKeyspaceMode(client, model.keyspace) });
+      }
+      return out;
+    });
+    if (signal.aborted || !models) return;
+
+    await this.retry('kafka', async () => {
+      if (!this.admin) {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        this.admin = admin;
+      }
+      const admin = this.admin;
+      const slots = this.config.sourceSlots;
+      await ensureTopic(admin, {
+        topic: offsetsTopicName(this.config.sourceName),
+        numPartitions: slots,
+        replicationFactor: this.config.kafkaTopicReplication,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      });
+      await ensureTopic(admin, { topic: controlTopicName(this.config.sourceName), numPartitions: slots, replicationFactor: this.config.kafkaTopicReplication });
+      for (const m of models) {
+        const topic = topicFor(this.config.kafkaTopicTemplate, m.model.keyspace, m.model.table);
+        const partitions = await ensureTopic(admin, { topic, numPartitions: this.config.kafkaTopicPartitions, replicationFactor: this.config.kafkaTopicReplication });
+        const existing = this.tables.get(m.name);
+        if (existing) existing.partitions = partitions;
+        else this.tables.set(m.name, { name: m.name, topic, partitions, mode: m.mode, model: m.model, codec: undefined as unknown as TableRuntime['codec'] });
+      }
+    });
+    if (signal.aborted) return;
+
+    await this.retry('registry', async () => {
+      for (const t of this.tables.values()) t.codec = await this.publisher.codecFor(t.topic, t.model);
+    });
+    if (signal.aborted) return;
+
+    const offsetsTopic = offsetsTopicName(this.config.sourceName);
+    this.store = new CheckpointStore(this.kafka, this.admin!, offsetsTopic, this.config.sourceSlots, this.config.sourceName, this.log);
+    await this.retry('checkpoints', () => this.store!.start());
+    if (signal.aborted) return;
+
+    this.coordinator = new SlotCoordinator(
+      this.kafka,
+      controlTopicName(this.config.sourceName),
+      `_scylla-pg-cdc.${this.config.sourceName}.source`,
+      this.options.groupSessionTimeoutMs ?? this.config.sourceGroupSessionTimeoutMs,
+      {
+        onRebalancing: () => undefined,
+        onAssigned: (slots) => this.assign(slots),
+      },
+      this.log,
+    );
+    await this.retry('group', () => this.coordinator!.start());
+    this.started = true;
+    this.startupProblem = undefined;
+    this.log.info({ tables: [...this.tables.keys()], slots: this.config.sourceSlots }, 'source started');
+  }
+
+  /** Retries `fn` with backoff until it succeeds or the service stops; TableSetupError is fatal. */
+  private async retry<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const backoff = new Backoff(500, 15_000);
+    while (!this.abort.signal.aborted) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (err instanceof TableSetupError) throw err;
+        this.startupProblem = `${what}: ${(err as Error).message}`;
+        connectorHealthy.set({ component: 'source' }, 0);
+        const wait = backoff.next();
+        this.log.warn({ err, attempt: backoff.failures, retryInMs: wait }, `${what} not available; retrying`);
+        await sleep(wait, this.abort.signal);
+      }
+    }
+    return undefined;
+  }
+
+  private assign(slots: number[]): void {
+    this.assignment = slots;
+    // serialise reconciliations: a slot is released (transaction finished) before it is retaken
+    this.reconcile = this.reconcile.then(() => this.reconcileWorkers(slots)).catch((err: unknown) => this.log.error({ err }, 'slot reconciliation failed'));
+  }
+
+  private async reconcileWorkers(slots: number[]): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const wanted = new Set(slots);
+    await Promise.all(
+      [...this.workers.entries()]
+        .filter(([slot]) => !wanted.has(slot))
+        .map(async ([slot, w]) => {
+          this.log.info({ slot }, 'releasing slot');
+          await w.stop();
+          this.workers.delete(slot);
+        }),
+    );
+    for (const slot of slots) {
+      if (this.workers.has(slot) && !this.workers.get(slot)!.stopped) continue;
+      this.startWorker(slot);
+    }
+    sourceSlotsOwned.set(this.workers.size);
+  }
+
+  private startWorker(slot: number): void {
+    const emitter = new SlotEmitter(this.kafka, `_scylla-pg-cdc.${this.config.sourceName}.slot-${slot}`, this.config.kafkaTransactionTimeoutMs, this.log);
+    const worker = new SlotWorker({
+      slot,
+      slots: this.config.sourceSlots,
+      settings: {
+        cdcQueryWindowMs: this.config.cdcQueryWindowMs,
+        cdcConfidenceWindowMs: this.config.cdcConfidenceWindowMs,
+        cdcPollIntervalMs: this.config.cdcPollIntervalMs,
+        cdcStart: this.config.cdcStart,
+        snapshotMode: this.config.snapshotMode,
+        sourceMaxBatchRecords: this.config.sourceMaxBatchRecords,
+        sourceName: this.config.sourceName,
+        version: VERSION,
+        heartbeatMs: this.options.heartbeatMs ?? this.config.sourceCheckpointIntervalMs,
+        readConcurrency: this.config.sourceReadConcurrency,
+      },
+      log: this.log,
+      tables: () => [...this.tables.values()],
+      generations: (t) => this.generations(t),
+      refreshTable: (name) => this.refreshTable(name),
+      logReader: this.logReader!,
+      snapshotReader: this.snapshotReader!,
+      store: this.store!,
+      emitter,
+      now: this.now,
+    });
+    this.workers.set(slot, worker);
+    worker.start((err) => {
+      if (err) this.log.error({ err, slot }, 'slot worker ended with an error');
+      if (this.workers.get(slot) === worker && !this.abort.signal.aborted && this.assignment.includes(slot)) {
+        // fenced although still assigned (an overlap during rebalance): try to take it back later
+        setTimeout(() => {
+          if (this.workers.get(slot) === worker && this.assignment.includes(slot) && !this.abort.signal.aborted) this.assign(this.assignment);
+        }, 2_000).unref();
+      }
+    });
+    if (this.config.snapshotMode === 'initial_only') void this.watchSnapshot();
+  }
+
+  private async watchSnapshot(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      const ws = [...this.workers.values()];
+      if (this.assignment.length === this.config.sourceSlots && ws.length === this.config.sourceSlots && ws.every((w) => w.snapshotDone)) {
+        this.resolveSnapshotFinished();
+        return;
+      }
+      await sleep(500, this.abort.signal);
+    }
+  }
+
+  private generations(t: TableRuntime): Promise<Generation[]> {
+    const key = t.mode === 'vnodes' ? 'vnodes' : t.name;
+    const cached = this.genCache.get(key);
+    const now = this.now();
+    // Refresh faster than the confidence window: a tablets stream set starts "now", and it must
+    // be known before any window reaches its start (scylla-cdc.md §3.3).
+    const ttl = Math.max(100, Math.min(2_000, Math.floor(this.config.cdcConfidenceWindowMs / 2)));
+    if (cached && now - cached.at < ttl) return cached.gens;
+    const gens = this.generationReader!.list(t.mode, t.model.keyspace, t.model.table);
+    const entry = { at: now, gens };
+    this.genCache.set(key, entry);
+    gens.then(
+      (g) => ((entry as { resolved?: Generation[] }).resolved = g),
+      () => {
+        if (this.genCache.get(key) === entry) this.genCache.delete(key);
+      },
+    );
+    return gens;
+  }
+
+  private async refreshTable(name: string): Promise<TableRuntime> {
+    const rt = this.tables.get(name)!;
+    const model = await discoverTable(this.client!, name, { refresh: true });
+    const codec = await this.publisher.codecFor(rt.topic, model);
+    if (codec.fingerprint !== rt.codec.fingerprint) sourceSchemaChanges.inc({ table: name });
+    rt.model = model;
+    rt.codec = codec;
+    return rt;
+  }
+
+  async stop(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    this.abort.abort();
+    // Stop reading first (finish or abort open transactions), then leave the group so the
+    // slots move immediately instead of after the session timeout.
+    await this.reconcile;
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    this.workers.clear();
+    sourceSlotsOwned.set(0);
+    await this.coordinator?.stop();
+    await this.store?.stop();
+    await this.admin?.disconnect().catch(() => undefined);
+    await this.client?.shutdown().catch(() => undefined);
+    connectorHealthy.set({ component: 'source' }, 0);
+  }
+}
