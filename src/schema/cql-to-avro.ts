@@ -122,7 +122,10 @@ function cellSchema(c: ColumnModel): AvroSchema {
     fields.push({ name: 'removed', type: ['null', { type: 'array', items: removedItemType(c.type, name) }], default: null });
     if (c.type.kind === 'list') fields.push({ name: 'list_keys', type: ['null', { type: 'array', items: 'string' }], default: null });
   }
-  return { type: 'record', name: `${name}_Cell`, fields };
+  // Named `<column>.Cell`: Connect-side tools built for scylla-cdc-source-connector (its
+  // ScyllaExtractNewRecordState) recognise a cell by a schema name ending in ".Cell" with exactly one
+  // field `value`, so our plain cells unwrap with the transform users already run.
+  return { type: 'record', name: `${name}.Cell`, fields };
 }
 
 function columnField(c: ColumnModel): AvroSchema {

@@ -110,7 +110,7 @@ describe('table schemas', () => {
     const type = avroType(s) as unknown as { schema(): { fields: { name: string }[] } };
     expect(type.schema().fields.map((f) => f.name)).toEqual(['before', 'after', 'op', 'ts_ms', 'source', 'transaction']);
     const json = JSON.stringify(s);
-    expect(json).toContain('"name":"v_Cell"');
+    expect(json).toContain('"name":"v.Cell"');
     expect(json).toContain('"name":"list_keys"');
     expect(json).toContain('"name":"range_start"');
   });
