@@ -1,0 +1,41 @@
+// Stream id layout and the token → shard mapping (scylla-cdc.md §3.1, §3.2; scylladb
+// cdc/generation.cc stream_id, dht static sharder).
+import type { Prng } from '../prng.js';
+import { MAX_TOKEN, MIN_TOKEN } from '../murmur3.js';
+
+const TWO64 = 1n << 64n;
+export const SHARDING_IGNORE_MSB = 12;
+
+export function makeStreamId(token: bigint, vnodeIndex: number, rng: Prng): Buffer {
+  const b = Buffer.allocUnsafe(16);
+  b.writeBigInt64BE(token, 0);
+  const random38 = rng.nextBigU64() & ((1n << 38n) - 1n);
+  const low = (random38 << 26n) | (BigInt(vnodeIndex & 0x3fffff) << 4n) | 1n;
+  b.writeBigUInt64BE(low, 8);
+  return b;
+}
+
+export function shardOf(token: bigint, shards: number, ignoreMsb = SHARDING_IGNORE_MSB): number {
+  const biased = (token + (1n << 63n)) & (TWO64 - 1n);
+  const shifted = (biased << BigInt(ignoreMsb)) & (TWO64 - 1n);
+  return Number((shifted * BigInt(shards)) >> 64n);
+}
+
+/** A random token in the ring range (prev, end], wrapping past MAX_TOKEN when prev >= end. */
+export function randomTokenIn(prev: bigint, end: bigint, rng: Prng): bigint {
+  let size = (end - prev) & (TWO64 - 1n);
+  if (size === 0n) size = TWO64 - 1n;
+  const off = (rng.nextBigU64() % size) + 1n;
+  return BigInt.asIntN(64, prev + off);
+}
+
+/** A token of range (prev, end] owned by `shard`, so base and log rows are co-located. */
+export function tokenForShard(prev: bigint, end: bigint, shard: number, shards: number, rng: Prng): bigint {
+  for (let i = 0; i < 2000; i++) {
+    const t = randomTokenIn(prev, end, rng);
+    if (shardOf(t, shards) === shard) return t;
+  }
+  return end;
+}
+
+export { MAX_TOKEN, MIN_TOKEN };

@@ -1,0 +1,137 @@
+// Tablets-mode CDC: one stream per tablet per table, new stream sets on split/merge, published in
+// system.cdc_timestamps / system.cdc_streams, closed streams marked with cdc$closed_time
+// (scylla-cdc.md §3.3).
+import { serverError } from '../errors.js';
+import type { Prng } from '../prng.js';
+import type { Catalog, TableDef } from '../schema/catalog.js';
+import { encodeTimestamp } from '../schema/types.js';
+import { cdcToken } from '../murmur3.js';
+import { putRow } from '../system-tables.js';
+import { NO_TS } from '../storage/table-store.js';
+import { applyPartMut, staticMut, type PartMut } from '../storage/mutation.js';
+import { makeStreamId, MAX_TOKEN, MIN_TOKEN } from './streams.js';
+
+export interface Tablet {
+  last: bigint;
+  stream: Buffer;
+}
+
+export interface StreamSet {
+  ts: number;
+  tablets: Tablet[];
+}
+
+export const STREAM_STATE = { current: 0, closed: 1, opened: 2 } as const;
+
+export class TabletStreams {
+  private readonly sets = new Map<string, StreamSet[]>();
+
+  constructor(private readonly catalog: Catalog, private readonly rng: Prng) {}
+
+  has(base: TableDef): boolean {
+    return this.sets.has(base.id);
+  }
+
+  streamSets(base: TableDef): StreamSet[] {
+    return this.sets.get(base.id) ?? [];
+  }
+
+  enable(base: TableDef, tabletCount: number, nowMs: number): void {
+    if (this.sets.has(base.id)) return;
+    const lasts = evenBoundaries(tabletCount);
+    this.publish(base, [], { ts: nowMs, tablets: lasts.map((last) => this.tablet(last)) });
+  }
+
+  private tablet(last: bigint): Tablet {
+    return { last, stream: makeStreamId(last, 0, this.rng) };
+  }
+
+  split(base: TableDef, nowMs: number, delayMs: number): StreamSet {
+    const cur = this.current(base);
+    const tablets: Tablet[] = [];
+    let prev = MIN_TOKEN;
+    for (const t of cur.tablets) {
+      const mid = prev + (t.last - prev) / 2n;
+      tablets.push(this.tablet(mid), this.tablet(t.last));
+      prev = t.last;
+    }
+    return this.publish(base, cur.tablets, { ts: Math.max(nowMs + delayMs, cur.ts + 1), tablets });
+  }
+
+  merge(base: TableDef, nowMs: number, delayMs: number): StreamSet {
+    const cur = this.current(base);
+    if (cur.tablets.length < 2) throw serverError('cannot merge a table with a single tablet');
+    const tablets: Tablet[] = [];
+    for (let i = 0; i < cur.tablets.length; i += 2) {
+      const b = cur.tablets[i + 1] ?? cur.tablets[i]!;
+      tablets.push(this.tablet(b.last));
+    }
+    return this.publish(base, cur.tablets, { ts: Math.max(nowMs + delayMs, cur.ts + 1), tablets });
+  }
+
+  private current(base: TableDef): StreamSet {
+    const sets = this.sets.get(base.id);
+    if (!sets || sets.length === 0) throw serverError(`table ${base.keyspace}.${base.name} has no CDC stream set`);
+    return sets[sets.length - 1]!;
+  }
+
+  private publish(base: TableDef, old: Tablet[], set: StreamSet): StreamSet {
+    const list = this.sets.get(base.id) ?? [];
+    list.push(set);
+    this.sets.set(base.id, list);
+    const streamsTable = this.catalog.findTable('system', 'cdc_streams')!;
+    const key = { keyspace_name: base.keyspace, table_name: base.name, timestamp: set.ts };
+    const oldIds = new Set(old.map((t) => t.stream.toString('hex')));
+    const newIds = new Set(set.tablets.map((t) => t.stream.toString('hex')));
+    for (const t of set.tablets) {
+      putRow(streamsTable, { ...key, stream_state: STREAM_STATE.current, stream_id: t.stream });
+      if (!oldIds.has(t.stream.toString('hex'))) putRow(streamsTable, { ...key, stream_state: STREAM_STATE.opened, stream_id: t.stream });
+    }
+    for (const t of old) {
+      if (newIds.has(t.stream.toString('hex'))) continue;
+      putRow(streamsTable, { ...key, stream_state: STREAM_STATE.closed, stream_id: t.stream });
+      this.markClosed(base, t.stream, set.ts);
+    }
+    putRow(this.catalog.findTable('system', 'cdc_timestamps')!, key);
+    return set;
+  }
+
+  /** cdc$closed_time: a static cell in the closed stream's log partition. */
+  private markClosed(base: TableDef, stream: Buffer, closedAt: number): void {
+    const log = base.log;
+    const col = log?.byName.get('cdc$closed_time');
+    if (!log || !col) return;
+    const pm: PartMut = {
+      table: log, pk: [stream], key: stream.toString('latin1'), token: cdcToken(stream), pdel: NO_TS, ranges: [], srow: null, rows: new Map(),
+    };
+    const ts = Date.now() * 1000;
+    staticMut(pm).cells.set(col.ordinal, { kind: 'a', v: encodeTimestamp(closedAt), ts, ttl: 0 });
+    applyPartMut(pm, Date.now());
+  }
+
+  streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer {
+    const sets = this.sets.get(base.id);
+    const ts = tsMicros / 1000;
+    if (!sets || sets.length === 0 || ts < sets[0]!.ts) {
+      throw serverError(`cdc::metadata::get_stream: could not find any CDC stream for timestamp ${new Date(ts).toISOString()}. Are we in the middle of a cluster upgrade?`);
+    }
+    let g = 0;
+    while (g + 1 < sets.length && sets[g + 1]!.ts <= ts) g++;
+    const tablets = sets[g]!.tablets;
+    let lo = 0;
+    let hi = tablets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tablets[mid]!.last < token) lo = mid + 1; else hi = mid;
+    }
+    return tablets[lo]!.stream;
+  }
+}
+
+function evenBoundaries(n: number): bigint[] {
+  const out: bigint[] = [];
+  const span = (1n << 64n) / BigInt(n);
+  for (let i = 1; i < n; i++) out.push(MIN_TOKEN + span * BigInt(i) - 1n);
+  out.push(MAX_TOKEN);
+  return out;
+}
