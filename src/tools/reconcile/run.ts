@@ -7,6 +7,8 @@
  * comparison runs there, in SQL, with values compared in the target's types. Node holds one page at
  * a time; the report lists at most --max-listed keys per kind (counts are always exact).
  *
+ * Exit codes: 0 consistent (or repaired), 3 differences found (dry run), 1 the run failed, 2 usage.
+ *
  * `--repair` applies the fixes through the sink's version-guarded apply at the reconcile's start
  * time, so it is safe while the pipeline runs: a change the pipeline applies meanwhile is newer and
  * wins. Every run is recorded in `<PG_SCHEMA>._cdc_reconcile_runs`; the sink exports the latest
@@ -175,6 +177,7 @@ export async function runReconcile(ctx: CommandContext): Promise<number> {
     writeFileSync(args.reportPath, `${JSON.stringify(reports.length === 1 ? reports[0] : { reports }, null, 2)}\n`);
     process.stdout.write(`report written to ${args.reportPath}\n`);
   }
-  // Exit 0 when consistent (or repaired), 1 when a dry run found differences: scripts can gate on it.
-  return args.repair || reports.every((r) => r.accuracy_percentage === 100) ? 0 : 1;
+  // Exit 0 when consistent (or repaired), 3 when a dry run found differences (1 stays "the run
+  // failed", 2 "bad usage"): scripts can gate on it.
+  return args.repair || reports.every((r) => r.accuracy_percentage === 100) ? 0 : 3;
 }
