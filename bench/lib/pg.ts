@@ -1,0 +1,124 @@
+import pg from 'pg';
+import type { ExpectedState, Workload } from '../workloads/types.js';
+
+export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/warehouse';
+
+export function pgClient(): pg.Client {
+  return new pg.Client({ connectionString: PG_URL, application_name: 'scylla-pg-cdc-bench' });
+}
+
+export const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+export async function withPg<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = pgClient();
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export async function createSchema(schema: string): Promise<void> {
+  await withPg((c) => c.query(`CREATE SCHEMA IF NOT EXISTS ${qi(schema)}`));
+}
+
+export async function dropSchemas(prefix: string): Promise<void> {
+  if (!/^bench_[0-9a-f]{8}/.test(prefix)) throw new Error(`refusing to drop schemas with prefix ${prefix}`);
+  await withPg(async (c) => {
+    const r = await c.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`${prefix}%`]);
+    for (const { nspname } of r.rows) await c.query(`DROP SCHEMA IF EXISTS ${qi(nspname)} CASCADE`);
+  });
+}
+
+export interface TargetProgress {
+  exists: boolean;
+  rows: number;
+  seqSum: bigint;
+}
+
+/** Rows and sum(seq) of a target table, or exists=false before the consumer created it. */
+export async function readProgress(c: pg.Client, schema: string, table: string): Promise<TargetProgress> {
+  const t = await c.query(`SELECT to_regclass($1) AS r`, [`${qi(schema)}.${qi(table)}`]);
+  if (!t.rows[0]?.r) return { exists: false, rows: 0, seqSum: 0n };
+  const r = await c.query<{ n: string; s: string }>(`SELECT count(*)::text AS n, coalesce(sum(seq), 0)::text AS s FROM ${qi(schema)}.${qi(table)}`);
+  return { exists: true, rows: Number(r.rows[0]!.n), seqSum: BigInt(r.rows[0]!.s) };
+}
+
+export function isDone(p: TargetProgress, e: ExpectedState): boolean {
+  return p.exists && p.rows === e.rows && p.seqSum === e.seqSum;
+}
+
+export async function serverVersion(): Promise<string> {
+  return withPg(async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v);
+}
+
+/** PostgreSQL column type the ceiling uses for a CQL type (mirrors design.md §6's type map). */
+export function pgTypeOf(cql: string): string {
+  const t = cql.replace(/\s+/g, '');
+  const m = /^(list|set)<(.+)>$/.exec(t);
+  if (m) return `${pgTypeOf(m[2]!)}[]`;
+  if (t.startsWith('map<') || t.startsWith('frozen<') || t.startsWith('tuple<')) return 'jsonb';
+  switch (t) {
+    case 'uuid':
+    case 'timeuuid':
+      return 'uuid';
+    case 'text':
+    case 'varchar':
+    case 'ascii':
+      return 'text';
+    case 'timestamp':
+      return 'timestamptz';
+    case 'bigint':
+    case 'counter':
+      return 'bigint';
+    case 'int':
+      return 'integer';
+    case 'smallint':
+    case 'tinyint':
+      return 'smallint';
+    case 'double':
+      return 'double precision';
+    case 'float':
+      return 'real';
+    case 'boolean':
+      return 'boolean';
+    case 'blob':
+      return 'bytea';
+    case 'decimal':
+    case 'varint':
+      return 'numeric';
+    default:
+      return 'text';
+  }
+}
+
+export function createTableSql(w: Workload, schema: string, table = w.table): string {
+  const cols = w.columns.map((c) => `${qi(c.name)} ${pgTypeOf(c.cql)}`);
+  const pk = w.columns.filter((c) => c.kind !== 'regular').map((c) => qi(c.name));
+  return `CREATE TABLE ${qi(schema)}.${qi(table)} (${cols.join(', ')}, PRIMARY KEY (${pk.join(', ')}))`;
+}
+
+// --- COPY text format ---------------------------------------------------------------------------
+
+function escapeCopy(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+function arrayLiteral(items: unknown[]): string {
+  return `{${items.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
+
+/** One value in COPY text format (already escaped), `\N` for null/undefined. */
+export function copyValue(cql: string, v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  const t = cql.replace(/\s+/g, '');
+  if (t.startsWith('list<') || t.startsWith('set<')) return escapeCopy(arrayLiteral([...(v as Iterable<unknown>)]));
+  if (t.startsWith('map<')) {
+    const o = v instanceof Map ? Object.fromEntries(v) : v;
+    return escapeCopy(JSON.stringify(o));
+  }
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return escapeCopy(String(v));
+}

@@ -1,0 +1,374 @@
+/**
+ * npm run bench -- --scenario ceiling|sink|source|e2e|connect-sink[,…] [--rows N] [--workers N]
+ *                  [--workload users|orders|mix|wide|collections] [--json FILE] [--partitions N]
+ *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep]
+ *
+ * See bench/README.md. Every run creates its own bench_<id> PG schemas, topics, groups and subjects
+ * and removes them at the end (--keep leaves them for inspection); every child process it starts runs
+ * in its own process group and is stopped on exit, failure or Ctrl-C.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { workloadByName, WORKLOADS } from './workloads/index.js';
+import { expectedState, type Change, type Workload } from './workloads/types.js';
+import { runCeiling, type CeilingResult } from './lib/ceiling.js';
+import { createSchema, dropSchemas, PG_URL } from './lib/pg.js';
+import { cleanupKafka, createTopic, KAFKA_BROKERS, produceWorkload, REGISTRY_URL, type ProduceResult } from './lib/kafka.js';
+import { machineInfo, type MachineInfo } from './lib/machine.js';
+import { BenchChild, installCleanupHandlers, selfMemory, stopAll } from './lib/procs.js';
+import { resolveConnect, startConnect, type ArtifactStatus } from './lib/connect.js';
+import { startEmulatorWriter, type EmulatorWriter } from './lib/emulator.js';
+import { waitForTarget, type WaitResult } from './scenarios/common.js';
+import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SCENARIOS = ['ceiling', 'sink', 'source', 'e2e', 'connect-sink'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'ceiling' },
+    rows: { type: 'string', default: '200000' },
+    workers: { type: 'string', default: '2' },
+    workload: { type: 'string', default: 'users' },
+    json: { type: 'string' },
+    partitions: { type: 'string', default: '6' },
+    batch: { type: 'string', default: '5000' },
+    rate: { type: 'string', default: '0' },
+    seed: { type: 'string' },
+    'stall-s': { type: 'string', default: '120' },
+    'connect-heap': { type: 'string', default: '2g' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  process.stdout.write(`usage: npm run bench -- --scenario ${SCENARIOS.join('|')}[,...] [--rows N] [--workers N]
+       [--workload ${Object.keys(WORKLOADS).join('|')}] [--json FILE] [--partitions N] [--batch N]
+       [--rate N (source/e2e writes per second, 0 = as fast as possible)] [--seed N] [--stall-s N] [--keep]
+`);
+  process.exit(0);
+}
+
+const scenarios = args.scenario!.split(',').map((s) => s.trim()) as Scenario[];
+for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+const rows = Number(args.rows);
+const workers = Number(args.workers);
+const partitions = Number(args.partitions);
+const batchSize = Number(args.batch);
+const rate = Number(args.rate);
+const stallMs = Number(args['stall-s']) * 1000;
+const workload: Workload = workloadByName(args.workload!);
+
+export interface BenchResult {
+  scenario: Scenario;
+  workload: string;
+  workloadDescription: string;
+  rows: number;
+  completed: boolean;
+  reason: string;
+  rowsPerSec: number | null;
+  ceilingRowsPerSec: number;
+  ratioToCeiling: number | null;
+  latencyMs: Percentiles | null;
+  latencyBasis: string;
+  peakRssMb: Record<string, number>;
+  seconds: Record<string, number | null>;
+  machine: MachineInfo;
+  date: string;
+  command: string;
+  settings: Record<string, unknown>;
+  details: Record<string, unknown>;
+}
+
+const runId = newRunId();
+const topic = `${runId}.${workload.table}`;
+const tmp = join('/tmp', runId);
+mkdirSync(tmp, { recursive: true });
+
+async function cleanup(): Promise<void> {
+  await stopAll();
+  if (args.keep) {
+    log(`--keep: leaving schemas/topics ${runId}* in place`);
+    return;
+  }
+  await dropSchemas(runId).catch((e: Error) => log(`drop schemas: ${e.message}`));
+  await cleanupKafka(runId).catch((e: Error) => log(`kafka cleanup: ${e.message}`));
+}
+installCleanupHandlers(cleanup);
+
+function tsxChild(name: string, cmd: 'sink' | 'source', env: Record<string, string>): BenchChild {
+  return new BenchChild(name, process.execPath, ['--import', 'tsx', 'src/cli/main.ts', cmd], {
+    cwd: REPO,
+    env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL: REGISTRY_URL, PG_URL, METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    logFile: join(tmp, `${name}.log`),
+  });
+}
+
+function sinkEnv(schema: string, sinkTopic: string): Record<string, string> {
+  return { PG_SCHEMA: schema, SINK_TOPICS: sinkTopic, SINK_GROUP_ID: `${runId}-sink-${sinkTopic}`, SINK_WORKERS: String(workers), SINK_BATCH_SIZE: String(batchSize), DLQ_TOPIC: `${runId}.dlq-sink` };
+}
+
+/**
+ * Steady apply rate: changes applied after the first observation / time since it. The first batch
+ * (committed before anything was visible) is left out instead of being credited to zero time; when
+ * everything landed within one poll, the rate falls back to the wall time including start-up.
+ */
+function applyRate(changes: number, expectedRows: number, w: WaitResult, t0: number): { rowsPerSec: number | null; applySeconds: number | null } {
+  if (!w.completed || w.firstAt === null || w.doneAt === null) return { rowsPerSec: null, applySeconds: null };
+  const s = (w.doneAt - w.firstAt) / 1000;
+  const share = 1 - w.firstRows / Math.max(1, expectedRows);
+  if (s < 0.5 || share <= 0) return { rowsPerSec: changes / ((w.doneAt - t0) / 1000), applySeconds: (w.doneAt - t0) / 1000 };
+  return { rowsPerSec: (changes * share) / s, applySeconds: s };
+}
+
+async function consumeSourceTopic(topic: string, expected: number, writeTimeMs: Float64Array, child: BenchChild): Promise<{ count: number; firstAppend: number; lastAppend: number; latencies: number[]; reason: string }> {
+  const registry = new SchemaRegistry({ host: REGISTRY_URL });
+  const consumer = new Kafka({ clientId: `${runId}-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `${runId}-reader-${topic}`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let count = 0;
+  let firstAppend = Infinity;
+  let lastAppend = 0;
+  const latencies: number[] = [];
+  let lastProgress = Date.now();
+  let done!: (r: string) => void;
+  const finished = new Promise<string>((r) => (done = r));
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        if (!m.value) continue;
+        count++;
+        const appended = Number(m.timestamp);
+        firstAppend = Math.min(firstAppend, appended);
+        lastAppend = Math.max(lastAppend, appended);
+        if (count % 10 === 0) {
+          const v = (await registry.decode(m.value)) as { source: { ts_us: number | null } };
+          if (v.source.ts_us) latencies.push(appended - v.source.ts_us / 1000);
+        }
+      }
+      lastProgress = Date.now();
+      if (count >= expected) done('all records appended');
+    },
+  });
+  const timer = setInterval(() => {
+    if (!child.running) done(`source exited with code ${child.exitCode}`);
+    else if (Date.now() - lastProgress > stallMs) done(`no progress for ${stallMs / 1000}s`);
+  }, 1000);
+  const reason = await finished;
+  clearInterval(timer);
+  await consumer.disconnect();
+  void writeTimeMs;
+  return { count, firstAppend, lastAppend, latencies, reason };
+}
+
+async function main(): Promise<void> {
+  const machine = await machineInfo(REPO);
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  log(`run ${runId}: ${scenarios.join(',')} / ${workload.name} / ${rows} rows / ${workers} workers`);
+  const changes: Change[] = workload.generate(rows, args.seed ? Number(args.seed) : undefined);
+  const expected = expectedState(workload, changes);
+
+  log('ceiling: COPY + upsert of the same rows, no Kafka');
+  const ceiling: CeilingResult = await runCeiling(workload, changes, `${runId}_ceiling`, { workers, batchSize });
+  log(`ceiling: ${Math.round(ceiling.rowsPerSec)} rows/s (verified=${ceiling.verified})`);
+  await dropSchemas(`${runId}_ceiling`);
+
+  const base = (scenario: Scenario): BenchResult => ({
+    scenario,
+    workload: workload.name,
+    workloadDescription: workload.description,
+    rows,
+    completed: false,
+    reason: '',
+    rowsPerSec: null,
+    ceilingRowsPerSec: round(ceiling.rowsPerSec),
+    ratioToCeiling: null,
+    latencyMs: null,
+    latencyBasis: 'n/a',
+    peakRssMb: { 'bench-harness': selfMemory().peakRssMb },
+    seconds: { ceiling: round(ceiling.seconds, 2) },
+    machine,
+    date: new Date().toISOString(),
+    command,
+    settings: { workers, partitions, batchSize, rate, expectedRows: expected.rows, runId },
+    details: { ceiling },
+  });
+  const results: BenchResult[] = [];
+
+  let produced: ProduceResult | null = null;
+  const needTopic = scenarios.some((s) => s === 'sink' || s === 'connect-sink');
+  if (needTopic) {
+    await createTopic(topic, partitions);
+    log(`producing ${rows} envelope records to ${topic} (${partitions} partitions)`);
+    produced = await produceWorkload(workload, changes, topic, partitions, Date.now() * 1000);
+    log(`produced at ${Math.round(produced.recordsPerSec)} records/s`);
+  }
+
+  for (const scenario of scenarios) {
+    const r = base(scenario);
+    results.push(r);
+    try {
+      if (scenario === 'ceiling') {
+        r.completed = ceiling.verified;
+        r.reason = ceiling.verified ? 'verified' : 'target did not match the expected rows';
+        r.rowsPerSec = round(ceiling.rowsPerSec);
+        r.ratioToCeiling = 1;
+      } else if (scenario === 'sink' || scenario === 'connect-sink') {
+        const schema = `${runId}_${scenario === 'sink' ? 'sink' : 'connect'}`;
+        await createSchema(schema);
+        r.details.produce = produced;
+        const t0 = performance.now();
+        let child: BenchChild;
+        if (scenario === 'sink') {
+          child = tsxChild('sink', 'sink', sinkEnv(schema, topic));
+        } else {
+          const status: ArtifactStatus[] = resolveConnect(REPO);
+          r.details.artifacts = status;
+          const missing = status.filter((s) => !s.resolved && ['runtime', 'debezium-jdbc', 'apicurio-converter'].includes(s.name));
+          if (missing.length) throw new Error(`unresolvable: ${missing.map((m) => `${m.artifact}: ${m.error}`).join('; ')}`);
+          const c = startConnect({ repo: REPO, workDir: join(tmp, 'connect'), runId, topic, workload, pgSchema: schema, tasks: workers, batchSize, restPort: 18083, status, heap: args['connect-heap']! });
+          child = c.child;
+          r.details.transform = c.transform;
+          r.details.connectorConfig = c.connectorConfig;
+        }
+        const w = await waitForTarget({ schema, table: workload.table, expected, children: [child], stallMs, pollMs: 200, label: scenario });
+        const memName = scenario === 'sink' ? 'sink' : 'connect-jvm';
+        await child.stop();
+        r.peakRssMb[memName] = child.memory().peakRssMb;
+        r.peakRssMb[`${memName}-hwm`] = child.memory().peakHwmMb;
+        const { rowsPerSec, applySeconds } = applyRate(rows, expected.rows, w, t0);
+        r.completed = w.completed;
+        r.reason = w.reason;
+        r.rowsPerSec = rowsPerSec === null ? null : round(rowsPerSec);
+        r.ratioToCeiling = rowsPerSec === null ? null : round(rowsPerSec / ceiling.rowsPerSec, 3);
+        r.seconds.startup = w.firstAt === null ? null : round((w.firstAt - t0) / 1000, 2);
+        r.seconds.apply = applySeconds === null ? null : round(applySeconds, 2);
+        r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
+        r.latencyBasis = 'not measured: the topic is filled before the consumer starts (backlog drain); see e2e';
+        r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
+        r.details.log = join(tmp, scenario === 'sink' ? 'sink.log' : 'connect/connect.log');
+      } else if (scenario === 'source' || scenario === 'e2e') {
+        const keyspace = runId;
+        const writer: EmulatorWriter = await startEmulatorWriter(workload, keyspace);
+        const children: BenchChild[] = [];
+        try {
+          // One topic per scenario, pre-created with LogAppendTime so record timestamps are broker append times.
+          const srcTopic = `${runId}.${scenario}.${workload.table}`;
+          await createTopic(srcTopic, partitions, { 'message.timestamp.type': 'LogAppendTime' });
+          const t0 = performance.now();
+          const source = tsxChild('source', 'source', {
+            SCYLLA_CONTACT_POINTS: writer.contactPoint,
+            SCYLLA_LOCAL_DC: 'datacenter1',
+            SCYLLA_TABLES: `${keyspace}.${workload.table}`,
+            KAFKA_TOPIC_TEMPLATE: `${runId}.${scenario}.{table}`,
+            KAFKA_TOPIC_PARTITIONS: String(partitions),
+            SOURCE_NAME: `${runId}_${scenario}`,
+            SNAPSHOT_MODE: 'never',
+            CDC_START: 'earliest',
+          });
+          children.push(source);
+          let sink: BenchChild | null = null;
+          const schema = `${runId}_e2e`;
+          if (scenario === 'e2e') {
+            await createSchema(schema);
+            sink = tsxChild('sink', 'sink', sinkEnv(schema, srcTopic));
+            children.push(sink);
+          }
+          const writeTimeMs = new Float64Array(rows);
+          const writing = writer.write(changes, rate, writeTimeMs);
+          if (scenario === 'source') {
+            const [wr, cr] = await Promise.all([writing, consumeSourceTopic(srcTopic, rows, writeTimeMs, source)]);
+            r.completed = cr.count >= rows;
+            r.reason = cr.reason;
+            const span = (cr.lastAppend - cr.firstAppend) / 1000;
+            r.rowsPerSec = r.completed && span > 0 ? round(rows / span) : null;
+            r.latencyMs = percentiles(cr.latencies);
+            r.latencyBasis = 'write timestamp of the change (source.ts_us = emulator write time) → Kafka LogAppendTime, every 10th record';
+            r.seconds.write = round(wr.seconds, 2);
+            r.seconds.appendSpan = round(span, 2);
+            r.seconds.wall = round((performance.now() - t0) / 1000, 2);
+            r.details.recordsSeen = cr.count;
+          } else {
+            const [wr, w] = await Promise.all([
+              writing,
+              waitForTarget({ schema, table: workload.table, expected, children, stallMs, pollMs: 100, trackLatency: true, label: 'e2e' }),
+            ]);
+            const { rowsPerSec, applySeconds } = applyRate(rows, expected.rows, w, t0);
+            r.completed = w.completed;
+            r.reason = w.reason;
+            r.rowsPerSec = rowsPerSec === null ? null : round(rowsPerSec);
+            const lat: number[] = [];
+            for (const [seq, at] of w.seenAtMs) lat.push(at - writeTimeMs[seq]!);
+            r.latencyMs = percentiles(lat);
+            r.latencyBasis = 'emulator write time of the change → first poll (every 100 ms) that sees its seq in PostgreSQL';
+            r.seconds.write = round(wr.seconds, 2);
+            r.seconds.apply = applySeconds === null ? null : round(applySeconds, 2);
+            r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
+            r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
+          }
+          r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);
+          r.details.logs = tmp;
+        } finally {
+          for (const ch of children) {
+            await ch.stop();
+            r.peakRssMb[ch.name] = ch.memory().peakRssMb;
+          }
+          await writer.close();
+        }
+      }
+    } catch (e) {
+      r.completed = false;
+      r.reason = `error: ${(e as Error).message}`;
+      log(`${scenario} failed: ${(e as Error).stack ?? String(e)}`);
+      await stopAll();
+    }
+    r.peakRssMb['bench-harness'] = selfMemory().peakRssMb;
+  }
+
+  printTable(results);
+  if (args.json) {
+    for (const r of results) {
+      const file = results.length > 1 ? args.json.replace(/(\.json)?$/, `.${r.scenario}.json`) : args.json;
+      mkdirSync(dirname(resolve(file)), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+      log(`wrote ${file}`);
+    }
+  }
+  process.exitCode = results.every((r) => r.completed) ? 0 : 1;
+}
+
+function printTable(results: BenchResult[]): void {
+  const head = ['scenario', 'workload', 'rows', 'rows/s', 'ceiling rows/s', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MiB', 'status'];
+  const lines = results.map((r) => [
+    r.scenario,
+    r.workload,
+    String(r.rows),
+    r.rowsPerSec === null ? '-' : String(Math.round(r.rowsPerSec)),
+    String(Math.round(r.ceilingRowsPerSec)),
+    r.ratioToCeiling === null ? '-' : r.ratioToCeiling.toFixed(3),
+    r.latencyMs ? String(r.latencyMs.p50) : '-',
+    r.latencyMs ? String(r.latencyMs.p95) : '-',
+    r.latencyMs ? String(r.latencyMs.p99) : '-',
+    Object.entries(r.peakRssMb).filter(([k]) => !k.endsWith('-hwm')).map(([k, v]) => `${k}=${v}`).join(' '),
+    r.completed ? 'ok' : r.reason,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (l: string[]) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(`${fmt(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${lines.map(fmt).join('\n')}\n`);
+}
+
+try {
+  await main();
+} catch (e) {
+  log(`failed: ${(e as Error).stack ?? String(e)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
