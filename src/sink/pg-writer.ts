@@ -14,7 +14,7 @@ import { ReplicatorError } from '../core/errors.js';
 import { batchPhaseSeconds } from '../metrics/sink-metrics.js';
 import { barrierDeleteSql, copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, staticRowUpdateSql, truncateStagingSql } from './core/apply-sql.js';
 import { classifyPgError } from './core/classify-pg-error.js';
-import type { FoldedRow, Step } from './core/fold.js';
+import { rowTombstone, type FoldedRow, type Step } from './core/fold.js';
 import type { TargetTable } from './core/target-table.js';
 import type { RecordFailure, RecordRef, RowChange } from './core/types.js';
 import type { OffsetStore, OffsetWrite } from './offset-store.js';
@@ -120,20 +120,20 @@ export class PgWriter {
     await pipeline(Readable.from(copyChunks(t, rows)), stream);
     const t1 = performance.now();
     batchPhaseSeconds.observe({ phase: 'copy' }, (t1 - t0) / 1000);
-    if (rows.some((r) => r.op === 'delete')) {
-      await client.query(deleteRowsSql(t));
-      await client.query(insertTombstonesSql(t));
-    }
-    if (rows.some((r) => r.op === 'upsert')) await client.query(mergeRowsSql(t));
+    if (rows.some((r) => r.op === 'delete')) await client.query(deleteRowsSql(t));
+    if (rows.some((r) => rowTombstone(r) !== null)) await client.query(insertTombstonesSql(t));
+    // Also for deletes: rows kept alive by newer cells lose their cells not newer than the delete.
+    await client.query(mergeRowsSql(t));
     batchPhaseSeconds.observe({ phase: 'apply' }, (performance.now() - t1) / 1000);
   }
 
   private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[]): Promise<void> {
-    const sql = c.kind === 'static_row' ? staticRowUpdateSql(t, c) : barrierDeleteSql(t, c);
-    if (!sql) return;
+    const one = c.kind === 'static_row' ? staticRowUpdateSql(t, c) : undefined;
+    const statements = c.kind === 'static_row' ? (one ? [one] : []) : barrierDeleteSql(t, c);
+    if (statements.length === 0) return;
     await client.query('SAVEPOINT cdc_barrier');
     try {
-      await client.query(sql.text, sql.values);
+      for (const sql of statements) await client.query(sql.text, sql.values);
       await client.query('RELEASE SAVEPOINT cdc_barrier');
     } catch (err) {
       const cls = classifyPgError(err);

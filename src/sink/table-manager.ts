@@ -7,8 +7,8 @@
 import type { Pool } from 'pg';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { addColumnsSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
-import { TS_COLUMN, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
+import { addColumnsSql, addCtsColumnSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
+import { CTS_COLUMN, TS_COLUMN, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
 
@@ -62,6 +62,7 @@ export class TableManager {
     }
     const ddl: string[] = [];
     if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(this.schema, name));
+    if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(this.schema, name));
     for (const k of shape.keyColumns) {
       if (!cols.has(k.name)) throw new ReplicatorError('CDC_SCHEMA', `table ${this.schema}.${name} has no key column ${k.name}`, true);
     }

@@ -1,19 +1,23 @@
 /**
  * Set-based apply of one rows step through a temp staging table (sink-anchors.md §4c):
  *
- *   COPY staging ← folded rows (one per key; per column a value, a mode and delta extras)
- *   DELETE target rows of op=d rows, version-guarded; remember tombstones in the side table
- *   MERGE  op=u rows: only touched columns change (`CASE mode WHEN set … WHEN modify … ELSE target`),
- *          skipped where the target row is newer (`_cdc_ts_us`) or a newer tombstone exists.
+ *   COPY   staging ← folded rows (one per key; per column a value, a mode, a write time, delta extras)
+ *   DELETE target rows of op=d rows that keep nothing newer than the delete
+ *   INSERT tombstones (key + time) of every folded row tombstone into the side table
+ *   MERGE  every staged row, cell by cell (`CASE WHEN <cell applies> THEN staged ELSE target END`)
  *
- * Version guard: a row keeps the write time of its last applied change; a change applies when its
- * time is >= the row's (equal = the next change of the same Scylla batch, or an idempotent replay),
- * and an upsert applies only when strictly newer than the key's tombstone (Scylla: a tombstone wins
- * a timestamp tie).
+ * Version guard, per cell (ScyllaDB is last-write-wins per cell, by write time): the target keeps
+ * each cell's write time in `_cdc_cts` (jsonb `{column: µs, "_marker": µs}`) and the row's newest
+ * write time in `_cdc_ts_us`. A staged cell applies when its time is >= the stored cell's (equal =
+ * the next change of the same Scylla batch, or an idempotent replay) and > the key's row tombstone
+ * (Scylla: a tombstone wins a tie). A row tombstone at T clears the cells and the row marker with
+ * time <= T; the row is removed only when no live cell (non-null) and no live marker remain. A row
+ * with `_cdc_cts` NULL (written before per-cell times, or by another tool) counts every cell and its
+ * marker at `_cdc_ts_us` (absent: the oldest possible time).
  */
 import { encodeCopyRow } from './copy-encoder.js';
-import type { FoldedRow } from './fold.js';
-import { TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from './sql-ident.js';
+import { cellTsOf, type FoldedRow } from './fold.js';
+import { CTS_COLUMN, MARKER_KEY, TS_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from './sql-ident.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 import type { RowChange } from './types.js';
 
@@ -30,10 +34,12 @@ function removedType(c: TargetColumn): string | undefined {
 }
 
 export function stagingDdl(t: TargetTable): string {
-  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint'];
+  // _ts: newest write time of the row (op=d: the tombstone); _del: row tombstone under an upsert;
+  // _mk: row marker time; t<i>: the cell's write time when it differs from _ts (NULL = _ts).
+  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint'];
   t.keyColumns.forEach((c, i) => defs.push(`k${i} ${c.pgType}`));
   t.valueColumns.forEach((c, i) => {
-    defs.push(`v${i} ${c.pgType}`, `m${i} smallint NOT NULL`);
+    defs.push(`v${i} ${c.pgType}`, `m${i} smallint NOT NULL`, `t${i} bigint`);
     const r = removedType(c);
     if (r) defs.push(`r${i} ${r}`);
     if (c.collection === 'list') defs.push(`l${i} text[]`);
@@ -46,22 +52,27 @@ export const copyStagingSql = `COPY ${STAGING} FROM STDIN`;
 
 /** One staging line (COPY text format) for a folded row. */
 export function stagingLine(t: TargetTable, row: FoldedRow): string {
-  const fields: (string | null)[] = [row.op === 'delete' ? 'd' : 'u', row.tsUs, row.delTsUs];
+  const del = row.op === 'delete';
+  const fields: (string | null)[] = [del ? 'd' : 'u', row.tsUs, del ? null : row.delTsUs, del ? null : (row.markerTs ?? null)];
   for (const k of row.key) fields.push(k);
   for (const c of t.valueColumns) {
     const cell = row.cells[c.name];
     const hasR = removedType(c) !== undefined;
     const hasL = c.collection === 'list';
     if (!cell) {
-      fields.push(null, MODE.untouched);
+      fields.push(null, MODE.untouched, null);
       if (hasR) fields.push(null);
       if (hasL) fields.push(null);
-    } else if (cell.m === 'set') {
-      fields.push(cell.value, MODE.set);
+      continue;
+    }
+    const ts = cellTsOf(row, c.name);
+    const cellTs = ts === row.tsUs ? null : ts;
+    if (cell.m === 'set') {
+      fields.push(cell.value, MODE.set, cellTs);
       if (hasR) fields.push(null);
       if (hasL) fields.push(cell.listKeys ?? null);
     } else {
-      fields.push(cell.add, c.collection ? MODE.modify : MODE.set);
+      fields.push(cell.add, c.collection ? MODE.modify : MODE.set, cellTs);
       if (hasR) fields.push(cell.remove);
       if (hasL) fields.push(cell.listKeys ?? null);
     }
@@ -95,63 +106,132 @@ export function listKeysMergeExpr(schema: string, c: TargetColumn, base: string,
   return `${qualified(schema, '_cdc_list_keys')}(${len(base)}, ${baseKeys}, ${src.l}, ${len(src.v)}, ${src.r})`;
 }
 
+const TS = quoteIdent(TS_COLUMN);
+const CTS = quoteIdent(CTS_COLUMN);
+
+/**
+ * Stored write time of a cell (or of the marker) of target row `t`, never NULL: the `_cdc_cts`
+ * entry when there is one (JSON null = no live write), else the row's `_cdc_ts_us` (absent = the
+ * oldest possible time).
+ */
+function storedTs(key: string): string {
+  const k = quoteLiteral(key);
+  return `CASE WHEN t.${CTS} ? ${k} THEN coalesce((t.${CTS} ->> ${k})::bigint, ${MIN_TS}) ELSE coalesce(t.${TS}, ${MIN_TS}) END`;
+}
+
+/** jsonb_build_object over key/value pairs, chunked under the 100-argument limit. */
+function jsonObject(pairs: [string, string][]): string {
+  if (pairs.length === 0) return `'{}'::jsonb`;
+  const parts: string[] = [];
+  for (let i = 0; i < pairs.length; i += 40) {
+    parts.push(`jsonb_build_object(${pairs.slice(i, i + 40).map(([k, v]) => `${quoteLiteral(k)}, ${v}`).join(', ')})`);
+  }
+  return parts.join(' || ');
+}
+
+/**
+ * New `_cdc_cts` of a row whose new `_cdc_ts_us` is `rowTs`: one entry per marker/column time
+ * (`[key, time or NULL]`, NULL = no live write), minus the entries equal to `rowTs` (implied).
+ * `base`: the stored object (entries of columns this schema does not know are kept).
+ */
+function newCts(base: string, rowTs: string, entries: [string, string][]): string {
+  const omit = entries.map(([k, v]) => `CASE WHEN ${v} = ${rowTs} THEN ${quoteLiteral(k)} END`);
+  return `((${base}) || ${jsonObject(entries)}) - array_remove(ARRAY[${omit.join(', ')}]::text[], NULL)`;
+}
+
+/** Whether target row `t` keeps a live marker or a live (non-null) cell newer than tombstone `d`. */
+function aliveAfter(t: TargetTable, d: string): string {
+  const terms = [`${storedTs(MARKER_KEY)} > ${d}`];
+  for (const c of t.valueColumns) terms.push(`(t.${quoteIdent(c.name)} IS NOT NULL AND ${storedTs(c.name)} > ${d})`);
+  return `(${terms.join(' OR ')})`;
+}
+
+/** Row deletes (op=d): the target row goes when nothing in it is newer than the delete. */
 export function deleteRowsSql(t: TargetTable): string {
   const tgt = qualified(t.schema, t.table);
   return `DELETE FROM ${tgt} AS t USING ${STAGING} AS s
 WHERE s._op = 'd' AND ${keyMatch(t, 't', (i) => `s.k${i}`)}
-  AND coalesce(t.${quoteIdent(TS_COLUMN)}, ${MIN_TS}) <= s._ts`;
+  AND NOT ${aliveAfter(t, 's._ts')}`;
 }
 
+/** Remembers every staged row tombstone (op=d, or a delete folded under an upsert). */
 export function insertTombstonesSql(t: TargetTable): string {
   const tomb = qualified(t.schema, tombstoneTable(t.table));
   const keys = t.keyColumns.map((c) => quoteIdent(c.name)).join(', ');
-  const ts = quoteIdent(TS_COLUMN);
-  return `INSERT INTO ${tomb} AS b (${keys}, ${ts})
-SELECT ${t.keyColumns.map((_, i) => `s.k${i}`).join(', ')}, s._ts FROM ${STAGING} AS s WHERE s._op = 'd'
-ON CONFLICT (${keys}) DO UPDATE SET ${ts} = GREATEST(b.${ts}, EXCLUDED.${ts})`;
+  return `INSERT INTO ${tomb} AS b (${keys}, ${TS})
+SELECT ${t.keyColumns.map((_, i) => `s.k${i}`).join(', ')}, max(CASE WHEN s._op = 'd' THEN s._ts ELSE s._del END) FROM ${STAGING} AS s
+WHERE s._op = 'd' OR s._del IS NOT NULL
+GROUP BY ${t.keyColumns.map((_, i) => `s.k${i}`).join(', ')}
+ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`;
 }
 
+/**
+ * The per-cell MERGE. In the USING row: `_sd` = the staged row tombstone, `_dt` = the effective one
+ * (staged or stored in the side table, NULL = none), `_dmin` = `_dt` or the oldest time.
+ */
 export function mergeRowsSql(t: TargetTable): string {
   const tgt = qualified(t.schema, t.table);
   const tomb = qualified(t.schema, tombstoneTable(t.table));
-  const ts = quoteIdent(TS_COLUMN);
-  // Columns the change does not touch keep their value, unless a delete folded under this upsert
-  // (delete-then-insert) is not older than the stored row: then they start from NULL.
-  const reset = `s._del IS NOT NULL AND coalesce(t.${ts}, ${MIN_TS}) <= s._del`;
+  const sd = `CASE WHEN s._op = 'd' THEN s._ts ELSE s._del END`;
+  const cleared = (stored: string) => `(s._dt IS NOT NULL AND ${stored} <= s._dt)`;
+
+  const mk = storedTs(MARKER_KEY);
+  const mkApplies = `(s._mk IS NOT NULL AND s._mk >= ${mk} AND s._mk > s._dmin)`;
+  const mkNew = `CASE WHEN ${mkApplies} THEN s._mk WHEN ${cleared(mk)} THEN NULL ELSE nullif(${mk}, ${MIN_TS}) END`;
+  const mkInsApplies = `(s._mk IS NOT NULL AND s._mk > s._dmin)`;
+
   const sets: string[] = [];
   const insCols: string[] = t.keyColumns.map((c) => quoteIdent(c.name));
   const insVals: string[] = t.keyColumns.map((_, i) => `s.k${i}`);
+  const anyApplies: string[] = [mkApplies, 's._sd IS NOT NULL'];
+  const aliveNew: string[] = [`(${mkNew}) IS NOT NULL`];
+  const aliveIns: string[] = [mkInsApplies];
+  const ctsNew: [string, string][] = [[MARKER_KEY, mkNew]];
+  const ctsIns: [string, string][] = [[MARKER_KEY, `CASE WHEN ${mkInsApplies} THEN s._mk END`]];
+
   t.valueColumns.forEach((c, i) => {
     const col = quoteIdent(c.name);
-    const base = `CASE WHEN ${reset} THEN NULL ELSE t.${col} END`;
+    const ct = storedTs(c.name);
+    const st = `coalesce(s.t${i}, s._ts)`;
+    const applies = `(s.m${i} <> 0 AND ${st} >= ${ct} AND ${st} > s._dmin)`;
+    const insApplies = `(s.m${i} <> 0 AND ${st} > s._dmin)`;
+    const gone = cleared(ct);
+    const base = `CASE WHEN ${gone} THEN NULL ELSE t.${col} END`;
     const src = { v: `s.v${i}`, r: `s.r${i}`, l: `s.l${i}` };
     const lk = quoteIdent(listKeysColumn(c.name));
-    const baseKeys = c.collection === 'list' ? `CASE WHEN ${reset} THEN NULL ELSE t.${lk} END` : 'NULL';
-    if (c.collection) {
-      sets.push(`${col} = CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(t.schema, c, base, baseKeys, src)} ELSE ${base} END`);
-      insCols.push(col);
-      insVals.push(`CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(t.schema, c, 'NULL', 'NULL', src)} END`);
-      if (c.collection === 'list') {
-        sets.push(`${lk} = CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(t.schema, c, base, baseKeys, src)} ELSE ${baseKeys} END`);
-        insCols.push(lk);
-        insVals.push(`CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(t.schema, c, `NULL::${c.pgType}`, 'NULL', src)} END`);
-      }
-    } else {
-      sets.push(`${col} = CASE WHEN s.m${i} <> 0 THEN s.v${i} ELSE ${base} END`);
-      insCols.push(col);
-      insVals.push(`CASE WHEN s.m${i} <> 0 THEN s.v${i} END`);
+    const baseKeys = c.collection === 'list' ? `CASE WHEN ${gone} THEN NULL ELSE t.${lk} END` : 'NULL';
+    const staged = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(t.schema, c, base, baseKeys, src)} END` : `s.v${i}`;
+    const stagedIns = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(t.schema, c, 'NULL', 'NULL', src)} END` : `s.v${i}`;
+    const value = `CASE WHEN ${applies} THEN ${staged} ELSE ${base} END`;
+    const valueIns = `CASE WHEN ${insApplies} THEN ${stagedIns} END`;
+    sets.push(`${col} = ${value}`);
+    insCols.push(col);
+    insVals.push(valueIns);
+    if (c.collection === 'list') {
+      sets.push(`${lk} = CASE WHEN ${applies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(t.schema, c, base, baseKeys, src)} END) ELSE ${baseKeys} END`);
+      insCols.push(lk);
+      insVals.push(`CASE WHEN ${insApplies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(t.schema, c, `NULL::${c.pgType}`, 'NULL', src)} END) END`);
     }
+    anyApplies.push(applies);
+    aliveNew.push(`(${value}) IS NOT NULL`);
+    aliveIns.push(`(${valueIns}) IS NOT NULL`);
+    ctsNew.push([c.name, `CASE WHEN ${applies} THEN ${st} WHEN ${gone} THEN NULL ELSE nullif(${ct}, ${MIN_TS}) END`]);
+    ctsIns.push([c.name, `CASE WHEN ${insApplies} THEN ${st} END`]);
   });
-  sets.push(`${ts} = s._ts`);
-  insCols.push(ts);
-  insVals.push('s._ts');
+  sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, s._ts)`, ctsNew)}`);
+  sets.push(`${TS} = GREATEST(t.${TS}, s._ts)`);
+  insCols.push(CTS, TS);
+  insVals.push(newCts(`'{}'::jsonb`, 's._ts', ctsIns), 's._ts');
+  const changes = `(${anyApplies.join(' OR ')})`;
   return `MERGE INTO ${tgt} AS t
-USING (SELECT s.* FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${keyMatch(t, 'b', (i) => `s.k${i}`)}
-       WHERE s._op = 'u' AND (b.${ts} IS NULL OR b.${ts} < s._ts)) AS s
+USING (SELECT s.*, ${sd} AS _sd, GREATEST(b.${TS}, ${sd}) AS _dt, coalesce(GREATEST(b.${TS}, ${sd}), ${MIN_TS}) AS _dmin
+       FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${keyMatch(t, 'b', (i) => `s.k${i}`)}) AS s
 ON ${keyMatch(t, 't', (i) => `s.k${i}`)}
-WHEN MATCHED AND coalesce(t.${ts}, ${MIN_TS}) <= s._ts THEN
+WHEN MATCHED AND ${changes} AND NOT (${aliveNew.join(' OR ')}) THEN
+  DELETE
+WHEN MATCHED AND ${changes} THEN
   UPDATE SET ${sets.join(',\n    ')}
-WHEN NOT MATCHED THEN
+WHEN NOT MATCHED AND s._op = 'u' AND (${aliveIns.join(' OR ')}) THEN
   INSERT (${insCols.join(', ')})
   VALUES (${insVals.join(', ')})`;
 }
@@ -161,8 +241,12 @@ export interface ParamSql {
   values: (string | null)[];
 }
 
-/** Partition delete or range delete: remove covered rows not newer than it, and tombstone them. */
-export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql {
+/**
+ * Partition delete or range delete at T, as three statements over the covered rows (same
+ * parameters): tombstone every covered key at T; delete rows that keep nothing newer than T; clear
+ * the cells and marker not newer than T of the rows that stay.
+ */
+export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql[] {
   const values: (string | null)[] = [];
   const p = (v: string | null, type: string) => {
     values.push(v);
@@ -185,23 +269,37 @@ export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql {
     bound(c.range.start.values, c.range.start.inclusive ? '>=' : '>');
     bound(c.range.end.values, c.range.end.inclusive ? '<=' : '<');
   }
-  const ts = quoteIdent(TS_COLUMN);
-  conds.push(`coalesce(t.${ts}, ${MIN_TS}) <= ${p(c.tsUs, 'bigint')}`);
-  const tsParam = `$${values.length}::bigint`;
+  const d = p(c.tsUs, 'bigint');
+  const where = conds.join(' AND ');
   const keys = t.keyColumns.map((col) => quoteIdent(col.name)).join(', ');
   const tgt = qualified(t.schema, t.table);
   const tomb = qualified(t.schema, tombstoneTable(t.table));
-  return {
-    text: `WITH d AS (DELETE FROM ${tgt} AS t WHERE ${conds.join(' AND ')} RETURNING ${t.keyColumns.map((col) => `t.${quoteIdent(col.name)}`).join(', ')})
-INSERT INTO ${tomb} AS b (${keys}, ${ts}) SELECT d.*, ${tsParam} FROM d
-ON CONFLICT (${keys}) DO UPDATE SET ${ts} = GREATEST(b.${ts}, EXCLUDED.${ts})`,
-    values,
-  };
+  const gone = (key: string) => `${storedTs(key)} <= ${d}`;
+  const sets = t.valueColumns.flatMap((col) => {
+    const q = quoteIdent(col.name);
+    const out = [`${q} = CASE WHEN ${gone(col.name)} THEN NULL ELSE t.${q} END`];
+    if (col.collection === 'list') out.push(`${quoteIdent(listKeysColumn(col.name))} = CASE WHEN ${gone(col.name)} THEN NULL ELSE t.${quoteIdent(listKeysColumn(col.name))} END`);
+    return out;
+  });
+  const kept = (key: string) => `CASE WHEN ${gone(key)} THEN NULL ELSE nullif(${storedTs(key)}, ${MIN_TS}) END`;
+  const entries: [string, string][] = [[MARKER_KEY, kept(MARKER_KEY)], ...t.valueColumns.map((col): [string, string] => [col.name, kept(col.name)])];
+  sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, ${d})`, entries)}`);
+  sets.push(`${TS} = GREATEST(t.${TS}, ${d})`);
+  return [
+    {
+      text: `INSERT INTO ${tomb} AS b (${keys}, ${TS}) SELECT ${t.keyColumns.map((col) => `t.${quoteIdent(col.name)}`).join(', ')}, ${d} FROM ${tgt} AS t WHERE ${where}
+ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`,
+      values,
+    },
+    { text: `DELETE FROM ${tgt} AS t WHERE ${where} AND NOT ${aliveAfter(t, d)}`, values },
+    { text: `UPDATE ${tgt} AS t SET ${sets.join(', ')} WHERE ${where} AND (${[gone(MARKER_KEY), ...t.valueColumns.map((col) => `(t.${quoteIdent(col.name)} IS NOT NULL AND ${gone(col.name)})`)].join(' OR ')})`, values },
+  ];
 }
 
 /**
  * Static-row change: Scylla static columns are shared by the partition; PostgreSQL has no such
- * thing, so the cells are written to every stored row of the partition (not newer than the change).
+ * thing, so the cells are written to every stored row of the partition, each cell only where the
+ * stored cell is not newer than the change.
  */
 export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | undefined {
   const values: (string | null)[] = [];
@@ -209,23 +307,35 @@ export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | und
     values.push(v);
     return `$${values.length}::${type}`;
   };
+  const ts = p(c.tsUs, 'bigint');
   const sets: string[] = [];
+  const applies: string[] = [];
+  const entries: [string, string][] = [[MARKER_KEY, `nullif(${storedTs(MARKER_KEY)}, ${MIN_TS})`]];
   for (const col of t.valueColumns) {
     const cell = c.cells[col.name];
-    if (!cell) continue;
+    if (!cell) {
+      entries.push([col.name, `nullif(${storedTs(col.name)}, ${MIN_TS})`]);
+      continue;
+    }
     const q = quoteIdent(col.name);
+    const ok = `${ts} >= ${storedTs(col.name)}`;
+    let v: string;
     if (cell.m === 'set' || !col.collection) {
-      sets.push(`${q} = ${p(cell.m === 'set' ? cell.value : cell.add, col.pgType)}`);
+      v = p(cell.m === 'set' ? cell.value : cell.add, col.pgType);
     } else {
       const src = { v: p(cell.add, col.pgType), r: p(cell.remove, removedType(col)!), l: p(cell.listKeys ?? null, 'text[]') };
       const lk = quoteIdent(listKeysColumn(col.name));
-      sets.push(`${q} = ${mergeExpr(t.schema, col, `t.${q}`, col.collection === 'list' ? `t.${lk}` : 'NULL', src)}`);
+      v = mergeExpr(t.schema, col, `t.${q}`, col.collection === 'list' ? `t.${lk}` : 'NULL', src);
     }
+    sets.push(`${q} = CASE WHEN ${ok} THEN ${v} ELSE t.${q} END`);
+    applies.push(ok);
+    entries.push([col.name, `CASE WHEN ${ok} THEN ${ts} ELSE nullif(${storedTs(col.name)}, ${MIN_TS}) END`]);
   }
   if (sets.length === 0) return undefined;
+  sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, ${ts})`, entries)}`, `${TS} = GREATEST(t.${TS}, ${ts})`);
   const prefix = c.key.findIndex((k) => k === null);
   const prefixLen = prefix < 0 ? c.key.length : prefix;
   const conds = t.keyColumns.slice(0, prefixLen).map((col, i) => `t.${quoteIdent(col.name)} = ${p(c.key[i]!, col.pgType)}`);
-  conds.push(`coalesce(t.${quoteIdent(TS_COLUMN)}, ${MIN_TS}) <= ${p(c.tsUs, 'bigint')}`);
+  conds.push(`(${applies.join(' OR ')})`);
   return { text: `UPDATE ${qualified(t.schema, t.table)} AS t SET ${sets.join(', ')} WHERE ${conds.join(' AND ')}`, values };
 }

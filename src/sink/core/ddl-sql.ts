@@ -3,7 +3,7 @@
  * their tombstone side tables, ADD COLUMN for evolution. Never DROP: a column dropped in Scylla stays
  * (older rows keep their values; Kafka Connect's auto.evolve does the same).
  */
-import { OFFSETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from './sql-ident.js';
+import { CTS_COLUMN, OFFSETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from './sql-ident.js';
 import type { ColumnShape, TableShape } from './types.js';
 
 export function createSchemaSql(schema: string): string {
@@ -33,7 +33,7 @@ function columnDefs(cols: ColumnShape[], notNull: boolean): string[] {
 
 export function createTableSql(schema: string, table: string, shape: TableShape): string {
   if (shape.keyColumns.length === 0) throw new Error(`table ${table}: the record key has no columns, no primary key can be made`);
-  const defs = [...columnDefs(shape.keyColumns, true), ...columnDefs(shape.valueColumns, false), `${quoteIdent(TS_COLUMN)} bigint`];
+  const defs = [...columnDefs(shape.keyColumns, true), ...columnDefs(shape.valueColumns, false), `${quoteIdent(TS_COLUMN)} bigint`, `${quoteIdent(CTS_COLUMN)} jsonb`];
   const pk = shape.keyColumns.map((c) => quoteIdent(c.name)).join(', ');
   return `CREATE TABLE IF NOT EXISTS ${qualified(schema, table)} (\n  ${defs.join(',\n  ')},\n  PRIMARY KEY (${pk})\n)`;
 }
@@ -56,6 +56,11 @@ export function addColumnsSql(schema: string, table: string, missing: ColumnShap
 
 export function addTsColumnSql(schema: string, table: string): string {
   return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN IF NOT EXISTS ${quoteIdent(TS_COLUMN)} bigint`;
+}
+
+/** Migration of tables made before per-cell write times (or by other tools): NULL = "all at _cdc_ts_us". */
+export function addCtsColumnSql(schema: string, table: string): string {
+  return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN IF NOT EXISTS ${quoteIdent(CTS_COLUMN)} jsonb`;
 }
 
 /**

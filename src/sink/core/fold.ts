@@ -12,16 +12,25 @@
  */
 import type { CellChange, RecordRef, RowChange } from './types.js';
 
+/**
+ * One key's pending state in a step, in ScyllaDB's per-cell model (last write wins per cell, by
+ * write time): a row tombstone, a row marker (INSERT) and cells, each with its own write time.
+ */
 export interface FoldedRow {
   key: (string | null)[];
+  /** `delete`: nothing but a row tombstone (no cell, no marker); `upsert`: cells and/or a marker. */
   op: 'upsert' | 'delete';
   /** Touched cells; for op=delete always empty. */
   cells: Record<string, CellChange>;
-  /** Write time of the newest change folded in: the row's new version. */
+  /** Write time of each touched cell; absent = `tsUs`. */
+  cellTs?: Record<string, string>;
+  /** Write time of the row marker (INSERT or snapshot row), or null/absent when none was folded. */
+  markerTs?: string | null;
+  /** Newest write time of anything folded in: the row's new `_cdc_ts_us`. */
   tsUs: string;
   /**
-   * Set when a delete was folded under this upsert (delete-then-insert): columns the upsert does
-   * not touch become NULL, if the stored row is not newer than the delete.
+   * Newest row tombstone folded in (only for op=upsert; for op=delete the tombstone is `tsUs`):
+   * stored cells and marker not newer than it are removed, and the key is tombstoned at it.
    */
   delTsUs: string | null;
   /** Records folded into this row (dead-lettered together if the row is rejected). */
@@ -34,59 +43,98 @@ export type FoldOutcome = 'folded' | 'stale' | 'conflict';
 
 const isBarrier = (c: RowChange) => c.kind === 'partition_delete' || c.kind === 'range_delete' || c.kind === 'static_row';
 
+/** Envelope ops that carry a row marker: INSERT (`c`) and snapshot rows (`r`); UPDATE (`u`) does not. */
+export const hasMarker = (op: string) => op === 'c' || op === 'r';
+
+const big = (s: string) => BigInt(s);
+const maxTs = (a: string, b: string) => (big(a) >= big(b) ? a : b);
+
 export function keyId(key: (string | null)[]): string {
   return JSON.stringify(key);
 }
 
+/** Write time of a folded row's cell. */
+export function cellTsOf(row: FoldedRow, col: string): string {
+  return row.cellTs?.[col] ?? row.tsUs;
+}
+
 export function newRow(c: RowChange): FoldedRow {
-  return {
-    key: c.key,
-    op: c.kind === 'delete' ? 'delete' : 'upsert',
-    cells: c.kind === 'delete' ? {} : { ...c.cells },
-    tsUs: c.tsUs,
-    delTsUs: null,
-    refs: [c.ref],
-  };
+  if (c.kind === 'delete') return { key: c.key, op: 'delete', cells: {}, cellTs: {}, markerTs: null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
+  const cellTs: Record<string, string> = {};
+  for (const col of Object.keys(c.cells)) cellTs[col] = c.tsUs;
+  return { key: c.key, op: 'upsert', cells: { ...c.cells }, cellTs, markerTs: hasMarker(c.op) ? c.tsUs : null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
+}
+
+/** The row tombstone time of a folded row (op=delete: its tsUs), or null. */
+export function rowTombstone(row: FoldedRow): string | null {
+  return row.op === 'delete' ? row.tsUs : row.delTsUs;
 }
 
 /**
- * Folds `c` into `acc` (same key, `c` later in Kafka order). Rules, each unit-tested:
- * 1. older write time than the pending row → stale, dropped (the same rule the PG version guard
- *    applies; Scylla keeps the newest write);
- * 2. an upsert at the same write time as a pending delete is shadowed (Scylla: a tombstone wins a
- *    timestamp tie);
- * 3. upsert + upsert → cells merged, the later cell wins;
- * 4. upsert + delete → delete;
- * 5. delete + upsert → upsert that resets untouched columns (delete-then-insert);
- * 6. delete + delete → delete at the newer time;
- * 7. a collection delta over a pending cell of the same column → conflict (next step).
+ * Folds `c` into `acc` (same key, `c` later in Kafka order, but possibly *older* in write time:
+ * LWT ballots, replays, snapshot/stream overlap). Per-cell last-write-wins, each rule unit-tested:
+ * 1. a change not newer than the pending row tombstone is shadowed (Scylla: a tombstone wins a tie);
+ * 2. an upsert sets a cell when its time is >= the pending cell's (equal = later in Kafka order wins:
+ *    the next change of the same Scylla batch); an older cell write is dropped for that cell only;
+ * 3. an INSERT (or snapshot row) sets the row marker when newer than the pending marker;
+ * 4. a delete at T keeps the newer tombstone and removes pending cells and marker with time <= T;
+ *    cells newer than T stay (the row stays alive through them, as in Scylla);
+ * 5. a delete folded under newer cells resets the stored cells not newer than it (delTsUs);
+ * 6. a change with no effect at all (every cell older, no newer marker/tombstone) is stale;
+ * 7. a collection delta over a pending cell of the same column not newer than it → conflict (next
+ *    step, merged in SQL); over a newer pending cell it is shadowed (collection elements are not
+ *    timestamped one by one: the column's time is the guard).
  */
 export function foldInto(acc: FoldedRow, c: RowChange): FoldOutcome {
-  const cTs = BigInt(c.tsUs);
-  const accTs = BigInt(acc.tsUs);
-  if (cTs < accTs) return 'stale';
+  const cTs = big(c.tsUs);
+  const tomb = rowTombstone(acc);
+  if (tomb !== null && cTs <= big(tomb)) return 'stale';
+  acc.cellTs ??= {};
+  const cellTs = acc.cellTs;
   if (c.kind === 'delete') {
-    acc.op = 'delete';
-    acc.cells = {};
-    acc.delTsUs = null;
-    acc.tsUs = c.tsUs;
+    for (const col of Object.keys(acc.cells)) {
+      if (big(cellTsOf(acc, col)) <= cTs) {
+        delete acc.cells[col];
+        delete cellTs[col];
+      }
+    }
+    if (acc.markerTs != null && big(acc.markerTs) <= cTs) acc.markerTs = null;
+    acc.tsUs = maxTs(acc.tsUs, c.tsUs);
     acc.refs.push(c.ref);
-    return 'folded';
-  }
-  if (acc.op === 'delete') {
-    if (cTs === accTs) return 'stale';
-    acc.op = 'upsert';
-    acc.delTsUs = acc.tsUs;
-    acc.cells = { ...c.cells };
-    acc.tsUs = c.tsUs;
-    acc.refs.push(c.ref);
+    if (Object.keys(acc.cells).length === 0 && acc.markerTs == null) {
+      acc.op = 'delete';
+      acc.tsUs = c.tsUs;
+      acc.delTsUs = null;
+    } else {
+      acc.delTsUs = c.tsUs;
+    }
     return 'folded';
   }
   for (const [col, cell] of Object.entries(c.cells)) {
-    if (cell.m === 'modify' && acc.cells[col] !== undefined) return 'conflict';
+    if (cell.m === 'modify' && acc.cells[col] !== undefined && big(cellTsOf(acc, col)) <= cTs) return 'conflict';
   }
-  for (const [col, cell] of Object.entries(c.cells)) acc.cells[col] = cell;
-  acc.tsUs = c.tsUs;
+  if (Object.keys(c.cells).length === 0 && !hasMarker(c.op)) return 'stale';
+  let effect = false;
+  if (acc.op === 'delete') {
+    // The pending tombstone becomes the reset of this upsert.
+    acc.op = 'upsert';
+    acc.delTsUs = acc.tsUs;
+    acc.cells = {};
+    for (const k of Object.keys(cellTs)) delete cellTs[k];
+    acc.markerTs = null;
+  }
+  for (const [col, cell] of Object.entries(c.cells)) {
+    if (acc.cells[col] !== undefined && big(cellTsOf(acc, col)) > cTs) continue;
+    acc.cells[col] = cell;
+    cellTs[col] = c.tsUs;
+    effect = true;
+  }
+  if (hasMarker(c.op) && (acc.markerTs == null || big(acc.markerTs) < cTs)) {
+    acc.markerTs = c.tsUs;
+    effect = true;
+  }
+  if (!effect) return 'stale';
+  acc.tsUs = maxTs(acc.tsUs, c.tsUs);
   acc.refs.push(c.ref);
   return 'folded';
 }

@@ -21,6 +21,16 @@ export function pgName(name: string): string {
 
 /** Bookkeeping names (design.md §6: they start with `_cdc_`). */
 export const TS_COLUMN = '_cdc_ts_us';
+/** Per-cell write times, jsonb `{column: µs, "_marker": µs}` (NULL on rows not written by this version). */
+export const CTS_COLUMN = '_cdc_cts';
+/** Key of the row marker (INSERT) time in CTS_COLUMN. */
+export const MARKER_KEY = '_marker';
 export const listKeysColumn = (col: string) => pgName(`_cdc_lk_${col}`);
 export const tombstoneTable = (table: string) => pgName(`_cdc_tombstones_${table}`);
 export const OFFSETS_TABLE = '_cdc_offsets';
+
+/** A SQL string literal (standard_conforming_strings on: only quotes are doubled). */
+export function quoteLiteral(s: string): string {
+  if (s.includes('\u0000')) throw new Error('NUL in SQL literal');
+  return `'${s.replace(/'/g, "''")}'`;
+}

@@ -4,7 +4,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { loadSinkConfig } from '../../../src/config/sink-config.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { createSinkProcess } from '../../../src/sink/main.js';
+import { createSinkProcess, type SinkProcessHooks } from '../../../src/sink/main.js';
 import { KAFKA_BROKERS, PG_URL, SCHEMA_REGISTRY_URL, randomName } from '../../helpers/stack-env.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type ChangeSpec, type TableSpec } from '../../fixtures/sink/envelope.js';
 
@@ -62,8 +62,9 @@ export async function produce(topic: string, messages: { key: Buffer | null; val
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   }
-  for (let i = 0; i < messages.length; i += 500) {
-    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500).map((m) => ({ key: m.key, value: m.value, partition: m.partition ?? 0, ...(m.headers ? { headers: m.headers } : {}) })) });
+  const chunk = messages.length > 5000 ? 5000 : 500;
+  for (let i = 0; i < messages.length; i += chunk) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk).map((m) => ({ key: m.key, value: m.value, partition: m.partition ?? 0, ...(m.headers ? { headers: m.headers } : {}) })) });
   }
 }
 
@@ -87,9 +88,9 @@ export function sinkEnv(overrides: Record<string, string>): Record<string, strin
   };
 }
 
-export function startSink(env: Record<string, string>) {
+export function startSink(env: Record<string, string>, hooks: SinkProcessHooks = {}) {
   const cfg = loadSinkConfig(sinkEnv(env));
-  const proc = createSinkProcess(cfg, createLogger('sink-test', cfg.logLevel));
+  const proc = createSinkProcess(cfg, createLogger('sink-test', cfg.logLevel), hooks);
   return { proc, started: proc.start() };
 }
 
@@ -121,3 +122,28 @@ export async function storedOffset(schema: string, group: string, topic: string,
 }
 
 export { randomName };
+
+/**
+ * Per-row application log: every INSERT/UPDATE of `table` appends (key, new _cdc_ts_us) to
+ * `<table>_audit`. Changes of a key carry strictly increasing write times in these tests, so a
+ * change applied twice (a batch committed twice) shows as a repeated or non-increasing time.
+ */
+export async function installAudit(schema: string, table: string, keyExpr: string): Promise<void> {
+  const audit = `"${schema}"."${table}_audit"`;
+  await pgPool.query(`CREATE TABLE ${audit} (n bigserial PRIMARY KEY, k text NOT NULL, ts bigint)`);
+  await pgPool.query(`CREATE FUNCTION "${schema}"."${table}_audit_fn"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO ${audit} (k, ts) VALUES (${keyExpr.replace(/\bt\./g, 'NEW.')}, NEW._cdc_ts_us); RETURN NULL; END $$`);
+  await pgPool.query(`CREATE TRIGGER audit AFTER INSERT OR UPDATE ON "${schema}"."${table}" FOR EACH ROW EXECUTE FUNCTION "${schema}"."${table}_audit_fn"()`);
+}
+
+/** Keys whose applications are not strictly increasing in write time (= applied twice). */
+export async function doubleApplied(schema: string, table: string): Promise<unknown[]> {
+  return query(`SELECT k, ts, prev FROM (SELECT k, ts, lag(ts) OVER (PARTITION BY k ORDER BY n) AS prev FROM "${schema}"."${table}_audit") x WHERE prev >= ts LIMIT 10`);
+}
+
+/** Sum of the stored next offsets over `partitions` partitions of `topic`. */
+export async function storedTotal(schema: string, group: string, topic: string, partitions: number): Promise<bigint> {
+  let s = 0n;
+  for (let p = 0; p < partitions; p++) s += (await storedOffset(schema, group, topic, p)) ?? 0n;
+  return s;
+}
