@@ -70,3 +70,10 @@ export const sourceSnapshotRows = new Counter({
   labelNames: ['table'] as const,
   registers: [registry],
 });
+
+export const sourceSchemaRegistrationFailures = new Counter({
+  name: 'cdc_source_schema_registration_failures_total',
+  help: 'Schema registrations refused (incompatible) or failed (registry unreachable), by subject and reason',
+  labelNames: ['subject', 'reason'] as const,
+  registers: [registry],
+});

@@ -11,6 +11,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { AvroType } from '../schema/avro-codec.js';
 import { avroType, frameConfluent } from '../schema/avro-codec.js';
+import { sourceSchemaRegistrationFailures } from '../metrics/source-metrics.js';
 import { cqlTypeToString } from '../schema/cql-type.js';
 import { envelopeSchema, keySchema, partitionKeySchema } from '../schema/cql-to-avro.js';
 import type { TableModel } from '../schema/table-model.js';
@@ -79,7 +80,15 @@ export class SchemaPublisher {
   }
 
   private async register(subject: string, schema: unknown): Promise<number> {
-    const body = await this.request('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
+    let body: unknown;
+    try {
+      body = await this.request('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
+    } catch (err) {
+      // Alerted on (deploy/prometheus): the table's records are held back until this succeeds.
+      const reason = /→ 409/.test((err as Error).message) ? 'incompatible' : /unreachable/.test((err as Error).message) ? 'unreachable' : 'error';
+      sourceSchemaRegistrationFailures.inc({ subject, reason });
+      throw err;
+    }
     const id = (body as { id?: number }).id;
     if (typeof id !== 'number') throw new ReplicatorError('CDC_REGISTRY', `registry answered without an id for ${subject}`, true);
     if (!this.pinned.has(subject)) {
