@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       lines.push(`                 ${table.padEnd(8)} ${String(writer.written[table]).padStart(8)}  ${String(produced ?? '-').padStart(8)}  ${String(applied ?? '-').padStart(13)}  ${rows.padStart(4)}  ${lag === undefined ? '-' : lag.toFixed(1)}`);
     }
     const dlq = snk ? sumMetric(snk, 'cdc_sink_dlq_records_total', {}) : undefined;
-    lines.push(`  source ${src ? 'up' : 'starting'}, sink ${snk ? 'up' : 'starting'}, dead-lettered ${dlq ?? '-'}`);
+    lines.push(`  source ${src ? 'up' : 'starting'}, sink ${snk ? 'up' : 'starting'}, dead-lettered ${dlq ?? (snk ? 0 : '-')}`);
     say(lines.join('\n'));
   }
 

@@ -25,7 +25,7 @@ export const sinkVars = {
   sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
   sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),
   sinkRetryMaxMs: defineVar({ env: 'SINK_RETRY_MAX_MS', schema: intIn(100), default: '30000', description: 'cap of the exponential backoff for transient errors' }),
-  sinkTopicRefreshMs: defineVar({ env: 'SINK_TOPIC_REFRESH_MS', schema: intIn(100), default: '30000', description: 'how often topic metadata is polled for new topics matching SINK_TOPICS (and consumer lag)' }),
+  sinkTopicRefreshMs: defineVar({ env: 'SINK_TOPIC_REFRESH_MS', schema: intIn(100), default: '5000', description: 'how often topic metadata is polled for new topics matching SINK_TOPICS (and consumer lag)' }),
   sinkSessionTimeoutMs: defineVar({ env: 'SINK_SESSION_TIMEOUT_MS', schema: intIn(6000, 300000), default: '10000', description: 'consumer group session timeout: how long a dead sink holds its partitions' }),
   pgApplicationName: defineVar({ env: 'PG_APPLICATION_NAME', schema: str.min(1), default: 'scylla-pg-cdc-sink', description: 'application_name of the sink\'s PostgreSQL sessions (pg_stat_activity)' }),
   dlqTopic: defineVar({ env: 'DLQ_TOPIC', schema: str.min(1), default: 'dlq-postgres-sink', description: 'dead-letter topic' }),

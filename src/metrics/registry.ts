@@ -9,6 +9,15 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'cdc_process_' });
 
+/**
+ * The `table` label is the bare table name on both halves (the sink knows tables by their
+ * PostgreSQL name = the Scylla table name), so one dashboard query joins source and sink series and
+ * the old pipeline's alerts (`table="users"`) keep matching.
+ */
+export function metricTable(qualifiedOrBare: string): string {
+  return qualifiedOrBare.slice(qualifiedOrBare.lastIndexOf('.') + 1);
+}
+
 export const recordsReplicated = new Counter({
   name: 'cdc_records_replicated_total',
   help: 'Changes replicated, by table and op (c/u/d/r); the source counts records committed to Kafka, the sink rows committed to PostgreSQL',

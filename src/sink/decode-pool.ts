@@ -18,8 +18,10 @@ export class DecodePool {
       filename,
       minThreads: workers,
       maxThreads: workers,
-      // Bounded queue: the consumer's in-flight byte limit is the real bound; this is a backstop.
-      maxQueue: 'auto',
+      // The consumer's in-flight byte limit (SINK_MAX_INFLIGHT_BYTES) is the real bound on queued
+      // work. 'auto' (threads²) was too small: one fetch across many partitions queued more jobs and
+      // piscina rejected them ("Task queue is at limit"), costing a retry each; this stays a backstop.
+      maxQueue: 1024,
       idleTimeout: 60_000,
       ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
     });

@@ -10,7 +10,7 @@
 import type { Message } from 'kafkajs';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { recordsReplicated } from '../metrics/registry.js';
+import { metricTable, recordsReplicated } from '../metrics/registry.js';
 import {
   sourceGenerationSwitches, sourceLogRowsRead, sourceQueries, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag,
 } from '../metrics/source-metrics.js';
@@ -240,7 +240,7 @@ export class SlotWorker {
     const move = nextPositionStep(gens, st.genMs, st.atMs, now, rt.model.cdc.ttlSeconds);
     if (move.kind === 'switch' && st.toMs === null) {
       this.ctx.log.info({ table: rt.name, slot: this.ctx.slot, from: new Date(st.genMs).toISOString(), to: new Date(move.toGenMs).toISOString(), reason: move.reason }, 'switching generation');
-      sourceGenerationSwitches.inc({ table: rt.name, reason: move.reason });
+      sourceGenerationSwitches.inc({ table: metricTable(rt.name), reason: move.reason });
       // Start the new generation at its own start even if the old streams were read past it (a
       // stream set we learnt about late): the new streams have not been read yet.
       const next: SlotCheckpoint = { ...st, genMs: move.toGenMs, atMs: move.atMs, toMs: null, partial: {} };
@@ -307,7 +307,7 @@ export class SlotWorker {
       this.ctx.log.info({ table: rt.name, before, after: rt.model.columns.map((c) => c.name).join(',') }, 'table schema changed: using the new schema');
     }
     const total = unitRows.reduce((n, r) => n + r.length, 0);
-    sourceLogRowsRead.inc({ table: rt.name }, total);
+    sourceLogRowsRead.inc({ table: metricTable(rt.name) }, total);
     this.windowMs.set(rt.name, adaptWindowMs(windowMs, total, s.sourceMaxBatchRecords, s.cdcQueryWindowMs));
 
     // Emit, splitting into several transactions when large; `partial` tracks what is out.
@@ -355,7 +355,7 @@ export class SlotWorker {
   }
 
   private observeLag(rt: TableRuntime, positionMs: number): void {
-    const labels = { table: rt.name, slot: String(this.ctx.slot) };
+    const labels = { table: metricTable(rt.name), slot: String(this.ctx.slot) };
     sourceWindowLag.set(labels, Math.max(0, (this.ctx.now() - positionMs) / 1000));
     sourceSlotPosition.set(labels, positionMs / 1000);
   }
@@ -402,8 +402,8 @@ export class SlotWorker {
     sourceTransactionSeconds.observe((performance.now() - t0) / 1000);
     sourceTransactions.inc({ outcome: 'committed' });
     for (const { rt: r, rec } of pending.records) {
-      recordsReplicated.inc({ table: r.name, op: rec.op });
-      if (rec.op === 'r') sourceSnapshotRows.inc({ table: r.name });
+      recordsReplicated.inc({ table: metricTable(r.name), op: rec.op });
+      if (rec.op === 'r') sourceSnapshotRows.inc({ table: metricTable(r.name) });
     }
     this.state.set(rt.name, ckpt);
     this.lastCommitMs.set(rt.name, ckpt.writtenAtMs);

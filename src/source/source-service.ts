@@ -13,7 +13,7 @@ import type { Service } from '../lifecycle.js';
 import type { Logger } from '../log/logger.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import type { StatusProvider } from '../metrics/http-server.js';
-import { connectorHealthy } from '../metrics/registry.js';
+import { connectorHealthy, metricTable } from '../metrics/registry.js';
 import { sourceSchemaChanges, sourceSlotsOwned } from '../metrics/source-metrics.js';
 import { VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
@@ -311,7 +311,7 @@ export class SourceService implements StatusProvider, Service {
     const rt = this.tables.get(name)!;
     const model = await discoverTable(this.client!, name, { refresh: true });
     const codec = await this.publisher.codecFor(rt.topic, model);
-    if (codec.fingerprint !== rt.codec.fingerprint) sourceSchemaChanges.inc({ table: name });
+    if (codec.fingerprint !== rt.codec.fingerprint) sourceSchemaChanges.inc({ table: metricTable(name) });
     rt.model = model;
     rt.codec = codec;
     return rt;
