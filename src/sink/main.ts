@@ -1,5 +1,5 @@
 /** `scylla-pg-cdc sink`: wires config → clients → SinkService → metrics endpoint → runUntilSignal. */
-import { Kafka, logLevel as kafkaLogLevel, type ISocketFactory } from 'kafkajs';
+import type { ISocketFactory } from 'kafkajs';
 import pg from 'pg';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
@@ -40,28 +40,10 @@ export interface SinkProcessHooks {
   socketFactory?: ISocketFactory;
 }
 
-/**
- * The Kafka client of the sink. With a socket factory it is built here with createKafka's broker
- * settings (createKafka takes no socket factory); TLS/SASL are not supported on that test path.
- */
-function createSinkKafka(cfg: SinkConfig, log: Logger, socketFactory: ISocketFactory | undefined): Kafka {
-  if (!socketFactory) return createKafka(cfg, log, '-sink');
-  if (cfg.kafkaSsl || cfg.kafkaSaslMechanism) throw new Error('the socketFactory hook supports plaintext brokers only');
-  return new Kafka({
-    clientId: `${cfg.kafkaClientId}-sink`,
-    brokers: cfg.kafkaBrokers,
-    connectionTimeout: 5000,
-    requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
-    logLevel: kafkaLogLevel.NOTHING,
-    socketFactory,
-  });
-}
-
 /** The whole sink process as one Service (used by `runSink` and by in-process tests). */
 export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProcessHooks = {}): Service & { sink: SinkService; metricsPort(): number | undefined } {
   const pool = createPgPool(cfg, log);
-  const kafka = createSinkKafka(cfg, log, hooks.socketFactory);
+  const kafka = createKafka(cfg, log, '-sink', hooks.socketFactory ? { socketFactory: hooks.socketFactory } : {});
   const sink = new SinkService({ config: cfg, log, kafka, pool });
   const metrics = cfg.metricsPort > 0 ? new MetricsServer(registry, sink) : undefined;
   let port: number | undefined;
