@@ -14,9 +14,9 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { workloadByName, WORKLOADS } from './workloads/index.js';
-import { expectedState, type Change, type Workload } from './workloads/types.js';
+import { expectedState, keyString, type Change, type Workload } from './workloads/types.js';
 import { runCeiling, type CeilingResult } from './lib/ceiling.js';
-import { createSchema, dropSchemas, PG_URL } from './lib/pg.js';
+import { createSchema, differingRows, dropSchemas, loadExpectedState, PG_URL } from './lib/pg.js';
 import { cleanupKafka, createTopic, KAFKA_BROKERS, produceWorkload, REGISTRY_URL, type ProduceResult } from './lib/kafka.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { BenchChild, installCleanupHandlers, selfMemory, stopAll } from './lib/procs.js';
@@ -84,6 +84,8 @@ export interface BenchResult {
   command: string;
   settings: Record<string, unknown>;
   details: Record<string, unknown>;
+  /** sink / connect-sink: the target equals the expected final state column by column. */
+  contentsMatch?: boolean;
 }
 
 const runId = newRunId();
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
   const ceiling: CeilingResult = await runCeiling(workload, changes, `${runId}_ceiling`, { workers, batchSize });
   log(`ceiling: ${Math.round(ceiling.rowsPerSec)} rows/s (verified=${ceiling.verified})`);
   await dropSchemas(`${runId}_ceiling`);
+  // The expected final state, for the column-by-column check of every consumer's target.
+  await loadExpectedState(workload, changes, `${runId}_expected`, (key) => keyString(workload, key));
 
   const base = (scenario: Scenario): BenchResult => ({
     scenario,
@@ -253,6 +257,12 @@ async function main(): Promise<void> {
         r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
         r.latencyBasis = 'not measured: the topic is filled before the consumer starts (backlog drain); see e2e';
         r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
+        if (w.completed) {
+          // Count and sum(seq) say every change arrived; contents say it was applied right.
+          const differing = await differingRows(schema, workload.table, `${runId}_expected`, workload.columns.map((col) => col.name));
+          r.details.rowsDifferingFromExpected = differing;
+          r.contentsMatch = differing === 0;
+        }
         r.details.log = join(tmp, scenario === 'sink' ? 'sink.log' : 'connect/connect.log');
       } else if (scenario === 'source' || scenario === 'e2e') {
         const keyspace = runId;
@@ -312,6 +322,12 @@ async function main(): Promise<void> {
             r.seconds.apply = applySeconds === null ? null : round(applySeconds, 2);
             r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
             r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
+        if (w.completed) {
+          // Count and sum(seq) say every change arrived; contents say it was applied right.
+          const differing = await differingRows(schema, workload.table, `${runId}_expected`, workload.columns.map((col) => col.name));
+          r.details.rowsDifferingFromExpected = differing;
+          r.contentsMatch = differing === 0;
+        }
           }
           r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);
           r.details.logs = tmp;
@@ -357,7 +373,7 @@ function printTable(results: BenchResult[]): void {
     r.latencyMs ? String(r.latencyMs.p95) : '-',
     r.latencyMs ? String(r.latencyMs.p99) : '-',
     Object.entries(r.peakRssMb).filter(([k]) => !k.endsWith('-hwm')).map(([k, v]) => `${k}=${v}`).join(' '),
-    r.completed ? 'ok' : r.reason,
+    !r.completed ? r.reason : r.contentsMatch === false ? `WRONG CONTENTS (${String(r.details.rowsDifferingFromExpected)} rows differ)` : 'ok',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (l: string[]) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ');

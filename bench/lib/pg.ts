@@ -1,4 +1,7 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import pgCopy from 'pg-copy-streams';
 import type { ExpectedState, Workload } from '../workloads/types.js';
 
 export const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/warehouse';
@@ -121,4 +124,50 @@ export function copyValue(cql: string, v: unknown): string {
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'boolean') return v ? 't' : 'f';
   return escapeCopy(String(v));
+}
+
+/**
+ * Rows whose user-visible columns differ between a consumer's target and the ceiling's (the
+ * expected final state), in either direction. Values are cast to the ceiling's column types, so a
+ * consumer that stores uuid as text or timestamps without time zone still compares by value. This
+ * is what catches a sink that reaches the right row count and sum(seq) with wrong contents (e.g.
+ * partial updates that NULL the untouched columns).
+ */
+export async function differingRows(schema: string, table: string, expectedSchema: string, columns: string[]): Promise<number> {
+  return withPg(async (c) => {
+    const types = await c.query<{ name: string; type: string }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+       WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+      [`${qi(expectedSchema)}.${qi(table)}`],
+    );
+    const typeOf = new Map(types.rows.map((r) => [r.name, r.type]));
+    const cols = columns.filter((n) => typeOf.has(n));
+    const sel = (s: string) => `SELECT ${cols.map((n) => `CAST(${qi(n)} AS ${typeOf.get(n)}) AS ${qi(n)}`).join(', ')} FROM ${qi(s)}.${qi(table)}`;
+    const r = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ((${sel(schema)} EXCEPT ALL ${sel(expectedSchema)}) UNION ALL (${sel(expectedSchema)} EXCEPT ALL ${sel(schema)})) d`);
+    return Number(r.rows[0]!.n);
+  });
+}
+
+/**
+ * Writes the workload's expected final state — changes folded per key the way ScyllaDB applies
+ * them (an insert sets its cells, an update merges its cells into the row, a delete removes it) —
+ * into `<schema>.<table>`, for differingRows. The ceiling's table is not that state: it keeps only
+ * the last change per key within a batch, which drops an insert's other columns when an update of
+ * the same key follows in the same batch.
+ */
+export async function loadExpectedState(w: Workload, changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null; seq: number }[], schema: string, keyOf: (key: Record<string, unknown>) => string): Promise<void> {
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const ch of changes) {
+    const k = keyOf(ch.key);
+    if (ch.op === 'd') rows.delete(k);
+    else rows.set(k, { ...(rows.get(k) ?? {}), ...ch.key, ...(ch.cells ?? {}) });
+  }
+  await withPg(async (c) => {
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${qi(schema)}`);
+    await c.query(createTableSql(w, schema));
+    const lines = function* () {
+      for (const row of rows.values()) yield `${w.columns.map((col) => copyValue(col.cql, row[col.name])).join('\t')}\n`;
+    };
+    await pipeline(Readable.from(lines()), c.query(pgCopy.from(`COPY ${qi(schema)}.${qi(w.table)} (${w.columns.map((col) => qi(col.name)).join(', ')}) FROM STDIN`)));
+  });
 }
