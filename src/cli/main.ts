@@ -56,6 +56,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
 main(process.argv.slice(2), process.env).then(
   (code) => {
     process.exitCode = code;
+    // Everything is drained and committed by now; a client library's leftover handle (a socket in
+    // TIME_WAIT, a retry timer) must not keep a stopped process alive. unref: a clean exit is not delayed.
+    setTimeout(() => process.exit(code), 3000).unref();
   },
   (err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
