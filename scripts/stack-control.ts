@@ -351,7 +351,7 @@ async function upScylla(log: Log): Promise<boolean> {
   const dir = join(STATE_DIR, 'scylla');
   mkdirSync(dir, { recursive: true });
   log('scylla: starting the emulator');
-  const args = ['--import', 'tsx', SCYLLA_MAIN, '--port', String(PORTS.scylla)];
+  const args = ['--import', 'tsx', SCYLLA_MAIN, '--port', String(PORTS.scylla), '--detached'];
   if (process.env.STACK_SCYLLA_ARGS) args.push(...process.env.STACK_SCYLLA_ARGS.split(/\s+/).filter(Boolean));
   const pid = spawnDetached('scylla', process.execPath, args, ROOT);
   await waitFor('scylla', async () => /^ready \d+$/m.test(readLog('scylla')) && (await portOpen(PORTS.scylla)), 60_000, join(dir, 'scylla.log'), pid);

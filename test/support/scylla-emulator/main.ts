@@ -21,6 +21,8 @@ const { values } = parseArgs({
     'fail-match': { type: 'string' },
     'late-visibility-ms': { type: 'string' },
     'late-visibility-share': { type: 'string' },
+    // A daemon started by `npm run stack:up` outlives its launcher on purpose.
+    detached: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +33,7 @@ if (values.help) {
   --first-generation-delay-ms N (-1000; Scylla ≈ 60000)  --add-node-delay-ms N (60000, used by SIGUSR2)
   faults: --delay-ms N  --drop-share F  --fail-share F  --fail-kind read_timeout|write_timeout|unavailable  --fail-match REGEX
           --late-visibility-ms N  --late-visibility-share F
+  --detached  keep running when the launcher exits (the local stack's daemon); otherwise an orphaned emulator exits
 `);
   process.exit(0);
 }
@@ -56,8 +59,9 @@ const shutdown = (): void => {
 };
 process.on('SIGTERM', shutdown);
 // Launch wrappers (npm exec, tsx) do not always relay signals; exit when orphaned so the port is freed.
+// (Not with --detached: the local stack starts the emulator as a daemon that outlives the stack script.)
 const launcher = process.ppid;
-setInterval(() => { if (process.ppid !== launcher) shutdown(); }, 1000).unref();
+if (!values.detached) setInterval(() => { if (process.ppid !== launcher) shutdown(); }, 1000).unref();
 process.on('SIGINT', shutdown);
 process.on('SIGUSR2', () => {
   const ts = handle.addNode({ delayMs: Number(values['add-node-delay-ms']) });
