@@ -11,7 +11,7 @@
  * - Memory: bytes fetched but not committed are bounded by SINK_MAX_INFLIGHT_BYTES (+ one fetch);
  *   above it the partition is paused until commits bring it down.
  */
-import type { Batch, IHeaders, Kafka } from 'kafkajs';
+import type { Batch, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { SinkConfig } from '../config/sink-config.js';
 import { ReplicatorError } from '../core/errors.js';
@@ -35,14 +35,7 @@ import { FencedError, PgWriter } from './pg-writer.js';
 import { SchemaFetcher } from './schema-fetcher.js';
 import { TableManager } from './table-manager.js';
 import { refreshAccuracy } from './accuracy-gauge.js';
-
-interface RawMessage {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-  timestamp: string | undefined;
-  bytes: number;
-}
+import { InflightRecords } from './inflight-records.js';
 
 interface DecodeEntry {
   epoch: number;
@@ -83,12 +76,11 @@ export class SinkService implements StatusProvider {
   private epoch = 0;
   private readonly fetched = new Map<TopicPartitionKey, bigint>();
   private readonly generation = new Map<TopicPartitionKey, bigint>();
-  private readonly raw = new Map<string, RawMessage>();
+  private readonly records = new InflightRecords();
   private readonly dlqSent = new Set<string>();
   private decodeQueue: DecodeEntry[] = [];
   private readyQueue: PendingBatch[] = [];
   private readonly batchEpoch = new Map<number, number>();
-  private inflight = 0;
   private readonly paused = new Set<TopicPartitionKey>();
   private lock: Promise<void> = Promise.resolve();
   private wakeRouter: (() => void) | undefined;
@@ -188,7 +180,7 @@ export class SinkService implements StatusProvider {
       health: this.health,
       topics: this.consumer.subscribed(),
       assigned: [...this.tracker.committedOffsets()].map(([tp, next]) => ({ ...tpOf(tp), nextOffset: next.toString(), generation: this.generation.get(tp)?.toString() })),
-      inflightBytes: this.inflight,
+      inflightBytes: this.records.bytes,
       pausedPartitions: this.paused.size,
       batches: this.stats.batches,
       changes: this.stats.changes,
@@ -234,11 +226,10 @@ export class SinkService implements StatusProvider {
     this.tracker.clear();
     this.fetched.clear();
     this.generation.clear();
-    this.raw.clear();
+    this.records.clear();
     this.decodeQueue = [];
     this.readyQueue = [];
     this.batchEpoch.clear();
-    this.inflight = 0;
     inflightBytes.set(0);
   }
 
@@ -260,14 +251,12 @@ export class SinkService implements StatusProvider {
     const next = this.fetched.get(tp);
     if (next === undefined) return; // not (or no longer) ours: re-fetched after the next assignment
     const records: RawRecord[] = [];
-    let bytes = 0;
     for (const m of batch.messages) {
       if (BigInt(m.offset) < next) continue; // already applied, or fetched before our seek landed
       const ref = { topic: batch.topic, partition: batch.partition, offset: m.offset };
       const size = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
       records.push({ ref, key: m.key, value: m.value });
-      this.raw.set(refKey(ref), { key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp, bytes: size });
-      bytes += size;
+      this.records.add(ref, { key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp, bytes: size });
     }
     const last = BigInt(batch.lastOffset()) + 1n;
     if (last <= next) return;
@@ -275,15 +264,14 @@ export class SinkService implements StatusProvider {
     const t0 = performance.now();
     const schemas = await this.schemasFor(records, heartbeat);
     if (epoch !== this.epoch) return;
-    this.inflight += bytes;
-    inflightBytes.set(this.inflight);
+    inflightBytes.set(this.records.bytes);
     const result = this.decodeWithRetry(records, schemas, epoch).then((out) => {
       batchPhaseSeconds.observe({ phase: 'decode' }, (performance.now() - t0) / 1000);
       return out;
     });
     this.decodeQueue.push({ epoch, tp, next: last, result });
     this.wakeRouter?.();
-    if (this.inflight > this.cfg.sinkMaxInflightBytes && !this.paused.has(tp)) {
+    if (this.records.bytes > this.cfg.sinkMaxInflightBytes && !this.paused.has(tp)) {
       this.paused.add(tp);
       this.consumer.pause(batch.topic, [batch.partition]);
     }
@@ -353,7 +341,7 @@ export class SinkService implements StatusProvider {
       // no later commit can move the offset past a record that is neither applied nor dead-lettered.
       await this.retrying('dlq', () => this.sendDeadLetters(out.failed));
       if (job.epoch !== this.epoch) return;
-      for (const f of out.failed) this.forgetRaw(f.ref);
+      for (const f of out.failed) this.records.forget(f.ref);
     }
     const now = Date.now();
     for (const change of out.changes) {
@@ -439,7 +427,7 @@ export class SinkService implements StatusProvider {
     this.tracker.release(batch.id);
     this.tracker.markCommitted(plan);
     this.batchEpoch.delete(batch.id);
-    for (const c of batch.changes) this.forgetRaw(c.ref);
+    for (const c of batch.changes) this.records.forget(c.ref);
     this.afterCommit(plan);
     let maxTs = 0n;
     const ops: Record<string, number> = {};
@@ -491,9 +479,10 @@ export class SinkService implements StatusProvider {
 
   private afterCommit(plan: Map<TopicPartitionKey, bigint>): void {
     // Bytes of everything below the committed offsets are released (applied, dead-lettered, skipped).
-    this.recountInflight();
+    this.records.releaseBelow(this.tracker.committedOffsets());
+    inflightBytes.set(this.records.bytes);
     for (const tp of [...this.paused]) {
-      if (this.inflight <= this.cfg.sinkMaxInflightBytes / 2) {
+      if (this.records.bytes <= this.cfg.sinkMaxInflightBytes / 2) {
         this.paused.delete(tp);
         const { topic, partition } = tpOf(tp);
         this.consumer.resume(topic, [partition]);
@@ -505,28 +494,6 @@ export class SinkService implements StatusProvider {
       if (committed !== undefined && BigInt(k.slice(at + 1)) < committed) this.dlqSent.delete(k);
     }
     void this.consumer.commitAdvisory([...plan].map(([tp, offset]) => ({ ...tpOf(tp), offset })));
-  }
-
-  private recountInflight(): void {
-    let total = 0;
-    const committed = this.tracker.committedOffsets();
-    for (const [k, m] of this.raw) {
-      const at = k.lastIndexOf('@');
-      const c = committed.get(k.slice(0, at));
-      if (c !== undefined && BigInt(k.slice(at + 1)) < c) this.raw.delete(k);
-      else total += m.bytes;
-    }
-    this.inflight = total;
-    inflightBytes.set(total);
-  }
-
-  private forgetRaw(ref: RecordRef): void {
-    const k = refKey(ref);
-    const m = this.raw.get(k);
-    if (m) {
-      this.raw.delete(k);
-      this.inflight -= m.bytes;
-    }
   }
 
   private async onFenced(): Promise<void> {
@@ -543,7 +510,7 @@ export class SinkService implements StatusProvider {
     for (const f of failures) {
       const k = refKey(f.ref);
       if (this.dlqSent.has(k)) continue; // already acked during an earlier attempt of this batch
-      const m = this.raw.get(k);
+      const m = this.records.get(f.ref);
       letters.push({ failure: f, key: m?.key ?? null, value: m?.value ?? null, headers: m?.headers ?? {}, timestamp: m?.timestamp });
     }
     if (letters.length === 0) return;
