@@ -11,6 +11,8 @@ export interface StatusProvider {
   healthy(): boolean;
   /** true once started (assigned, connected) and not shutting down. */
   ready(): boolean;
+  /** Why not ready, beyond starting/stopping: problems an operator must act on (shown by /readyz and `health`). */
+  notReadyReasons?(): string[];
   status(): unknown;
 }
 
@@ -46,7 +48,8 @@ export class MetricsServer {
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: ok }));
       } else if (path === '/readyz') {
         const ok = this.provider.ready();
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: ok }));
+        const reasons = this.provider.notReadyReasons?.() ?? [];
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(reasons.length > 0 ? { ready: ok, reasons } : { ready: ok }));
       } else if (path === '/status') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.provider.status(), jsonReplacer, 2));
       } else {

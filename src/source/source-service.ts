@@ -85,7 +85,14 @@ export class SourceService implements StatusProvider, Service {
   }
 
   ready(): boolean {
-    return this.started && !this.abort.signal.aborted;
+    return this.started && !this.abort.signal.aborted && this.notReadyReasons().length === 0;
+  }
+
+  /** Changes the CDC log expired before a slot read them (slot-worker.ts noteExpired). */
+  notReadyReasons(): string[] {
+    return [...this.workers.values()].flatMap((w) =>
+      w.gaps.map((g) => `${g.table}: CDC log rows between ${new Date(g.fromMs).toISOString()} and ${new Date(g.toMs).toISOString()} expired before they were read (cdc ttl); run \`reconcile --table ${g.table} --repair\`, then restart the source`),
+    );
   }
 
   status(): unknown {

@@ -110,6 +110,12 @@ export function probeProcess(component: 'source' | 'sink', baseUrl: string): Pro
     const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (res.status === 503) throw new Error('running but unhealthy (a dependency is down or no progress): see its logs and /status');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    // Healthy but degraded: problems that need an operator (e.g. a retention gap) keep /readyz at 503.
+    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (ready.status === 503) {
+      const body = (await ready.json().catch(() => ({}))) as { reasons?: string[] };
+      if (body.reasons && body.reasons.length > 0) throw new Error(`degraded: ${body.reasons.join('; ')}`);
+    }
     return 'healthy';
   });
 }

@@ -108,4 +108,38 @@ describe('scylla-pg-cdc offsets', () => {
       await consumer.disconnect();
     }
   });
+
+  it('records topic ids on export and refuses offsets of a recreated topic unless --force', async () => {
+    const dataTopic = randomName('cdc.offsets-data');
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dataTopic, numPartitions: 1 }] });
+      await db.query(`INSERT INTO "${schema}"._cdc_offsets (group_id, topic, partition, next_offset, generation) VALUES ($1, $2, 0, 9, 1)`, [group, dataTopic]);
+      const file = join(dir, 'ids.json');
+      expect(cli(['export', file]).code).toBe(0);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { kafka: { clusterId: string | null }; sink: { offsets: { topic: string; topic_id: string | null }[] } };
+      const before = saved.sink.offsets.find((o) => o.topic === dataTopic)?.topic_id;
+      expect(before).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(saved.kafka.clusterId).toBeTruthy();
+
+      await admin.deleteTopics({ topics: [dataTopic], timeout: 30_000 });
+      for (let i = 0; i < 60 && (await admin.listTopics()).includes(dataTopic); i++) await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < 60; i++) {
+        if (await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dataTopic, numPartitions: 1 }] }).then(() => true, () => false)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const refused = cli(['import', file]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(`${dataTopic}: exported with topic id ${before}, here it is`);
+      const forced = cli(['import', file, '--force']);
+      expect(forced.code, forced.err).toBe(0);
+      const { rows } = await db.query<{ topic_id: string }>(`SELECT topic_id FROM "${schema}"._cdc_offsets WHERE topic = $1`, [dataTopic]);
+      expect(rows[0]?.topic_id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(rows[0]?.topic_id).not.toBe(before); // the offset now belongs to the new topic, as --force asserted
+    } finally {
+      await admin.deleteTopics({ topics: [dataTopic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
 });
