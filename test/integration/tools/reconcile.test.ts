@@ -64,7 +64,8 @@ beforeAll(async () => {
   }
   await db.connect();
   // The first repair creates the tables and fills them: from here PostgreSQL equals ScyllaDB.
-  for (const t of ['orders', 'profiles']) expect((await reconcile(t, '--repair')).report.counts.missing_in_target).toBeGreaterThan(0);
+  // 10 customers × 5 orders and 30 profiles, all missing before the first repair.
+  for (const [t, rows] of [['orders', 50], ['profiles', 30]] as const) expect((await reconcile(t, '--repair')).report.counts.missing_in_target).toBe(rows);
 });
 
 afterAll(async () => {
