@@ -33,6 +33,7 @@ import { KafkaConsumer, type Assignment } from './kafka-consumer.js';
 import { OffsetStore, type OffsetWrite } from './offset-store.js';
 import { FencedError, PgWriter } from './pg-writer.js';
 import { SchemaFetcher } from './schema-fetcher.js';
+import { RegistryHttp } from '../clients/registry.js';
 import { TableManager } from './table-manager.js';
 import { refreshAccuracy } from './accuracy-gauge.js';
 import { InflightRecords } from './inflight-records.js';
@@ -100,8 +101,7 @@ export class SinkService implements StatusProvider {
     this.log = deps.log;
     this.pool = deps.pool;
     this.decode = new DecodePool(cfg.sinkWorkers);
-    const auth = cfg.schemaRegistryUsername !== undefined ? { username: cfg.schemaRegistryUsername, password: cfg.schemaRegistryPassword ?? '' } : undefined;
-    this.fetcher = new SchemaFetcher(cfg.schemaRegistryUrl, auth);
+    this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve }, deps.log);
     this.offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);

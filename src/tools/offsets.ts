@@ -6,12 +6,13 @@
  * check. The checkpoints are written in one Kafka transaction; the sink offsets in one PostgreSQL
  * transaction that also bumps each partition's ownership epoch, so any stale sink is fenced.
  */
+import { print, printErr } from '../cli/output.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import pg from 'pg';
+import { createPgClient } from '../clients/postgres.js';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
 import { OFFSETS_TABLE, qualified } from '../sink/core/sql-ident.js';
 import { parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
@@ -34,7 +35,7 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
     if (m.value === null || m.value.length === 0) latest.delete(key); // a tombstone removes the key
     else latest.set(key, { partition: m.partition, key, value: m.value.toString('utf8') });
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
@@ -100,7 +101,7 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
       await producer.disconnect();
     }
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     await client.query('BEGIN');
@@ -133,18 +134,18 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
   if (action === 'export') {
     const file = await exportOffsets(cfg, kafka);
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-    process.stdout.write(`exported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) to ${path}\n`);
+    print(`exported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) to ${path}\n`);
     return 0;
   }
   const file = parseOffsetsFile(readFileSync(path, 'utf8'));
   if (!force) {
     const running = await runningProcesses(cfg, kafka);
     if (running.length > 0) {
-      process.stderr.write(`refusing to import while processes run (stop them, or pass --force):\n${running.map((r) => `  - ${r}`).join('\n')}\n`);
+      printErr(`refusing to import while processes run (stop them, or pass --force):\n${running.map((r) => `  - ${r}`).join('\n')}\n`);
       return 1;
     }
   }
   await importOffsets(cfg, kafka, file);
-  process.stdout.write(`imported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) from ${path}\n`);
+  print(`imported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) from ${path}\n`);
   return 0;
 }

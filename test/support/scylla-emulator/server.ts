@@ -1,6 +1,7 @@
 // CQL native protocol v4 over TCP: framing, opcode dispatch, the version downgrade the Node
 // driver expects, SCHEMA_CHANGE events and the fault hooks.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { CqlError, ErrorCode, serverError } from './errors.js';
 import type { Engine, ExecResult, Session } from './engine.js';
 import { Reader, Writer } from './protocol/buffer.js';
@@ -23,7 +24,11 @@ export class CqlServer {
   private readonly unsubscribe: () => void;
   requestCount = 0;
 
-  constructor(private readonly engine: Engine) {
+  /** TLS handshakes that completed (a refused client never gets this far). */
+  tlsSessions = 0;
+
+  /** With `tls`, the server speaks CQL over TLS only (key/cert, and ca + requestCert for mTLS). */
+  constructor(private readonly engine: Engine, private readonly tls?: TlsOptions) {
     this.unsubscribe = engine.onSchemaChange((c) => {
       const body = schemaChangeEvent(c);
       for (const conn of this.conns) if (conn.registered) conn.socket.write(encodeFrame(-1, Opcode.event, body));
@@ -33,7 +38,12 @@ export class CqlServer {
 
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((s) => this.accept(s));
+      const server = this.tls
+        ? createTlsServer(this.tls, (s) => {
+            this.tlsSessions++;
+            this.accept(s);
+          })
+        : createServer((s) => this.accept(s));
       this.server = server;
       server.once('error', reject);
       server.listen(port, host, () => {
