@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
+import { assertKafkajsFixed } from './kafkajs-fix.js';
 import { tlsMaterial } from './tls-material.js';
 
 export interface KafkaClientSettings {
@@ -39,6 +40,7 @@ export interface KafkaClientOptions {
 }
 
 export function createKafka(settings: KafkaClientSettings, log: Logger, clientIdSuffix = '', options: KafkaClientOptions = {}): Kafka {
+  assertKafkajsFixed();
   const config: KafkaConfig = {
     clientId: `${settings.kafkaClientId}${clientIdSuffix}`,
     brokers: settings.kafkaBrokers,
