@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSinkConfig } from '../../../src/config/sink-config.js';
 import { loadToolsConfig } from '../../../src/config/tools-config.js';
+import { loadSourceConfig } from '../../../src/config/source-config.js';
 import { ConfigError } from '../../../src/config/spec.js';
 import { resolvePgSettings } from '../../../src/config/connection-checks.js';
 
@@ -47,5 +48,10 @@ describe('connection settings', () => {
   it('registry credentials in the URL and in SCHEMA_REGISTRY_USERNAME contradict each other', () => {
     const p = problems(() => loadSinkConfig({ SCHEMA_REGISTRY_URL: 'https://a:b@reg/x', SCHEMA_REGISTRY_USERNAME: 'c' }));
     expect(p[0]).toMatch(/SCHEMA_REGISTRY_USERNAME contradicts the user in SCHEMA_REGISTRY_URL/);
+  });
+
+  it('topics the source creates take the broker default replication unless KAFKA_TOPIC_REPLICATION is set', () => {
+    expect(loadSourceConfig({ SCYLLA_TABLES: 'ks.t' }).kafkaTopicReplication).toBeUndefined();
+    expect(loadSourceConfig({ SCYLLA_TABLES: 'ks.t', KAFKA_TOPIC_REPLICATION: '3' }).kafkaTopicReplication).toBe(3);
   });
 });
