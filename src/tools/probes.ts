@@ -90,6 +90,7 @@ export function probeRegistry(cfg: ToolsConfig): Promise<ProbeResult> {
   return timed('registry', registry.base, async () => {
     try {
       const res = await registry.fetch('/subjects');
+      if (res.status === 401 || res.status === 403) throw new Error(`HTTP ${res.status}: credentials refused (SCHEMA_REGISTRY_USERNAME/PASSWORD or the URL's user info)`);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const subjects = (await res.json()) as unknown[];
       return `${subjects.length} subject(s)`;
