@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { connectorHealthy, recordsReplicated } from '../metrics/registry.js';
 import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, replicationLag, retries } from '../metrics/sink-metrics.js';
-import { backoffMs } from './core/backoff.js';
+import { backoffMs } from '../core/backoff.js';
 import { Batcher, type TableBatch } from './core/batcher.js';
 import { SchemaCache, type DecodeOutput, type RawRecord } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
