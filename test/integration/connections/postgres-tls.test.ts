@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgClient } from '../../../src/clients/postgres.js';
+import { scyllaConnectionOptions } from '../../../src/clients/scylla.js';
 import { readSecretFile } from '../../../src/config/read-secret-file.js';
 import { loadToolsConfig } from '../../../src/config/tools-config.js';
 import { runCli } from '../../helpers/cli.js';
@@ -111,15 +112,17 @@ describe('PostgreSQL TLS', () => {
     let env: Record<string, string>;
 
     beforeAll(async () => {
-      emu = await startEmulator({ seed: 3 });
-      const scylla = new cassandra.Client({ contactPoints: [emu.contactPoint], localDataCenter: 'datacenter1' });
+      // ScyllaDB over TLS too: reconcile reads it through the same client options as the source.
+      emu = await startEmulator({ seed: 3, tls: { cert: certs.read(certs.serverCert), key: certs.read(certs.serverKey) } });
+      const scyllaSettings = { scyllaContactPoints: [{ host: emu.host, port: emu.port }], scyllaLocalDc: 'datacenter1', scyllaSsl: true, scyllaSslCa: certs.ca };
+      const scylla = new cassandra.Client(scyllaConnectionOptions(scyllaSettings));
       await scylla.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
       await scylla.execute(`CREATE TABLE ${ks}.items (id int PRIMARY KEY, name text) WITH cdc = {'enabled': true}`);
       for (let i = 0; i < 5; i++) await scylla.execute(`INSERT INTO ${ks}.items (id, name) VALUES (?, ?)`, [i, `n${i}`], { prepare: true });
       await scylla.shutdown();
       env = {
         PG_URL: url('mtls'), PG_SSL: 'verify-full', PG_SSL_CA: certs.ca, PG_SSL_CERT: certs.clientCert, PG_SSL_KEY_FILE: certs.clientKey,
-        PG_SCHEMA: schema, SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_CONSISTENCY: 'ONE',
+        PG_SCHEMA: schema, SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_CONSISTENCY: 'ONE', SCYLLA_SSL: 'true', SCYLLA_SSL_CA: certs.ca,
         KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, SOURCE_NAME: randomName('pgtls'), SINK_GROUP_ID: randomName('pgtls'),
         SOURCE_STATUS_URL: 'http://127.0.0.1:1', SINK_STATUS_URL: 'http://127.0.0.1:1',
       };
@@ -138,7 +141,7 @@ describe('PostgreSQL TLS', () => {
       expect(pgProbe?.detail).toMatch(/certificate/i);
     });
 
-    it('reconcile (repair, then a clean dry run) and reconcile status read and write the runs table', async () => {
+    it('reconcile (repair, then a clean dry run; ScyllaDB over TLS as well) and reconcile status read and write the runs table', async () => {
       const repair = await runCli(['reconcile', '--table', `${ks}.items`, '--repair', '--ranges', '4'], env);
       expect(repair.err).toBe('');
       expect(repair.code).toBe(0);

@@ -6,6 +6,7 @@
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scyllaConnectionOptions, type ScyllaConnectionSettings } from '../../../src/clients/scylla.js';
+import { createScyllaClient } from '../../../src/source/scylla-session.js';
 import { runCli } from '../../helpers/cli.js';
 import { PG_URL, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { makeTestCerts, type TestCerts } from '../../helpers/tls-certs.js';
@@ -83,6 +84,20 @@ describe('ScyllaDB TLS', () => {
     expect(await tryConnect(settings(mtlsEmu, { scyllaSslCa: certs.ca, scyllaSslCert: certs.clientCert, scyllaSslKey: certs.clientKey }))).toBeUndefined();
     // the key given as PEM text (what SCYLLA_SSL_KEY_FILE delivers) works the same
     expect(await tryConnect(settings(mtlsEmu, { scyllaSslCa: certs.ca, scyllaSslCert: certs.clientCert, scyllaSslKey: certs.read(certs.clientKey) }))).toBeUndefined();
+  });
+
+  it('the source\'s client (createScyllaClient) goes through the same options', async () => {
+    const base = { ...settings(mtlsEmu, { scyllaSslCa: certs.ca, scyllaSslCert: certs.clientCert, scyllaSslKey: certs.clientKey }), scyllaConsistency: 'ONE' as const, scyllaRequestTimeoutMs: 5000 };
+    const { client } = createScyllaClient(base);
+    try {
+      await client.connect();
+      expect((await client.execute('SELECT data_center FROM system.local')).first()?.get('data_center')).toBe('datacenter1');
+    } finally {
+      await client.shutdown();
+    }
+    const { client: refused } = createScyllaClient({ ...base, scyllaSslCa: certs.otherCa });
+    await expect(refused.connect()).rejects.toThrow();
+    await refused.shutdown();
   });
 
   it('health probes ScyllaDB through the same TLS settings', async () => {
