@@ -10,10 +10,11 @@
 
 export const REDACTED = '<redacted>';
 
-// scheme://user:password@  — the password ends at the last '@' before the host part.
-const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>]*):([^\s/"'<>]*)@/gi;
+// scheme://user:password@  — the password ends at the last '@' before the host part. A backslash
+// ends a match too: inside a JSON string it starts an escape that must stay whole.
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'<>\\]*):([^\s/"'<>\\]*)@/gi;
 // ?password=…  &sslpassword=…  &sasl.password=…  (query strings, libpq key=value strings)
-const PASSWORD_PARAM = /((?:^|[?&;\s"'])(?:[a-z_.]*password|passwd|pwd|secret|token|api[_-]?key)=)([^&;\s"'<>]*)/gi;
+const PASSWORD_PARAM = /((?:^|[?&;\s"'])(?:[a-z_.]*password|passwd|pwd|secret|token|api[_-]?key)=)([^&;\s"'<>\\]*)/gi;
 const AUTH_HEADER = /\b(basic|bearer)\s+[a-z0-9+/=._~-]{8,}/gi;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
 

@@ -7,7 +7,8 @@ export type { Logger };
 export const REDACT_PATHS = [
   'pgUrl', '*.pgUrl', 'scyllaPassword', '*.scyllaPassword', 'kafkaSaslPassword', '*.kafkaSaslPassword',
   'schemaRegistryPassword', '*.schemaRegistryPassword', 'password', '*.password', 'sasl.password',
-  'connectionString', '*.connectionString',
+  'connectionString', '*.connectionString', 'ssl.key', '*.ssl.key',
+  'kafkaSslKey', '*.kafkaSslKey', 'pgSslKey', '*.pgSslKey', 'scyllaSslKey', '*.scyllaSslKey', 'schemaRegistrySslKey', '*.schemaRegistrySslKey',
 ];
 
 /** Services log to stdout; tools log to stderr so their stdout stays machine-readable (--json). */

@@ -17,6 +17,14 @@ describe('redact', () => {
     expect(redact('host=db sslpassword=abcd1234 user=u')).toBe(`host=db sslpassword=${REDACTED} user=u`);
   });
 
+  it('keeps JSON valid: a match never swallows an escape', () => {
+    const line = JSON.stringify({ msg: 'failed: postgres://a:pw-1234@h/db?password="q1w2e3"\nnext', url: 'http://u:p\\ss@h' });
+    const out = redact(line);
+    expect(() => JSON.parse(out)).not.toThrow();
+    expect(out).not.toContain('pw-1234');
+    expect((JSON.parse(out) as { msg: string }).msg).toContain('\nnext');
+  });
+
   it('hides HTTP credentials and PEM private keys', () => {
     expect(redact('authorization: Basic YWxpY2U6czNjcjN0LXB3')).toBe(`authorization: Basic ${REDACTED}`);
     const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----';
