@@ -69,6 +69,22 @@ describe('ScyllaDB TLS', () => {
     expect(tlsEmu.traffic().frames).toBe(before);
   });
 
+  it('sends the password only to a verified server', async () => {
+    const auth = { username: 'cdc', password: 'Scylla-Pass-4h8k' };
+    const authEmu = await startEmulator({ auth, tls: { cert: certs.read(certs.serverCert), key: certs.read(certs.serverKey) } });
+    try {
+      const creds = { scyllaUsername: auth.username, scyllaPassword: auth.password };
+      expect(await tryConnect(settings(authEmu, { ...creds, scyllaSslCa: certs.otherCa }))).toBeInstanceOf(Error);
+      expect(authEmu.traffic().credentials).toEqual([]);
+      expect(await tryConnect(settings(authEmu, { ...creds, scyllaSslCa: certs.ca }))).toBeUndefined();
+      expect(authEmu.traffic().credentials[0]).toEqual(auth);
+      const wrong = await tryConnect(settings(authEmu, { ...creds, scyllaPassword: 'wrong-password', scyllaSslCa: certs.ca }));
+      expect(innerMessages(wrong)).toMatch(/username and\/or password are incorrect/);
+    } finally {
+      await authEmu.close();
+    }
+  });
+
   it('checks the host name: the node address by default, SCYLLA_SSL_SERVERNAME when set', async () => {
     const byAddress = await tryConnect(settings(dnsEmu, { scyllaSslCa: certs.ca }));
     expect(innerMessages(byAddress)).toMatch(/IP: 127\.0\.0\.1 is not in the cert's list|ERR_TLS_CERT_ALTNAME_INVALID/);

@@ -20,6 +20,8 @@ export interface EmulatorOptions {
   faults?: FaultConfig;
   /** Serve CQL over TLS (tests of the clients' TLS settings); plain TCP when absent. */
   tls?: TlsOptions;
+  /** Require these credentials (PasswordAuthenticator); no authentication when absent. */
+  auth?: { username: string; password: string };
 }
 
 export interface EmulatorHandle {
@@ -34,8 +36,8 @@ export interface EmulatorHandle {
   mergeTablets(keyspace: string, table: string, opts?: { delayMs?: number }): StreamSet;
   bulkWrite(opts: BulkWriteOptions): number;
   dropConnections(): number;
-  /** CQL frames received and TLS sessions established so far: what a refused client sent (nothing). */
-  traffic(): { frames: number; tlsSessions: number };
+  /** CQL frames, TLS sessions and credentials received so far: what a refused client sent (nothing). */
+  traffic(): { frames: number; tlsSessions: number; credentials: { username: string; password: string }[] };
   close(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
   const host = o.host ?? '127.0.0.1';
   const engine = new Engine(defaultEngineOptions({ ...o, host }));
   if (o.faults) engine.faults.set(o.faults);
-  const server = new CqlServer(engine, o.tls);
+  const server = new CqlServer(engine, o.tls, o.auth);
   const port = await server.listen(o.port ?? 0, host);
   return {
     port, host, contactPoint: `${host}:${port}`, engine, faults: engine.faults,
@@ -65,7 +67,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
     mergeTablets: (ks, t, a = {}) => engine.tablets.merge(engine.catalog.table(ks, t), Date.now(), a.delayMs ?? 0),
     bulkWrite: (b) => bulkWrite(engine, b),
     dropConnections: () => server.dropAll(),
-    traffic: () => ({ frames: server.requestCount, tlsSessions: server.tlsSessions }),
+    traffic: () => ({ frames: server.requestCount, tlsSessions: server.tlsSessions, credentials: [...server.credentialsSeen] }),
     close: () => server.close(),
   };
 }
