@@ -1,18 +1,11 @@
 /** The sink process's configuration (design.md §3, §6). */
-import { kafkaVars, opsVars, pgVars } from './common-vars.js';
+import { kafkaConnVars, opsVars, pgVars, registryVars } from './common-vars.js';
+import { connectionProblems } from './connection-checks.js';
 import { bool, defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
 
 export const sinkVars = {
-  kafkaBrokers: kafkaVars.kafkaBrokers,
-  kafkaClientId: kafkaVars.kafkaClientId,
-  kafkaSsl: kafkaVars.kafkaSsl,
-  kafkaSslCa: kafkaVars.kafkaSslCa,
-  kafkaSaslMechanism: kafkaVars.kafkaSaslMechanism,
-  kafkaSaslUsername: kafkaVars.kafkaSaslUsername,
-  kafkaSaslPassword: kafkaVars.kafkaSaslPassword,
-  schemaRegistryUrl: kafkaVars.schemaRegistryUrl,
-  schemaRegistryUsername: kafkaVars.schemaRegistryUsername,
-  schemaRegistryPassword: kafkaVars.schemaRegistryPassword,
+  ...kafkaConnVars,
+  ...registryVars,
   ...pgVars,
   ...opsVars('9102'),
   sinkTopics: defineVar({ env: 'SINK_TOPICS', schema: str.min(1), default: '^cdc\\.scylla\\..+', description: 'topics to consume: a regex (^...) or a comma list' }),
@@ -35,5 +28,5 @@ export const sinkVars = {
 export type SinkConfig = ConfigOf<typeof sinkVars>;
 
 export function loadSinkConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SinkConfig {
-  return loadConfig(sinkVars, env, readFile);
+  return loadConfig(sinkVars, env, readFile, connectionProblems);
 }

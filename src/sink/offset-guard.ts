@@ -12,7 +12,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { topicIds } from '../kafka/topic-ids.js';
+import { topicIds } from '../clients/topic-ids.js';
 import type { Logger } from '../log/logger.js';
 import { offsetProblemsOpen, offsetResets, offsetsLost } from '../metrics/sink-metrics.js';
 import { decideStart, lostBeforeJump, type Mismatch, type OffsetResetPolicy } from './core/offset-check.js';

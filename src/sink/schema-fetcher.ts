@@ -3,15 +3,13 @@
  * never changes. A 404 is a permanent answer (the record is dead-lettered as unknown-schema); any
  * other failure is transient (the batch is retried).
  */
+import type { RegistryHttp } from '../clients/registry.js';
 import { ReplicatorError } from '../core/errors.js';
 
 export class SchemaFetcher {
   private readonly cache = new Map<number, string | null>();
 
-  constructor(
-    private readonly baseUrl: string,
-    private readonly auth?: { username: string; password: string },
-  ) {}
+  constructor(private readonly registry: RegistryHttp) {}
 
   known(id: number): string | null | undefined {
     return this.cache.get(id);
@@ -22,10 +20,9 @@ export class SchemaFetcher {
     const hit = this.cache.get(id);
     if (hit !== undefined) return hit;
     const headers: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
-    if (this.auth) headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/schemas/ids/${id}`, { headers, signal: AbortSignal.timeout(10_000) });
+      res = await this.registry.fetch(`/schemas/ids/${id}`, { headers });
     } catch (err) {
       throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable: ${(err as Error).message}`, true, { cause: err });
     }

@@ -9,14 +9,15 @@
  * one Kafka transaction, and a run skips what the ledger already holds — so nothing is replayed twice,
  * even after a crash mid-replay.
  */
+import { print } from '../cli/output.js';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
-import { createRegistry } from '../registry/registry-client.js';
+import { RegistryHttp } from '../clients/registry.js';
 import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
 import { readTopicToEnd } from './topic-reader.js';
 
@@ -83,7 +84,7 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   const cfg = loadToolsConfig(ctx.env, readSecretFile);
   const log = createLogger('dlq', cfg.logLevel, 'stderr');
   const kafka = createKafka(cfg, log, '-dlq');
-  const registry = createRegistry(cfg);
+  const registry = new RegistryHttp(cfg).libraryClient();
 
   const messages = await readTopicToEnd(kafka, cfg.dlqTopic);
   const replayed = args.action === 'replay' ? new Set((await readTopicToEnd(kafka, ledgerTopic(cfg))).map((m) => m.key?.toString() ?? '')) : new Set<string>();
@@ -99,11 +100,11 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   if (args.action === 'list') {
     const shown = selected.slice(-args.limit);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })), null, 2)}\n`);
+      print(`${JSON.stringify(shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })), null, 2)}\n`);
     } else {
-      process.stdout.write(`${messages.length} record(s) in ${cfg.dlqTopic}; showing ${shown.length}\n`);
+      print(`${messages.length} record(s) in ${cfg.dlqTopic}; showing ${shown.length}\n`);
       for (const { entry: e, key } of shown) {
-        process.stdout.write(`${e.time}  ${e.topic}[${e.partition}]@${e.offset}  ${e.stage}/${e.reason}  key=${key}\n    ${e.errorClass}: ${e.message}\n`);
+        print(`${e.time}  ${e.topic}[${e.partition}]@${e.offset}  ${e.stage}/${e.reason}  key=${key}\n    ${e.errorClass}: ${e.message}\n`);
       }
     }
     return 0;
@@ -111,9 +112,9 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
 
   const replayable = selected.filter(({ entry }) => entry.topic !== undefined && entry.value !== null);
   const skipped = selected.length - replayable.length;
-  process.stdout.write(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
+  print(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
   if (args.dryRun || replayable.length === 0) {
-    for (const { entry: e, key } of replayable) process.stdout.write(`  would replay ${e.topic}[${e.partition}]@${e.offset} key=${key} (${e.reason})\n`);
+    for (const { entry: e, key } of replayable) print(`  would replay ${e.topic}[${e.partition}]@${e.offset} key=${key} (${e.reason})\n`);
     return 0;
   }
   await ensureLedger(kafka, ledgerTopic(cfg));
@@ -141,6 +142,6 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   } finally {
     await producer.disconnect();
   }
-  process.stdout.write(`replayed ${replayable.length} record(s); records that fail again are dead-lettered anew by the sink\n`);
+  print(`replayed ${replayable.length} record(s); records that fail again are dead-lettered anew by the sink\n`);
   return 0;
 }

@@ -10,14 +10,15 @@
  * check. The checkpoints are written in one Kafka transaction; the sink offsets in one PostgreSQL
  * transaction that also bumps each partition's ownership epoch, so any stale sink is fenced.
  */
+import { print, printErr } from '../cli/output.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import pg from 'pg';
+import { createPgClient } from '../clients/postgres.js';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
-import { topicIds } from '../kafka/topic-ids.js';
+import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
 import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../sink/core/sql-ident.js';
 import { parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
@@ -42,7 +43,7 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
     if (m.value === null || m.value.length === 0) latest.delete(key); // a tombstone removes the key
     else latest.set(key, { partition: m.partition, key, value: m.value.toString('utf8') });
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
@@ -103,7 +104,7 @@ async function ackProblems(cfg: ToolsConfig, args: string[]): Promise<number> {
     else throw usage(`unexpected argument: ${a ?? ''}`);
     i++;
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     const table = qualified(cfg.pgSchema, OFFSET_RESETS_TABLE);
@@ -118,10 +119,10 @@ async function ackProblems(cfg: ToolsConfig, args: string[]): Promise<number> {
         ).rows
       : [];
     if (rows.length === 0) {
-      process.stdout.write(`nothing to acknowledge for sink group ${cfg.sinkGroupId}\n`);
+      print(`nothing to acknowledge for sink group ${cfg.sinkGroupId}\n`);
       return 0;
     }
-    for (const r of rows) process.stdout.write(`acknowledged ${r.topic}/${r.partition} ${r.reason}${r.action === 'held' ? ' (held partition: the sink reads it from its log start within a few seconds)' : ''}: ${r.detail}\n`);
+    for (const r of rows) print(`acknowledged ${r.topic}/${r.partition} ${r.reason}${r.action === 'held' ? ' (held partition: the sink reads it from its log start within a few seconds)' : ''}: ${r.detail}\n`);
     return 0;
   } finally {
     await client.end();
@@ -160,7 +161,7 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
       await producer.disconnect();
     }
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     await client.query('BEGIN');
@@ -197,14 +198,14 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
   if (action === 'export') {
     const file = await exportOffsets(cfg, kafka);
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-    process.stdout.write(`exported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) to ${path}\n`);
+    print(`exported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) to ${path}\n`);
     return 0;
   }
   const file = parseOffsetsFile(readFileSync(path, 'utf8'));
   if (!force) {
     const running = await runningProcesses(cfg, kafka);
     if (running.length > 0) {
-      process.stderr.write(`refusing to import while processes run (stop them, or pass --force):\n${running.map((r) => `  - ${r}`).join('\n')}\n`);
+      printErr(`refusing to import while processes run (stop them, or pass --force):\n${running.map((r) => `  - ${r}`).join('\n')}\n`);
       return 1;
     }
   }
@@ -212,12 +213,12 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
   const current = ids?.ids ?? new Map<string, string>();
   const mismatched = ids ? topicIdMismatches(file, current) : [];
   if (mismatched.length > 0 && !force) {
-    process.stderr.write(
+    printErr(
       `refusing to import sink offsets taken from other topics (their offsets would skip or re-read records here; pass --force if you are sure):\n${mismatched.map((m) => `  - ${m}`).join('\n')}\n`,
     );
     return 1;
   }
   await importOffsets(cfg, kafka, file, current);
-  process.stdout.write(`imported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) from ${path}\n`);
+  print(`imported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) from ${path}\n`);
   return 0;
 }

@@ -3,7 +3,7 @@
  * (clients/src/main/resources/common/message/Metadata{Request,Response}.json), not with the codec.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeMetadataResponse, encodeMetadataRequest } from '../../../src/kafka/metadata-v12.js';
+import { decodeMetadataResponse, encodeMetadataRequest } from '../../../src/clients/metadata-v12.js';
 
 const id = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 
