@@ -131,7 +131,7 @@ describe('stored offsets that no longer fit the log', () => {
     } finally {
       await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }
-  });
+  }, 240_000); // the waits inside add up past the default 120 s
 
   it('(b) records removed before they were read: later records applied, the gap counted, not ready until acknowledged', async () => {
     const schema = randomName('ofr_b');
@@ -176,7 +176,7 @@ describe('stored offsets that no longer fit the log', () => {
     } finally {
       await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }
-  });
+  }, 240_000); // the waits inside add up past the default 120 s
 
   it('(c) SINK_OFFSET_RESET=fail holds only the partition whose offset no longer fits, until acknowledged', async () => {
     const schema = randomName('ofr_c');
@@ -202,12 +202,12 @@ describe('stored offsets that no longer fit the log', () => {
       expect((await query(`SELECT 1 FROM "${schema}"."${fx.spec.table}" WHERE id = 7`)).length).toBe(0);
 
       expect(await offsetsAck(schema, group, ['--topic', fx.topic, '--partition', '0'])).toMatch(/acknowledged .*\/0 retention-gap \(held partition/);
-      await waitFor('partition 0 read from its log start once acknowledged', async () => (await storedOffset(schema, group, fx.topic, 0)) === 8n, 60_000);
+      await waitFor('partition 0 read from its log start once acknowledged', async () => (await storedOffset(schema, group, fx.topic, 0)) === 8n, 120_000); // a re-join: generous on a loaded box
       expect((await query(`SELECT 1 FROM "${schema}"."${fx.spec.table}" WHERE id = 7`)).length).toBe(1);
       await waitFor('ready again', async () => (await readyz(port)).status === 200, 30_000);
       await sink.proc.stop();
     } finally {
       await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }
-  });
+  }, 300_000); // the waits inside add up past the default 120 s
 });
