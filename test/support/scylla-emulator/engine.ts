@@ -13,7 +13,7 @@ import { Prng } from './prng.js';
 import { alreadyExists, Catalog, makeColumn, refreshColumns, type KeyspaceDef, type TableDef } from './schema/catalog.js';
 import { encodeBool, T, typeToCql } from './schema/types.js';
 import { cdcOptionsMap, parseCdcOptions } from './cdc/options.js';
-import { addLogColumns, buildLogTable, dropLogColumns, logTableName } from './cdc/log-schema.js';
+import { addLogColumns, buildLogTable, dropLogColumns, logTableName, syncLogColumns } from './cdc/log-schema.js';
 import { writeWithCdc, type CdcContext } from './cdc/log-writer.js';
 import { VnodeGenerations } from './cdc/generations.js';
 import { TabletStreams } from './cdc/tablets.js';
@@ -136,7 +136,7 @@ export class Engine {
 
   streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer {
     const ks = this.catalog.keyspaces.get(base.keyspace);
-    if (ks?.tablets) return this.tablets.streamFor(base, token, tsMicros);
+    if (ks?.tablets) return this.tablets.streamFor(base, token, tsMicros, Date.now());
     return this.generations.streamFor(token, tsMicros, Date.now());
   }
 
@@ -452,11 +452,14 @@ export class Engine {
     return { kind: 'schema', change: changes[0]! };
   }
 
-  private tableOptions(t: TableDef, options: [string, OptionValue][]): void {
+  private tableOptions(t: TableDef, options: [string, OptionValue][], altering = false): void {
     for (const [name, v] of options) {
       if (name === 'cdc') {
         if (v.k !== 'map') throw invalid('cdc option must be a map');
-        t.cdc = parseCdcOptions(v.v, t.cdc ?? undefined);
+        const parsed = parseCdcOptions(v.v);
+        // cql3/statements/alter_table_statement.cc: an ALTER must say whether CDC is enabled.
+        if (altering && !parsed.enabledSet) throw invalid('Altering CDC options requires specifying "enabled" flag');
+        t.cdc = parsed;
       } else t.options.set(name, v);
     }
   }
@@ -468,10 +471,10 @@ export class Engine {
     if (!t.log) {
       const existing = ks.tables.get(logTableName(t.name));
       if (existing) throw invalid(`Cannot create CDC log table for table ${t.keyspace}.${t.name} because a table of name ${existing.name} already exists`);
-      t.log = buildLogTable(t, ks.tablets !== null);
+      t.log = buildLogTable(t);
       ks.tables.set(t.log.name, t.log);
       changes.push({ change: 'CREATED', target: 'TABLE', keyspace: ks.name, name: t.log.name });
-    }
+    } else syncLogColumns(t.log, t, Date.now());
     if (ks.tablets) this.tablets.enable(t, ks.tablets.initial, Date.now());
   }
 
@@ -503,7 +506,7 @@ export class Engine {
         const col = makeColumn(spec.name, type, spec.isStatic ? 'static' : 'regular', -1, t.nextOrdinal++, false);
         t.byName.set(col.name, col);
         refreshColumns(t);
-        if (t.log) addLogColumns(t.log, col);
+        if (t.log && t.cdc?.enabled) addLogColumns(t.log, col);
       }
     } else if (stmt.action === 'drop') {
       for (const name of stmt.names) {
@@ -513,10 +516,10 @@ export class Engine {
         t.byName.delete(name);
         t.dropped.push({ name, type: col.type, time: Date.now(), kind: col.kind });
         refreshColumns(t);
-        if (t.log) dropLogColumns(t.log, col, Date.now());
+        if (t.log && t.cdc?.enabled) dropLogColumns(t.log, col, Date.now());
       }
     } else {
-      this.tableOptions(t, stmt.options);
+      this.tableOptions(t, stmt.options, true);
       this.ensureLog(t, ks, changes);
     }
     if (t.log) changes.push({ change: 'UPDATED', target: 'TABLE', keyspace: ks.name, name: t.log.name });
