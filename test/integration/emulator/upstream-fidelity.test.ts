@@ -209,3 +209,37 @@ describe('smaller points (8)', () => {
     }
   });
 });
+
+describe('tablet stream-set switch duplication (point 11; a pessimistic model, see the README)', () => {
+  const streamsOfPk = async (hx: Harness, ks: string, pk: number): Promise<{ stream: string; time: string }[]> => (await hx.client.execute(
+    `SELECT "cdc$stream_id", "cdc$time", pk FROM ${ks}.d_scylla_cdc_log`,
+  )).rows.filter((r) => r['pk'] === pk).map((r) => ({ stream: (r['cdc$stream_id'] as Buffer).toString('hex'), time: String(r['cdc$time']) }));
+
+  it('a write near a split is logged in the old and the new stream with one cdc$time; switchDuplicateMs 0 turns it off', async () => {
+    for (const window of [2000, 0]) {
+      const hx = await startHarness({ seed: 13, tablets: true, initialTablets: 2, switchDuplicateMs: window });
+      try {
+        await hx.client.execute("CREATE KEYSPACE dk WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1} AND tablets = {'enabled': true}");
+        await hx.client.execute("CREATE TABLE dk.d (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
+        const set = hx.emu.splitTablet('dk', 'd', { delayMs: 1000 });
+        await hx.client.execute('INSERT INTO dk.d (pk, v) VALUES (1, 1)'); // before the switch
+        await new Promise((r) => setTimeout(r, Math.max(0, set.ts - Date.now()) + 20));
+        await hx.client.execute('INSERT INTO dk.d (pk, v) VALUES (2, 2)'); // just after it
+        await new Promise((r) => setTimeout(r, 2100));
+        await hx.client.execute('INSERT INTO dk.d (pk, v) VALUES (3, 3)'); // outside the window
+        const current = new Set((await hx.client.execute(
+          'SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = 0',
+          ['dk', 'd', new Date(set.ts)], { prepare: true })).rows.map((r) => (r['stream_id'] as Buffer).toString('hex')));
+        for (const pk of [1, 2]) {
+          const rows = await streamsOfPk(hx, 'dk', pk);
+          expect(rows).toHaveLength(window > 0 ? 2 : 1);
+          expect(new Set(rows.map((r) => r.time)).size).toBe(1);
+          if (window > 0) expect(rows.filter((r) => current.has(r.stream))).toHaveLength(1);
+        }
+        const third = await streamsOfPk(hx, 'dk', 3);
+        expect(third).toHaveLength(1);
+        expect(current.has(third[0]!.stream)).toBe(true);
+      } finally { await hx.close(); }
+    }
+  });
+});

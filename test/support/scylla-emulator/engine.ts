@@ -38,6 +38,8 @@ export interface EngineOptions {
   firstGenerationDelayMs: number;
   hostId: string;
   address: string;
+  /** Tablets: writes this close to a stream-set switch also go to the other side's stream (0 = off). */
+  switchDuplicateMs: number;
 }
 
 export type ExecResult =
@@ -110,6 +112,8 @@ export class Engine {
     this.cdcCtx = {
       rng: cdcRng,
       streamFor: (base, token, ts) => this.streamFor(base, token, ts),
+      duplicateStreamsFor: (base, token, ts) => (this.catalog.keyspaces.get(base.keyspace)?.tablets
+        ? this.tablets.duplicateStreams(base, token, ts, this.opts.switchDuplicateMs) : []),
       visibilityDelayMs: (base) => this.faults.visibilityDelayMs(base),
     };
     this.listKey = makeListKeyGen(this.rng.fork(), () => this.nowMicros());

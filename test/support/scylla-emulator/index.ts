@@ -16,6 +16,8 @@ export interface EmulatorOptions {
   shards?: number;
   initialTablets?: number;
   firstGenerationDelayMs?: number;
+  /** Tablets: a write within this many ms of a stream-set switch is logged in the old and the new stream (default 2000, 0 = off). */
+  switchDuplicateMs?: number;
   faults?: FaultConfig;
 }
 
@@ -44,6 +46,7 @@ export function defaultEngineOptions(o: EmulatorOptions = {}): EngineOptions {
     firstGenerationDelayMs: o.firstGenerationDelayMs ?? -1000,
     hostId: randomUUID(),
     address: o.host ?? '127.0.0.1',
+    switchDuplicateMs: o.switchDuplicateMs ?? 2000,
   };
 }
 

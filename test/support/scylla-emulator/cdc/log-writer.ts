@@ -22,6 +22,8 @@ export const OP = {
 export interface CdcContext {
   rng: Prng;
   streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer;
+  /** Further streams that receive a copy of the same log rows (tablet switch duplication). */
+  duplicateStreamsFor(base: TableDef, token: bigint, tsMicros: number): Buffer[];
   /** Late-visibility fault: ms after the write before its log rows can be read. */
   visibilityDelayMs(base: TableDef): number;
 }
@@ -313,6 +315,10 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void 
       }
     }
     appendLogRows(log, stream, rows, shape, exp, delay > 0 ? nowMs + delay : 0, ts);
+    for (const dup of ctx.duplicateStreamsFor(base, pm.token, ts)) {
+      const copies = rows.map((v) => { const c = v.slice(); c[shape.stream] = dup; return c; });
+      appendLogRows(log, dup, copies, shape, exp, delay > 0 ? nowMs + delay : 0, ts);
+    }
   }
 }
 

@@ -96,6 +96,25 @@ export class TabletStreams {
   }
 
 
+  /**
+   * Streams that also receive a write near a stream-set switch: the token's stream in the set
+   * before (write within `windowMs` after the switch) or after it (within `windowMs` before).
+   * A pessimistic model of a switch, not something found in ScyllaDB's code (see the README).
+   */
+  duplicateStreams(base: TableDef, token: bigint, tsMicros: number, windowMs: number): Buffer[] {
+    const sets = this.sets.get(base.id);
+    if (!sets || windowMs <= 0) return [];
+    const ts = tsMicros / 1000;
+    let g = -1;
+    while (g + 1 < sets.length && sets[g + 1]!.ts <= ts) g++;
+    if (g < 0) return [];
+    const own = streamIn(sets[g]!.tablets, token);
+    const out: Buffer[] = [];
+    if (g + 1 < sets.length && sets[g + 1]!.ts - ts <= windowMs) out.push(streamIn(sets[g + 1]!.tablets, token));
+    if (g > 0 && ts - sets[g]!.ts < windowMs) out.push(streamIn(sets[g - 1]!.tablets, token));
+    return out.filter((s) => !s.equals(own));
+  }
+
   /** cdc::metadata::get_tablet_stream_set: refuses writes beyond now + leeway, then the latest set at or before ts. */
   streamFor(base: TableDef, token: bigint, tsMicros: number, nowMs: number): Buffer {
     const sets = this.sets.get(base.id);
@@ -107,15 +126,19 @@ export class TabletStreams {
     }
     let g = 0;
     while (g + 1 < sets.length && sets[g + 1]!.ts <= ts) g++;
-    const tablets = sets[g]!.tablets;
-    let lo = 0;
-    let hi = tablets.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tablets[mid]!.last < token) lo = mid + 1; else hi = mid;
-    }
-    return tablets[lo]!.stream;
+    return streamIn(sets[g]!.tablets, token);
   }
+}
+
+/** The stream of the tablet owning `token` (tablets sorted by last token). */
+function streamIn(tablets: Tablet[], token: bigint): Buffer {
+  let lo = 0;
+  let hi = tablets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tablets[mid]!.last < token) lo = mid + 1; else hi = mid;
+  }
+  return tablets[lo]!.stream;
 }
 
 function evenBoundaries(n: number): bigint[] {
