@@ -1,5 +1,5 @@
 // Vnode-mode CDC generations: cluster-wide stream sets laid out per vnode and shard, published in
-// system_distributed (scylla-cdc.md §3.2; scylladb cdc/generation.cc, cdc/metadata.cc get_stream).
+// system_distributed (docs/features/cdc/cdc-streams.rst; scylladb cdc/generation.cc, cdc/metadata.cc get_stream).
 import { invalid, serverError } from '../errors.js';
 import type { Prng } from '../prng.js';
 import type { Catalog } from '../schema/catalog.js';

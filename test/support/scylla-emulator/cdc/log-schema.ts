@@ -1,4 +1,4 @@
-// The `<t>_scylla_cdc_log` schema derived from a base table (scylla-cdc.md §2.2; scylladb
+// The `<t>_scylla_cdc_log` schema derived from a base table (docs/features/cdc/cdc-log-table.rst; scylladb
 // cdc/log.cc create_log_schema).
 import { randomUUID } from 'node:crypto';
 import { makeColumn, refreshColumns, type ColumnDef, type ColumnKind, type TableDef } from '../schema/catalog.js';

@@ -1,6 +1,6 @@
 // Turns one base-partition mutation into CDC log rows, following ScyllaDB's split into records
 // (scylladb cdc/split.cc extract_changes + process_changes_with_splitting, cdc/log.cc transformer;
-// scylla-cdc.md §2.4). Applies the base mutation record by record so pre-/post-images see the
+// docs/features/cdc/cdc-basic-operations.rst). Applies the base mutation record by record so pre-/post-images see the
 // state just before/after each record.
 import type { Prng } from '../prng.js';
 import type { ColumnDef, TableDef } from '../schema/catalog.js';
