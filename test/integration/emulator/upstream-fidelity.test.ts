@@ -243,3 +243,40 @@ describe('tablet stream-set switch duplication (point 11; a pessimistic model, s
     }
   });
 });
+
+describe('per-row TTL (point 9)', () => {
+  it('docs/cql/cql-extensions.md "Per-row TTL": expiry deletes the row and logs op -3 (row) / -4 (no clustering key); TTL NULL stops it', async () => {
+    const hx = await startHarness({ seed: 14, rowTtlPeriodMs: 100 });
+    try {
+      const c = hx.client;
+      await c.execute("CREATE KEYSPACE rt WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      await c.execute("CREATE TABLE rt.r (pk int, ck int, v int, exp timestamp TTL, PRIMARY KEY (pk, ck)) WITH cdc = {'enabled': true}");
+      await c.execute("CREATE TABLE rt.p (pk int PRIMARY KEY, v int, exp bigint) WITH cdc = {'enabled': true}");
+      await c.execute('ALTER TABLE rt.p TTL exp');
+      await expect(c.execute('ALTER TABLE rt.p TTL v')).rejects.toThrow(/already enabled/);
+      await expect(c.execute("CREATE TABLE rt.bad (pk int PRIMARY KEY, v text TTL)")).rejects.toThrow(/timestamp, bigint or int/);
+      const soon = Date.now() + 300;
+      await c.execute('INSERT INTO rt.r (pk, ck, v, exp) VALUES (1, 1, 1, ?)', [new Date(soon)], { prepare: true });
+      await c.execute('INSERT INTO rt.r (pk, ck, v, exp) VALUES (1, 2, 2, ?)', [new Date(soon + 3_600_000)], { prepare: true });
+      await c.execute('INSERT INTO rt.p (pk, v, exp) VALUES (5, 5, ?)', [cassandra.types.Long.fromNumber(Math.ceil(soon / 1000))], { prepare: true });
+      const deadline = Date.now() + 10_000;
+      let r: Record<string, unknown>[] = [];
+      let p: Record<string, unknown>[] = [];
+      while (Date.now() < deadline) {
+        r = strip(await logRows(c, 'rt', 'r'));
+        p = strip(await logRows(c, 'rt', 'p'));
+        if (r.length >= 3 && p.length >= 2) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(r.map((x) => [x['operation'], x['ck']])).toEqual([[2, 1], [2, 2], [-3, 1]]);
+      expect(p.map((x) => [x['operation'], x['pk']])).toEqual([[2, 5], [-4, 5]]);
+      expect((await c.execute('SELECT ck FROM rt.r')).rows.map((x) => x['ck'])).toEqual([2]);
+      expect((await c.execute('SELECT pk FROM rt.p')).rows).toHaveLength(0);
+      // Per-row TTL off: a row past its time stays.
+      await c.execute('ALTER TABLE rt.r TTL NULL');
+      await c.execute('INSERT INTO rt.r (pk, ck, v, exp) VALUES (1, 3, 3, ?)', [new Date(Date.now() - 1000)], { prepare: true });
+      await new Promise((res) => setTimeout(res, 500));
+      expect((await c.execute('SELECT ck FROM rt.r')).rows.map((x) => x['ck'])).toEqual([2, 3]);
+    } finally { await hx.close(); }
+  });
+});

@@ -25,7 +25,8 @@ import { createSystemKeyspaces, refreshSchemaTables, writeLocalRows, type LocalI
 import { timeuuidMicros } from './timeuuid.js';
 import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
-import { putRow } from './system-tables.js';
+import { putRow } from './system-tables.js';import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';
+
 
 export interface EngineOptions {
   seed: number;
@@ -218,8 +219,22 @@ export class Engine {
     return { kind: 'rows', cols: cols.map((c) => ({ keyspace: t.keyspace, table: t.name, ...c })), count: res.rowCount, rows: w.finish(), pagingState: res.pagingState };
   }
 
+  /** Per-row TTL pass: deletes every expired row, logged as service deletes (storage/row-ttl.ts). */
+  expireRows(): number {
+    let n = 0;
+    for (const ks of this.catalog.keyspaces.values()) {
+      for (const t of ks.tables.values()) {
+        if (!t.rowTtl) continue;
+        const pms = expiredRowDeletes(t, Date.now(), this.nowMicros());
+        n += pms.length;
+        this.write(pms, true);
+      }
+    }
+    return n;
+  }
+
   /** Applies mutations, with their CDC log rows when the table has CDC enabled. */
-  write(pms: PartMut[]): void {
+  write(pms: PartMut[], service = false): void {
     const now = Date.now();
     // Validate stream availability for every CDC write first, so a rejected batch applies nothing.
     for (const pm of pms) {
@@ -227,7 +242,7 @@ export class Engine {
       for (const ts of mutationTimestamps(pm)) this.streamFor(pm.table, pm.token, ts);
     }
     for (const pm of pms) {
-      if (pm.table.cdc?.enabled && pm.table.log) writeWithCdc(pm, this.cdcCtx, now);
+      if (pm.table.cdc?.enabled && pm.table.log) writeWithCdc(pm, this.cdcCtx, now, service);
       else applyPartMut(pm, now);
     }
   }
@@ -521,6 +536,16 @@ export class Engine {
         t.dropped.push({ name, type: col.type, time: Date.now(), kind: col.kind });
         refreshColumns(t);
         if (t.log && t.cdc?.enabled) dropLogColumns(t.log, col, Date.now());
+      }
+    } else if (stmt.action === 'ttl') {
+      // docs/cql/cql-extensions.md: enabling needs it off, disabling needs it on (no direct switch).
+      if (stmt.column === null) {
+        if (!t.rowTtl) throw invalid(`Per-row TTL is not enabled on table ${t.name}`);
+        delete t.rowTtl;
+      } else {
+        if (t.rowTtl) throw invalid(`Per-row TTL is already enabled on table ${t.name} (column ${t.rowTtl})`);
+        checkRowTtlColumn(t, stmt.column);
+        t.rowTtl = stmt.column;
       }
     } else {
       this.tableOptions(t, stmt.options, true);

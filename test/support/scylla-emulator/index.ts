@@ -16,6 +16,8 @@ export interface EmulatorOptions {
   shards?: number;
   initialTablets?: number;
   firstGenerationDelayMs?: number;
+  /** Per-row TTL pass period in ms (ScyllaDB: alternator_ttl_period_in_seconds, 24 h by default); 0 = never. */
+  rowTtlPeriodMs?: number;
   /** Tablets: a write within this many ms of a stream-set switch is logged in the old and the new stream (default 2000, 0 = off). */
   switchDuplicateMs?: number;
   faults?: FaultConfig;
@@ -56,6 +58,9 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
   if (o.faults) engine.faults.set(o.faults);
   const server = new CqlServer(engine);
   const port = await server.listen(o.port ?? 0, host);
+  const period = o.rowTtlPeriodMs ?? 1000;
+  const ttlTimer = period > 0 ? setInterval(() => { engine.expireRows(); }, period) : null;
+  ttlTimer?.unref();
   return {
     port, host, contactPoint: `${host}:${port}`, engine, faults: engine.faults,
     addNode: (a = {}) => engine.addNode(a.delayMs ?? 60_000, a.vnodes),
@@ -63,7 +68,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
     mergeTablets: (ks, t, a = {}) => engine.tablets.merge(engine.catalog.table(ks, t), Date.now(), a.delayMs ?? 0),
     bulkWrite: (b) => bulkWrite(engine, b),
     dropConnections: () => server.dropAll(),
-    close: () => server.close(),
+    close: () => { if (ttlTimer) clearInterval(ttlTimer); return server.close(); },
   };
 }
 

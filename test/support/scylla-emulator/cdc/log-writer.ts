@@ -16,7 +16,7 @@ import { applyAtomic, applyElems, ImageState, type CellState } from './image-sta
 
 export const OP = {
   preImage: 0, update: 1, insert: 2, rowDelete: 3, partitionDelete: 4, rangeStartIncl: 5, rangeStartExcl: 6,
-  rangeEndIncl: 7, rangeEndExcl: 8, postImage: 9,
+  rangeEndIncl: 7, rangeEndExcl: 8, postImage: 9, serviceRowDelete: -3, servicePartitionDelete: -4,
 } as const;
 
 export interface CdcContext {
@@ -204,8 +204,8 @@ function sortedUnique(col: ColumnDef, elems: { k: Buffer; v: Buffer | null }[]):
   return s.filter((e, i) => i === 0 || cmp(s[i - 1]!.k, e.k) !== 0);
 }
 
-/** Writes the base mutation and its CDC log rows. */
-export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void {
+/** Writes the base mutation and its CDC log rows; `service` deletes (per-row TTL expiry) log −3/−4. */
+export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, service = false): void {
   const base = pm.table;
   const log = base.log!;
   const opts = base.cdc!;
@@ -298,13 +298,13 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void 
     const upserts: [number, Change][] = [...b.inserts.map((c): [number, Change] => [OP.insert, c]), ...b.updates.map((c): [number, Change] => [OP.update, c])];
     if (!split) upserts.sort((x, y) => base.store.ckCompare(x[1].ck!, y[1].ck!));
     for (const [op, ch] of upserts) delta(op, ch, state?.upsertRow(ch.ck!));
-    for (const ck of b.rowDels) { newVals(OP.rowDelete, ck, 0); state?.deleteRow(ck); }
+    for (const ck of b.rowDels) { newVals(service ? OP.serviceRowDelete : OP.rowDelete, ck, 0); state?.deleteRow(ck); }
     for (const rt of b.ranges) {
       newVals(rt.start.prefix.length === 0 || rt.start.incl ? OP.rangeStartIncl : OP.rangeStartExcl, rt.start.prefix, 0);
       newVals(rt.end.prefix.length === 0 || rt.end.incl ? OP.rangeEndIncl : OP.rangeEndExcl, rt.end.prefix, 0);
       state?.deleteRange(rt);
     }
-    if (b.pdel) { newVals(OP.partitionDelete, null, 0); state?.deletePartition(); }
+    if (b.pdel) { newVals(service ? OP.servicePartitionDelete : OP.partitionDelete, null, 0); state?.deletePartition(); }
 
     applyPartMut(b.sub, nowMs);
     if (post && state) {
