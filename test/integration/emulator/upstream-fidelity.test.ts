@@ -280,3 +280,23 @@ describe('per-row TTL (point 9)', () => {
     } finally { await hx.close(); }
   });
 });
+
+describe('partition-delete pre-image without clustering key (point 10)', () => {
+  it('cdc_test.cc test_preimage_delete_no_clustering_key (2026.1+): DELETE ... WHERE pk logs the row pre-image; off for older versions', async () => {
+    for (const on of [true, false]) {
+      const hx = await startHarness({ seed: 15, noCkDeletePreimage: on });
+      try {
+        await hx.client.execute("CREATE KEYSPACE nk WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+        await hx.client.execute("CREATE TABLE nk.t (pk int PRIMARY KEY, val int, w int) WITH cdc = {'enabled': true, 'preimage': true}");
+        for (const s of ['INSERT INTO nk.t (pk, val) VALUES (1, 2)', 'INSERT INTO nk.t (pk, val) VALUES (1, 3)', 'DELETE FROM nk.t WHERE pk = 1']) {
+          await hx.client.execute(s);
+        }
+        const rows = strip(await logRows(hx.client, 'nk', 't'));
+        const del = rows.slice(rows.findIndex((r) => r['operation'] === 2 && r['val'] === 3) + 1);
+        expect(del).toEqual(on
+          ? [{ batch_seq_no: 0, operation: 0, pk: 1, val: 3, deleted_w: true }, { batch_seq_no: 1, operation: 4, pk: 1, end_of_batch: true }]
+          : [{ batch_seq_no: 0, operation: 4, pk: 1, end_of_batch: true }]);
+      } finally { await hx.close(); }
+    }
+  });
+});

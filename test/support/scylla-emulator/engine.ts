@@ -39,6 +39,8 @@ export interface EngineOptions {
   firstGenerationDelayMs: number;
   hostId: string;
   address: string;
+  /** ScyllaDB 2026.1+ behaviour: pre-image for a partition delete in a table without clustering key. */
+  noCkDeletePreimage: boolean;
   /** Tablets: writes this close to a stream-set switch also go to the other side's stream (0 = off). */
   switchDuplicateMs: number;
 }
@@ -116,6 +118,7 @@ export class Engine {
       duplicateStreamsFor: (base, token, ts) => (this.catalog.keyspaces.get(base.keyspace)?.tablets
         ? this.tablets.duplicateStreams(base, token, ts, this.opts.switchDuplicateMs) : []),
       visibilityDelayMs: (base) => this.faults.visibilityDelayMs(base),
+      noCkDeletePreimage: opts.noCkDeletePreimage,
     };
     this.listKey = makeListKeyGen(this.rng.fork(), () => this.nowMicros());
     this.schemaChanged();

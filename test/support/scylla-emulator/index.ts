@@ -16,6 +16,8 @@ export interface EmulatorOptions {
   shards?: number;
   initialTablets?: number;
   firstGenerationDelayMs?: number;
+  /** Pre-image for a partition delete in a table without clustering key, as ScyllaDB 2026.1+ (default true; false = older versions). */
+  noCkDeletePreimage?: boolean;
   /** Per-row TTL pass period in ms (ScyllaDB: alternator_ttl_period_in_seconds, 24 h by default); 0 = never. */
   rowTtlPeriodMs?: number;
   /** Tablets: a write within this many ms of a stream-set switch is logged in the old and the new stream (default 2000, 0 = off). */
@@ -49,6 +51,7 @@ export function defaultEngineOptions(o: EmulatorOptions = {}): EngineOptions {
     hostId: randomUUID(),
     address: o.host ?? '127.0.0.1',
     switchDuplicateMs: o.switchDuplicateMs ?? 2000,
+    noCkDeletePreimage: o.noCkDeletePreimage ?? true,
   };
 }
 

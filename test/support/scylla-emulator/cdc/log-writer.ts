@@ -24,6 +24,8 @@ export interface CdcContext {
   streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer;
   /** Further streams that receive a copy of the same log rows (tablet switch duplication). */
   duplicateStreamsFor(base: TableDef, token: bigint, tsMicros: number): Buffer[];
+  /** 2026.1+: a partition delete on a table without clustering key gets the row's pre-image. */
+  noCkDeletePreimage: boolean;
   /** Late-visibility fault: ms after the write before its log rows can be read. */
   visibilityDelayMs(base: TableDef): number;
 }
@@ -218,7 +220,12 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
   const timestamps = [...batches.keys()].sort((a, b) => a - b);
   const exp = opts.ttl > 0 ? nowMs + opts.ttl * 1000 : 0;
   const delay = ctx.visibilityDelayMs(base);
-  const state = pre || post ? new ImageState(base, base.store.get(pm.key), [...pm.rows.values()].map((r) => r.ck), nowMs) : null;
+  // scylladb cdc/split.cc get_affected_clustered_columns_per_row (issue 26382 upstream): in a table
+  // without clustering key a partition delete deletes the one row, so it is imaged like a row delete.
+  const noCkDelete = ctx.noCkDeletePreimage && base.ck.length === 0 && pm.pdel !== NO_TS;
+  const imageCks = [...pm.rows.values()].map((r) => r.ck);
+  if (noCkDelete && !pm.rows.has(ckKey([]))) imageCks.push([]);
+  const state = pre || post ? new ImageState(base, base.store.get(pm.key), imageCks, nowMs) : null;
   const split = shouldSplit(pm);
   for (const ts of timestamps) {
     const b = batches.get(ts)!;
@@ -280,6 +287,7 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
     };
     for (const ch of [...b.inserts, ...b.updates]) touch(ch.ck!, [...ch.atomic.map((a) => a.col), ...ch.nonatomic.map((e) => e.col)], false);
     for (const ck of b.rowDels) touch(ck, [], true);
+    if (b.pdel && noCkDelete) touch([], [], true);
     const affected = [...affectedRows.values()].sort((x, y) => base.store.ckCompare(x.ck, y.ck));
 
     if (pre && state) {
