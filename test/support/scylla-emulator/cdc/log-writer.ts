@@ -226,7 +226,6 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
   const imageCks = [...pm.rows.values()].map((r) => r.ck);
   if (noCkDelete && !pm.rows.has(ckKey([]))) imageCks.push([]);
   const state = pre || post ? new ImageState(base, base.store.get(pm.key), imageCks, nowMs) : null;
-  const split = shouldSplit(pm);
   for (const ts of timestamps) {
     const b = batches.get(ts)!;
     const stream = ctx.streamFor(base, pm.token, ts);
@@ -304,7 +303,8 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
     // An unsplit mutation is visited row by row in clustering order (scylladb cdc/split.cc
     // process_changes_without_splitting); a split one groups inserts before updates.
     const upserts: [number, Change][] = [...b.inserts.map((c): [number, Change] => [OP.insert, c]), ...b.updates.map((c): [number, Change] => [OP.update, c])];
-    if (!split) upserts.sort((x, y) => base.store.ckCompare(x[1].ck!, y[1].ck!));
+    // Only a mix of inserts and updates can come out in a different order; check just then.
+    if (b.inserts.length > 0 && b.updates.length > 0 && !shouldSplit(pm)) upserts.sort((x, y) => base.store.ckCompare(x[1].ck!, y[1].ck!));
     for (const [op, ch] of upserts) delta(op, ch, state?.upsertRow(ch.ck!));
     for (const ck of b.rowDels) { newVals(service ? OP.serviceRowDelete : OP.rowDelete, ck, 0); state?.deleteRow(ck); }
     for (const rt of b.ranges) {
