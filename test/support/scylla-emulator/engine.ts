@@ -25,7 +25,8 @@ import { createSystemKeyspaces, refreshSchemaTables, writeLocalRows, type LocalI
 import { timeuuidMicros } from './timeuuid.js';
 import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
-import { putRow } from './system-tables.js';import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';
+import { putRow } from './system-tables.js';import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';import { splitHosts, viewFromHost } from './system-hosts.js';
+
 
 
 export interface EngineOptions {
@@ -53,6 +54,8 @@ export type ExecResult =
 
 export interface Session {
   keyspace: string | null;
+  /** Which emulated host the connection talks to (index into Engine.hosts). */
+  host?: number;
 }
 
 export interface ExecOptions {
@@ -91,6 +94,8 @@ export class Engine {
   private readonly schemaListeners = new Set<(c: SchemaChange) => void>();
   private lastMicros = 0;
   private readonly local: LocalInfo;
+  /** Emulated hosts (one by default); all serve the same data, each owns a share of the tokens. */
+  hosts: LocalInfo[] = [];
   readonly cdcCtx: CdcContext;
   private readonly listKey: (prepend: boolean) => Buffer;
 
@@ -110,6 +115,7 @@ export class Engine {
     this.generations = new VnodeGenerations(this.catalog, genRng, { vnodes: opts.vnodes, shards: opts.shards, firstGenerationDelayMs: opts.firstGenerationDelayMs });
     this.tablets = new TabletStreams(this.catalog, genRng.fork());
     this.local = { hostId: opts.hostId, tokens: this.generations.tokens.map(String), address: opts.address };
+    this.hosts = [this.local];
     this.generations.start(Date.now());
     const cdcRng = this.rng.fork();
     this.cdcCtx = {
@@ -192,6 +198,9 @@ export class Engine {
       throw invalid(`There were ${parsed.bindCount} markers(?) in CQL but ${values.length} bound variables`);
     }
     const stmt = parsed.stmt;
+    if (stmt.type === 'select' && this.hosts.length > 1 && stmt.table.keyspace === 'system' && (stmt.table.name === 'local' || stmt.table.name === 'peers')) {
+      viewFromHost(this.catalog, this.hosts, session.host ?? 0);
+    }
     const ts = o.timestamp !== null && o.timestamp !== undefined ? Number(o.timestamp) : this.nowMicros();
     switch (stmt.type) {
       case 'select': return this.select(stmt, session, values, o);
@@ -572,6 +581,14 @@ export class Engine {
     const arg = get('arg');
     const result = runCommand(this, name, arg);
     putRow(t, { name, arg, result });
+  }
+
+  /** Serves as several hosts: the vnode tokens are dealt to them round-robin (see system-hosts.ts). */
+  setHosts(addresses: string[]): void {
+    this.hosts = splitHosts(this.local, this.generations.tokens, addresses);
+    Object.assign(this.local, this.hosts[0]);
+    this.hosts[0] = this.local;
+    this.schemaChanged();
   }
 
   addNode(delayMs: number, vnodes?: number): number {
