@@ -5,7 +5,7 @@
  */
 
 export const CDC_META_COLUMNS = new Set([
-  'cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$operation', 'cdc$ttl', 'cdc$end_of_batch', 'cdc$closed_time',
+  'cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$operation', 'cdc$ttl', 'cdc$end_of_batch',
 ]);
 
 export interface CdcLogRow {

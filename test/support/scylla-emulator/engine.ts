@@ -13,7 +13,7 @@ import { Prng } from './prng.js';
 import { alreadyExists, Catalog, makeColumn, refreshColumns, type KeyspaceDef, type TableDef } from './schema/catalog.js';
 import { encodeBool, T, typeToCql } from './schema/types.js';
 import { cdcOptionsMap, parseCdcOptions } from './cdc/options.js';
-import { addLogColumns, buildLogTable, dropLogColumns, logTableName } from './cdc/log-schema.js';
+import { addLogColumns, buildLogTable, dropLogColumns, logTableName, syncLogColumns } from './cdc/log-schema.js';
 import { writeWithCdc, type CdcContext } from './cdc/log-writer.js';
 import { VnodeGenerations } from './cdc/generations.js';
 import { TabletStreams } from './cdc/tablets.js';
@@ -25,7 +25,9 @@ import { createSystemKeyspaces, refreshSchemaTables, writeLocalRows, type LocalI
 import { timeuuidMicros } from './timeuuid.js';
 import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
-import { putRow } from './system-tables.js';
+import { putRow } from './system-tables.js';import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';import { splitHosts, viewFromHost } from './system-hosts.js';
+
+
 
 export interface EngineOptions {
   seed: number;
@@ -38,6 +40,10 @@ export interface EngineOptions {
   firstGenerationDelayMs: number;
   hostId: string;
   address: string;
+  /** ScyllaDB 2026.1+ behaviour: pre-image for a partition delete in a table without clustering key. */
+  noCkDeletePreimage: boolean;
+  /** Tablets: writes this close to a stream-set switch also go to the other side's stream (0 = off). */
+  switchDuplicateMs: number;
 }
 
 export type ExecResult =
@@ -48,6 +54,8 @@ export type ExecResult =
 
 export interface Session {
   keyspace: string | null;
+  /** Which emulated host the connection talks to (index into Engine.hosts). */
+  host?: number;
 }
 
 export interface ExecOptions {
@@ -86,6 +94,8 @@ export class Engine {
   private readonly schemaListeners = new Set<(c: SchemaChange) => void>();
   private lastMicros = 0;
   private readonly local: LocalInfo;
+  /** Emulated hosts (one by default); all serve the same data, each owns a share of the tokens. */
+  hosts: LocalInfo[] = [];
   readonly cdcCtx: CdcContext;
   private readonly listKey: (prepend: boolean) => Buffer;
 
@@ -105,12 +115,16 @@ export class Engine {
     this.generations = new VnodeGenerations(this.catalog, genRng, { vnodes: opts.vnodes, shards: opts.shards, firstGenerationDelayMs: opts.firstGenerationDelayMs });
     this.tablets = new TabletStreams(this.catalog, genRng.fork());
     this.local = { hostId: opts.hostId, tokens: this.generations.tokens.map(String), address: opts.address };
+    this.hosts = [this.local];
     this.generations.start(Date.now());
     const cdcRng = this.rng.fork();
     this.cdcCtx = {
       rng: cdcRng,
       streamFor: (base, token, ts) => this.streamFor(base, token, ts),
+      duplicateStreamsFor: (base, token, ts) => (this.catalog.keyspaces.get(base.keyspace)?.tablets
+        ? this.tablets.duplicateStreams(base, token, ts, this.opts.switchDuplicateMs) : []),
       visibilityDelayMs: (base) => this.faults.visibilityDelayMs(base),
+      noCkDeletePreimage: opts.noCkDeletePreimage,
     };
     this.listKey = makeListKeyGen(this.rng.fork(), () => this.nowMicros());
     this.schemaChanged();
@@ -136,7 +150,7 @@ export class Engine {
 
   streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer {
     const ks = this.catalog.keyspaces.get(base.keyspace);
-    if (ks?.tablets) return this.tablets.streamFor(base, token, tsMicros);
+    if (ks?.tablets) return this.tablets.streamFor(base, token, tsMicros, Date.now());
     return this.generations.streamFor(token, tsMicros, Date.now());
   }
 
@@ -184,6 +198,9 @@ export class Engine {
       throw invalid(`There were ${parsed.bindCount} markers(?) in CQL but ${values.length} bound variables`);
     }
     const stmt = parsed.stmt;
+    if (stmt.type === 'select' && this.hosts.length > 1 && stmt.table.keyspace === 'system' && (stmt.table.name === 'local' || stmt.table.name === 'peers')) {
+      viewFromHost(this.catalog, this.hosts, session.host ?? 0);
+    }
     const ts = o.timestamp !== null && o.timestamp !== undefined ? Number(o.timestamp) : this.nowMicros();
     switch (stmt.type) {
       case 'select': return this.select(stmt, session, values, o);
@@ -214,8 +231,22 @@ export class Engine {
     return { kind: 'rows', cols: cols.map((c) => ({ keyspace: t.keyspace, table: t.name, ...c })), count: res.rowCount, rows: w.finish(), pagingState: res.pagingState };
   }
 
+  /** Per-row TTL pass: deletes every expired row, logged as service deletes (storage/row-ttl.ts). */
+  expireRows(): number {
+    let n = 0;
+    for (const ks of this.catalog.keyspaces.values()) {
+      for (const t of ks.tables.values()) {
+        if (!t.rowTtl) continue;
+        const pms = expiredRowDeletes(t, Date.now(), this.nowMicros());
+        n += pms.length;
+        this.write(pms, true);
+      }
+    }
+    return n;
+  }
+
   /** Applies mutations, with their CDC log rows when the table has CDC enabled. */
-  write(pms: PartMut[]): void {
+  write(pms: PartMut[], service = false): void {
     const now = Date.now();
     // Validate stream availability for every CDC write first, so a rejected batch applies nothing.
     for (const pm of pms) {
@@ -223,7 +254,7 @@ export class Engine {
       for (const ts of mutationTimestamps(pm)) this.streamFor(pm.table, pm.token, ts);
     }
     for (const pm of pms) {
-      if (pm.table.cdc?.enabled && pm.table.log) writeWithCdc(pm, this.cdcCtx, now);
+      if (pm.table.cdc?.enabled && pm.table.log) writeWithCdc(pm, this.cdcCtx, now, service);
       else applyPartMut(pm, now);
     }
   }
@@ -452,11 +483,14 @@ export class Engine {
     return { kind: 'schema', change: changes[0]! };
   }
 
-  private tableOptions(t: TableDef, options: [string, OptionValue][]): void {
+  private tableOptions(t: TableDef, options: [string, OptionValue][], altering = false): void {
     for (const [name, v] of options) {
       if (name === 'cdc') {
         if (v.k !== 'map') throw invalid('cdc option must be a map');
-        t.cdc = parseCdcOptions(v.v, t.cdc ?? undefined);
+        const parsed = parseCdcOptions(v.v);
+        // cql3/statements/alter_table_statement.cc: an ALTER must say whether CDC is enabled.
+        if (altering && !parsed.enabledSet) throw invalid('Altering CDC options requires specifying "enabled" flag');
+        t.cdc = parsed;
       } else t.options.set(name, v);
     }
   }
@@ -468,10 +502,10 @@ export class Engine {
     if (!t.log) {
       const existing = ks.tables.get(logTableName(t.name));
       if (existing) throw invalid(`Cannot create CDC log table for table ${t.keyspace}.${t.name} because a table of name ${existing.name} already exists`);
-      t.log = buildLogTable(t, ks.tablets !== null);
+      t.log = buildLogTable(t);
       ks.tables.set(t.log.name, t.log);
       changes.push({ change: 'CREATED', target: 'TABLE', keyspace: ks.name, name: t.log.name });
-    }
+    } else syncLogColumns(t.log, t, Date.now());
     if (ks.tablets) this.tablets.enable(t, ks.tablets.initial, Date.now());
   }
 
@@ -503,7 +537,7 @@ export class Engine {
         const col = makeColumn(spec.name, type, spec.isStatic ? 'static' : 'regular', -1, t.nextOrdinal++, false);
         t.byName.set(col.name, col);
         refreshColumns(t);
-        if (t.log) addLogColumns(t.log, col);
+        if (t.log && t.cdc?.enabled) addLogColumns(t.log, col);
       }
     } else if (stmt.action === 'drop') {
       for (const name of stmt.names) {
@@ -513,10 +547,20 @@ export class Engine {
         t.byName.delete(name);
         t.dropped.push({ name, type: col.type, time: Date.now(), kind: col.kind });
         refreshColumns(t);
-        if (t.log) dropLogColumns(t.log, col, Date.now());
+        if (t.log && t.cdc?.enabled) dropLogColumns(t.log, col, Date.now());
+      }
+    } else if (stmt.action === 'ttl') {
+      // docs/cql/cql-extensions.md: enabling needs it off, disabling needs it on (no direct switch).
+      if (stmt.column === null) {
+        if (!t.rowTtl) throw invalid(`Per-row TTL is not enabled on table ${t.name}`);
+        delete t.rowTtl;
+      } else {
+        if (t.rowTtl) throw invalid(`Per-row TTL is already enabled on table ${t.name} (column ${t.rowTtl})`);
+        checkRowTtlColumn(t, stmt.column);
+        t.rowTtl = stmt.column;
       }
     } else {
-      this.tableOptions(t, stmt.options);
+      this.tableOptions(t, stmt.options, true);
       this.ensureLog(t, ks, changes);
     }
     if (t.log) changes.push({ change: 'UPDATED', target: 'TABLE', keyspace: ks.name, name: t.log.name });
@@ -537,6 +581,14 @@ export class Engine {
     const arg = get('arg');
     const result = runCommand(this, name, arg);
     putRow(t, { name, arg, result });
+  }
+
+  /** Serves as several hosts: the vnode tokens are dealt to them round-robin (see system-hosts.ts). */
+  setHosts(addresses: string[]): void {
+    this.hosts = splitHosts(this.local, this.generations.tokens, addresses);
+    Object.assign(this.local, this.hosts[0]);
+    this.hosts[0] = this.local;
+    this.schemaChanged();
   }
 
   addNode(delayMs: number, vnodes?: number): number {

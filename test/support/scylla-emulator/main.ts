@@ -14,6 +14,9 @@ const { values } = parseArgs({
     'initial-tablets': { type: 'string', default: '4' },
     'first-generation-delay-ms': { type: 'string', default: '-1000' },
     'add-node-delay-ms': { type: 'string', default: '60000' },
+    'switch-duplicate-ms': { type: 'string', default: '2000' },
+    'row-ttl-period-ms': { type: 'string', default: '1000' },
+    'no-ck-delete-preimage': { type: 'string', default: 'true' },
     'delay-ms': { type: 'string' },
     'drop-share': { type: 'string' },
     'fail-share': { type: 'string' },
@@ -31,6 +34,9 @@ if (values.help) {
   process.stdout.write(`scylla-emulator: CQL v4 server emulating ScyllaDB CDC (see test/support/scylla-emulator/README.md)
   --port N (9042)  --host H (127.0.0.1)  --tablets  --seed N (1)  --vnodes N (8)  --shards N (2)  --initial-tablets N (4)
   --first-generation-delay-ms N (-1000; Scylla ≈ 60000)  --add-node-delay-ms N (60000, used by SIGUSR2)
+  --row-ttl-period-ms N (1000; per-row TTL expiry pass, 0 = never)
+  --no-ck-delete-preimage true|false (true = ScyllaDB 2026.1+: pre-image for DELETE of a row of a table without clustering key)
+  --switch-duplicate-ms N (2000; tablets: writes this close to a stream-set switch go to old and new stream; 0 = off)
   faults: --delay-ms N  --drop-share F  --fail-share F  --fail-kind read_timeout|write_timeout|unavailable  --fail-match REGEX
           --late-visibility-ms N  --late-visibility-share F
   --detached  keep running when the launcher exits (the local stack's daemon); otherwise an orphaned emulator exits
@@ -44,6 +50,8 @@ const failKind = values['fail-kind'] as 'read_timeout' | 'write_timeout' | 'unav
 const handle = await startEmulator({
   port: Number(values.port), host: values.host, tablets: values.tablets, seed: Number(values.seed), vnodes: Number(values.vnodes),
   shards: Number(values.shards), initialTablets: Number(values['initial-tablets']), firstGenerationDelayMs: Number(values['first-generation-delay-ms']),
+  switchDuplicateMs: Number(values['switch-duplicate-ms']), rowTtlPeriodMs: Number(values['row-ttl-period-ms']),
+  noCkDeletePreimage: values['no-ck-delete-preimage'] !== 'false',
   faults: {
     delayMs: num(values['delay-ms']), dropShare: num(values['drop-share']), failShare: num(values['fail-share']), failKind,
     match: values['fail-match'], lateVisibilityMs: num(values['late-visibility-ms']), lateVisibilityShare: num(values['late-visibility-share']),

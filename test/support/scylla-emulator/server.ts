@@ -23,6 +23,8 @@ export class CqlServer {
   private readonly conns = new Set<Conn>();
   private readonly unsubscribe: () => void;
   requestCount = 0;
+  /** EXECUTE frames served (prepared statements: what token-aware routing sends to a replica). */
+  executeCount = 0;
 
   /** TLS handshakes that completed (a refused client never gets this far). */
   tlsSessions = 0;
@@ -35,7 +37,7 @@ export class CqlServer {
    * With `auth`, STARTUP is answered with AUTHENTICATE (PasswordAuthenticator) and only these
    * credentials are accepted.
    */
-  constructor(private readonly engine: Engine, private readonly tls?: TlsOptions, private readonly auth?: { username: string; password: string }) {
+  constructor(private readonly engine: Engine, private readonly host = 0, private readonly tls?: TlsOptions, private readonly auth?: { username: string; password: string }) {
     this.unsubscribe = engine.onSchemaChange((c) => {
       const body = schemaChangeEvent(c);
       for (const conn of this.conns) if (conn.registered) conn.socket.write(encodeFrame(-1, Opcode.event, body));
@@ -78,7 +80,7 @@ export class CqlServer {
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    const conn: Conn = { socket, session: { keyspace: null }, registered: false, decoder: new FrameDecoder() };
+    const conn: Conn = { socket, session: { keyspace: null, host: this.host }, registered: false, decoder: new FrameDecoder() };
     this.conns.add(conn);
     socket.on('data', (chunk) => {
       let frames: Frame[];
@@ -149,7 +151,8 @@ export class CqlServer {
           delayMs = d.delayMs;
           if (d.drop) { conn.socket.destroy(); return; }
           if (d.error) throw d.error;
-          const session = p.keyspace !== null && conn.session.keyspace === null ? { keyspace: p.keyspace } : conn.session;
+          this.executeCount++;
+          const session = p.keyspace !== null && conn.session.keyspace === null ? { keyspace: p.keyspace, host: this.host } : conn.session;
           const res = this.engine.execute(p.parsed, session, {
             values: params.values, names: params.names, pageSize: params.pageSize, pagingState: params.pagingState, timestamp: params.timestamp,
           });

@@ -168,7 +168,8 @@ export function refreshSchemaTables(catalog: Catalog): void {
       putRow(tbl('scylla_tables'), {
         keyspace_name: ks.name, table_name: t.name, version: randomUUID(),
         partitioner: t.partitioner === 'cdc' ? 'com.scylladb.dht.CDCPartitioner' : null,
-        cdc: t.cdc ? Object.fromEntries([['enabled', String(t.cdc.enabled)]]) : null,
+        // Always null: since 4.0 the options live only in system_schema.tables.extensions['cdc'].
+        cdc: null,
       });
       for (const c of t.columns) {
         putRow(tbl('columns'), {

@@ -3,11 +3,15 @@ import type { Prng } from './prng.js';
 // 100 ns intervals between 1582-10-15 (UUID epoch) and 1970-01-01.
 const UUID_EPOCH_OFFSET = 0x01b21dd213814000n;
 
-/** A version-1 UUID carrying `micros` with 8 random low bytes (ScyllaDB does not keep RFC bits). */
+/**
+ * A version-1 UUID carrying `micros` with random low bytes whose top two bits are the IETF variant
+ * (byte 8 in 0x80–0xBF), as scylladb utils/UUID_gen.hh get_random_time_UUID_from_micros builds cdc$time.
+ */
 export function timeuuidFromMicros(micros: number | bigint, rng: Prng): Buffer {
   const buf = Buffer.allocUnsafe(16);
   writeTimeuuidTimestamp(buf, BigInt(micros) * 10n + UUID_EPOCH_OFFSET);
   rng.fill(buf, 8, 8);
+  buf[8] = (buf[8]! & 0x3f) | 0x80;
   return buf;
 }
 

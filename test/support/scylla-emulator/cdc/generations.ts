@@ -1,13 +1,14 @@
 // Vnode-mode CDC generations: cluster-wide stream sets laid out per vnode and shard, published in
-// system_distributed (scylla-cdc.md §3.2; scylladb cdc/generation.cc, cdc/metadata.cc get_stream).
+// system_distributed (docs/features/cdc/cdc-streams.rst; scylladb cdc/generation.cc, cdc/metadata.cc get_stream).
 import { invalid, serverError } from '../errors.js';
 import type { Prng } from '../prng.js';
 import type { Catalog } from '../schema/catalog.js';
 import { putRow } from '../system-tables.js';
 import { MAX_TOKEN, makeStreamId, randomTokenIn, shardOf, tokenForShard } from './streams.js';
+import { fmtTs as fmt, futureWriteError, GENERATION_LEEWAY_MS } from './leeway.js';
 
-/** generation_leeway: writes may go this far into the past/future of the current generation. */
-export const GENERATION_LEEWAY_MS = 5000;
+export { GENERATION_LEEWAY_MS };
+
 
 export interface GenerationEntry {
   rangeEnd: bigint;
@@ -23,10 +24,6 @@ export interface VnodeOptions {
   vnodes: number;
   shards: number;
   firstGenerationDelayMs: number;
-}
-
-function fmt(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
 export class VnodeGenerations {
@@ -86,10 +83,7 @@ export class VnodeGenerations {
   streamFor(token: bigint, tsMicros: number, nowMs: number): Buffer {
     const ts = tsMicros / 1000;
     if (ts > nowMs + GENERATION_LEEWAY_MS) {
-      throw invalid(`cdc: attempted to get a stream "from the future" (${fmt(ts)}; current server time: ${fmt(nowMs)}).`
-        + ` With CDC you cannot send writes with timestamps arbitrarily into the future, because we don't know what streams will be used at that time.\n`
-        + `We *do* allow sending writes into the near future, but our ability to do that is limited.`
-        + ` If you really must use your own timestamps, then make sure your clocks are well-synchronized  with the database's clocks.`);
+      throw invalid(futureWriteError(ts, nowMs));
     }
     const gens = this.generations;
     const usedAt = (t: number): number => {

@@ -1,4 +1,4 @@
-// The `<t>_scylla_cdc_log` schema derived from a base table (scylla-cdc.md §2.2; scylladb
+// The `<t>_scylla_cdc_log` schema derived from a base table (docs/features/cdc/cdc-log-table.rst; scylladb
 // cdc/log.cc create_log_schema).
 import { randomUUID } from 'node:crypto';
 import { makeColumn, refreshColumns, type ColumnDef, type ColumnKind, type TableDef } from '../schema/catalog.js';
@@ -34,7 +34,8 @@ export function logColumnsFor(c: ColumnDef): [string, CqlType][] {
   return out;
 }
 
-export function buildLogTable(base: TableDef, tablets: boolean): TableDef {
+/** Same column set for vnodes and tablets keyspaces (scylladb test/boost/cdc_test.cc test_cdc_log_schema). */
+export function buildLogTable(base: TableDef): TableDef {
   const log: TableDef = {
     keyspace: base.keyspace, name: logTableName(base.name), id: randomUUID(), columns: [], byName: new Map(), pk: [], ck: [],
     statics: [], regulars: [], nextOrdinal: 0, layout: [], ckCmps: [], options: new Map(), cdc: null, partitioner: 'cdc',
@@ -46,7 +47,6 @@ export function buildLogTable(base: TableDef, tablets: boolean): TableDef {
   add('cdc$stream_id', T.blob, 'partition_key', 0);
   add('cdc$time', T.timeuuid, 'clustering', 0);
   add('cdc$batch_seq_no', T.int, 'clustering', 1);
-  if (tablets) add('cdc$closed_time', T.timestamp, 'static', -1);
   add('cdc$end_of_batch', T.boolean, 'regular', -1);
   add('cdc$operation', T.tinyint, 'regular', -1);
   add('cdc$ttl', T.bigint, 'regular', -1);
@@ -74,6 +74,24 @@ export function dropLogColumns(log: TableDef, baseCol: ColumnDef, time: number):
   for (const [name, type] of logColumnsFor(baseCol)) {
     if (!log.byName.delete(name)) continue;
     log.dropped.push({ name, type, time, kind: 'regular' });
+  }
+  refreshColumns(log);
+}
+
+const META = new Set(['cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$end_of_batch', 'cdc$operation', 'cdc$ttl']);
+
+/**
+ * Re-enabling CDC rebuilds the log's columns from the base table as it is now (scylladb cdc/log.cc
+ * create_log_schema, called with the old log schema): base columns added while CDC was off appear,
+ * dropped ones go. While CDC is off the log schema is left alone (test/cql/cdc_enable_disable_test).
+ */
+export function syncLogColumns(log: TableDef, base: TableDef, time: number): void {
+  for (const c of base.columns) addLogColumns(log, c);
+  const baseOf = (n: string): string => n.startsWith('cdc$deleted_elements_') ? n.slice(21) : n.startsWith('cdc$deleted_') ? n.slice(12) : n;
+  for (const c of [...log.columns]) {
+    if (META.has(c.name) || base.byName.has(baseOf(c.name))) continue;
+    log.byName.delete(c.name);
+    log.dropped.push({ name: c.name, type: c.type, time, kind: 'regular' });
   }
   refreshColumns(log);
 }

@@ -1,6 +1,6 @@
 // Turns one base-partition mutation into CDC log rows, following ScyllaDB's split into records
 // (scylladb cdc/split.cc extract_changes + process_changes_with_splitting, cdc/log.cc transformer;
-// scylla-cdc.md §2.4). Applies the base mutation record by record so pre-/post-images see the
+// docs/features/cdc/cdc-basic-operations.rst). Applies the base mutation record by record so pre-/post-images see the
 // state just before/after each record.
 import type { Prng } from '../prng.js';
 import type { ColumnDef, TableDef } from '../schema/catalog.js';
@@ -8,19 +8,24 @@ import { encodeBigint, encodeInt, encodeTinyint, serializeCollection, TRUE } fro
 import { timeuuidFromMicros } from '../timeuuid.js';
 import { cdcToken } from '../murmur3.js';
 import {
-  applyPartMut, ckKey, columnByOrdinal, elemKeyCompare, newRowMut, readLogValue, rowLive, serializeElems, staticMut,
+  applyPartMut, ckKey, columnByOrdinal, elemKeyCompare, newRowMut, serializeElems, staticMut,
   type ElemMut, type PartMut, type RowMut,
 } from '../storage/mutation.js';
 import { isColl, NO_TS, type RangeTomb, type Row } from '../storage/table-store.js';
+import { applyAtomic, applyElems, ImageState, type CellState } from './image-state.js';
 
 export const OP = {
   preImage: 0, update: 1, insert: 2, rowDelete: 3, partitionDelete: 4, rangeStartIncl: 5, rangeStartExcl: 6,
-  rangeEndIncl: 7, rangeEndExcl: 8, postImage: 9,
+  rangeEndIncl: 7, rangeEndExcl: 8, postImage: 9, serviceRowDelete: -3, servicePartitionDelete: -4,
 } as const;
 
 export interface CdcContext {
   rng: Prng;
   streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer;
+  /** Further streams that receive a copy of the same log rows (tablet switch duplication). */
+  duplicateStreamsFor(base: TableDef, token: bigint, tsMicros: number): Buffer[];
+  /** 2026.1+: a partition delete on a table without clustering key gets the row's pre-image. */
+  noCkDeletePreimage: boolean;
   /** Late-visibility fault: ms after the write before its log rows can be read. */
   visibilityDelayMs(base: TableDef): number;
 }
@@ -201,8 +206,8 @@ function sortedUnique(col: ColumnDef, elems: { k: Buffer; v: Buffer | null }[]):
   return s.filter((e, i) => i === 0 || cmp(s[i - 1]!.k, e.k) !== 0);
 }
 
-/** Writes the base mutation and its CDC log rows. */
-export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void {
+/** Writes the base mutation and its CDC log rows; `service` deletes (per-row TTL expiry) log −3/−4. */
+export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, service = false): void {
   const base = pm.table;
   const log = base.log!;
   const opts = base.cdc!;
@@ -215,6 +220,12 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void 
   const timestamps = [...batches.keys()].sort((a, b) => a - b);
   const exp = opts.ttl > 0 ? nowMs + opts.ttl * 1000 : 0;
   const delay = ctx.visibilityDelayMs(base);
+  // scylladb cdc/split.cc get_affected_clustered_columns_per_row (issue 26382 upstream): in a table
+  // without clustering key a partition delete deletes the one row, so it is imaged like a row delete.
+  const noCkDelete = ctx.noCkDeletePreimage && base.ck.length === 0 && pm.pdel !== NO_TS;
+  const imageCks = [...pm.rows.values()].map((r) => r.ck);
+  if (noCkDelete && !pm.rows.has(ckKey([]))) imageCks.push([]);
+  const state = pre || post ? new ImageState(base, base.store.get(pm.key), imageCks, nowMs) : null;
   for (const ts of timestamps) {
     const b = batches.get(ts)!;
     const stream = ctx.streamFor(base, pm.token, ts);
@@ -231,28 +242,33 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void 
       rows.push(v);
       return v;
     };
-    const image = (op: number, row: Row | null | undefined, ck: Buffer[] | null, cols: ColumnDef[], withDeleted: boolean): void => {
+    const image = (op: number, cells: CellState, ck: Buffer[] | null, cols: Iterable<ColumnDef>, withDeleted: boolean): void => {
       const v = newVals(op, ck, 0);
       for (const c of cols) {
         const pos = shape.cols.get(c.name)!;
-        const val = row ? readLogValue(c, row.cells[c.ordinal], nowMs) : null;
+        const val = cells.get(c.ordinal) ?? null;
         if (val !== null) v[pos.val] = val;
         else if (withDeleted) v[pos.del] = TRUE;
       }
     };
-    const delta = (op: number, ch: Change): void => {
+    const delta = (op: number, ch: Change, into: CellState | undefined): void => {
       const v = newVals(op, ch.ck, ch.ttl);
-      if (keysOnly) return;
       for (const a of ch.atomic) {
+        if (into) applyAtomic(into, a.col, a.v);
+        if (keysOnly) continue;
         const pos = shape.cols.get(a.col.name)!;
         if (a.v !== null) v[pos.val] = a.v; else v[pos.del] = TRUE;
       }
       for (const e of ch.nonatomic) {
-        const pos = shape.cols.get(e.col.name)!;
-        if (e.tomb !== NO_TS) v[pos.del] = TRUE;
         const live = sortedUnique(e.col, e.elems.filter((x) => x.v !== null));
         const dead = sortedUnique(e.col, e.elems.filter((x) => x.v === null));
-        if (live.length > 0) v[pos.val] = serializeElems(e.col.type, live, true);
+        if (into) applyElems(into, { col: e.col, tomb: e.tomb, live, dead: dead.map((x) => x.k) });
+        if (keysOnly) continue;
+        const pos = shape.cols.get(e.col.name)!;
+        if (e.tomb !== NO_TS) v[pos.del] = TRUE;
+        // A touched non-frozen UDT is logged as a whole value, null where no field was set
+        // (scylladb cdc/log.cc udt_visitor; docs/features/cdc/cdc-advanced-types.rst).
+        if (live.length > 0 || e.col.type.kind === 'udt') v[pos.val] = serializeElems(e.col.type, live, true);
         if (dead.length > 0 && pos.delElems >= 0) v[pos.delElems] = serializeCollection(dead.map((x) => x.k), dead.length);
       }
     };
@@ -260,53 +276,98 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number): void 
     // Columns each row change touches, for pre-images (row deletes touch every regular column).
     const affectedStatic = new Set<ColumnDef>();
     for (const ch of b.statics) { for (const a of ch.atomic) affectedStatic.add(a.col); for (const e of ch.nonatomic) affectedStatic.add(e.col); }
-    const affectedRows = new Map<string, { ck: Buffer[]; cols: Set<ColumnDef>; all: boolean; upsert: boolean }>();
-    const touch = (ck: Buffer[], cols: ColumnDef[], all: boolean, upsert: boolean): void => {
+    const affectedRows = new Map<string, { ck: Buffer[]; cols: Set<ColumnDef>; all: boolean }>();
+    const touch = (ck: Buffer[], cols: ColumnDef[], all: boolean): void => {
       const k = ckKey(ck);
       let a = affectedRows.get(k);
-      if (!a) { a = { ck, cols: new Set(), all: false, upsert: false }; affectedRows.set(k, a); }
+      if (!a) { a = { ck, cols: new Set(), all: false }; affectedRows.set(k, a); }
       for (const c of cols) a.cols.add(c);
       a.all ||= all;
-      a.upsert ||= upsert;
     };
-    for (const ch of [...b.inserts, ...b.updates]) touch(ch.ck!, [...ch.atomic.map((a) => a.col), ...ch.nonatomic.map((e) => e.col)], false, true);
-    for (const ck of b.rowDels) touch(ck, [], true, false);
+    for (const ch of [...b.inserts, ...b.updates]) touch(ch.ck!, [...ch.atomic.map((a) => a.col), ...ch.nonatomic.map((e) => e.col)], false);
+    for (const ck of b.rowDels) touch(ck, [], true);
+    if (b.pdel && noCkDelete) touch([], [], true);
     const affected = [...affectedRows.values()].sort((x, y) => base.store.ckCompare(x.ck, y.ck));
-    const part = base.store.get(pm.key);
 
-    if (pre) {
-      if (affectedStatic.size > 0 && part?.srow && rowLive(part.srow, nowMs)) {
-        image(OP.preImage, part.srow, null, preFull ? base.statics : base.statics.filter((c) => affectedStatic.has(c)), true);
+    if (pre && state) {
+      if (affectedStatic.size > 0 && (state.staticState.size > 0 || state.staticTouched)) {
+        image(OP.preImage, state.staticState, null, preFull ? base.statics : affectedStatic, true);
       }
       for (const a of affected) {
-        const row = part ? base.store.findRow(part, a.ck) : undefined;
-        if (!row || !rowLive(row, nowMs)) continue;
-        image(OP.preImage, row, a.ck, preFull || a.all ? base.regulars : base.regulars.filter((c) => a.cols.has(c)), true);
+        const cells = state.row(a.ck);
+        if (!cells) continue;
+        image(OP.preImage, cells, a.ck, preFull || a.all ? base.regulars : base.regulars.filter((c) => a.cols.has(c)), true);
       }
     }
-    for (const ch of b.statics) delta(OP.update, ch);
-    for (const ch of b.inserts) delta(OP.insert, ch);
-    for (const ch of b.updates) delta(OP.update, ch);
-    for (const ck of b.rowDels) newVals(OP.rowDelete, ck, 0);
+    for (const ch of b.statics) { delta(OP.update, ch, state?.staticState); if (state) state.staticTouched = true; }
+    // An unsplit mutation is visited row by row in clustering order (scylladb cdc/split.cc
+    // process_changes_without_splitting); a split one groups inserts before updates.
+    const upserts: [number, Change][] = [...b.inserts.map((c): [number, Change] => [OP.insert, c]), ...b.updates.map((c): [number, Change] => [OP.update, c])];
+    // Only a mix of inserts and updates can come out in a different order; check just then.
+    if (b.inserts.length > 0 && b.updates.length > 0 && !shouldSplit(pm)) upserts.sort((x, y) => base.store.ckCompare(x[1].ck!, y[1].ck!));
+    for (const [op, ch] of upserts) delta(op, ch, state?.upsertRow(ch.ck!));
+    for (const ck of b.rowDels) { newVals(service ? OP.serviceRowDelete : OP.rowDelete, ck, 0); state?.deleteRow(ck); }
     for (const rt of b.ranges) {
       newVals(rt.start.prefix.length === 0 || rt.start.incl ? OP.rangeStartIncl : OP.rangeStartExcl, rt.start.prefix, 0);
       newVals(rt.end.prefix.length === 0 || rt.end.incl ? OP.rangeEndIncl : OP.rangeEndExcl, rt.end.prefix, 0);
+      state?.deleteRange(rt);
     }
-    if (b.pdel) newVals(OP.partitionDelete, null, 0);
+    if (b.pdel) { newVals(service ? OP.servicePartitionDelete : OP.partitionDelete, null, 0); state?.deletePartition(); }
 
-    const after = applyPartMut(b.sub, nowMs);
-    if (post) {
-      if (affectedStatic.size > 0) image(OP.postImage, after.srow, null, base.statics, false);
+    applyPartMut(b.sub, nowMs);
+    if (post && state) {
+      if (affectedStatic.size > 0) image(OP.postImage, state.staticState, null, base.statics, false);
       for (const a of affected) {
-        if (!a.upsert) continue;
-        image(OP.postImage, base.store.findRow(after, a.ck), a.ck, base.regulars, false);
+        const cells = state.row(a.ck);
+        if (cells) image(OP.postImage, cells, a.ck, base.regulars, false);
       }
     }
-    appendLogRows(log, stream, rows, shape, exp, delay > 0 ? nowMs + delay : 0);
+    appendLogRows(log, stream, rows, shape, exp, delay > 0 ? nowMs + delay : 0, ts);
+    for (const dup of ctx.duplicateStreamsFor(base, pm.token, ts)) {
+      const copies = rows.map((v) => { const c = v.slice(); c[shape.stream] = dup; return c; });
+      appendLogRows(log, dup, copies, shape, exp, delay > 0 ? nowMs + delay : 0, ts);
+    }
   }
 }
 
-function appendLogRows(log: TableDef, stream: Buffer, rows: (Buffer | null)[][], shape: Shape, exp: number, vis: number): void {
+/**
+ * scylladb cdc/split.cc should_split: one timestamp and TTL, and only one kind of change (static
+ * row, clustered upserts, row deletes, range deletes, partition delete), with no collection
+ * elements next to a row marker; anything else is split by timestamp and kind.
+ */
+function shouldSplit(pm: PartMut): boolean {
+  let ts: number | null = null;
+  let ttl: number | null = null;
+  const seen = (t: number, l: number): boolean => {
+    if (ts !== null && (ts !== t || ttl !== l)) return true;
+    ts = t; ttl = l;
+    return false;
+  };
+  const rowCells = (rm: RowMut, marker: boolean): boolean => {
+    for (const cm of rm.cells.values()) {
+      if (cm.kind === 'a') { if (seen(cm.ts, cm.v === null ? 0 : cm.ttl)) return true; continue; }
+      if (cm.tomb !== NO_TS && seen(cm.tomb + 1, 0)) return true;
+      for (const el of cm.elems) {
+        if (el.v !== null && marker) return true;
+        if (seen(el.ts, el.v === null ? 0 : el.ttl)) return true;
+      }
+    }
+    return false;
+  };
+  const kinds = [pm.srow !== null, [...pm.rows.values()].some((r) => r.mts !== NO_TS || r.cells.size > 0),
+    [...pm.rows.values()].some((r) => r.del !== NO_TS), pm.ranges.length > 0, pm.pdel !== NO_TS];
+  if (kinds.filter(Boolean).length > 1) return true;
+  if (pm.srow && rowCells(pm.srow, false)) return true;
+  for (const rm of pm.rows.values()) {
+    if (rm.mts !== NO_TS && seen(rm.mts, rm.mttl)) return true;
+    if (rowCells(rm, rm.mts !== NO_TS)) return true;
+    if (rm.del !== NO_TS && seen(rm.del, 0)) return true;
+  }
+  for (const rt of pm.ranges) if (seen(rt.ts, 0)) return true;
+  return false;
+}
+
+function appendLogRows(log: TableDef, stream: Buffer, rows: (Buffer | null)[][], shape: Shape, exp: number, vis: number, ts: number): void {
   const p = log.store.getOrCreate(stream.toString('latin1'), [stream], cdcToken(stream));
   const layout = log.layout;
   for (let i = 0; i < rows.length; i++) {
@@ -324,7 +385,8 @@ function appendLogRows(log: TableDef, stream: Buffer, rows: (Buffer | null)[][],
       x.copy(enc, off + 4);
       off += 4 + x.length;
     }
-    const row: Row = { ck: [v[shape.time]!, seq], mts: 0, mexp: exp, mttl: 0, del: NO_TS, cells: [], enc, lay: layout };
+    // Log cells carry the base write's timestamp and the log TTL (WRITETIME/TTL read them back).
+    const row: Row = { ck: [v[shape.time]!, seq], mts: ts, mexp: exp, mttl: 0, del: NO_TS, cells: [], enc, lay: layout };
     if (vis > 0) row.vis = vis;
     log.store.insertRow(p, row);
   }

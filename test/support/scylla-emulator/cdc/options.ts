@@ -1,5 +1,6 @@
-// `WITH cdc = {...}` parsing and the serialized forms clients read back (scylla-cdc.md §1;
-// scylladb cdc/log.cc cdc::options).
+// `WITH cdc = {...}` parsing and the serialized forms clients read back (scylladb cdc/log.cc
+// cdc::options::options: keys and values are case-insensitive; preimage takes only true/false/1/0/
+// 'full'; ttl is read like std::stoi; unknown keys and ttl range errors start "Invalid CDC option: ").
 import { CqlError, ErrorCode } from '../errors.js';
 
 export interface CdcOptions {
@@ -20,39 +21,47 @@ function configError(msg: string): CqlError {
   return new CqlError(ErrorCode.config, msg);
 }
 
-function parseBool(key: string, v: string): boolean {
+function parseBool(key: string, raw: string): boolean {
+  const v = raw.toLowerCase();
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;
-  throw configError(`Invalid value for CDC option "${key}": ${v}`);
+  throw configError(`Invalid value for CDC option "${key}": ${raw}`);
 }
 
-/** Applies the given map on top of `base` (ALTER keeps options that are not mentioned). */
-export function parseCdcOptions(entries: [string, string][], base: CdcOptions = defaultCdcOptions()): CdcOptions {
-  const out = { ...base };
+/**
+ * Parses a whole `cdc = {...}` map. ALTER also starts from the defaults: the new map replaces the
+ * old one, so options left out fall back to their defaults (the extension is rebuilt from the given
+ * map alone; cql3/statements/alter_table_statement.cc only insists on 'enabled').
+ */
+export function parseCdcOptions(entries: [string, string][]): CdcOptions {
+  const out = defaultCdcOptions();
   for (const [rawKey, rawValue] of entries) {
     const key = rawKey.toLowerCase();
     const v = rawValue.toLowerCase();
     switch (key) {
-      case 'enabled': out.enabled = parseBool(key, v); out.enabledSet = true; break;
+      case 'enabled': out.enabled = parseBool(key, rawValue); out.enabledSet = true; break;
       case 'preimage':
         if (v === 'full') out.preimage = 'full';
-        else if (v === 'on') out.preimage = 'true';
-        else out.preimage = parseBool(key, v) ? 'true' : 'false';
+        else out.preimage = parseBool(key, rawValue) ? 'true' : 'false';
         break;
-      case 'postimage': out.postimage = parseBool(key, v); break;
+      case 'postimage': out.postimage = parseBool(key, rawValue); break;
       case 'delta':
         if (v !== 'full' && v !== 'keys') throw configError(`Invalid value for CDC option "${key}": ${rawValue}`);
         out.delta = v;
         break;
       case 'ttl': {
-        if (!/^-?[0-9]+$/.test(v)) throw configError(`Invalid value for CDC option "${key}": ${rawValue}`);
-        const n = Number(v);
-        if (n < 0) throw configError('ttl must be >= 0');
-        if (n > 2 ** 31 - 1) throw configError('ttl too large');
+        // std::stoi: leading blanks and a sign, then the longest run of digits; the rest is ignored.
+        const m = /^\s*([+-]?[0-9]+)/.exec(rawValue);
+        if (!m) throw configError(`Invalid value for CDC option "${key}": ${rawValue}`);
+        const n = Number(m[1]);
+        if (n > 2 ** 31 - 1 || n < -(2 ** 31)) throw configError('Invalid CDC option: ttl too large');
+        if (n < 0) throw configError('Invalid CDC option: ttl must be >= 0');
         out.ttl = n;
         break;
       }
-      default: throw configError(`Invalid CDC option: ${key}`);
+      // Feature-gated flags of Alternator Streams: accepted, not modelled.
+      case 'enable_requested': case 'tablet_merge_blocked': parseBool(key, rawValue); break;
+      default: throw configError(`Invalid CDC option: ${rawKey}`);
     }
   }
   return out;

@@ -1,4 +1,4 @@
-// Stream id layout and the token → shard mapping (scylla-cdc.md §3.1, §3.2; scylladb
+// Stream id layout and the token → shard mapping (docs/features/cdc/cdc-streams.rst; scylladb
 // cdc/generation.cc stream_id, dht static sharder).
 import type { Prng } from '../prng.js';
 import { MAX_TOKEN, MIN_TOKEN } from '../murmur3.js';

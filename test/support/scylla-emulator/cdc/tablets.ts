@@ -1,15 +1,13 @@
 // Tablets-mode CDC: one stream per tablet per table, new stream sets on split/merge, published in
-// system.cdc_timestamps / system.cdc_streams, closed streams marked with cdc$closed_time
-// (scylla-cdc.md §3.3).
-import { serverError } from '../errors.js';
+// system.cdc_timestamps / system.cdc_streams (scylladb cdc/generation.cc generate_tablet_resize_update,
+// cdc/metadata.cc get_tablet_stream_set). Closed streams are only listed in system.cdc_streams:
+// upstream log tables have no cdc$closed_time column (test/boost/cdc_test.cc test_cdc_log_schema).
+import { invalid, serverError } from '../errors.js';
 import type { Prng } from '../prng.js';
 import type { Catalog, TableDef } from '../schema/catalog.js';
-import { encodeTimestamp } from '../schema/types.js';
-import { cdcToken } from '../murmur3.js';
 import { putRow } from '../system-tables.js';
-import { NO_TS } from '../storage/table-store.js';
-import { applyPartMut, staticMut, type PartMut } from '../storage/mutation.js';
 import { makeStreamId, MAX_TOKEN, MIN_TOKEN } from './streams.js';
+import { futureWriteError, GENERATION_LEEWAY_MS } from './leeway.js';
 
 export interface Tablet {
   last: bigint;
@@ -39,7 +37,9 @@ export class TabletStreams {
   enable(base: TableDef, tabletCount: number, nowMs: number): void {
     if (this.sets.has(base.id)) return;
     const lasts = evenBoundaries(tabletCount);
-    this.publish(base, [], { ts: nowMs, tablets: lasts.map((last) => this.tablet(last)) });
+    // The first stream set is dated generation_leeway before the log table's creation
+    // (scylladb cdc/log.cc on_before_allocate_tablet_map), so writes in the near past find it.
+    this.publish(base, [], { ts: nowMs - GENERATION_LEEWAY_MS, tablets: lasts.map((last) => this.tablet(last)) });
   }
 
   private tablet(last: bigint): Tablet {
@@ -90,42 +90,55 @@ export class TabletStreams {
     for (const t of old) {
       if (newIds.has(t.stream.toString('hex'))) continue;
       putRow(streamsTable, { ...key, stream_state: STREAM_STATE.closed, stream_id: t.stream });
-      this.markClosed(base, t.stream, set.ts);
     }
     putRow(this.catalog.findTable('system', 'cdc_timestamps')!, key);
     return set;
   }
 
-  /** cdc$closed_time: a static cell in the closed stream's log partition. */
-  private markClosed(base: TableDef, stream: Buffer, closedAt: number): void {
-    const log = base.log;
-    const col = log?.byName.get('cdc$closed_time');
-    if (!log || !col) return;
-    const pm: PartMut = {
-      table: log, pk: [stream], key: stream.toString('latin1'), token: cdcToken(stream), pdel: NO_TS, ranges: [], srow: null, rows: new Map(),
-    };
-    const ts = Date.now() * 1000;
-    staticMut(pm).cells.set(col.ordinal, { kind: 'a', v: encodeTimestamp(closedAt), ts, ttl: 0 });
-    applyPartMut(pm, Date.now());
+
+  /**
+   * Streams that also receive a write near a stream-set switch: the token's stream in the set
+   * before (write within `windowMs` after the switch) or after it (within `windowMs` before).
+   * A pessimistic model of a switch, not something found in ScyllaDB's code (see the README).
+   */
+  duplicateStreams(base: TableDef, token: bigint, tsMicros: number, windowMs: number): Buffer[] {
+    const sets = this.sets.get(base.id);
+    if (!sets || windowMs <= 0) return [];
+    const ts = tsMicros / 1000;
+    let g = -1;
+    while (g + 1 < sets.length && sets[g + 1]!.ts <= ts) g++;
+    if (g < 0) return [];
+    const own = streamIn(sets[g]!.tablets, token);
+    const out: Buffer[] = [];
+    if (g + 1 < sets.length && sets[g + 1]!.ts - ts <= windowMs) out.push(streamIn(sets[g + 1]!.tablets, token));
+    if (g > 0 && ts - sets[g]!.ts < windowMs) out.push(streamIn(sets[g - 1]!.tablets, token));
+    return out.filter((s) => !s.equals(own));
   }
 
-  streamFor(base: TableDef, token: bigint, tsMicros: number): Buffer {
+  /** cdc::metadata::get_tablet_stream_set: refuses writes beyond now + leeway, then the latest set at or before ts. */
+  streamFor(base: TableDef, token: bigint, tsMicros: number, nowMs: number): Buffer {
     const sets = this.sets.get(base.id);
     const ts = tsMicros / 1000;
-    if (!sets || sets.length === 0 || ts < sets[0]!.ts) {
-      throw serverError(`cdc::metadata::get_stream: could not find any CDC stream for timestamp ${new Date(ts).toISOString()}. Are we in the middle of a cluster upgrade?`);
+    if (ts > nowMs + GENERATION_LEEWAY_MS) throw invalid(futureWriteError(ts, nowMs));
+    if (!sets || sets.length === 0) throw serverError(`cdc::metadata::get_stream: could not find stream metadata for table ${base.log?.id ?? base.id}.`);
+    if (ts < sets[0]!.ts) {
+      throw serverError(`cdc::metadata::get_stream: could not find any CDC streams for table ${base.log?.id ?? base.id} for timestamp ${tsMicros}.`);
     }
     let g = 0;
     while (g + 1 < sets.length && sets[g + 1]!.ts <= ts) g++;
-    const tablets = sets[g]!.tablets;
-    let lo = 0;
-    let hi = tablets.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tablets[mid]!.last < token) lo = mid + 1; else hi = mid;
-    }
-    return tablets[lo]!.stream;
+    return streamIn(sets[g]!.tablets, token);
   }
+}
+
+/** The stream of the tablet owning `token` (tablets sorted by last token). */
+function streamIn(tablets: Tablet[], token: bigint): Buffer {
+  let lo = 0;
+  let hi = tablets.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tablets[mid]!.last < token) lo = mid + 1; else hi = mid;
+  }
+  return tablets[lo]!.stream;
 }
 
 function evenBoundaries(n: number): bigint[] {

@@ -124,6 +124,8 @@ export interface ColumnSpec {
   name: string;
   type: TypeRef;
   isStatic: boolean;
+  /** `exp timestamp TTL`: the per-row TTL column (docs/cql/cql-extensions.md). */
+  rowTtl?: boolean;
 }
 
 export interface CreateTableStmt {
@@ -155,7 +157,8 @@ export type Statement =
   | { type: 'truncate'; table: QName }
   | { type: 'alterTable'; table: QName; action: 'add'; columns: ColumnSpec[] }
   | { type: 'alterTable'; table: QName; action: 'drop'; names: string[] }
-  | { type: 'alterTable'; table: QName; action: 'with'; options: [string, OptionValue][] };
+  | { type: 'alterTable'; table: QName; action: 'with'; options: [string, OptionValue][] }
+  | { type: 'alterTable'; table: QName; action: 'ttl'; column: string | null };
 
 export interface Parsed {
   stmt: Statement;

@@ -479,6 +479,7 @@ class Parser {
       if (this.is(')')) break;
       const spec: ColumnSpec = { name: this.ident(), type: this.typeRef(), isStatic: false };
       if (this.accept('static')) spec.isStatic = true;
+      if (this.accept('ttl')) spec.rowTtl = true;
       if (this.accept('primary')) { this.expect('key'); stmt.partitionKey.push(spec.name); }
       stmt.columns.push(spec);
     } while (this.accept(','));
@@ -623,6 +624,7 @@ class Parser {
       return { type: 'alterTable', table, action: 'drop', names };
     }
     if (this.accept('with')) return { type: 'alterTable', table, action: 'with', options: this.options() };
+    if (this.accept('ttl')) return { type: 'alterTable', table, action: 'ttl', column: this.accept('null') ? null : this.ident() };
     return this.fail('unsupported ALTER TABLE');
   }
 }

@@ -6,6 +6,7 @@ import type { ColumnSpec, CreateTableStmt, OptionValue, TypeRef } from '../cql/a
 import { TableStore } from '../storage/table-store.js';
 import type { CdcOptions } from '../cdc/options.js';
 import { comparatorFor, isMultiCell, native, type Comparator, type CqlType, type NativeName } from './types.js';
+import { checkRowTtlColumn } from '../storage/row-ttl.js';
 
 export type ColumnKind = 'partition_key' | 'clustering' | 'static' | 'regular';
 
@@ -53,6 +54,8 @@ export interface TableDef {
   dropped: { name: string; type: CqlType; time: number; kind: ColumnKind }[];
   /** Virtual/system tables: refuse user writes. */
   system: boolean;
+  /** The per-row TTL column, if any (its value is when the whole row expires). */
+  rowTtl?: string;
 }
 
 export interface KeyspaceDef {
@@ -175,6 +178,9 @@ export class Catalog {
       }
     }
     refreshColumns(table);
+    const ttlCols = stmt.columns.filter((s) => s.rowTtl);
+    if (ttlCols.length > 1) throw invalid('Only one column can be designated as the per-row TTL column');
+    if (ttlCols[0]) { checkRowTtlColumn(table, ttlCols[0].name); table.rowTtl = ttlCols[0].name; }
     return table;
   }
 }

@@ -93,6 +93,12 @@ export function planSelect(stmt: SelectStmt, table: TableDef, now: () => number)
           name: nameOf(sel, `${sel.k}(${c.name})`), type: isTtl ? T.int : T.bigint,
           get: (p, row) => {
             const r = c.kind === 'static' ? p.srow : row;
+            if (r?.enc) {
+              // A log row: every cell has the base write's timestamp and the log TTL.
+              if (decodeEnc(r)[c.ordinal] === null) return null;
+              if (isTtl) return r.mexp === 0 ? null : encodeInt(Math.max(0, Math.ceil((r.mexp - now()) / 1000)));
+              return encodeBigint(r.mts);
+            }
             const cell = r?.cells[c.ordinal];
             if (!cell || isColl(cell) || !cellLive(cell, now())) return null;
             if (isTtl) return cell.exp === 0 ? null : encodeInt(Math.max(0, Math.ceil((cell.exp - now()) / 1000)));

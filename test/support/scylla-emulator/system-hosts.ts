@@ -1,0 +1,30 @@
+// Several emulated hosts in one process (issue point 12): each listens on its own loopback
+// address with the same port, owns every n-th vnode token, and answers system.local / system.peers
+// from its own point of view, so a driver builds a three-node token map and routes by it. All
+// hosts serve the one shared store, as if every keyspace were replicated everywhere.
+import { randomUUID } from 'node:crypto';
+import type { Catalog } from './schema/catalog.js';
+import { putRow, writeLocalRows, type LocalInfo } from './system-tables.js';
+
+export function splitHosts(first: LocalInfo, tokens: bigint[], addresses: string[]): LocalInfo[] {
+  return addresses.map((address, i) => ({
+    hostId: i === 0 ? first.hostId : randomUUID(),
+    address,
+    tokens: tokens.filter((_, j) => j % addresses.length === i).map(String),
+  }));
+}
+
+/** Rewrites system.local and system.peers as host `self` reports them. */
+export function viewFromHost(catalog: Catalog, hosts: LocalInfo[], self: number): void {
+  const me = hosts[self] ?? hosts[0]!;
+  writeLocalRows(catalog, me);
+  const peers = catalog.findTable('system', 'peers')!;
+  peers.store.clear();
+  for (const h of hosts) {
+    if (h === me) continue;
+    putRow(peers, {
+      peer: h.address, data_center: 'datacenter1', host_id: h.hostId, preferred_ip: h.address, rack: 'rack1', release_version: '3.0.8',
+      rpc_address: h.address, schema_version: catalog.schemaVersion, supported_features: 'CDC,CDC_GENERATIONS_V2,TABLETS', tokens: h.tokens,
+    });
+  }
+}
