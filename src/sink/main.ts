@@ -49,6 +49,7 @@ export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProce
   let port: number | undefined;
   return {
     sink,
+    failed: sink.failed,
     metricsPort: () => port,
     async start() {
       connectorHealthy.set({ component: 'sink' }, 0);

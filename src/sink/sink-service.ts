@@ -18,7 +18,7 @@ import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { connectorHealthy, recordsReplicated } from '../metrics/registry.js';
-import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, replicationLag, retries } from '../metrics/sink-metrics.js';
+import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, keyOnlyRecords, replicationLag, retries } from '../metrics/sink-metrics.js';
 import { backoffMs } from './core/backoff.js';
 import { Batcher, type TableBatch } from './core/batcher.js';
 import { SchemaCache, type DecodeOutput, type RawRecord } from './core/decode-record.js';
@@ -28,6 +28,10 @@ import { parseTopicSelector } from './core/topic-match.js';
 import type { RecordFailure, RecordRef } from './core/types.js';
 import { readWireHeader } from './core/wire-format.js';
 import { DecodePool } from './decode-pool.js';
+import { BoundedDecoder } from './bounded-decode.js';
+import { routeByTopic } from './core/topic-target.js';
+import { batchFailureAction, classifyError, sqlState } from './core/classify-error.js';
+import { batchFailures } from './core/batch-failures.js';
 import { DlqProducer, type DeadLetter } from './dlq-producer.js';
 import { KafkaConsumer, type Assignment } from './kafka-consumer.js';
 import { OffsetStore, type OffsetWrite } from './offset-store.js';
@@ -63,6 +67,7 @@ export class SinkService implements StatusProvider {
   private readonly log: Logger;
   private readonly pool: Pool;
   private readonly decode: DecodePool;
+  private readonly bounded: BoundedDecoder;
   private readonly fetcher: SchemaFetcher;
   private readonly shapes: SchemaCache;
   private readonly tables: TableManager;
@@ -99,7 +104,8 @@ export class SinkService implements StatusProvider {
     const cfg = (this.cfg = deps.config);
     this.log = deps.log;
     this.pool = deps.pool;
-    this.decode = new DecodePool(cfg.sinkWorkers);
+    this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb);
+    this.bounded = new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, deps.log);
     const auth = cfg.schemaRegistryUsername !== undefined ? { username: cfg.schemaRegistryUsername, password: cfg.schemaRegistryPassword ?? '' } : undefined;
     this.fetcher = new SchemaFetcher(cfg.schemaRegistryUrl, auth);
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
@@ -161,6 +167,20 @@ export class SinkService implements StatusProvider {
     await this.consumer.stop();
     await this.decode.close();
     await this.dlq.stop().catch((err: unknown) => this.log.warn({ err }, 'dlq producer stop failed'));
+  }
+
+  private resolveFailed: ((err: Error) => void) | undefined;
+  /** Resolves (never rejects) when the sink hit a fatal error: the process must exit non-zero. */
+  readonly failed = new Promise<Error>((resolve) => (this.resolveFailed = resolve));
+
+  /** A configuration problem no retry can fix: stop the loops, report unhealthy, let the process exit. */
+  private fatal(message: string, cause: unknown): void {
+    const err = Object.assign(new ReplicatorError('CDC_CONFIG', message, false, { cause }), { exitCode: 2 });
+    this.log.fatal({ err: cause }, message);
+    this.setHealth('pg', false);
+    this.running = false;
+    this.wakeRouter?.();
+    this.resolveFailed?.(err);
   }
 
   // ---- status ----
@@ -305,7 +325,7 @@ export class SinkService implements StatusProvider {
   private async decodeWithRetry(records: RawRecord[], schemas: Record<number, string>, epoch: number): Promise<DecodeOutput> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.decode.run(records, schemas);
+        return await this.bounded.run(records, schemas);
       } catch (err) {
         if (epoch !== this.epoch || this.decodeClosed) return { changes: [], failed: [], skipped: 0 };
         retries.inc({ stage: 'decode' });
@@ -335,7 +355,9 @@ export class SinkService implements StatusProvider {
     }
   }
 
-  private async route(job: DecodeEntry, out: DecodeOutput): Promise<void> {
+  private async route(job: DecodeEntry, decoded: DecodeOutput): Promise<void> {
+    const out = routeByTopic(decoded, this.cfg.kafkaTopicTemplate);
+    if (out.skipped > 0) keyOnlyRecords.inc(out.skipped);
     if (out.failed.length > 0) {
       // Dead letters for undecodable records are acked before anything after them is routed, so
       // no later commit can move the offset past a record that is neither applied nor dead-lettered.
@@ -349,9 +371,6 @@ export class SinkService implements StatusProvider {
       this.batchEpoch.set(batchId, job.epoch);
       this.tracker.hold(batchId, job.tp, BigInt(change.ref.offset));
       for (const r of ready) this.enqueueReady(r.batch);
-    }
-    if (out.skipped > 0) {
-      // Tombstones: nothing to keep; their bytes are released when the partition's offsets commit.
     }
     this.tracker.route(job.tp, job.next);
     this.wakeFlusher?.();
@@ -392,10 +411,12 @@ export class SinkService implements StatusProvider {
   }
 
   private async flushWithRetry(batch: PendingBatch): Promise<void> {
+    let doomed: RecordFailure[] | undefined; // set once the batch itself is at fault: dead-letter it
     for (let attempt = 0; ; attempt++) {
       if (batch.epoch !== this.epoch) return; // dropped by a rebalance: re-read from stored offsets
       try {
-        await this.exclusive(() => this.flushOnce(batch));
+        if (doomed) await this.deadLetterBatch(batch, doomed);
+        else await this.exclusive(() => this.flushOnce(batch));
         this.setHealth('pg', true);
         return;
       } catch (err) {
@@ -403,15 +424,39 @@ export class SinkService implements StatusProvider {
           await this.onFenced();
           return;
         }
-        this.setHealth('pg', false);
+        const cls = classifyError(err);
+        const action = doomed ? 'retry' : batchFailureAction(cls, attempt);
+        if (action === 'fatal' && cls.kind === 'fatal') return this.fatal(cls.message, err);
+        if (action === 'dead-letter') {
+          doomed = batchFailures(batch.changes, cls, err);
+          this.log.warn({ err, table: batch.table, records: doomed.length }, 'batch rejected because of its records or their schema; dead-lettering them');
+          attempt = -1;
+          continue;
+        }
+        if (cls.kind === 'transient') this.setHealth('pg', false);
         retries.inc({ stage: 'write' });
-        if ((err as ReplicatorError).code === 'CDC_SCHEMA' || (err as { code?: string }).code?.startsWith('42')) this.tables.invalidate(batch.table);
+        if ((err as ReplicatorError).code === 'CDC_SCHEMA' || sqlState(err)?.startsWith('42')) this.tables.invalidate(batch.table);
         const delay = backoffMs(attempt, this.cfg.sinkRetryMaxMs);
-        this.log.warn({ err, table: batch.table, attempt, delayMs: delay }, 'batch failed with a transient error; retrying');
+        this.log.warn({ err, table: batch.table, attempt, delayMs: delay, errorClass: cls.kind }, 'batch failed; retrying');
         await sleep(delay);
         if (!this.running) return;
       }
     }
+  }
+
+  /** Dead letters for a whole batch, acked, then its offsets committed as if it had applied. */
+  private async deadLetterBatch(batch: PendingBatch, failures: RecordFailure[]): Promise<void> {
+    await this.sendDeadLetters(failures);
+    await this.exclusive(async () => {
+      if (batch.epoch !== this.epoch) return;
+      const plan = this.tracker.plan([batch.id]);
+      await this.writer.write({ target: undefined, steps: [], offsets: this.offsetWrites(plan), deadLetter: async () => undefined });
+      this.tracker.release(batch.id);
+      this.tracker.markCommitted(plan);
+      this.batchEpoch.delete(batch.id);
+      for (const c of batch.changes) this.records.forget(c.ref);
+      this.afterCommit(plan);
+    });
   }
 
   private async flushOnce(batch: PendingBatch): Promise<void> {

@@ -69,8 +69,8 @@ describe('SQL text', () => {
   it('CREATE TABLE: key NOT NULL, bookkeeping columns nullable, list companion', () => {
     const shape: TableShape = {
       keyspace: 'ks', table: 't', fingerprint: '',
-      keyColumns: [{ name: 'id', pgType: 'uuid', codec: { c: 'text' }, storage: 'scalar', avro: 'string' }],
-      valueColumns: [{ name: 'l', pgType: 'integer[]', codec: { c: 'int' }, storage: 'array', collection: 'list', avro: null }],
+      keyColumns: [{ name: 'id', field: 'id', pgType: 'uuid', codec: { c: 'text' }, storage: 'scalar', avro: 'string' }],
+      valueColumns: [{ name: 'l', field: 'l', pgType: 'integer[]', codec: { c: 'int' }, storage: 'array', collection: 'list', avro: null }],
     };
     expect(createTableSql('s', 'T', shape)).toBe('CREATE TABLE IF NOT EXISTS "s"."T" (\n  "id" uuid NOT NULL,\n  "l" integer[],\n  "_cdc_lk_l" text[],\n  "_cdc_ts_us" bigint,\n  "_cdc_cts" jsonb,\n  PRIMARY KEY ("id")\n)');
   });
