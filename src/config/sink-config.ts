@@ -25,6 +25,7 @@ export const sinkVars = {
   sinkDecodeTimeoutMs: defineVar({ env: 'SINK_DECODE_TIMEOUT_MS', schema: intIn(100), default: '60000', description: 'time limit of a decode job (from submission); past it the worker is replaced and the records retried alone once, then dead-lettered' }),
   sinkWorkerHeapMb: defineVar({ env: 'SINK_WORKER_HEAP_MB', schema: intIn(32, 16384), default: '512', description: 'heap limit of each decode worker thread; a worker past it ends alone and is replaced' }),
   kafkaTopicTemplate: kafkaVars.kafkaTopicTemplate,
+  pgStatementTimeoutMs: defineVar({ env: 'PG_STATEMENT_TIMEOUT_MS', schema: intIn(1000), default: '300000', description: 'statement_timeout of the sink\'s PostgreSQL sessions (a batch statement past it is cancelled and retried); the client waits 5 s more' }),
   pgPoolSize: defineVar({ env: 'PG_POOL_SIZE', schema: intIn(1, 200), default: '4', description: 'PostgreSQL connections' }),
   sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
   sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),

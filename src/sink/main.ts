@@ -20,6 +20,13 @@ export function createPgPool(cfg: SinkConfig, log: Logger): pg.Pool {
     application_name: cfg.pgApplicationName,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // A server that stops answering (network partition, stuck lock) must fail the batch, not hang the
+    // serial flush: the server cancels a statement past PG_STATEMENT_TIMEOUT_MS (57014, retried), the
+    // client gives up a little later if even the cancel is lost, and keepalive finds dead peers.
+    statement_timeout: cfg.pgStatementTimeoutMs,
+    query_timeout: cfg.pgStatementTimeoutMs + 5_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(ssl ? { ssl } : {}),
   });
   // An idle client whose server went away emits 'error' on the pool; unhandled it would crash the

@@ -30,7 +30,7 @@ import { readWireHeader } from './core/wire-format.js';
 import { DecodePool } from './decode-pool.js';
 import { BoundedDecoder } from './bounded-decode.js';
 import { routeByTopic } from './core/topic-target.js';
-import { batchFailureAction, classifyError, sqlState } from './core/classify-error.js';
+import { batchFailureAction, classifyError, fatalError, sqlState } from './core/classify-error.js';
 import { batchFailures } from './core/batch-failures.js';
 import { DlqProducer, type DeadLetter } from './dlq-producer.js';
 import { KafkaConsumer, type Assignment } from './kafka-consumer.js';
@@ -138,6 +138,7 @@ export class SinkService implements StatusProvider {
       await this.tables.init();
       this.setHealth('pg', true);
     });
+    await this.retrying('registry', () => this.fetcher.probe());
     await this.retrying('dlq', () => this.dlq.start());
     this.loops = [this.routeLoop(), this.flushLoop()];
     await this.consumer.start();
@@ -585,6 +586,11 @@ export class SinkService implements StatusProvider {
       try {
         return await fn();
       } catch (err) {
+        const fatal = fatalError(err);
+        if (fatal) {
+          if (this.loops.length > 0) this.fatal(fatal.message, err);
+          throw fatal; // before the loops run, start() rejects and the process exits with its exitCode
+        }
         if (stage === 'init' || stage === 'claim') this.setHealth('pg', false);
         if (stage === 'dlq' || stage === 'low-watermark') this.setHealth('kafka', false);
         retries.inc({ stage });

@@ -86,3 +86,14 @@ export function batchFailureAction(cls: ErrorClass, attempt: number): 'retry' | 
   if (cls.kind === 'unknown') return attempt + 1 >= UNKNOWN_ATTEMPTS ? 'dead-letter' : 'retry';
   return 'retry';
 }
+
+/**
+ * The error to end the process with, when `err` is one no retry can fix: our own CDC_CONFIG errors
+ * (e.g. a registry URL that is not the API) and fatal SQLSTATEs. Exit code 2, as for bad config.
+ */
+export function fatalError(err: unknown): ReplicatorError | undefined {
+  if (err instanceof ReplicatorError && err.code === 'CDC_CONFIG') return Object.assign(err, { exitCode: (err as { exitCode?: number }).exitCode ?? 2 });
+  const cls = classifyError(err);
+  if (cls.kind !== 'fatal') return undefined;
+  return Object.assign(new ReplicatorError('CDC_CONFIG', cls.message, false, { cause: err }), { exitCode: 2 });
+}

@@ -16,6 +16,7 @@ import { pgName } from '../../../src/sink/core/sql-ident.js';
 import { keyOnlyRecords } from '../../../src/metrics/sink-metrics.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type ChangeSpec, type TableSpec } from '../../fixtures/sink/envelope.js';
 import { blockCountBomb, bombSchemas, framed, varint } from '../../fixtures/sink/hostile.js';
+import { SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { closeProducer, createTopic, kafka, pgPool, produce, query, randomName, register, startSink, storedOffset, waitFor } from './sink-harness.js';
 
 const run = randomName('h').replace(/[^a-z0-9_]/gi, '_');
@@ -313,4 +314,17 @@ describe('hostile input', () => {
       await sink.proc.stop();
     }
   }, 600_000);
+
+  it('refuses at start-up a registry URL that is not the API (any 404 other than 40403)', async () => {
+    const root = new URL(SCHEMA_REGISTRY_URL);
+    const sink = startSink({ SINK_TOPICS: `^${prefix}-none`, PG_SCHEMA: schema, SINK_GROUP_ID: group, DLQ_TOPIC: dlqTopic, SCHEMA_REGISTRY_URL: `${root.origin}/` });
+    try {
+      const err = (await sink.started.then(() => undefined, (e: unknown) => e)) as { code?: string; exitCode?: number; message?: string } | undefined;
+      expect(err?.code).toBe('CDC_CONFIG');
+      expect(err?.exitCode).toBe(2);
+      expect(err?.message).toMatch(/SCHEMA_REGISTRY_URL .* answered 404 for \/subjects without error code 40403/);
+    } finally {
+      await sink.proc.stop();
+    }
+  }, 60_000);
 });
