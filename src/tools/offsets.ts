@@ -1,6 +1,8 @@
 /**
  * `scylla-pg-cdc offsets export FILE` / `offsets import FILE [--force]`.
  *
+ * Export and import cover this deployment only (SOURCE_NAME, SINK_GROUP_ID, PG_SCHEMA, topics in
+ * SINK_TOPICS): a file naming anything else is refused whole (exit 2) before anything is written.
  * Import refuses while a source or sink runs (their /healthz answers, or their Kafka groups have
  * members), because a running process would overwrite the imported position; `--force` skips that
  * check. The checkpoints are written in one Kafka transaction; the sink offsets in one PostgreSQL
@@ -14,7 +16,8 @@ import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { createLogger } from '../log/logger.js';
 import { OFFSETS_TABLE, qualified } from '../sink/core/sql-ident.js';
-import { parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
+import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
+import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';
 import { readTopicToEnd } from './topic-reader.js';
 
@@ -39,7 +42,7 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
   try {
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
     const rows = exists.rows[0]?.t
-      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} ORDER BY group_id, topic, partition`)).rows
+      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 ORDER BY topic, partition`, [cfg.sinkGroupId])).rows
       : [];
     return {
       format: 'scylla-pg-cdc-offsets',
@@ -137,6 +140,15 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const file = parseOffsetsFile(readFileSync(path, 'utf8'));
+  const selector = parseTopicSelector(cfg.sinkTopics);
+  const problems = importScopeProblems(file, {
+    sourceName: cfg.sourceName,
+    checkpointsTopic: checkpointsTopic(cfg.sourceName),
+    sinkGroupId: cfg.sinkGroupId,
+    pgSchema: cfg.pgSchema,
+    consumes: (t) => matchTopics(selector, [t], cfg.dlqTopic).length === 1,
+  });
+  if (problems.length > 0) throw Object.assign(new Error(`offsets file does not belong to this deployment:\n${problems.map((p) => `  - ${p}`).join('\n')}`), { exitCode: 2 });
   if (!force) {
     const running = await runningProcesses(cfg, kafka);
     if (running.length > 0) {

@@ -75,6 +75,24 @@ describe('scylla-pg-cdc offsets', () => {
     expect(rows).toEqual([{ partition: 0, next_offset: '42', generation: '4' }, { partition: 1, next_offset: '17', generation: '4' }]);
   });
 
+  it('imports only this deployment: its source name and checkpoint topic, its group, schema and topics', async () => {
+    const file = join(dir, 'offsets.json');
+    expect(cli(['export', file]).code).toBe(0);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { source: { name: string; topic: string }; sink: { schema: string; offsets: { group_id: string; topic: string }[] } };
+    saved.source.name = 'someone-else';
+    saved.source.topic = '__consumer_offsets';
+    saved.sink.schema = 'public';
+    saved.sink.offsets[0]!.group_id = 'foreign-group';
+    saved.sink.offsets[1]!.topic = 'not.consumed';
+    const foreign = join(dir, 'foreign.json');
+    writeFileSync(foreign, JSON.stringify(saved));
+    const before = (await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows;
+    const r = cli(['import', foreign]);
+    expect(r.code).toBe(2);
+    for (const p of ['source.name "someone-else" is not SOURCE_NAME', 'source.topic "__consumer_offsets"', 'sink.schema "public" is not PG_SCHEMA', 'sink.offsets.0.group_id "foreign-group"', 'sink.offsets.1.topic "not.consumed" is not a topic the sink consumes']) expect(r.err).toContain(p);
+    expect((await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows).toEqual(before);
+  });
+
   it('validates the file and names every problem', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'scylla-pg-cdc-offsets', version: 1, exportedAt: 'x', source: { name: 's', topic: 't', checkpoints: [{ partition: -1, key: 'k', value: '{}' }] }, sink: { schema: 's', offsets: [{ group_id: 'g', topic: 't', partition: 0, next_offset: 'ten' }] } }));
