@@ -413,11 +413,12 @@ export class SinkService implements StatusProvider {
 
   private async flushWithRetry(batch: PendingBatch): Promise<void> {
     let doomed: RecordFailure[] | undefined; // set once the batch itself is at fault: dead-letter it
+    let isolate = false; // after repeated unclassified errors: apply row by row, dead-letter the failing rows
     for (let attempt = 0; ; attempt++) {
       if (batch.epoch !== this.epoch) return; // dropped by a rebalance: re-read from stored offsets
       try {
         if (doomed) await this.deadLetterBatch(batch, doomed);
-        else await this.exclusive(() => this.flushOnce(batch));
+        else await this.exclusive(() => this.flushOnce(batch, isolate));
         this.setHealth('pg', true);
         return;
       } catch (err) {
@@ -428,6 +429,12 @@ export class SinkService implements StatusProvider {
         const cls = classifyError(err);
         const action = doomed ? 'retry' : batchFailureAction(cls, attempt);
         if (action === 'fatal' && cls.kind === 'fatal') return this.fatal(cls.message, err);
+        if (action === 'dead-letter' && cls.kind === 'unknown' && !isolate) {
+          isolate = true;
+          attempt = -1;
+          this.log.warn({ err, table: batch.table }, 'batch keeps failing with an unclassified error; applying it row by row');
+          continue;
+        }
         if (action === 'dead-letter') {
           doomed = batchFailures(batch.changes, cls, err);
           this.log.warn({ err, table: batch.table, records: doomed.length }, 'batch rejected because of its records or their schema; dead-lettering them');
@@ -460,7 +467,7 @@ export class SinkService implements StatusProvider {
     });
   }
 
-  private async flushOnce(batch: PendingBatch): Promise<void> {
+  private async flushOnce(batch: PendingBatch, isolateUnknown = false): Promise<void> {
     if (batch.epoch !== this.epoch) return;
     const [keyId, valueId] = batch.schemaKey.split(':');
     const parsed = this.shapes.shape(keyId === '' ? undefined : Number(keyId), Number(valueId));
@@ -468,7 +475,7 @@ export class SinkService implements StatusProvider {
     const { steps } = foldChanges(batch.changes);
     const plan = this.tracker.plan([batch.id]);
     const writes = this.offsetWrites(plan);
-    await this.writer.write({ target, steps, offsets: writes, deadLetter: (f) => this.sendDeadLetters(f) });
+    await this.writer.write({ target, steps, offsets: writes, deadLetter: (f) => this.sendDeadLetters(f), isolateUnknown });
     // Committed.
     this.tracker.release(batch.id);
     this.tracker.markCommitted(plan);

@@ -315,6 +315,41 @@ describe('hostile input', () => {
     }
   }, 600_000);
 
+  it('a batch failing with an unclassified error is applied row by row after bounded retries; other tables go on', async () => {
+    const trig = await fixture(topicOf('trig'), { ...items, table: 'trig' });
+    const plain = await fixture(topicOf('plain'), { ...items, table: 'plain' });
+    for (const t of ['trig', 'plain']) await createTopic(topicOf(t), 1);
+    const dlq = randomName('dlq');
+    await createTopic(dlq, 1);
+    // A user trigger raising its own SQLSTATE (P0001) for one row: not a class the sink knows.
+    await pgPool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await pgPool.query(`CREATE TABLE "${schema}".trig (id integer PRIMARY KEY, v text, "at" timestamptz)`);
+    await pgPool.query(`CREATE FUNCTION "${schema}".boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.v = 'boom' THEN RAISE EXCEPTION 'no boom here'; END IF; RETURN NEW; END $$`);
+    await pgPool.query(`CREATE TRIGGER boom BEFORE INSERT OR UPDATE ON "${schema}".trig FOR EACH ROW EXECUTE FUNCTION "${schema}".boom()`);
+    const row = (fx: Fixture, id: number, v: string) => fx.encode({ op: 'c', key: { id }, after: { v: { value: v } }, tsUs: 1_700_000_000_000_000 + id }, 0);
+    await produce(topicOf('trig'), [row(trig, 1, 'a'), row(trig, 2, 'boom'), row(trig, 3, 'c')]);
+    await produce(topicOf('plain'), [row(plain, 1, 'p')]);
+    const g = randomName('g');
+    const sink = startSink({ SINK_TOPICS: `^${prefix.replace(/\./g, '\\.')}\\.(trig|plain)$`, KAFKA_TOPIC_TEMPLATE: `${prefix}.{table}`, PG_SCHEMA: schema, SINK_GROUP_ID: g, DLQ_TOPIC: dlq, SINK_RETRY_MAX_MS: '500' });
+    await sink.started;
+    try {
+      await waitFor('the other table', async () => (await query(`SELECT 1 FROM "${schema}".plain WHERE id = 1`).catch(() => [])).length === 1, 60_000);
+      await waitFor('trig past its bad row', async () => (await storedOffset(schema, g, topicOf('trig'))) === 3n, 60_000);
+      expect((await query<{ id: number }>(`SELECT id FROM "${schema}".trig ORDER BY id`)).map((r) => r.id)).toEqual([1, 3]);
+      const consumer = kafka.consumer({ groupId: randomName('dlqreader') });
+      const dead: Record<string, string>[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topics: [dlq], fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void dead.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]))) });
+      await waitFor('the dead letter', async () => dead.length >= 1);
+      await consumer.disconnect();
+      expect(dead.map((h) => [h[DLQ_HEADER.offset], h[DLQ_HEADER.reason], h[DLQ_HEADER.exceptionClass]])).toEqual([['1', 'schema-rejected', 'PostgreSQL P0001']]);
+      expect(sink.proc.sink.healthy()).toBe(true);
+    } finally {
+      await sink.proc.stop();
+    }
+  }, 120_000);
+
   it('refuses at start-up a registry URL that is not the API (any 404 other than 40403)', async () => {
     const root = new URL(SCHEMA_REGISTRY_URL);
     const sink = startSink({ SINK_TOPICS: `^${prefix}-none`, PG_SCHEMA: schema, SINK_GROUP_ID: group, DLQ_TOPIC: dlqTopic, SCHEMA_REGISTRY_URL: `${root.origin}/` });
