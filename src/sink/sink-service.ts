@@ -155,12 +155,15 @@ export class SinkService implements StatusProvider {
       const { topic, partition } = tpOf(tp);
       this.consumer.pause(topic, [partition]);
     }
-    while (this.activeIntake > 0) await sleep(20);
-    while (this.decodeQueue.length > 0) await sleep(20);
-    for (const b of this.batcher.drain()) this.enqueueReady(b);
-    this.wakeFlusher?.();
-    while (this.readyQueue.length > 0 || this.flushing) await sleep(20);
-    await this.commitOffsetsOnly(true);
+    // After a fatal error the loops are gone and nothing can drain: uncommitted work is re-read later.
+    if (this.running) {
+      while (this.activeIntake > 0) await sleep(20);
+      while (this.decodeQueue.length > 0) await sleep(20);
+      for (const b of this.batcher.drain()) this.enqueueReady(b);
+      this.wakeFlusher?.();
+      while (this.readyQueue.length > 0 || this.flushing) await sleep(20);
+      await this.commitOffsetsOnly(true);
+    }
     this.running = false;
     this.wakeRouter?.();
     this.wakeFlusher?.();

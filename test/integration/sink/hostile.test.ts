@@ -16,7 +16,7 @@ import { pgName } from '../../../src/sink/core/sql-ident.js';
 import { keyOnlyRecords } from '../../../src/metrics/sink-metrics.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type ChangeSpec, type TableSpec } from '../../fixtures/sink/envelope.js';
 import { blockCountBomb, bombSchemas, framed, varint } from '../../fixtures/sink/hostile.js';
-import { SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
+import { PG_URL, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { closeProducer, createTopic, kafka, pgPool, produce, query, randomName, register, startSink, storedOffset, waitFor } from './sink-harness.js';
 
 const run = randomName('h').replace(/[^a-z0-9_]/gi, '_');
@@ -100,6 +100,12 @@ async function readDlq(expected: number): Promise<Map<string, Record<string, str
     await consumer.disconnect();
   }
   return out;
+}
+
+async function readTopicToEndCount(topic: string): Promise<number> {
+  let n = 0n;
+  for (const o of (await endOffsets(topic)).values()) n += o;
+  return Number(n);
 }
 
 async function endOffsets(topic: string): Promise<Map<number, bigint>> {
@@ -347,6 +353,64 @@ describe('hostile input', () => {
       expect(sink.proc.sink.healthy()).toBe(true);
     } finally {
       await sink.proc.stop();
+    }
+  }, 120_000);
+
+  it('exits 2 naming PG_URL when PostgreSQL refuses the database or the privileges', async () => {
+    const role = randomName('nopriv').replace(/[^a-z0-9_]/gi, '_');
+    await pgPool.query(`CREATE ROLE "${role}" LOGIN`);
+    try {
+      const base = new URL(PG_URL);
+      const noDb = new URL(base.href);
+      noDb.pathname = `/${randomName('nodb').replace(/[^a-z0-9_]/gi, '_')}`;
+      const noPriv = new URL(base.href);
+      noPriv.username = role;
+      for (const [url, code] of [[noDb.href, '3D000'], [noPriv.href, '42501']] as const) {
+        const sink = startSink({ SINK_TOPICS: `^${prefix}-none`, PG_SCHEMA: randomName('nopriv_schema'), SINK_GROUP_ID: group, DLQ_TOPIC: dlqTopic, PG_URL: url });
+        try {
+          const err = (await sink.started.then(() => undefined, (e: unknown) => e)) as { code?: string; exitCode?: number; message?: string } | undefined;
+          expect([err?.code, err?.exitCode]).toEqual(['CDC_CONFIG', 2]);
+          expect(err?.message).toContain(`(SQLSTATE ${code}): check PG_URL`);
+        } finally {
+          await sink.proc.stop();
+        }
+      }
+    } finally {
+      await pgPool.query(`DROP ROLE IF EXISTS "${role}"`);
+    }
+  }, 60_000);
+
+  it('a running sink that loses its privileges stops and reports the setting (exit 2), nothing dead-lettered', async () => {
+    const role = randomName('lose').replace(/[^a-z0-9_]/gi, '_');
+    const own = randomName('sink_lose');
+    const dbName = new URL(PG_URL).pathname.slice(1);
+    await pgPool.query(`CREATE ROLE "${role}" LOGIN`);
+    await pgPool.query(`GRANT CREATE ON DATABASE "${dbName}" TO "${role}"`);
+    const fx = await fixture(topicOf('lose'), { ...items, table: 'lose' });
+    await createTopic(topicOf('lose'), 1);
+    const dlq = randomName('dlq');
+    await createTopic(dlq, 1);
+    const url = new URL(PG_URL);
+    url.username = role;
+    const sink = startSink({ SINK_TOPICS: topicOf('lose'), KAFKA_TOPIC_TEMPLATE: `${prefix}.{table}`, PG_SCHEMA: own, SINK_GROUP_ID: randomName('g'), DLQ_TOPIC: dlq, PG_URL: url.href });
+    try {
+      await sink.started;
+      const row = (id: number) => fx.encode({ op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: 1_700_000_000_000_000 + id }, 0);
+      await produce(topicOf('lose'), [row(1)]);
+      await waitFor('the first row', async () => (await query(`SELECT 1 FROM "${own}".lose`).catch(() => [])).length === 1, 60_000);
+      await pgPool.query(`ALTER TABLE "${own}".lose OWNER TO CURRENT_USER`);
+      await produce(topicOf('lose'), [row(2)]);
+      const err = (await Promise.race([sink.proc.sink.failed, new Promise((r) => setTimeout(r, 60_000))])) as { exitCode?: number; message?: string } | undefined;
+      expect(err?.exitCode).toBe(2);
+      expect(err?.message).toContain('(SQLSTATE 42501): check PG_URL');
+      expect(sink.proc.sink.healthy()).toBe(false);
+      expect((await readTopicToEndCount(dlq))).toBe(0);
+    } finally {
+      await sink.proc.stop();
+      await pgPool.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
+      await pgPool.query(`REVOKE CREATE ON DATABASE "${dbName}" FROM "${role}"`);
+      await pgPool.query(`DROP OWNED BY "${role}"`);
+      await pgPool.query(`DROP ROLE IF EXISTS "${role}"`);
     }
   }, 120_000);
 
