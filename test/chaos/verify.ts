@@ -5,6 +5,9 @@
  *    its topic exactly once for a read_committed consumer — none lost, none doubled — through every
  *    source kill, rebalance, generation change and broker restart.
  */
+// The bad input includes an Avro block-count bomb: decode it with the sink's bounds, or this process
+// would try to allocate 2^31 elements (the same avsc instance backs the registry client).
+import { avroBoundsInstalled } from '../../src/sink/core/avro-bounds.js';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +54,8 @@ export interface ExactlyOnceVerdict {
 type Cell = { value?: unknown } | null | undefined;
 
 /** Reads each topic whole (read_committed) and checks every (key, n) appears exactly once. */
+void avroBoundsInstalled;
+
 export async function exactlyOnce(kafka: Kafka, registry: SchemaRegistry, topicOf: (t: TableName) => string, written: Map<TableName, Map<string, number>>, keyOf: (t: TableName, key: Record<string, unknown>) => string): Promise<ExactlyOnceVerdict[]> {
   const out: ExactlyOnceVerdict[] = [];
   for (const [table, maxN] of written) {
