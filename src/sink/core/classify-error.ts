@@ -53,10 +53,14 @@ interface Carrier {
   message?: unknown;
 }
 
-/** The first SQLSTATE along the cause chain (pg DatabaseError.code is 5 characters). */
+/**
+ * The first SQLSTATE along the cause chain (pg DatabaseError.code is 5 characters). Node's system
+ * errors also have string codes, some 5 letters long (EPIPE, EPERM): they carry `syscall`, and no
+ * SQLSTATE class starts with E, so neither is taken for one.
+ */
 export function sqlState(err: unknown): string | undefined {
   for (let e = err as Carrier | undefined, depth = 0; e && depth < 8; e = e.cause as Carrier | undefined, depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    if (typeof e.code === 'string' && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(e.code) && !('syscall' in e)) return e.code;
   }
   return undefined;
 }
