@@ -2,8 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# postinstall patches kafkajs's read_committed filter (scripts/patch-kafkajs.mjs)
-COPY scripts/patch-kafkajs.mjs ./scripts/
+# postinstall (patch-package) applies patches/: kafkajs's read_committed filter fix
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
@@ -20,6 +20,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/patches ./patches
 COPY --from=build /app/schemas ./schemas
 USER node
 EXPOSE 9101 9102

@@ -63,6 +63,27 @@ async function createTables(client: cassandra.Client): Promise<void> {
   }
 }
 
+/**
+ * The emulator keeps no data across a stack reset, so rows left in PostgreSQL by an earlier
+ * quickstart belong to a ScyllaDB that no longer exists: empty the quickstart's tables (not the
+ * sink's offsets: the sink finds by itself that they point into a Kafka that is gone).
+ */
+async function forgetOldRows(say: (l: string) => void): Promise<void> {
+  const client = new pg.Client({ connectionString: ENDPOINTS.postgres });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ t: string }>(
+      `SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`,
+      [PG_SCHEMA, ['users', 'orders', '_cdc_tombstones_users', '_cdc_tombstones_orders']],
+    );
+    if (rows.length === 0) return;
+    await client.query(`TRUNCATE ${rows.map((r) => `"${PG_SCHEMA}".${r.t}`).join(', ')}`);
+    say(`ScyllaDB is new (the stack was reset): emptied ${PG_SCHEMA}'s quickstart tables, whose rows came from the old one`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A steady, mixed workload: inserts, partial updates, deletes; orders clustered per customer. */
 class Writer {
   written = { users: 0, orders: 0 };
@@ -122,8 +143,10 @@ async function main(): Promise<number> {
 
   const scylla = new cassandra.Client({ contactPoints: [ENDPOINTS.scylla], localDataCenter: 'datacenter1' });
   await scylla.connect();
+  const freshScylla = scylla.metadata.keyspaces['app_data'] === undefined;
   await createTables(scylla);
   say('created app_data.users and app_data.orders with CDC');
+  if (freshScylla) await forgetOldRows(say);
 
   const common = {
     SCYLLA_CONTACT_POINTS: ENDPOINTS.scylla,
@@ -171,7 +194,16 @@ async function main(): Promise<number> {
       lines.push(`                 ${table.padEnd(8)} ${String(writer.written[table]).padStart(8)}  ${String(produced ?? '-').padStart(8)}  ${String(applied ?? '-').padStart(13)}  ${rows.padStart(4)}  ${lag === undefined ? '-' : lag.toFixed(1)}`);
     }
     const dlq = snk ? sumMetric(snk, 'cdc_sink_dlq_records_total', {}) : undefined;
-    lines.push(`  source ${src ? 'up' : 'starting'}, sink ${snk ? 'up' : 'starting'}, dead-lettered ${dlq ?? (snk ? 0 : '-')}`);
+    // A rerun on a reset stack meets offsets stored for the old Kafka: the sink resets them (and says so).
+    const recreated = snk ? sumMetric(snk, 'cdc_sink_offset_resets_total', { reason: 'topic-recreated' }) : 0;
+    const lost = snk ? sumMetric(snk, 'cdc_sink_offsets_lost_total', {}) : 0;
+    const problems = snk ? sumMetric(snk, 'cdc_sink_offset_problems_unacknowledged', {}) : 0;
+    const resets = [
+      recreated ? `${recreated} partition(s) of recreated topics read from their start` : '',
+      lost ? `${lost} offset(s) lost to retention` : '',
+      problems ? `${problems} offset problem(s) to acknowledge (scylla-pg-cdc offsets ack)` : '',
+    ].filter(Boolean);
+    lines.push(`  source ${src ? 'up' : 'starting'}, sink ${snk ? 'up' : 'starting'}, dead-lettered ${dlq ?? (snk ? 0 : '-')}${resets.length ? `; offsets: ${resets.join(', ')}` : ''}`);
     say(lines.join('\n'));
   }
 

@@ -182,7 +182,19 @@ async function upPostgres(log: Log): Promise<boolean> {
 const KAFKA_MARKER = 'kafka.Kafka';
 const KAFKA_LIBS = join(ROOT, 'tools/kafka/target/libs');
 
-function kafkaClasspath(log: Log): string {
+/** Single-node settings for tests (also used by tests' private brokers, test/helpers/kafka-broker.ts). */
+export const KAFKA_TEST_TUNING = [
+  'num.partitions=1',
+  'auto.create.topics.enable=false',
+  'offsets.topic.replication.factor=1',
+  'offsets.topic.num.partitions=1',
+  'transaction.state.log.replication.factor=1',
+  'transaction.state.log.min.isr=1',
+  'transaction.state.log.num.partitions=1',
+  'group.initial.rebalance.delay.ms=0',
+];
+
+export function kafkaClasspath(log: Log): string {
   if (!existsSync(join(KAFKA_LIBS, '.complete'))) {
     mvn(['-f', 'tools/kafka/pom.xml', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${KAFKA_LIBS}`], log);
     writeFileSync(join(KAFKA_LIBS, '.complete'), new Date().toISOString());
@@ -207,14 +219,7 @@ function writeKafkaConfig(dir: string): { props: string; log4j: string } {
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
       `log.dirs=${join(dir, 'data')}`,
-      'num.partitions=1',
-      'auto.create.topics.enable=false',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'transaction.state.log.num.partitions=1',
-      'group.initial.rebalance.delay.ms=0',
+      ...KAFKA_TEST_TUNING,
       'transaction.max.timeout.ms=900000',
       'log.retention.hours=24',
       'log.segment.bytes=67108864',

@@ -52,12 +52,22 @@ export async function runUntilSignal(service: Service, log: Logger, shutdownTime
       resolve((err as { exitCode?: number }).exitCode ?? 1);
     });
   });
-  try {
-    await service.start();
-  } catch (err) {
-    log.fatal({ err }, 'start failed');
+  // A signal during start-up (a dependency still down, start() retrying) must not wait for start()
+  // to finish: the signal's own outcome (drained, or the deadline) decides the exit.
+  type Outcome = { kind: 'started' } | { kind: 'failed'; err: unknown } | { kind: 'signalled'; code: number };
+  const first = await Promise.race<Outcome>([
+    service.start().then(
+      () => ({ kind: 'started' }),
+      (err: unknown) => ({ kind: 'failed', err }),
+    ),
+    done.then((code) => ({ kind: 'signalled', code })),
+  ]);
+  if (first.kind === 'signalled') return first.code;
+  if (first.kind === 'failed') {
+    if (stopping) return done; // start() gave up because the signal is stopping the service
+    log.fatal({ err: first.err }, 'start failed');
     await service.stop().catch((stopErr: unknown) => log.error({ err: stopErr }, 'stop after failed start'));
-    return (err as { exitCode?: number }).exitCode ?? 1;
+    return (first.err as { exitCode?: number }).exitCode ?? 1;
   }
   return done;
 }

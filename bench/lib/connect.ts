@@ -1,8 +1,8 @@
 /**
  * The Kafka Connect baseline: a ConnectStandalone worker (Kafka 3.9.1) running the Debezium JDBC sink
- * with the Apicurio AvroConverter, configured the way the old pipeline's operators run it
- * (../shared/reference/kafka-connect-pipeline-troubleshooting.md: upsert, record_key, auto create and
- * evolve, batch.size 5000, DLQ topic), plus the Scylla connector's flattening transform.
+ * with the Apicurio AvroConverter, configured the way our users' Kafka Connect pipelines run it
+ * (upsert, record_key, auto create and evolve, batch.size 5000, DLQ topic), plus the Scylla
+ * connector's flattening transform.
  *
  * Artifacts come from Maven Central through tools/connect/resolve.sh (cached in ~/.m2, unpacked into
  * tools/connect/target). The transform: ScyllaExtractNewRecordState when the Scylla connector's fat

@@ -54,7 +54,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'offsets',
     summary: 'back up or restore the source checkpoints and the sink offsets (import refuses while processes run)',
-    usage: 'scylla-pg-cdc offsets export FILE | offsets import FILE [--force]',
+    usage: 'scylla-pg-cdc offsets export FILE | offsets import FILE [--force] | offsets ack [--topic T] [--partition N]',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/offsets.js')).runOffsets(ctx),
   },

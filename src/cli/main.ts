@@ -2,6 +2,7 @@
 /**
  * `scylla-pg-cdc <command> [options]`. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or config.
  */
+import { print, printErr } from './output.js';
 import { ConfigError, describeConfig } from '../config/spec.js';
 import { COMMANDS, findCommand } from './commands.js';
 import { VERSION } from '../version.js';
@@ -23,32 +24,32 @@ function topHelp(): string {
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${topHelp()}\n`);
+    print(`${topHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
-    process.stdout.write(`${VERSION}\n`);
+    print(`${VERSION}\n`);
     return 0;
   }
   const command = findCommand(name);
   if (!command) {
-    process.stderr.write(`unknown command "${name}"\n\n${topHelp()}\n`);
+    printErr(`unknown command "${name}"\n\n${topHelp()}\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     const vars = await command.vars();
-    process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n\nEnvironment (name, default, meaning):\n${describeConfig(vars).join('\n')}\n`);
+    print(`${command.summary}\n\nUsage: ${command.usage}\n\nEnvironment (name, default, meaning):\n${describeConfig(vars).join('\n')}\n`);
     return 0;
   }
   try {
     return await command.run({ argv: rest, env });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`scylla-pg-cdc ${name}: ${err.message}\n`);
+      printErr(`scylla-pg-cdc ${name}: ${err.message}\n`);
       return 2;
     }
     const exitCode = (err as { exitCode?: number }).exitCode;
-    process.stderr.write(`scylla-pg-cdc ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    printErr(`scylla-pg-cdc ${name}: ${(err as Error).stack ?? String(err)}\n`);
     return typeof exitCode === 'number' ? exitCode : 1;
   }
 }
@@ -61,7 +62,7 @@ main(process.argv.slice(2), process.env).then(
     setTimeout(() => process.exit(code), 3000).unref();
   },
   (err: unknown) => {
-    process.stderr.write(`${String(err)}\n`);
+    printErr(`${String(err)}\n`);
     process.exitCode = 1;
   },
 );

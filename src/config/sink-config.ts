@@ -1,18 +1,11 @@
 /** The sink process's configuration (design.md §3, §6). */
-import { kafkaVars, opsVars, pgVars } from './common-vars.js';
-import { bool, defineVar, intIn, loadConfig, str, type ConfigOf, type FileReader } from './spec.js';
+import { kafkaConnVars, kafkaVars, opsVars, pgVars, registryVars } from './common-vars.js';
+import { connectionProblems } from './connection-checks.js';
+import { bool, defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
 
 export const sinkVars = {
-  kafkaBrokers: kafkaVars.kafkaBrokers,
-  kafkaClientId: kafkaVars.kafkaClientId,
-  kafkaSsl: kafkaVars.kafkaSsl,
-  kafkaSslCa: kafkaVars.kafkaSslCa,
-  kafkaSaslMechanism: kafkaVars.kafkaSaslMechanism,
-  kafkaSaslUsername: kafkaVars.kafkaSaslUsername,
-  kafkaSaslPassword: kafkaVars.kafkaSaslPassword,
-  schemaRegistryUrl: kafkaVars.schemaRegistryUrl,
-  schemaRegistryUsername: kafkaVars.schemaRegistryUsername,
-  schemaRegistryPassword: kafkaVars.schemaRegistryPassword,
+  ...kafkaConnVars,
+  ...registryVars,
   ...pgVars,
   ...opsVars('9102'),
   sinkTopics: defineVar({ env: 'SINK_TOPICS', schema: str.min(1), default: '^cdc\\.scylla\\..+', description: 'topics to consume: a regex (^...) or a comma list' }),
@@ -32,6 +25,7 @@ export const sinkVars = {
   sinkRetryMaxMs: defineVar({ env: 'SINK_RETRY_MAX_MS', schema: intIn(100), default: '30000', description: 'cap of the exponential backoff for transient errors' }),
   sinkTopicRefreshMs: defineVar({ env: 'SINK_TOPIC_REFRESH_MS', schema: intIn(100), default: '5000', description: 'how often topic metadata is polled for new topics matching SINK_TOPICS (and consumer lag)' }),
   sinkSessionTimeoutMs: defineVar({ env: 'SINK_SESSION_TIMEOUT_MS', schema: intIn(6000, 300000), default: '10000', description: 'consumer group session timeout: how long a dead sink holds its partitions' }),
+  sinkOffsetReset: defineVar({ env: 'SINK_OFFSET_RESET', schema: oneOf(['earliest', 'fail']), default: 'earliest', description: 'a stored offset that no longer fits its topic (topic recreated, records removed before they were read): earliest = read the partition from its log start and report it; fail = hold that partition until `offsets ack`' }),
   pgApplicationName: defineVar({ env: 'PG_APPLICATION_NAME', schema: str.min(1), default: 'scylla-pg-cdc-sink', description: 'application_name of the sink\'s PostgreSQL sessions (pg_stat_activity)' }),
   dlqTopic: defineVar({ env: 'DLQ_TOPIC', schema: str.min(1), default: 'dlq-postgres-sink', description: 'dead-letter topic' }),
 };
@@ -39,5 +33,5 @@ export const sinkVars = {
 export type SinkConfig = ConfigOf<typeof sinkVars>;
 
 export function loadSinkConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SinkConfig {
-  return loadConfig(sinkVars, env, readFile);
+  return loadConfig(sinkVars, env, readFile, connectionProblems);
 }

@@ -1,6 +1,7 @@
 /** The source process's configuration (design.md §3, docs/scylla-cdc.md §4 for the windows). */
 import { z } from 'zod';
 import { kafkaVars, opsVars, scyllaVars } from './common-vars.js';
+import { connectionProblems } from './connection-checks.js';
 import { defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
 
 const cdcStart = z
@@ -23,7 +24,7 @@ export const sourceVars = {
   sourceSlots: defineVar({ env: 'SOURCE_SLOTS', schema: intIn(1, 1024), default: '16', description: 'stream groups shared by source processes (partitions of the control topic); fixed per deployment' }),
   sourceMaxBatchRecords: defineVar({ env: 'SOURCE_MAX_BATCH_RECORDS', schema: intIn(1), default: '5000', description: 'most records in one Kafka transaction' }),
   kafkaTopicPartitions: defineVar({ env: 'KAFKA_TOPIC_PARTITIONS', schema: intIn(1, 10000), default: '6', description: 'partitions of data topics the source creates' }),
-  kafkaTopicReplication: defineVar({ env: 'KAFKA_TOPIC_REPLICATION', schema: intIn(1, 10), default: '1', description: 'replication factor of topics the source creates' }),
+  kafkaTopicReplication: defineVar({ env: 'KAFKA_TOPIC_REPLICATION', schema: intIn(1, 10), description: 'replication factor of topics the source creates (unset = the broker\'s default.replication.factor)' }),
   sourceGroupSessionTimeoutMs: defineVar({ env: 'SOURCE_GROUP_SESSION_TIMEOUT_MS', schema: intIn(6000, 300000), default: '10000', description: 'session timeout of the slot group: a dead process\'s slots move to the others after this' }),
   sourceCheckpointIntervalMs: defineVar({ env: 'SOURCE_CHECKPOINT_INTERVAL_MS', schema: intIn(100), default: '5000', description: 'how often progress through empty windows is checkpointed (data windows commit with their records)' }),
   sourceReadConcurrency: defineVar({ env: 'SOURCE_READ_CONCURRENCY', schema: intIn(1, 256), default: '4', description: 'log queries in flight per slot (one query per stream unit)' }),
@@ -33,5 +34,5 @@ export const sourceVars = {
 export type SourceConfig = ConfigOf<typeof sourceVars>;
 
 export function loadSourceConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SourceConfig {
-  return loadConfig(sourceVars, env, readFile);
+  return loadConfig(sourceVars, env, readFile, connectionProblems);
 }

@@ -7,6 +7,8 @@
  * variable; the CLI turns a ConfigError into exit code 2.
  */
 import { z } from 'zod';
+import { urlSecrets } from '../core/redact.js';
+import { rememberSecret } from '../log/secrets.js';
 
 type Schema = z.ZodType<unknown, z.ZodTypeDef, string>;
 
@@ -29,6 +31,8 @@ export type ConfigOf<S extends SpecTable> = { [K in keyof S]: ValueOf<S[K]> };
 
 export class ConfigError extends Error {
   readonly code = 'CDC_CONFIG' as const;
+  /** Bad configuration exits 2 wherever it is found (at load, or when a client reads its files). */
+  readonly exitCode = 2;
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -43,10 +47,15 @@ export function defineVar<const V extends VarSpec>(spec: V): V {
   return spec;
 }
 
+/**
+ * `check` sees the parsed values and returns problems that involve several variables (settings
+ * that contradict each other), each naming the variables; they are reported with the others.
+ */
 export function loadConfig<S extends SpecTable>(
   table: S,
   env: Record<string, string | undefined>,
   readFile?: FileReader,
+  check?: (cfg: ConfigOf<S>) => string[],
 ): ConfigOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
@@ -70,6 +79,9 @@ export function loadConfig<S extends SpecTable>(
       }
     }
     if (raw === undefined || raw === '') raw = spec.default;
+    // Remembered before validation: an invalid secret must stay hidden in the messages it causes.
+    if (spec.secret) rememberSecret(raw);
+    for (const part of raw === undefined ? [] : urlSecrets(raw)) rememberSecret(part);
     if (raw === undefined) {
       if (spec.required) problems.push(`${spec.env}: required (${spec.description})`);
       else out[key] = undefined;
@@ -84,6 +96,7 @@ export function loadConfig<S extends SpecTable>(
       problems.push(`${spec.env}: ${why}, got ${shown}`);
     }
   }
+  if (problems.length === 0 && check) problems.push(...check(out as ConfigOf<S>));
   if (problems.length > 0) throw new ConfigError(problems);
   return out as ConfigOf<S>;
 }
@@ -122,6 +135,15 @@ export const oneOf = <const T extends string>(values: readonly [T, ...T[]]) =>
     .string()
     .trim()
     .refine((v): v is T => (values as readonly string[]).includes(v), { message: `expected one of ${values.join(', ')}` })
+    .transform((v) => v as T);
+
+/** As oneOf, for names users write in any case (SASL mechanisms: `PLAIN`, `SCRAM-SHA-256`). */
+export const oneOfIgnoreCase = <const T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v): v is T => (values as readonly string[]).includes(v), { message: `expected one of ${values.join(', ')} (any case)` })
     .transform((v) => v as T);
 
 export const str = z.string();

@@ -1,5 +1,6 @@
 /** Configuration of the operator tools (health, status, dlq, offsets, reconcile): the union of both processes' connection settings. */
 import { kafkaVars, pgVars, scyllaVars } from './common-vars.js';
+import { connectionProblems } from './connection-checks.js';
 import { z } from 'zod';
 import { commaList, defineVar, loadConfig, str, url, type ConfigOf, type FileReader } from './spec.js';
 import { sinkVars } from './sink-config.js';
@@ -26,5 +27,5 @@ export const toolsVars = {
 export type ToolsConfig = ConfigOf<typeof toolsVars>;
 
 export function loadToolsConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): ToolsConfig {
-  return loadConfig(toolsVars, env, readFile);
+  return loadConfig(toolsVars, env, readFile, connectionProblems);
 }

@@ -62,3 +62,23 @@ export const fencedTotal = new Counter({
   help: 'Commits refused because a newer owner claimed the partition',
   registers: [registry],
 });
+
+export const offsetResets = new Counter({
+  name: 'cdc_sink_offset_resets_total',
+  help: 'Stored offsets that no longer fit their topic (reason: topic-recreated, retention-gap), by topic and partition',
+  labelNames: ['topic', 'partition', 'reason'] as const,
+  registers: [registry],
+});
+
+export const offsetsLost = new Counter({
+  name: 'cdc_sink_offsets_lost_total',
+  help: 'Offsets removed from Kafka before the sink read them (retention gaps): changes that never reached PostgreSQL',
+  labelNames: ['topic', 'partition'] as const,
+  registers: [registry],
+});
+
+export const offsetProblemsOpen = new Gauge({
+  name: 'cdc_sink_offset_problems_unacknowledged',
+  help: 'Retention gaps and held partitions of this sink group not yet acknowledged (`offsets ack`); the sink is not ready while > 0',
+  registers: [registry],
+});

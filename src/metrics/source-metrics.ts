@@ -77,3 +77,10 @@ export const sourceSchemaRegistrationFailures = new Counter({
   labelNames: ['subject', 'reason'] as const,
   registers: [registry],
 });
+
+export const sourceCheckpointGaps = new Counter({
+  name: 'cdc_source_checkpoint_gaps_total',
+  help: 'Times a slot found its position older than the CDC log TTL: log rows (changes) may have expired before they were read, by table',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});

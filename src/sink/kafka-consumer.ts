@@ -66,10 +66,11 @@ export class KafkaConsumer {
     return out;
   }
 
-  async lowWatermark(topic: string, partition: number): Promise<bigint> {
-    const offs = await this.admin!.fetchTopicOffsets(topic);
-    const o = offs.find((x) => x.partition === partition);
-    return BigInt(o?.low ?? '0');
+  /** Log start (`low`) and end (`high`) of every partition of `topic`. */
+  async watermarks(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]> {
+    if (!this.admin) throw new Error('consumer not started');
+    const offs = await this.admin.fetchTopicOffsets(topic);
+    return offs.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
   }
 
   /** Poll topics; (re)create the consumer when the matching set changed. Never throws. */

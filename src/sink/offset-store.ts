@@ -14,6 +14,8 @@ import { OFFSETS_TABLE, qualified } from './core/sql-ident.js';
 export interface Claim {
   next: bigint | null;
   generation: bigint;
+  /** The topic id the stored offset was read from (null: never stored, or an older sink). */
+  topicId: string | null;
 }
 
 export interface OffsetWrite {
@@ -34,14 +36,28 @@ export class OffsetStore {
   }
 
   async claim(pool: Pool, topic: string, partition: number): Promise<Claim> {
-    const res = await pool.query<{ next_offset: string | null; generation: string }>(
+    const res = await pool.query<{ next_offset: string | null; generation: string; topic_id: string | null }>(
       `INSERT INTO ${this.table} AS o (group_id, topic, partition, next_offset, generation) VALUES ($1, $2, $3, NULL, 1)
        ON CONFLICT (group_id, topic, partition) DO UPDATE SET generation = o.generation + 1, updated_at = now()
-       RETURNING next_offset, generation`,
+       RETURNING next_offset, generation, topic_id`,
       [this.groupId, topic, partition],
     );
     const row = res.rows[0]!;
-    return { next: row.next_offset === null ? null : BigInt(row.next_offset), generation: BigInt(row.generation) };
+    return { next: row.next_offset === null ? null : BigInt(row.next_offset), generation: BigInt(row.generation), topicId: row.topic_id };
+  }
+
+  /**
+   * Records where a claimed partition starts and which topic id that offset belongs to, in one
+   * statement, so a crash never leaves a new topic id next to an old topic's offset. Only while we
+   * still own the partition (same generation). Returns false when fenced.
+   */
+  async settle(pool: Pool, topic: string, partition: number, generation: bigint, next: bigint, topicId: string | null): Promise<boolean> {
+    const res = await pool.query(
+      `UPDATE ${this.table} SET next_offset = $4, topic_id = COALESCE($5, topic_id), updated_at = now()
+       WHERE group_id = $1 AND topic = $2 AND partition = $3 AND generation = $6`,
+      [this.groupId, topic, partition, next.toString(), topicId, generation.toString()],
+    );
+    return res.rowCount === 1;
   }
 
   /** Returns false when fenced (some partition has a newer owner). */

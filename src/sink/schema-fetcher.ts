@@ -5,9 +5,11 @@
  * other 404 means the URL does not point at the API (fatal: nothing would ever be found), and any
  * other failure is transient (the batch is retried).
  */
+import type { RegistryHttp } from '../clients/registry.js';
 import { ReplicatorError } from '../core/errors.js';
 
 const SCHEMA_NOT_FOUND = 40403;
+const ACCEPT = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
 
 function notTheApi(baseUrl: string, path: string): ReplicatorError {
   const err = new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${baseUrl} answered 404 for ${path} without error code ${SCHEMA_NOT_FOUND}: it is not a Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)`, false);
@@ -17,10 +19,7 @@ function notTheApi(baseUrl: string, path: string): ReplicatorError {
 export class SchemaFetcher {
   private readonly cache = new Map<number, string | null>();
 
-  constructor(
-    private readonly baseUrl: string,
-    private readonly auth?: { username: string; password: string },
-  ) {}
+  constructor(private readonly registry: RegistryHttp) {}
 
   known(id: number): string | null | undefined {
     return this.cache.get(id);
@@ -33,23 +32,17 @@ export class SchemaFetcher {
   async probe(): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/subjects`, { headers: this.headers(), signal: AbortSignal.timeout(10_000) });
+      res = await this.registry.fetch('/subjects', { headers: ACCEPT });
     } catch (err) {
       throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable: ${(err as Error).message}`, true, { cause: err });
     }
     if (res.status === 401 || res.status === 403) {
       throw Object.assign(new ReplicatorError('CDC_CONFIG', `schema registry refused the credentials (${res.status}): check SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD`, false), { exitCode: 2 });
     }
-    if (res.status === 404) throw notTheApi(this.baseUrl, '/subjects');
+    if (res.status === 404) throw notTheApi(this.registry.base, '/subjects');
     if (!res.ok) throw new ReplicatorError('CDC_REGISTRY', `schema registry answered ${res.status} for /subjects`, true);
     const body = await res.json().catch(() => undefined);
-    if (!Array.isArray(body)) throw Object.assign(new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${this.baseUrl}: /subjects did not answer a JSON array; not a Confluent-compatible schema registry API`, false), { exitCode: 2 });
-  }
-
-  private headers(): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
-    if (this.auth) headers.authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
-    return headers;
+    if (!Array.isArray(body)) throw Object.assign(new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${this.registry.base}: /subjects did not answer a JSON array; not a Confluent-compatible schema registry API`, false), { exitCode: 2 });
   }
 
   /** Resolves to the schema JSON text, or null when the registry does not know the id. */
@@ -58,7 +51,7 @@ export class SchemaFetcher {
     if (hit !== undefined) return hit;
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/schemas/ids/${id}`, { headers: this.headers(), signal: AbortSignal.timeout(10_000) });
+      res = await this.registry.fetch(`/schemas/ids/${id}`, { headers: ACCEPT });
     } catch (err) {
       throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable: ${(err as Error).message}`, true, { cause: err });
     }
@@ -66,7 +59,7 @@ export class SchemaFetcher {
       const body = (await res.json().catch(() => ({}))) as { error_code?: unknown };
       // Not cached: a schema registered later under this id (registry restored) is picked up.
       if (body.error_code === SCHEMA_NOT_FOUND) return null;
-      throw notTheApi(this.baseUrl, `/schemas/ids/${id}`);
+      throw notTheApi(this.registry.base, `/schemas/ids/${id}`);
     }
     if (!res.ok) throw new ReplicatorError('CDC_REGISTRY', `schema registry answered ${res.status} for id ${id}`, true);
     const body = (await res.json()) as { schema?: string; schemaType?: string };

@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { connectorHealthy, recordsReplicated } from '../metrics/registry.js';
 import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, keyOnlyRecords, replicationLag, retries } from '../metrics/sink-metrics.js';
-import { backoffMs } from './core/backoff.js';
+import { backoffMs } from '../core/backoff.js';
 import { Batcher, type TableBatch } from './core/batcher.js';
 import { SchemaCache, type DecodeOutput, type RawRecord } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
@@ -34,9 +34,11 @@ import { batchFailureAction, classifyError, fatalError, sqlState } from './core/
 import { batchFailures } from './core/batch-failures.js';
 import { DlqProducer, type DeadLetter } from './dlq-producer.js';
 import { KafkaConsumer, type Assignment } from './kafka-consumer.js';
+import { OffsetGuard } from './offset-guard.js';
 import { OffsetStore, type OffsetWrite } from './offset-store.js';
 import { FencedError, PgWriter } from './pg-writer.js';
 import { SchemaFetcher } from './schema-fetcher.js';
+import { RegistryHttp } from '../clients/registry.js';
 import { TableManager } from './table-manager.js';
 import { refreshAccuracy } from './accuracy-gauge.js';
 import { InflightRecords } from './inflight-records.js';
@@ -76,6 +78,7 @@ export class SinkService implements StatusProvider {
   private readonly dlq: DlqProducer;
   private readonly consumer: KafkaConsumer;
   private readonly batcher: Batcher;
+  private readonly guard: OffsetGuard;
   private readonly tracker = new OffsetTracker();
 
   private epoch = 0;
@@ -106,14 +109,17 @@ export class SinkService implements StatusProvider {
     this.pool = deps.pool;
     this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb);
     this.bounded = new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, deps.log);
-    const auth = cfg.schemaRegistryUsername !== undefined ? { username: cfg.schemaRegistryUsername, password: cfg.schemaRegistryPassword ?? '' } : undefined;
-    this.fetcher = new SchemaFetcher(cfg.schemaRegistryUrl, auth);
+    this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve }, deps.log);
     this.offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.writer = new PgWriter(deps.pool, this.offsets);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
     this.batcher = new Batcher({ maxSize: cfg.sinkBatchSize, maxWaitMs: cfg.sinkBatchMaxWaitMs });
+    this.guard = new OffsetGuard(deps.pool, deps.kafka, this.offsets, cfg.pgSchema, cfg.sinkGroupId, cfg.sinkOffsetReset, {
+      watermarks: (topic) => this.consumer.watermarks(topic),
+      retrying: (stage, fn) => this.retrying(stage, fn),
+    }, deps.log);
     this.consumer = new KafkaConsumer(
       deps.kafka,
       cfg.sinkGroupId,
@@ -194,7 +200,11 @@ export class SinkService implements StatusProvider {
   }
 
   ready(): boolean {
-    return this.running && !this.draining;
+    return this.running && !this.draining && this.guard.openProblems().length === 0;
+  }
+
+  notReadyReasons(): string[] {
+    return this.guard.openProblems().map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
   }
 
   status(): unknown {
@@ -210,6 +220,7 @@ export class SinkService implements StatusProvider {
       changes: this.stats.changes,
       dlq: this.stats.dlq,
       tables: this.stats.tables,
+      offsetProblems: this.guard.openProblems(),
     };
   }
 
@@ -223,16 +234,16 @@ export class SinkService implements StatusProvider {
   private async onAssign(assignment: Assignment[]): Promise<void> {
     await this.exclusive(async () => {
       this.resetPipeline();
-      for (const { topic, partitions } of assignment) {
-        for (const partition of partitions) {
-          const tp = tpKey(topic, partition);
-          const claim = await this.retrying('claim', () => this.offsets.claim(this.pool, topic, partition));
-          const next = claim.next ?? (await this.retrying('low-watermark', () => this.consumer.lowWatermark(topic, partition)));
-          this.tracker.assign(tp, next);
-          this.fetched.set(tp, next);
-          this.generation.set(tp, claim.generation);
-          this.consumer.seek(topic, partition, next);
+      for (const p of await this.guard.place(assignment)) {
+        if (p.from === null) {
+          this.consumer.pause(p.topic, [p.partition]); // held (SINK_OFFSET_RESET=fail): not read
+          continue;
         }
+        const tp = tpKey(p.topic, p.partition);
+        this.tracker.assign(tp, p.from);
+        this.fetched.set(tp, p.from);
+        this.generation.set(tp, p.generation);
+        this.consumer.seek(p.topic, p.partition, p.from);
       }
       this.log.info({ assignment }, 'partitions assigned; resuming from offsets stored in PostgreSQL');
     });
@@ -274,6 +285,16 @@ export class SinkService implements StatusProvider {
     const tp = tpKey(batch.topic, batch.partition);
     const next = this.fetched.get(tp);
     if (next === undefined) return; // not (or no longer) ours: re-fetched after the next assignment
+    // kafkajs moved its fetch position past ours by itself (OFFSET_OUT_OF_RANGE: records removed
+    // before we read them): report the gap, or hold the partition under SINK_OFFSET_RESET=fail.
+    const fetchedAt = BigInt((batch as Batch & { fetchedOffset?: string }).fetchedOffset ?? next);
+    if (fetchedAt > next && (await this.guard.onJump(batch.topic, batch.partition, next, fetchedAt)) === 'hold') {
+      if (epoch !== this.epoch) return;
+      this.fetched.delete(tp);
+      this.consumer.pause(batch.topic, [batch.partition]);
+      return;
+    }
+    if (epoch !== this.epoch) return;
     const records: RawRecord[] = [];
     for (const m of batch.messages) {
       if (BigInt(m.offset) < next) continue; // already applied, or fetched before our seek landed
@@ -602,7 +623,7 @@ export class SinkService implements StatusProvider {
           throw fatal; // before the loops run, start() rejects and the process exits with its exitCode
         }
         if (stage === 'init' || stage === 'claim') this.setHealth('pg', false);
-        if (stage === 'dlq' || stage === 'low-watermark') this.setHealth('kafka', false);
+        if (stage === 'dlq' || stage === 'watermarks' || stage === 'topic-ids') this.setHealth('kafka', false);
         retries.inc({ stage });
         const delay = backoffMs(attempt, this.cfg.sinkRetryMaxMs);
         this.log.warn({ err, stage, attempt, delayMs: delay }, 'transient failure; retrying');
@@ -613,7 +634,19 @@ export class SinkService implements StatusProvider {
     }
   }
 
+  private async refreshOffsetProblems(): Promise<void> {
+    try {
+      if (await this.guard.refresh()) {
+        this.log.info('a held partition was acknowledged; re-joining the group to read it from its log start');
+        await this.consumer.restart();
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'offset problems refresh failed');
+    }
+  }
+
   private async updateLag(): Promise<void> {
+    await this.refreshOffsetProblems();
     // Piggybacks on the lag timer: the reconcile history changes rarely and the query is tiny.
     await refreshAccuracy(this.pool, this.cfg.pgSchema).catch((err: unknown) => this.log.debug({ err }, 'accuracy refresh failed'));
     try {

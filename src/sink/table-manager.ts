@@ -7,7 +7,7 @@
 import type { Pool } from 'pg';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { addColumnsSql, addCtsColumnSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
+import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
 import { CTS_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
@@ -29,7 +29,7 @@ export class TableManager {
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
   }
 
   invalidate(table?: string): void {

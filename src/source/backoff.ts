@@ -1,4 +1,6 @@
-/** Retry pacing for I/O loops: exponential with jitter, capped, reset on success. */
+import { backoffMs } from '../core/backoff.js';
+
+/** Retry pacing for I/O loops (src/core/backoff.ts), counting failures, reset on success. */
 export class Backoff {
   private attempt = 0;
 
@@ -8,9 +10,7 @@ export class Backoff {
   ) {}
 
   next(): number {
-    const exp = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
-    this.attempt++;
-    return Math.round(exp * (0.8 + Math.random() * 0.4));
+    return backoffMs(this.attempt++, this.maxMs, this.baseMs);
   }
 
   reset(): void {

@@ -9,6 +9,7 @@
  * "register, then pin BACKWARD" against both Confluent SR and Apicurio's ccompat API.
  */
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { RegistryHttp } from '../clients/registry.js';
 import type { AvroType } from '../schema/avro-codec.js';
 import { avroType, frameConfluent } from '../schema/avro-codec.js';
 import { sourceSchemaRegistrationFailures } from '../metrics/source-metrics.js';
@@ -31,25 +32,12 @@ export interface TableCodec {
   partitionKeyBytes(v: unknown): Buffer;
 }
 
-export interface RegistryHttpSettings {
-  schemaRegistryUrl: string;
-  schemaRegistryUsername?: string | undefined;
-  schemaRegistryPassword?: string | undefined;
-}
-
 export class SchemaPublisher {
   private readonly codecs = new Map<string, TableCodec>();
   private readonly pinned = new Set<string>();
-  private readonly base: string;
-  private readonly headers: Record<string, string>;
+  private readonly headers = { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json' };
 
-  constructor(settings: RegistryHttpSettings, private readonly timeoutMs = 10_000) {
-    this.base = settings.schemaRegistryUrl.replace(/\/$/, '');
-    this.headers = { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/vnd.schemaregistry.v1+json, application/json' };
-    if (settings.schemaRegistryUsername !== undefined) {
-      this.headers.authorization = `Basic ${Buffer.from(`${settings.schemaRegistryUsername}:${settings.schemaRegistryPassword ?? ''}`).toString('base64')}`;
-    }
-  }
+  constructor(private readonly registry: RegistryHttp) {}
 
   /** The codec for the table's current shape; registers on first use of a shape. */
   async codecFor(topic: string, t: TableModel): Promise<TableCodec> {
@@ -101,7 +89,7 @@ export class SchemaPublisher {
   private async request(method: string, path: string, payload: unknown): Promise<unknown> {
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, { method, headers: this.headers, body: JSON.stringify(payload), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.registry.fetch(path, { method, headers: this.headers, body: JSON.stringify(payload) });
     } catch (err) {
       throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable (${method} ${path}): ${(err as Error).message}`, true, { cause: err });
     }

@@ -3,23 +3,17 @@
  * (keeps map key types and server order, which list element keys depend on), and an execution
  * profile for log reads routed by the CDC partitioner.
  */
-import { readFileSync } from 'node:fs';
 import cassandra from 'cassandra-driver';
+import { scyllaConnectionOptions, type ScyllaConnectionSettings } from '../clients/scylla.js';
 import { CdcPartitionerPolicy } from './cdc-partitioner-policy.js';
 
 export const LOG_PROFILE = 'cdc-log';
 
 export type ConsistencyName = 'ONE' | 'LOCAL_ONE' | 'QUORUM' | 'LOCAL_QUORUM' | 'ALL';
 
-export interface ScyllaSettings {
-  scyllaContactPoints: { host: string; port: number }[];
-  scyllaLocalDc: string;
-  scyllaUsername?: string | undefined;
-  scyllaPassword?: string | undefined;
+export interface ScyllaSettings extends ScyllaConnectionSettings {
   scyllaConsistency: ConsistencyName;
   scyllaRequestTimeoutMs: number;
-  scyllaSsl: boolean;
-  scyllaSslCa?: string | undefined;
 }
 
 const CONSISTENCIES: Record<ConsistencyName, cassandra.types.consistencies> = {
@@ -37,8 +31,7 @@ export function consistencyOf(name: ConsistencyName): cassandra.types.consistenc
 export function createScyllaClient(s: ScyllaSettings): { client: cassandra.Client; policy: CdcPartitionerPolicy } {
   const policy = new CdcPartitionerPolicy(s.scyllaLocalDc);
   const options: cassandra.DseClientOptions = {
-    contactPoints: s.scyllaContactPoints.map((p) => `${p.host}:${p.port}`),
-    localDataCenter: s.scyllaLocalDc,
+    ...scyllaConnectionOptions(s),
     encoding: { map: Map, set: Set, useBigIntAsLong: false, useBigIntAsVarint: false },
     socketOptions: { readTimeout: s.scyllaRequestTimeoutMs, connectTimeout: 5000 },
     queryOptions: { consistency: consistencyOf(s.scyllaConsistency), prepare: true },
@@ -46,12 +39,6 @@ export function createScyllaClient(s: ScyllaSettings): { client: cassandra.Clien
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
     profiles: [new cassandra.ExecutionProfile(LOG_PROFILE, { loadBalancing: policy as unknown as cassandra.policies.loadBalancing.LoadBalancingPolicy, consistency: consistencyOf(s.scyllaConsistency) })],
   };
-  if (s.scyllaUsername !== undefined) {
-    options.authProvider = new cassandra.auth.PlainTextAuthProvider(s.scyllaUsername, s.scyllaPassword ?? '');
-  }
-  if (s.scyllaSsl) {
-    options.sslOptions = s.scyllaSslCa ? { ca: [readFileSync(s.scyllaSslCa, 'utf8')] } : {};
-  }
   return { client: new cassandra.Client(options), policy };
 }
 

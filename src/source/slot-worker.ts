@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { metricTable, recordsReplicated } from '../metrics/registry.js';
 import {
   sourceGenerationSwitches, sourceLogRowsRead, sourceQueries, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag,
+  sourceCheckpointGaps,
 } from '../metrics/source-metrics.js';
 import type { TableModel } from '../schema/table-model.js';
 import { Backoff, sleep } from './backoff.js';
@@ -20,7 +21,7 @@ import { buildChangeRecords, buildSnapshotRecord, type SourceRecord } from './co
 import type { SlotCheckpoint } from './core/checkpoint.js';
 import { DONE } from './core/checkpoint.js';
 import type { Generation } from './core/generation-plan.js';
-import { generationAt, nextPositionStep, oldestLivePosition, tokenRangesForSlot, unitsForSlot } from './core/generation-plan.js';
+import { expiredWindow, generationAt, nextPositionStep, oldestLivePosition, tokenRangesForSlot, unitsForSlot } from './core/generation-plan.js';
 import { groupChangeRows } from './core/group-change-rows.js';
 import { hasDrift, logColumnDrift } from './core/log-columns.js';
 import type { CdcLogRow } from './core/log-row.js';
@@ -88,6 +89,9 @@ export class SlotWorker {
   private running: Promise<void> | undefined;
   healthy = true;
   lastError: string | undefined;
+  /** Windows whose log rows expired before this slot read them (kept until the process restarts). */
+  readonly gaps: { table: string; fromMs: number; toMs: number }[] = [];
+  private readonly gapReportedUntil = new Map<string, number>();
   snapshotDone = false;
   stopped = false;
 
@@ -110,6 +114,7 @@ export class SlotWorker {
         windowInProgress: s.toMs !== null ? new Date(s.toMs).toISOString() : null,
         partialStreams: Object.keys(s.partial).length,
         snapshot: s.snapshot ? { startMs: s.snapshot.startMs, rangesDone: s.snapshot.done ? s.snapshot.ranges.length : s.snapshot.rangePos, ranges: s.snapshot.ranges.length, done: s.snapshot.done } : null,
+        expiredGaps: this.gaps.filter((g) => g.table === s.table).map((g) => ({ from: new Date(g.fromMs).toISOString(), to: new Date(g.toMs).toISOString() })),
         lastCommit: this.lastCommitMs.has(s.table) ? new Date(this.lastCommitMs.get(s.table)!).toISOString() : null,
       })),
     };
@@ -206,6 +211,21 @@ export class SlotWorker {
     return this.streamStep(rt, st);
   }
 
+  /** Reports (once per window) a position the CDC log TTL has overtaken: changes may be lost. */
+  private noteExpired(rt: TableRuntime, atMs: number, now: number): void {
+    const w = expiredWindow(atMs, now, rt.model.cdc.ttlSeconds);
+    const reported = this.gapReportedUntil.get(rt.name);
+    if (!w || (reported !== undefined && atMs < reported)) return;
+    this.gapReportedUntil.set(rt.name, w.toMs);
+    this.gaps.push({ table: rt.name, ...w });
+    sourceCheckpointGaps.inc({ table: metricTable(rt.name) });
+    this.ctx.log.error(
+      { table: rt.name, slot: this.ctx.slot, lostFrom: new Date(w.fromMs).toISOString(), lostTo: new Date(w.toMs).toISOString(), ttlSeconds: rt.model.cdc.ttlSeconds },
+      `the CDC log expired rows before they were read: changes to ${rt.name} written between ${new Date(w.fromMs).toISOString()} and ${new Date(w.toMs).toISOString()} may be missing downstream. ` +
+        `Run \`scylla-pg-cdc reconcile --table ${rt.name} --repair\` to restore them; the source reports not ready until restarted`,
+    );
+  }
+
   private async initialState(rt: TableRuntime): Promise<SlotCheckpoint | undefined> {
     const s = this.ctx.settings;
     const gens = await this.ctx.generations(rt);
@@ -237,6 +257,7 @@ export class SlotWorker {
     const s = this.ctx.settings;
     const now = this.ctx.now();
     const gens = await this.ctx.generations(rt);
+    this.noteExpired(rt, st.atMs, now);
     const move = nextPositionStep(gens, st.genMs, st.atMs, now, rt.model.cdc.ttlSeconds);
     if (move.kind === 'switch' && st.toMs === null) {
       this.ctx.log.info({ table: rt.name, slot: this.ctx.slot, from: new Date(st.genMs).toISOString(), to: new Date(move.toGenMs).toISOString(), reason: move.reason }, 'switching generation');

@@ -11,7 +11,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { SourceConfig } from '../config/source-config.js';
 import type { Service } from '../lifecycle.js';
 import type { Logger } from '../log/logger.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
+import { RegistryHttp } from '../clients/registry.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { connectorHealthy, metricTable } from '../metrics/registry.js';
 import { sourceSchemaChanges, sourceSlotsOwned } from '../metrics/source-metrics.js';
@@ -70,7 +71,7 @@ export class SourceService implements StatusProvider, Service {
     private readonly options: SourceServiceOptions = {},
   ) {
     this.kafka = createKafka(config, log, '-source');
-    this.publisher = new SchemaPublisher(config);
+    this.publisher = new SchemaPublisher(new RegistryHttp(config));
     this.now = options.now ?? Date.now;
     this.snapshotFinished = new Promise((r) => (this.resolveSnapshotFinished = r));
     connectorHealthy.set({ component: 'source' }, 0);
@@ -85,7 +86,14 @@ export class SourceService implements StatusProvider, Service {
   }
 
   ready(): boolean {
-    return this.started && !this.abort.signal.aborted;
+    return this.started && !this.abort.signal.aborted && this.notReadyReasons().length === 0;
+  }
+
+  /** Changes the CDC log expired before a slot read them (slot-worker.ts noteExpired). */
+  notReadyReasons(): string[] {
+    return [...this.workers.values()].flatMap((w) =>
+      w.gaps.map((g) => `${g.table}: CDC log rows between ${new Date(g.fromMs).toISOString()} and ${new Date(g.toMs).toISOString()} expired before they were read (cdc ttl); run \`reconcile --table ${g.table} --repair\`, then restart the source`),
+    );
   }
 
   status(): unknown {
@@ -96,7 +104,7 @@ export class SourceService implements StatusProvider, Service {
       healthy: this.healthy(),
       problem: this.startupProblem ?? null,
       slots: { total: this.config.sourceSlots, assigned: this.assignment, memberId: this.coordinator?.memberId ?? null },
-      tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec.keyId, valueSchemaId: t.codec.valueId })),
+      tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec?.keyId ?? null, valueSchemaId: t.codec?.valueId ?? null })),
       generations: Object.fromEntries([...this.genCacheSnapshot()]),
       workers: [...this.workers.values()].map((w) => w.status()),
       checkpoints: this.store?.all() ?? [],

@@ -1,12 +1,34 @@
 /**
- * Creates the topics the source writes (explicitly: KRaft + kafkajs auto-creation is flaky,
- * test-infra.md §1) and reports the partition count actually in use, which the partitioner needs.
+ * Creates the topics the source writes (explicitly: auto-creation is off on production brokers and
+ * racy with KRaft) and reports the partition count actually in use, which the partitioner needs.
+ *
+ * Without KAFKA_TOPIC_REPLICATION a topic gets the broker's `default.replication.factor`, as a
+ * topic created by the broker itself would. kafkajs speaks CreateTopics v3 at most, where "-1 =
+ * broker default" does not exist yet (KIP-464 added it in v4), so the default is read from the
+ * broker's configuration first.
  */
-import type { Admin, ITopicConfig } from 'kafkajs';
+import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+
+const { ConfigResourceTypes } = kafkajs; // CommonJS: named exports are not visible to ESM imports
+
+export async function brokerDefaultReplication(admin: Admin): Promise<number> {
+  const cluster = await admin.describeCluster();
+  const broker = cluster.brokers[0];
+  if (!broker) throw new Error('no broker in the cluster metadata');
+  const res = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.BROKER, name: String(broker.nodeId), configNames: ['default.replication.factor'] }],
+  });
+  const value = res.resources[0]?.configEntries.find((e) => e.configName === 'default.replication.factor')?.configValue;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`broker ${broker.nodeId} reports default.replication.factor=${String(value)}`);
+  return n;
+}
 
 export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<number> {
   try {
-    await admin.createTopics({ topics: [spec], waitForLeaders: true });
+    const replicationFactor = spec.replicationFactor ?? (await brokerDefaultReplication(admin));
+    await admin.createTopics({ topics: [{ ...spec, replicationFactor }], waitForLeaders: true });
   } catch (err) {
     // TOPIC_ALREADY_EXISTS surfaces as a KafkaJSAggregateError / createTopics false; both are fine
     const type = (err as { type?: string; errors?: { type?: string }[] }).errors?.[0]?.type ?? (err as { type?: string }).type;

@@ -12,14 +12,15 @@
  * one Kafka transaction, and a run skips what the ledger already holds — so nothing is replayed twice,
  * even after a crash mid-replay.
  */
+import { print } from '../cli/output.js';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
-import { createRegistry } from '../registry/registry-client.js';
+import { RegistryHttp } from '../clients/registry.js';
 import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
 import { readTopicToEnd } from './topic-reader.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
@@ -89,7 +90,7 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   const cfg = loadToolsConfig(ctx.env, readSecretFile);
   const log = createLogger('dlq', cfg.logLevel, 'stderr');
   const kafka = createKafka(cfg, log, '-dlq');
-  const registry = createRegistry(cfg);
+  const registry = new RegistryHttp(cfg).libraryClient();
 
   const messages = await readTopicToEnd(kafka, cfg.dlqTopic);
   const replayed = args.action === 'replay' ? new Set((await readTopicToEnd(kafka, ledgerTopic(cfg))).map((m) => m.key?.toString() ?? '')) : new Set<string>();
@@ -105,11 +106,11 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   if (args.action === 'list') {
     const shown = selected.slice(-args.limit);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })), null, 2)}\n`);
+      print(`${JSON.stringify(shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })), null, 2)}\n`);
     } else {
-      process.stdout.write(`${messages.length} record(s) in ${cfg.dlqTopic}; showing ${shown.length}\n`);
+      print(`${messages.length} record(s) in ${cfg.dlqTopic}; showing ${shown.length}\n`);
       for (const { entry: e, key } of shown) {
-        process.stdout.write(`${e.time}  ${e.topic}[${e.partition}]@${e.offset}  ${e.stage}/${e.reason}  key=${key}\n    ${e.errorClass}: ${e.message}\n`);
+        print(`${e.time}  ${e.topic}[${e.partition}]@${e.offset}  ${e.stage}/${e.reason}  key=${key}\n    ${e.errorClass}: ${e.message}\n`);
       }
     }
     return 0;
@@ -121,12 +122,12 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   const withValue = selected.filter(({ entry }) => entry.value !== null && (args.to !== undefined || entry.topic !== undefined));
   const replayable = args.to !== undefined ? withValue : withValue.filter(({ entry }) => consumed(entry.topic!));
   const chosen = new Set(replayable.map((r) => r.entry));
-  for (const { entry: e } of withValue) if (!chosen.has(e)) process.stdout.write(`  refused ${e.topic}[${e.partition}]@${e.offset}: ${e.topic} is not a topic the sink consumes (SINK_TOPICS ${cfg.sinkTopics}); use --to TOPIC to choose one\n`);
+  for (const { entry: e } of withValue) if (!chosen.has(e)) print(`  refused ${e.topic}[${e.partition}]@${e.offset}: ${e.topic} is not a topic the sink consumes (SINK_TOPICS ${cfg.sinkTopics}); use --to TOPIC to choose one\n`);
   const skipped = selected.length - withValue.length;
   const refused = withValue.length - replayable.length;
-  process.stdout.write(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${refused ? `, ${refused} refused` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
+  print(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${refused ? `, ${refused} refused` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
   if (args.dryRun || replayable.length === 0) {
-    for (const { entry: e, key } of replayable) process.stdout.write(`  would replay ${e.topic}[${e.partition}]@${e.offset}${args.to !== undefined ? ` to ${args.to}` : ''} key=${key} (${e.reason})\n`);
+    for (const { entry: e, key } of replayable) print(`  would replay ${e.topic}[${e.partition}]@${e.offset}${args.to !== undefined ? ` to ${args.to}` : ''} key=${key} (${e.reason})\n`);
     return refused > 0 ? 1 : 0;
   }
   await ensureLedger(kafka, ledgerTopic(cfg));
@@ -155,6 +156,6 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   } finally {
     await producer.disconnect();
   }
-  process.stdout.write(`replayed ${replayable.length} record(s); records that fail again are dead-lettered anew by the sink\n`);
+  print(`replayed ${replayable.length} record(s); records that fail again are dead-lettered anew by the sink\n`);
   return refused > 0 ? 1 : 0;
 }

@@ -2,6 +2,7 @@
  * `scylla-pg-cdc health [--json] [--no-processes]`: one line per dependency and per running process,
  * exit 0 when all answer, 1 otherwise. Replaces the old pipeline's health-check.sh.
  */
+import { print } from '../cli/output.js';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig } from '../config/tools-config.js';
@@ -20,7 +21,7 @@ export async function runHealth(ctx: CommandContext): Promise<number> {
     for (const url of cfg.sinkStatusUrl) probes.push(probeProcess('sink', url));
   }
   const results = await Promise.all(probes);
-  if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else for (const r of results) process.stdout.write(`${formatProbe(r)}\n`);
+  if (json) print(`${JSON.stringify(results, null, 2)}\n`);
+  else for (const r of results) print(`${formatProbe(r)}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }

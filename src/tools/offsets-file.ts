@@ -27,6 +27,8 @@ const sinkOffset = z.object({
   topic: z.string().min(1),
   partition: z.number().int().min(0),
   next_offset: z.string().regex(/^\d+$/, { message: 'expected a non-negative integer as a string' }).nullable(),
+  /** The Kafka topic id the offset was read from (KIP-516); absent in files of older versions. */
+  topic_id: z.string().min(1).nullable().optional(),
 });
 
 export const offsetsFileSchema = z.object({
@@ -35,6 +37,8 @@ export const offsetsFileSchema = z.object({
   exportedAt: z.string(),
   source: z.object({ name: z.string().min(1), topic: z.string().min(1), checkpoints: z.array(checkpointRecord) }),
   sink: z.object({ schema: z.string().min(1), offsets: z.array(sinkOffset) }),
+  /** The Kafka cluster the file was exported from (absent in files of older versions). */
+  kafka: z.object({ clusterId: z.string().nullable() }).optional(),
 });
 
 export type OffsetsFile = z.infer<typeof offsetsFileSchema>;

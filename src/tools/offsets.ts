@@ -1,5 +1,9 @@
 /**
- * `scylla-pg-cdc offsets export FILE` / `offsets import FILE [--force]`.
+ * `scylla-pg-cdc offsets export FILE` / `offsets import FILE [--force]` / `offsets ack`.
+ *
+ * Export records each sink offset's Kafka topic id; import refuses offsets whose topic id is not the
+ * topic's id in this cluster (a recreated topic, another cluster) unless `--force`. `ack` acknowledges
+ * the sink's open offset problems (retention gaps, held partitions: `_cdc_offset_resets`).
  *
  * Export and import cover this deployment only (SOURCE_NAME, SINK_GROUP_ID, PG_SCHEMA, topics in
  * SINK_TOPICS): a file naming anything else is refused whole (exit 2) before anything is written.
@@ -8,14 +12,17 @@
  * check. The checkpoints are written in one Kafka transaction; the sink offsets in one PostgreSQL
  * transaction that also bumps each partition's ownership epoch, so any stale sink is fenced.
  */
+import { print, printErr } from '../cli/output.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import pg from 'pg';
+import { createPgClient } from '../clients/postgres.js';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
-import { OFFSETS_TABLE, qualified } from '../sink/core/sql-ident.js';
+import { topicIds } from '../clients/topic-ids.js';
+import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
+import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../sink/core/sql-ident.js';
 import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';
@@ -24,8 +31,10 @@ import { readTopicToEnd } from './topic-reader.js';
 const checkpointsTopic = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.offsets`;
 const sourceGroup = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.source`;
 
+const USAGE = 'usage: scylla-pg-cdc offsets export FILE | offsets import FILE [--force] | offsets ack [--topic T] [--partition N]';
+
 function usage(msg: string): Error {
-  return Object.assign(new Error(`${msg}\nusage: scylla-pg-cdc offsets export FILE | offsets import FILE [--force]`), { exitCode: 2 });
+  return Object.assign(new Error(`${msg}\n${USAGE}`), { exitCode: 2 });
 }
 
 async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKafka>): Promise<OffsetsFile> {
@@ -37,19 +46,23 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
     if (m.value === null || m.value.length === 0) latest.delete(key); // a tombstone removes the key
     else latest.set(key, { partition: m.partition, key, value: m.value.toString('utf8') });
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
+    if (exists.rows[0]?.t) await client.query(addOffsetsTopicIdSql(cfg.pgSchema)); // tables of older sinks
     const rows = exists.rows[0]?.t
-      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 ORDER BY topic, partition`, [cfg.sinkGroupId])).rows
+      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null; topic_id: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset, topic_id FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 ORDER BY topic, partition`, [cfg.sinkGroupId])).rows
       : [];
+    const ids = await topicIds(kafka, [...new Set(rows.map((r) => r.topic))], createLogger('offsets', cfg.logLevel, 'stderr'));
     return {
       format: 'scylla-pg-cdc-offsets',
       version: 1,
       exportedAt: new Date().toISOString(),
       source: { name: cfg.sourceName, topic, checkpoints: [...latest.values()].sort((a, b) => a.key.localeCompare(b.key)) },
-      sink: { schema: cfg.pgSchema, offsets: rows },
+      // An offset stored before topic ids were recorded gets the topic's current id: it was read from it.
+      sink: { schema: cfg.pgSchema, offsets: rows.map((r) => ({ ...r, topic_id: r.topic_id ?? ids?.ids.get(r.topic) ?? null })) },
+      kafka: { clusterId: ids?.clusterId ?? null },
     };
   } finally {
     await client.end();
@@ -71,7 +84,55 @@ async function runningProcesses(cfg: ToolsConfig, kafka: ReturnType<typeof creat
   return found;
 }
 
-async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKafka>, file: OffsetsFile): Promise<void> {
+/** Sink offsets whose topic id in the file is not the topic's id in this cluster (recreated, other cluster). */
+export function topicIdMismatches(file: OffsetsFile, current: Map<string, string>): string[] {
+  const out = new Set<string>();
+  for (const o of file.sink.offsets) {
+    if (!o.topic_id) continue; // older file: nothing to compare
+    const now = current.get(o.topic);
+    if (now === undefined) out.add(`${o.topic}: exported with topic id ${o.topic_id}, the topic does not exist here`);
+    else if (now !== o.topic_id) out.add(`${o.topic}: exported with topic id ${o.topic_id}, here it is ${now} (recreated, or another cluster)`);
+  }
+  return [...out];
+}
+
+async function ackProblems(cfg: ToolsConfig, args: string[]): Promise<number> {
+  let topic: string | undefined;
+  let partition: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const v = args[i + 1];
+    if (a === '--topic' && v) topic = v;
+    else if (a === '--partition' && v && /^\d+$/.test(v)) partition = Number(v);
+    else throw usage(`unexpected argument: ${a ?? ''}`);
+    i++;
+  }
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
+  await client.connect();
+  try {
+    const table = qualified(cfg.pgSchema, OFFSET_RESETS_TABLE);
+    const exists = await client.query('SELECT to_regclass($1) AS t', [table]);
+    const rows = exists.rows[0]?.t
+      ? (
+          await client.query<{ topic: string; partition: number; reason: string; action: string; detail: string }>(
+            `UPDATE ${table} SET acknowledged_at = now() WHERE group_id = $1 AND acknowledged_at IS NULL AND ($2::text IS NULL OR topic = $2) AND ($3::int IS NULL OR partition = $3)
+             RETURNING topic, partition, reason, action, detail`,
+            [cfg.sinkGroupId, topic ?? null, partition ?? null],
+          )
+        ).rows
+      : [];
+    if (rows.length === 0) {
+      print(`nothing to acknowledge for sink group ${cfg.sinkGroupId}\n`);
+      return 0;
+    }
+    for (const r of rows) print(`acknowledged ${r.topic}/${r.partition} ${r.reason}${r.action === 'held' ? ' (held partition: the sink reads it from its log start within a few seconds)' : ''}: ${r.detail}\n`);
+    return 0;
+  } finally {
+    await client.end();
+  }
+}
+
+async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKafka>, file: OffsetsFile, currentIds: Map<string, string>): Promise<void> {
   const topic = file.source.topic;
   if (file.source.checkpoints.length > 0) {
     const admin = kafka.admin();
@@ -103,17 +164,20 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
       await producer.disconnect();
     }
   }
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
     await client.query('BEGIN');
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${file.sink.schema.replace(/"/g, '""')}"`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(file.sink.schema, OFFSETS_TABLE)} (group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint, generation bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (group_id, topic, partition))`);
+    await client.query(createOffsetsTableSql(file.sink.schema));
+    await client.query(addOffsetsTopicIdSql(file.sink.schema));
     for (const o of file.sink.offsets) {
+      // The topic id is the cluster's current one: import has checked (or --force asserted) that
+      // these offsets belong to it.
       await client.query(
-        `INSERT INTO ${qualified(file.sink.schema, OFFSETS_TABLE)} AS o (group_id, topic, partition, next_offset, generation) VALUES ($1, $2, $3, $4, 1)
-         ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, generation = o.generation + 1, updated_at = now()`,
-        [o.group_id, o.topic, o.partition, o.next_offset],
+        `INSERT INTO ${qualified(file.sink.schema, OFFSETS_TABLE)} AS o (group_id, topic, partition, next_offset, generation, topic_id) VALUES ($1, $2, $3, $4, 1, $5)
+         ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, topic_id = EXCLUDED.topic_id, generation = o.generation + 1, updated_at = now()`,
+        [o.group_id, o.topic, o.partition, o.next_offset, currentIds.get(o.topic) ?? null],
       );
     }
     await client.query('COMMIT');
@@ -127,7 +191,8 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
 
 export async function runOffsets(ctx: CommandContext): Promise<number> {
   const [action, path, ...rest] = ctx.argv;
-  if ((action !== 'export' && action !== 'import') || !path) throw usage('expected export FILE or import FILE');
+  if (action === 'ack') return ackProblems(loadToolsConfig(ctx.env, readSecretFile), ctx.argv.slice(1));
+  if ((action !== 'export' && action !== 'import') || !path) throw usage('expected export FILE, import FILE or ack');
   const force = rest.includes('--force');
   if (rest.some((r) => r !== '--force')) throw usage(`unexpected argument(s): ${rest.join(' ')}`);
   const cfg = loadToolsConfig(ctx.env, readSecretFile);
@@ -136,7 +201,7 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
   if (action === 'export') {
     const file = await exportOffsets(cfg, kafka);
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
-    process.stdout.write(`exported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) to ${path}\n`);
+    print(`exported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) to ${path}\n`);
     return 0;
   }
   const file = parseOffsetsFile(readFileSync(path, 'utf8'));
@@ -152,11 +217,20 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
   if (!force) {
     const running = await runningProcesses(cfg, kafka);
     if (running.length > 0) {
-      process.stderr.write(`refusing to import while processes run (stop them, or pass --force):\n${running.map((r) => `  - ${r}`).join('\n')}\n`);
+      printErr(`refusing to import while processes run (stop them, or pass --force):\n${running.map((r) => `  - ${r}`).join('\n')}\n`);
       return 1;
     }
   }
-  await importOffsets(cfg, kafka, file);
-  process.stdout.write(`imported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) from ${path}\n`);
+  const ids = await topicIds(kafka, [...new Set(file.sink.offsets.map((o) => o.topic))], log);
+  const current = ids?.ids ?? new Map<string, string>();
+  const mismatched = ids ? topicIdMismatches(file, current) : [];
+  if (mismatched.length > 0 && !force) {
+    printErr(
+      `refusing to import sink offsets taken from other topics (their offsets would skip or re-read records here; pass --force if you are sure):\n${mismatched.map((m) => `  - ${m}`).join('\n')}\n`,
+    );
+    return 1;
+  }
+  await importOffsets(cfg, kafka, file, current);
+  print(`imported ${file.source.checkpoints.length} source checkpoint(s) and ${file.sink.offsets.length} sink offset(s) from ${path}\n`);
   return 0;
 }

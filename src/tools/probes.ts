@@ -3,9 +3,13 @@
  * {ok, detail}: the building blocks of `health` and `status` (what health-check.sh did with curl).
  */
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
-import { redactUrl } from '../log/logger.js';
+import { createKafka } from '../clients/kafka.js';
+import { createPgClient } from '../clients/postgres.js';
+import { RegistryHttp } from '../clients/registry.js';
+import { scyllaConnectionOptions } from '../clients/scylla.js';
+import { createLogger, redactUrl } from '../log/logger.js';
+import { scrub } from '../log/secrets.js';
+import { ConfigError } from '../config/spec.js';
 import type { ToolsConfig } from '../config/tools-config.js';
 
 export interface ProbeResult {
@@ -32,27 +36,30 @@ async function timed(name: string, target: string, fn: () => Promise<string>): P
     const detail = await withTimeout(fn(), TIMEOUT_MS, name);
     return { name, target, ok: true, detail, ms: Date.now() - t0 };
   } catch (err) {
-    return { name, target, ok: false, detail: describeError(err), ms: Date.now() - t0 };
+    if (err instanceof ConfigError) throw err; // an unreadable CA file is bad configuration (exit 2), not a dependency down
+    return { name, target, ok: false, detail: scrub(describeError(err)), ms: Date.now() - t0 };
   }
 }
 
-/** fetch() hides the useful part ("connection refused") in `cause`. */
+/** The useful part of a failure: a socket code, possibly hidden in `cause` or behind a driver's wrapper. */
 function describeError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'not reachable: connection refused (is it running?)';
-  if (cause?.code) return `not reachable: ${cause.code}`;
-  return (err as Error).message.split('\n')[0] ?? 'error';
+  const e = err as { code?: string; cause?: { code?: string; message?: string }; innerErrors?: Record<string, { code?: string; message?: string }> };
+  const inner = e.innerErrors ? Object.values(e.innerErrors)[0] : undefined; // cassandra-driver's NoHostAvailableError
+  const code = e.cause?.code ?? inner?.code ?? e.code;
+  if (code === 'ECONNREFUSED') return 'not reachable: connection refused (is it running?)';
+  const message = inner?.message ?? e.cause?.message ?? (err as Error).message;
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|IP_MISMATCH/.test(code)) return `TLS: the server's certificate is not trusted (${code}): ${message.split('\n')[0]}`;
+  if (code) return `not reachable: ${code}`;
+  return message.split('\n')[0] ?? 'error';
 }
 
 export function probeScylla(cfg: ToolsConfig): Promise<ProbeResult> {
   const points = cfg.scyllaContactPoints.map((p) => `${p.host}:${p.port}`);
   return timed('scylla', points.join(','), async () => {
     const client = new cassandra.Client({
-      contactPoints: points,
-      localDataCenter: cfg.scyllaLocalDc,
+      ...scyllaConnectionOptions(cfg),
       protocolOptions: { maxVersion: 4 },
       socketOptions: { connectTimeout: TIMEOUT_MS, readTimeout: TIMEOUT_MS },
-      ...(cfg.scyllaUsername ? { credentials: { username: cfg.scyllaUsername, password: cfg.scyllaPassword ?? '' } } : {}),
     });
     try {
       await client.connect();
@@ -67,7 +74,7 @@ export function probeScylla(cfg: ToolsConfig): Promise<ProbeResult> {
 
 export function probeKafka(cfg: ToolsConfig): Promise<ProbeResult> {
   return timed('kafka', cfg.kafkaBrokers.join(','), async () => {
-    const admin = new Kafka({ clientId: 'scylla-pg-cdc-health', brokers: cfg.kafkaBrokers, logLevel: logLevel.NOTHING, connectionTimeout: TIMEOUT_MS, retry: { retries: 1 } }).admin();
+    const admin = createKafka(cfg, createLogger('health', 'silent', 'stderr'), '-health', { retries: 1, connectionTimeoutMs: TIMEOUT_MS }).admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
@@ -79,20 +86,23 @@ export function probeKafka(cfg: ToolsConfig): Promise<ProbeResult> {
 }
 
 export function probeRegistry(cfg: ToolsConfig): Promise<ProbeResult> {
-  const base = cfg.schemaRegistryUrl.replace(/\/$/, '');
-  return timed('registry', base, async () => {
-    const headers: Record<string, string> = {};
-    if (cfg.schemaRegistryUsername) headers.authorization = `Basic ${Buffer.from(`${cfg.schemaRegistryUsername}:${cfg.schemaRegistryPassword ?? ''}`).toString('base64')}`;
-    const res = await fetch(`${base}/subjects`, { headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const subjects = (await res.json()) as unknown[];
-    return `${subjects.length} subject(s)`;
+  const registry = new RegistryHttp({ ...cfg, schemaRegistryTimeoutMs: Math.min(cfg.schemaRegistryTimeoutMs, TIMEOUT_MS) });
+  return timed('registry', registry.base, async () => {
+    try {
+      const res = await registry.fetch('/subjects');
+      if (res.status === 401 || res.status === 403) throw new Error(`HTTP ${res.status}: credentials refused (SCHEMA_REGISTRY_USERNAME/PASSWORD or the URL's user info)`);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const subjects = (await res.json()) as unknown[];
+      return `${subjects.length} subject(s)`;
+    } finally {
+      registry.close();
+    }
   });
 }
 
 export function probePostgres(cfg: ToolsConfig): Promise<ProbeResult> {
   return timed('postgres', redactUrl(cfg.pgUrl), async () => {
-    const client = new pg.Client({ connectionString: cfg.pgUrl, connectionTimeoutMillis: TIMEOUT_MS, application_name: 'scylla-pg-cdc-health' });
+    const client = createPgClient(cfg, 'scylla-pg-cdc-health', { connectionTimeoutMillis: TIMEOUT_MS });
     try {
       await client.connect();
       const { rows } = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
@@ -110,6 +120,12 @@ export function probeProcess(component: 'source' | 'sink', baseUrl: string): Pro
     const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (res.status === 503) throw new Error('running but unhealthy (a dependency is down or no progress): see its logs and /status');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    // Healthy but degraded: problems that need an operator (e.g. a retention gap) keep /readyz at 503.
+    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (ready.status === 503) {
+      const body = (await ready.json().catch(() => ({}))) as { reasons?: string[] };
+      if (body.reasons && body.reasons.length > 0) throw new Error(`degraded: ${body.reasons.join('; ')}`);
+    }
     return 'healthy';
   });
 }

@@ -2,10 +2,11 @@
  * `scylla-pg-cdc status [--json]`: tables, lag, rates and DLQ counts from the running processes'
  * /metrics (scraped twice, one second apart, for rates) and the DLQ topic's size.
  */
+import { print } from '../cli/output.js';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig } from '../config/tools-config.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
 import { parsePrometheusText, type Sample } from '../metrics/prometheus-text.js';
 
@@ -85,13 +86,13 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const dlq = { topic: cfg.dlqTopic, records: await dlqSize(kafka, cfg.dlqTopic), sinceStartByReason: Object.fromEntries(dlqByReason) };
 
   if (ctx.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({ processes, tables: rows, dlq }, null, 2)}\n`);
+    print(`${JSON.stringify({ processes, tables: rows, dlq }, null, 2)}\n`);
     return 0;
   }
-  for (const p of processes) process.stdout.write(`${p.component.padEnd(6)} ${p.url}  ${p.up ? (p.healthy ? 'healthy' : 'UNHEALTHY') : 'down'}\n`);
-  process.stdout.write(`\n${'table'.padEnd(20)} ${'produced'.padStart(10)} ${'applied'.padStart(10)} ${'in/s'.padStart(8)} ${'out/s'.padStart(8)} ${'lag s'.padStart(8)} ${'window lag s'.padStart(12)}\n`);
+  for (const p of processes) print(`${p.component.padEnd(6)} ${p.url}  ${p.up ? (p.healthy ? 'healthy' : 'UNHEALTHY') : 'down'}\n`);
+  print(`\n${'table'.padEnd(20)} ${'produced'.padStart(10)} ${'applied'.padStart(10)} ${'in/s'.padStart(8)} ${'out/s'.padStart(8)} ${'lag s'.padStart(8)} ${'window lag s'.padStart(12)}\n`);
   const f = (n: number | null, d = 1) => (n === null ? '-' : n.toFixed(d));
-  for (const r of rows) process.stdout.write(`${r.table.padEnd(20)} ${String(r.produced).padStart(10)} ${String(r.applied).padStart(10)} ${f(r.producedPerSec).padStart(8)} ${f(r.appliedPerSec).padStart(8)} ${f(r.lagSeconds).padStart(8)} ${f(r.sourceWindowLagSeconds).padStart(12)}\n`);
-  process.stdout.write(`\nDLQ ${dlq.topic}: ${dlq.records ?? 'unknown'} record(s)${dlqByReason.size ? `; since sink start: ${[...dlqByReason].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}\n`);
+  for (const r of rows) print(`${r.table.padEnd(20)} ${String(r.produced).padStart(10)} ${String(r.applied).padStart(10)} ${f(r.producedPerSec).padStart(8)} ${f(r.appliedPerSec).padStart(8)} ${f(r.lagSeconds).padStart(8)} ${f(r.sourceWindowLagSeconds).padStart(12)}\n`);
+  print(`\nDLQ ${dlq.topic}: ${dlq.records ?? 'unknown'} record(s)${dlqByReason.size ? `; since sink start: ${[...dlqByReason].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}\n`);
   return 0;
 }

@@ -1,8 +1,9 @@
 /**
- * `npm run chaos -- [--seed N] [--duration S] [--faults N] [--json FILE]`: one seeded chaos run of the
+ * `npm run chaos -- [--seed N] [--duration S] [--faults N] [--kinds K,K…] [--json FILE]`: one seeded chaos run of the
  * full pipeline (see scenario.ts); prints the summary, exits 0 on PASS and 1 on FAIL.
  */
 import { writeFileSync } from 'node:fs';
+import { ALL_FAULTS, type FaultKind } from './faults.js';
 import { formatSummary, runChaos } from './scenario.js';
 
 function arg(name: string): string | undefined {
@@ -13,12 +14,14 @@ function arg(name: string): string | undefined {
 const seed = Number(arg('--seed') ?? 1);
 const durationS = Number(arg('--duration') ?? 120);
 const faults = arg('--faults') !== undefined ? Number(arg('--faults')) : undefined;
-if (!Number.isInteger(seed) || !(durationS > 0) || (faults !== undefined && !(faults > 0))) {
-  process.stderr.write('usage: npm run chaos -- [--seed N] [--duration SECONDS] [--faults N] [--json FILE]\n');
+const kinds = arg('--kinds')?.split(',') as FaultKind[] | undefined;
+if (!Number.isInteger(seed) || !(durationS > 0) || (faults !== undefined && !(faults > 0)) || (kinds && !kinds.every((k) => ALL_FAULTS.includes(k)))) {
+  process.stderr.write(`usage: npm run chaos -- [--seed N] [--duration SECONDS] [--faults N] [--kinds ${ALL_FAULTS.join(',')}] [--json FILE]\n`);
   process.exit(2);
 }
+process.stderr.write(`chaos seed ${seed}\n`);
 
-runChaos({ seed, durationS, ...(faults !== undefined ? { faults } : {}) }).then(
+runChaos({ seed, durationS, ...(faults !== undefined ? { faults } : {}), ...(kinds ? { kinds } : {}) }).then(
   (summary) => {
     process.stdout.write(`\n${formatSummary(summary)}\n`);
     const json = arg('--json');

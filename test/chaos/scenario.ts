@@ -3,9 +3,7 @@
  * are injected one after another and overlapping; then catch up and judge (verify.ts).
  *
  * Also bad input end to end: a poison record, a record whose schema is incompatible with the
- * table, a value PostgreSQL rejects, an Avro block-count bomb and a record naming `_cdc_offsets` as
- * its table reach the run's own DLQ topic, each exactly once by origin, with the expected reasons,
- * while everything else keeps flowing.
+ * table, and a value PostgreSQL rejects reach the DLQ while everything else keeps flowing.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +18,9 @@ import { startEmulator } from '../support/scylla-emulator/index.js';
 import { ALL_FAULTS, inject, type FaultKind } from './faults.js';
 import { Rng } from './prng.js';
 import { Supervisor } from './supervisor.js';
+import { oracle, type OracleVerdict } from './oracle.js';
 import { exactlyOnce, reconcileAll, type ExactlyOnceVerdict, type ReconcileVerdict } from './verify.js';
 import { schemaCql, TABLES, Workload, type TableName } from './workload.js';
-import { blockCountBomb, bombSchemas, framed } from '../fixtures/sink/hostile.js';
 
 export interface ChaosOptions {
   seed: number;
@@ -49,9 +47,10 @@ export interface ChaosSummary {
   changes: { writes: number; byKind: Record<string, number>; retried: number };
   faults: FaultRecord[];
   faultsByKind: Record<string, number>;
-  badInput: { dlqRecords: number; expected: number; distinct: number; duplicates: number; reasons: Record<string, number> };
+  badInput: { dlqRecords: number; expected: number };
   finalCatchUpS: number;
   reconcile: ReconcileVerdict[];
+  oracle: { table: string; scyllaRows: number; pgRows: number; missing: number; extra: number; differing: number; model: number }[];
   exactlyOnce: ExactlyOnceVerdict[];
   crashed: string[];
   problems: string[];
@@ -171,7 +170,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
           records.push(rec);
           log(`[${rec.startedAtS}s] fault #${i} ${kind}`);
           try {
-            await inject(kind, { rng, emu, sup, confidenceWindowMs: CONFIDENCE_MS, log: (l) => log(`  ${l}`), nextName });
+            const hit = await inject(kind, { rng, emu, sup, confidenceWindowMs: CONFIDENCE_MS, log: (l) => log(`  ${l}`), nextName, problem: (p) => problems.push(`fault #${i} ${kind}: ${p}`) });
+            if (!hit) problems.push(`fault #${i} ${kind} had no victim: not injected`);
           } catch (err) {
             problems.push(`fault ${kind} could not be injected: ${(err as Error).message}`);
           } finally {
@@ -208,11 +208,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
         const { id: keyId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(keySchema) }, { subject: `chaos-${id}-incompatible-key` });
         const key = await registry.encode(keyId, { id: 100_000 });
         const value = await registry.encode(badId, { before: null, after: { id: 100_000, n: { value: 'not a number' } }, op: 'c', source: { table_name: 'users', ts_us: Date.now() * 1000 } });
-        // Hostile kinds (test/integration/sink/hostile.test.ts has them all): an array block-count
-        // bomb, and a record naming the sink's own offsets table as its table.
-        const { id: bombId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(bombSchemas.array) }, { subject: `chaos-${id}-arraybomb-value` });
-        const aimed = await registry.encode(badId, { before: null, after: { id: 100_000, n: { value: '1000000' } }, op: 'c', source: { table_name: '_cdc_offsets', ts_us: Date.now() * 1000 } });
-        await producer.send({ topic, messages: [{ key, value }, { key, value: Buffer.from([7, 7, 7, 7, 7, 7]) }, { key, value: framed(bombId, blockCountBomb()) }, { key, value: aimed }] });
+        await producer.send({ topic, messages: [{ key, value }, { key, value: Buffer.from([7, 7, 7, 7, 7, 7]) }] });
       } catch (err) {
         problems.push(`bad input could not be produced: ${(err as Error).message}`);
       } finally {
@@ -240,6 +236,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     await workload.marker(999_999);
     for (let w = 0; w < 2400 && !(await markerSeen(999_999)); w++) await sleep(250);
     const finalCatchUpS = Math.round((Date.now() - finalStart) / 100) / 10;
+    if (!(await markerSeen(999_999))) problems.push(`the final marker did not reach PostgreSQL within ${finalCatchUpS} s of the last write`);
     log(`[${at()}s] caught up in ${finalCatchUpS} s; verifying`);
 
     const reconcileEnv = { ...env, LOG_LEVEL: 'warn' };
@@ -257,33 +254,47 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const written = workload.changesWritten();
     // NUL row: (100001, n=1) and (100001, n=2) were written outside the workload's counters.
     written.get('users')!.set('100001', 2);
-    const eo = await exactlyOnce(kafka, registry, (t: TableName) => `${topicPrefix}.${t}`, written, (t, k) => (t === 'events' ? `${String(k.pk)}:${String(k.ck)}` : String(k.id)));
-    const dead = await readTopicToEnd(kafka, env.DLQ_TOPIC!);
-    const dlq = dead.length;
-    // Exact: one dead letter per bad record, told apart by origin. A record can be dead-lettered twice
-    // across a crash between the DLQ ack and the offsets commit (docs/sink.md): counted, not a failure.
-    const byOrigin = new Map<string, { reason: string; message: string }>();
-    for (const m of dead) {
-      const h = (k: string) => m.headers?.[k]?.toString() ?? '';
-      byOrigin.set(`${h('__connect.errors.topic')}/${h('__connect.errors.partition')}@${h('__connect.errors.offset')}`, { reason: h('__cdc.errors.reason'), message: h('__connect.errors.exception.message') });
-    }
-    const reasons: Record<string, number> = {};
-    for (const d of byOrigin.values()) reasons[d.reason] = (reasons[d.reason] ?? 0) + 1;
+    const live = workload.liveKeys();
+    live.get('users')!.set('100001', 2);
 
-    const crashed = sup.crashed().map((i) => `${i.name} exited ${i.child.exitCode}`);
+    // The independent verdict (oracle.ts): retried like reconcile, a change may still be in flight.
+    let oracles: OracleVerdict[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      try {
+        oracles = await Promise.all(TABLES.map((t) => oracle(scylla, pool, ks, pgSchema, t, live.get(t)!)));
+        if (oracles.every((o) => o.missing.length + o.extra.length + o.differing.length + o.model.length === 0)) break;
+      } catch (err) {
+        if (attempt === 5) problems.push(`oracle could not run: ${(err as Error).message.slice(0, 300)}`);
+      }
+      await sleep(5000);
+    }
+
+    const eo = await exactlyOnce(kafka, registry, (t: TableName) => `${topicPrefix}.${t}`, written, workload.deletesIssued(), workload.changesRewritten(), (t, k) => (t === 'events' ? `${String(k.pk)}:${String(k.ck)}` : String(k.id)));
+    const dlq = (await readTopicToEnd(kafka, env.DLQ_TOPIC!, Number.POSITIVE_INFINITY, 300_000)).length;
+
+    const crashed = sup.crashed().map((i) => `${i.name} ${i.child.signalCode ? `died of ${i.child.signalCode}` : `exited ${i.child.exitCode}`}`);
 
     for (const v of verdicts) if (v.accuracy !== 100) problems.push(`${v.table}: accuracy ${v.accuracy.toFixed(3)}% (missing ${v.missing}, extra ${v.extra}, mismatched ${v.mismatches}): ${JSON.stringify(v.sample).slice(0, 400)}`);
+    for (const o of oracles) {
+      if (o.missing.length) problems.push(`oracle ${o.table}: ${o.missing.length} row(s) in ScyllaDB missing in PostgreSQL, e.g. ${o.missing.slice(0, 5).join(', ')}`);
+      if (o.extra.length) problems.push(`oracle ${o.table}: ${o.extra.length} row(s) in PostgreSQL not in ScyllaDB, e.g. ${o.extra.slice(0, 5).join(', ')}`);
+      if (o.differing.length) problems.push(`oracle ${o.table}: ${o.differing.length} value(s) differ, e.g. ${o.differing.slice(0, 5).join('; ')}`);
+      if (o.model.length) problems.push(`oracle ${o.table}: the workload's model and ScyllaDB disagree on ${o.model.length} key(s), e.g. ${o.model.slice(0, 5).join('; ')}`);
+    }
     for (const e of eo) {
       if (e.missing.length) problems.push(`${e.table}: ${e.missing.length} change(s) never reached Kafka, e.g. ${e.missing.slice(0, 5).join(', ')}`);
       if (e.duplicated.length) problems.push(`${e.table}: ${e.duplicated.length} change(s) reached Kafka more than once, e.g. ${e.duplicated.slice(0, 5).join(', ')}`);
+      if (e.unknown.length) problems.push(`${e.table}: ${e.unknown.length} change(s) in Kafka the workload never wrote, e.g. ${e.unknown.slice(0, 5).join(', ')}`);
+      if (e.deletes.length) problems.push(`${e.table}: ${e.deletes.length} delete(s) in Kafka not as issued, e.g. ${e.deletes.slice(0, 5).join('; ')}`);
+      // Injected into users only: one record that is not Confluent-framed, one of a foreign schema.
+      const want = e.table === 'users' ? { notConfluent: 1, undecodable: 0, foreign: 1 } : { notConfluent: 0, undecodable: 0, foreign: 0 };
+      if (JSON.stringify(e.skipped) !== JSON.stringify(want)) problems.push(`${e.table}: records that are not workload changes ${JSON.stringify(e.skipped)}, injected ${JSON.stringify(want)}`);
     }
-    // Poison bytes, the incompatible record, the NUL value, the bomb and the record aimed at _cdc_offsets.
-    const expectedReasons: Record<string, number> = { 'bad-magic-byte': 1, 'type-violation': 2, undecodable: 1, 'wrong-target': 1 };
-    if (JSON.stringify(Object.entries(reasons).sort()) !== JSON.stringify(Object.entries(expectedReasons).sort())) {
-      problems.push(`dead letters by reason ${JSON.stringify(reasons)}, expected ${JSON.stringify(expectedReasons)}: ${[...byOrigin].map(([o, d]) => `${o} ${d.reason}: ${d.message.slice(0, 120)}`).join('; ')}`);
-    }
+    // Poison bytes, the incompatible record, and the NUL value: exactly three dead letters.
+    if (dlq !== 3) problems.push(`expected exactly 3 dead-lettered records, found ${dlq}`);
     if (records.some((r) => r.catchUpS === null)) problems.push(`no catch-up after fault(s) ${records.filter((r) => r.catchUpS === null).map((r) => `#${r.index} ${r.kind}`).join(', ')}`);
     problems.push(...crashed.map((c) => `process crashed: ${c}`));
+    problems.push(...(await sup.stopAll()));
 
     const faultsByKind: Record<string, number> = {};
     for (const r of records) faultsByKind[r.kind] = (faultsByKind[r.kind] ?? 0) + 1;
@@ -294,9 +305,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       changes: { writes: workload.stats.writes, byKind: workload.stats.byKind, retried: workload.stats.retried },
       faults: records.sort((a, b) => a.index - b.index),
       faultsByKind,
-      badInput: { dlqRecords: dlq, expected: 5, distinct: byOrigin.size, duplicates: dlq - byOrigin.size, reasons },
+      badInput: { dlqRecords: dlq, expected: 3 },
       finalCatchUpS,
       reconcile: verdicts,
+      oracle: oracles.map((o) => ({ table: o.table, scyllaRows: o.scyllaRows, pgRows: o.pgRows, missing: o.missing.length, extra: o.extra.length, differing: o.differing.length, model: o.model.length })),
       exactlyOnce: eo,
       crashed,
       problems,
@@ -318,9 +330,10 @@ export function formatSummary(s: ChaosSummary): string {
     `faults injected: ${s.faults.length} (${Object.entries(s.faultsByKind).map(([k, v]) => `${k} ${v}`).join(', ')})`,
     ...s.faults.map((f) => `  #${String(f.index).padStart(2)} ${f.kind.padEnd(24)} at ${String(f.startedAtS).padStart(6)} s, healed ${String(f.healedAtS).padStart(6)} s, caught up ${f.catchUpS === null ? 'NEVER' : `${f.catchUpS} s`} later`),
     `catch-up after the last write: ${s.finalCatchUpS} s`,
+    `oracle (ScyllaDB vs PostgreSQL, test-only code): ${s.oracle.map((o) => `${o.table} ${o.scyllaRows}/${o.pgRows} rows, ${o.missing} missing, ${o.extra} extra, ${o.differing} differing, ${o.model} off-model`).join('; ')}`,
     `reconcile: ${s.reconcile.map((r) => `${r.table.split('.')[1]} ${r.accuracy.toFixed(2)}%`).join(', ')}`,
-    `exactly once into Kafka: ${s.exactlyOnce.map((e) => `${e.table} ${e.seen}/${e.expected} changes, ${e.missing.length} missing, ${e.duplicated.length} duplicated`).join('; ')}`,
-    `bad input: ${s.badInput.distinct} record(s) dead-lettered (expected ${s.badInput.expected}), ${s.badInput.duplicates} duplicate dead letter(s) after crashes, by reason ${JSON.stringify(s.badInput.reasons)}`,
+    `exactly once into Kafka: ${s.exactlyOnce.map((e) => `${e.table} ${e.seen}/${e.expected} changes, ${e.missing.length} missing, ${e.duplicated.length} duplicated, ${e.unknown.length} unknown, ${e.deleteEvents} deletes (${e.deletes.length} off)`).join('; ')}`,
+    `bad input: ${s.badInput.dlqRecords} dead-lettered (expected ${s.badInput.expected})`,
     ...(s.problems.length ? ['problems:', ...s.problems.map((p) => `  - ${p}`)] : []),
   ];
   return lines.join('\n');

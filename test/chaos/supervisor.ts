@@ -79,12 +79,18 @@ export class Supervisor {
     return code;
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.instances.keys()].map((n) => this.stop(n, 30_000)));
+  /** Stops every process gracefully; returns those that did not drain and exit 0 (a finding). */
+  async stopAll(): Promise<string[]> {
+    const names = [...this.instances.keys()];
+    const codes = await Promise.all(names.map((n) => this.stop(n, 30_000)));
+    return names.flatMap((n, i) => (codes[i] === 0 ? [] : [`${n} did not drain on SIGTERM (exit ${codes[i] === -1 ? 'timeout, killed' : String(codes[i])})`]));
   }
 
-  /** Processes that died on their own (not killed by us): a crash is a finding. */
+  /**
+   * Processes that died on their own: a non-zero exit, or a signal we did not send (kill9 forgets
+   * the instances it kills, so any signal death still listed here is somebody else's).
+   */
   crashed(): Instance[] {
-    return [...this.instances.values()].filter((i) => i.child.exitCode !== null && i.child.exitCode !== 0);
+    return [...this.instances.values()].filter((i) => (i.child.exitCode !== null && i.child.exitCode !== 0) || i.child.signalCode !== null);
   }
 }

@@ -34,10 +34,20 @@ export interface WorkloadStats {
 /** Per key: the next `n`. A key absent here has no live row (never written, or deleted). */
 type Counters = Map<string, number>;
 
+/**
+ * Deletes carry no `n`, so each gets an identity (`row:<key>`, `partition:<pk>`, `range:<pk>:<lo>:<hi>`)
+ * and a count of attempts: `sure` ones returned success, `maybe` ones failed with an unknown outcome
+ * (injected faults). Kafka must hold between `sure` and `sure + maybe` delete events per identity.
+ */
+export type DeleteCounts = Map<string, { sure: number; maybe: number }>;
+
 export class Workload {
   readonly stats: WorkloadStats = { writes: 0, byKind: {}, errors: 0, retried: 0 };
   private readonly counters: Record<TableName, Counters> = { users: new Map(), events: new Map(), items: new Map() };
   private readonly nextN: Record<TableName, Map<string, number>> = { users: new Map(), events: new Map(), items: new Map() };
+  private readonly deletes: Record<TableName, DeleteCounts> = { users: new Map(), events: new Map(), items: new Map() };
+  /** Changes written more than once because an attempt's outcome was unknown: `key#n` → attempts. */
+  private readonly rewritten: Record<TableName, DeleteCounts> = { users: new Map(), events: new Map(), items: new Map() };
   private altered = false;
 
   constructor(
@@ -59,12 +69,16 @@ export class Workload {
    * retrying, `applied` reads the row back, so a write that did land is not written twice (a second
    * copy would be a second, legitimate change in the CDC log with the same `n`).
    */
-  private async exec(kind: string, cql: string, params: unknown[], applied?: () => Promise<boolean>): Promise<void> {
+  private async exec(kind: string, cql: string, params: unknown[], applied?: () => Promise<boolean>, del?: { table: TableName; id: string }): Promise<void> {
+    const counts = del ? (this.deletes[del.table].get(del.id) ?? { sure: 0, maybe: 0 }) : undefined;
+    if (del && counts) this.deletes[del.table].set(del.id, counts);
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.execute(cql, params, { prepare: true });
+        if (counts) counts.sure++;
         break;
       } catch (err) {
+        if (counts) counts.maybe++;
         if (attempt >= 30) {
           this.stats.errors++;
           throw err;
@@ -82,8 +96,19 @@ export class Workload {
     return async () => (await this.client.execute(`SELECT n FROM ${this.ks}.${table} WHERE ${where}`, params, { prepare: true })).rowLength === 0;
   }
 
+  /**
+   * Whether the row holds `n` now. Asked only after an attempt failed; the attempt may have landed
+   * anyway, and if this read fails too the write is retried: the change can then be in the log
+   * twice, legitimately. Such changes are remembered with their attempts (changesRewritten).
+   */
   private hasN(table: TableName, where: string, params: unknown[], n: number): () => Promise<boolean> {
-    return async () => (await this.client.execute(`SELECT n FROM ${this.ks}.${table} WHERE ${where}`, params, { prepare: true })).first()?.get('n') === n;
+    const id = `${params.map(String).join(':')}#${n}`;
+    return async () => {
+      const c = this.rewritten[table].get(id) ?? { sure: 1, maybe: 0 };
+      c.maybe++;
+      this.rewritten[table].set(id, c);
+      return (await this.client.execute(`SELECT n FROM ${this.ks}.${table} WHERE ${where}`, params, { prepare: true })).first()?.get('n') === n;
+    };
   }
 
   async alterAddColumn(): Promise<void> {
@@ -125,7 +150,7 @@ export class Workload {
         await this.exec('set-null', `UPDATE ${this.ks}.users SET name = null, n = ? WHERE id = ?`, [n, id], this.hasN('users', 'id = ?', [id], n));
       } else {
         this.counters.users.delete(key);
-        await this.exec('row-delete', `DELETE FROM ${this.ks}.users WHERE id = ?`, [id], this.absent('users', 'id = ?', [id]));
+        await this.exec('row-delete', `DELETE FROM ${this.ks}.users WHERE id = ?`, [id], this.absent('users', 'id = ?', [id]), { table: 'users', id: `row:${key}` });
       }
       return;
     }
@@ -142,7 +167,7 @@ export class Workload {
         await this.exec('map-put', `UPDATE ${this.ks}.events SET attrs[?] = ?, n = ? WHERE pk = ? AND ck = ?`, [`k${r.int(0, 4)}`, r.int(0, 100), n, pk, ck], this.hasN('events', 'pk = ? AND ck = ?', [pk, ck], n));
       } else if (dice < 0.85) {
         for (const k of [...this.counters.events.keys()]) if (k === `${pk}:${ck}`) this.counters.events.delete(k);
-        await this.exec('row-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck = ?`, [pk, ck], this.absent('events', 'pk = ? AND ck = ?', [pk, ck]));
+        await this.exec('row-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck = ?`, [pk, ck], this.absent('events', 'pk = ? AND ck = ?', [pk, ck]), { table: 'events', id: `row:${pk}:${ck}` });
       } else if (dice < 0.93) {
         const lo = r.int(0, 15);
         const hi = lo + r.int(1, 6);
@@ -150,10 +175,10 @@ export class Workload {
           const [p, c] = k.split(':').map(Number);
           if (p === pk && c! >= lo && c! < hi) this.counters.events.delete(k);
         }
-        await this.exec('range-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck >= ? AND ck < ?`, [pk, lo, hi]);
+        await this.exec('range-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck >= ? AND ck < ?`, [pk, lo, hi], undefined, { table: 'events', id: `range:${pk}:${lo}:${hi}` });
       } else {
         for (const k of [...this.counters.events.keys()]) if (k.startsWith(`${pk}:`)) this.counters.events.delete(k);
-        await this.exec('partition-delete', `DELETE FROM ${this.ks}.events WHERE pk = ?`, [pk]);
+        await this.exec('partition-delete', `DELETE FROM ${this.ks}.events WHERE pk = ?`, [pk], undefined, { table: 'events', id: `partition:${pk}` });
       }
       return;
     }
@@ -170,8 +195,23 @@ export class Workload {
       await this.exec('list-append', `UPDATE ${this.ks}.items SET history = history + ?, n = ? WHERE id = ?`, [[r.int(0, 9)], n, id], this.hasN('items', 'id = ?', [id], n));
     } else {
       this.counters.items.delete(key);
-      await this.exec('row-delete', `DELETE FROM ${this.ks}.items WHERE id = ?`, [id], this.absent('items', 'id = ?', [id]));
+      await this.exec('row-delete', `DELETE FROM ${this.ks}.items WHERE id = ?`, [id], this.absent('items', 'id = ?', [id]), { table: 'items', id: `row:${key}` });
     }
+  }
+
+  /** Changes that may be in the log more than once (an attempt with an unknown outcome was retried): at most 1 + maybe copies. */
+  changesRewritten(): Map<TableName, DeleteCounts> {
+    return new Map(TABLES.map((t) => [t, new Map([...this.rewritten[t]].map(([k, v]) => [k, { ...v }]))]));
+  }
+
+  /** Every delete issued, by identity, with its sure and unknown-outcome attempts. */
+  deletesIssued(): Map<TableName, DeleteCounts> {
+    return new Map(TABLES.map((t) => [t, new Map([...this.deletes[t]].map(([k, v]) => [k, { ...v }]))]));
+  }
+
+  /** The model: each live key and its `n`, as this workload believes ScyllaDB holds them. */
+  liveKeys(): Map<TableName, Map<string, number>> {
+    return new Map(TABLES.map((t) => [t, new Map(this.counters[t])]));
   }
 
   /** Every (table, key, n) written: the changes that must each reach Kafka exactly once. */

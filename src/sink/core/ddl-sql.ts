@@ -3,7 +3,7 @@
  * their tombstone side tables, ADD COLUMN for evolution. Never DROP: a column dropped in Scylla stays
  * (older rows keep their values; Kafka Connect's auto.evolve does the same).
  */
-import { CTS_COLUMN, OFFSETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from './sql-ident.js';
+import { CTS_COLUMN, OFFSETS_TABLE, OFFSET_RESETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from './sql-ident.js';
 import type { ColumnShape, TableShape } from './types.js';
 
 export function createSchemaSql(schema: string): string {
@@ -18,7 +18,41 @@ export function createOffsetsTableSql(schema: string): string {
   next_offset bigint,
   generation bigint NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now(),
+  topic_id text,
   PRIMARY KEY (group_id, topic, partition)
+)`;
+}
+
+/**
+ * Offsets tables made before topic ids were stored get the column; NULL means "not known yet" (the
+ * next assignment fills it in).
+ */
+export function addOffsetsTopicIdSql(schema: string): string {
+  return `ALTER TABLE ${qualified(schema, OFFSETS_TABLE)} ADD COLUMN IF NOT EXISTS topic_id text`;
+}
+
+/**
+ * Every time a stored offset did not match its log (offset-check.ts): what was found, what the sink
+ * did, and whether an operator acknowledged it. Unacknowledged retention gaps and held partitions
+ * keep the sink not ready (/readyz, `health`) across restarts, until `offsets ack`.
+ */
+export function createOffsetResetsTableSql(schema: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, OFFSET_RESETS_TABLE)} (
+  id bigserial PRIMARY KEY,
+  group_id text NOT NULL,
+  topic text NOT NULL,
+  partition integer NOT NULL,
+  reason text NOT NULL,
+  action text NOT NULL,
+  stored_offset bigint,
+  log_start bigint NOT NULL,
+  log_end bigint NOT NULL,
+  stored_topic_id text,
+  topic_id text,
+  lost_offsets bigint,
+  detail text NOT NULL,
+  detected_at timestamptz NOT NULL DEFAULT now(),
+  acknowledged_at timestamptz
 )`;
 }
 

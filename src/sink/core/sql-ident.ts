@@ -42,6 +42,7 @@ export const MARKER_KEY = '_marker';
 export const listKeysColumn = (col: string) => pgName(`_cdc_lk_${col}`);
 export const tombstoneTable = (table: string) => pgName(`_cdc_tombstones_${table}`);
 export const OFFSETS_TABLE = '_cdc_offsets';
+export const OFFSET_RESETS_TABLE = '_cdc_offset_resets';
 
 /** A SQL string literal (standard_conforming_strings on: only quotes are doubled). */
 export function quoteLiteral(s: string): string {

@@ -108,3 +108,15 @@ export function tokenRangesForSlot(units: readonly StreamUnit[], slot: number, s
   });
   return out;
 }
+
+/**
+ * The part of `[atMs, now)` whose log rows have already expired: ScyllaDB writes every CDC log row
+ * with the table's `cdc.ttl` (cdc/log.cc sets the TTL of log mutations from the `ttl` option, 24 h by
+ * default; 0 = none), so a position older than `now − ttl` means changes may have been lost before
+ * the source read them. Null when nothing expired (or there is no TTL).
+ */
+export function expiredWindow(atMs: number, nowMs: number, ttlSeconds: number): { fromMs: number; toMs: number } | null {
+  if (ttlSeconds <= 0) return null;
+  const horizon = nowMs - ttlSeconds * 1000;
+  return atMs < horizon ? { fromMs: atMs, toMs: horizon } : null;
+}

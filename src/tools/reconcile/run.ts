@@ -14,10 +14,12 @@
  * wins. Every run is recorded in `<PG_SCHEMA>._cdc_reconcile_runs`; the sink exports the latest
  * accuracy per table as `cdc_data_accuracy_percentage{table}`.
  */
+import { print, printErr } from '../../cli/output.js';
 import { writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import pg from 'pg';
+import type pg from 'pg';
+import { createPgPool } from '../../clients/postgres.js';
 import copyStreams from 'pg-copy-streams';
 import type { CommandContext } from '../../cli/commands.js';
 import { readSecretFile } from '../../config/read-secret-file.js';
@@ -83,7 +85,7 @@ function progressPrinter(table: string): (p: StageProgress) => void {
     const now = Date.now();
     if (now - last < 200) return;
     last = now;
-    process.stderr.write(`\r${table}: ${p.rows.toLocaleString()} rows read, token range ${p.range}/${p.ranges}   `);
+    printErr(`\r${table}: ${p.rows.toLocaleString()} rows read, token range ${p.range}/${p.ranges}   `);
   };
 }
 
@@ -157,7 +159,7 @@ export async function runReconcile(ctx: CommandContext): Promise<number> {
   const tables = args.all ? (cfg.scyllaTables ?? []) : args.tables;
   if (tables.length === 0) throw Object.assign(new Error('--all-tables needs SCYLLA_TABLES (the tables the pipeline replicates)'), { exitCode: 2 });
   const { client: scylla } = createScyllaClient(cfg);
-  const pool = new pg.Pool({ connectionString: cfg.pgUrl, max: 2, application_name: 'scylla-pg-cdc-reconcile' });
+  const pool = createPgPool(cfg, 'scylla-pg-cdc-reconcile', createLogger('reconcile', cfg.logLevel, 'stderr'), { max: 2 });
   const reports: ReconcileReport[] = [];
   try {
     await scylla.connect();
@@ -165,7 +167,7 @@ export async function runReconcile(ctx: CommandContext): Promise<number> {
       const report = await reconcileTable(cfg, args, scylla, pool, table);
       reports.push(report);
       const c = report.counts;
-      process.stdout.write(
+      print(
         `${table}: ${c.source_rows} in ScyllaDB, ${c.target_rows} in PostgreSQL; missing ${c.missing_in_target}, extra ${c.extra_in_target}, mismatched ${c.mismatches}; accuracy ${report.accuracy_percentage.toFixed(3)}%${report.repaired ? `; repaired: ${report.repaired.upserted} upserted, ${report.repaired.deleted} deleted` : ''}\n`,
       );
     }
@@ -175,7 +177,7 @@ export async function runReconcile(ctx: CommandContext): Promise<number> {
   }
   if (args.reportPath) {
     writeFileSync(args.reportPath, `${JSON.stringify(reports.length === 1 ? reports[0] : { reports }, null, 2)}\n`);
-    process.stdout.write(`report written to ${args.reportPath}\n`);
+    print(`report written to ${args.reportPath}\n`);
   }
   // Exit 0 when consistent (or repaired), 3 when a dry run found differences (1 stays "the run
   // failed", 2 "bad usage"): scripts can gate on it.

@@ -2,7 +2,9 @@
  * History of reconcile runs in `<PG_SCHEMA>._cdc_reconcile_runs`: `reconcile status` lists it, and
  * the sink's /metrics exports the latest accuracy per table from it.
  */
-import pg from 'pg';
+import { print } from '../../cli/output.js';
+import type pg from 'pg';
+import { createPgClient } from '../../clients/postgres.js';
 import type { ToolsConfig } from '../../config/tools-config.js';
 import { qualified } from '../../sink/core/sql-ident.js';
 import { createRunsTableSql, RUNS_TABLE } from '../../core/reconcile-runs-sql.js';
@@ -23,18 +25,18 @@ export async function recordRun(pool: pg.Pool, schema: string, r: ReconcileRepor
 export async function printRuns(cfg: ToolsConfig, argv: string[]): Promise<number> {
   const limitIdx = argv.indexOf('--limit');
   const limit = limitIdx >= 0 ? Number(argv[limitIdx + 1]) : 20;
-  const client = new pg.Client({ connectionString: cfg.pgUrl });
+  const client = createPgClient(cfg, 'scylla-pg-cdc-reconcile');
   await client.connect();
   try {
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, RUNS_TABLE)]);
     const rows = exists.rows[0]?.t ? (await client.query(`SELECT * FROM ${qualified(cfg.pgSchema, RUNS_TABLE)} ORDER BY id DESC LIMIT $1`, [Number.isFinite(limit) ? limit : 20])).rows : [];
     if (argv.includes('--json')) {
-      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      print(`${JSON.stringify(rows, null, 2)}\n`);
       return 0;
     }
-    if (rows.length === 0) process.stdout.write('no reconcile runs yet\n');
+    if (rows.length === 0) print('no reconcile runs yet\n');
     for (const r of rows as Record<string, unknown>[]) {
-      process.stdout.write(`${(r.finished_at as Date).toISOString()}  ${String(r.table_name).padEnd(20)} ${String(r.mode).padEnd(7)} accuracy ${Number(r.accuracy).toFixed(3)}%  source ${r.source_rows}, target ${r.target_rows}, missing ${r.missing}, extra ${r.extra}, mismatched ${r.mismatched}${r.repaired_upserts !== null ? `, repaired ${r.repaired_upserts}+${r.repaired_deletes}` : ''}\n`);
+      print(`${(r.finished_at as Date).toISOString()}  ${String(r.table_name).padEnd(20)} ${String(r.mode).padEnd(7)} accuracy ${Number(r.accuracy).toFixed(3)}%  source ${r.source_rows}, target ${r.target_rows}, missing ${r.missing}, extra ${r.extra}, mismatched ${r.mismatched}${r.repaired_upserts !== null ? `, repaired ${r.repaired_upserts}+${r.repaired_deletes}` : ''}\n`);
     }
     return 0;
   } finally {

@@ -8,6 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCheckpoint, type SlotCheckpoint } from '../../../src/source/core/checkpoint.js';
+import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
 import { KAFKA_BROKERS, PG_URL, randomName, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
@@ -93,6 +94,25 @@ describe('scylla-pg-cdc offsets', () => {
     expect((await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows).toEqual(before);
   });
 
+  it('restores the source checkpoints: after import the latest record per key is the file\'s', async () => {
+    const file = join(dir, 'checkpoints.json');
+    expect(cli(['export', file]).code).toBe(0);
+    // The positions move on (or get lost) after the backup…
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 99_000)) }, { partition: 1, key: 'app.users#1', value: null }] });
+    await producer.disconnect();
+    const imp = cli(['import', file]);
+    expect(imp.code, imp.err).toBe(0);
+    const latest = new Map<string, number>();
+    for (const m of await readTopicToEnd(kafka, topic)) {
+      const key = m.key!.toString();
+      if (m.value === null) latest.delete(key);
+      else latest.set(key, (JSON.parse(m.value.toString()) as SlotCheckpoint).atMs);
+    }
+    expect(Object.fromEntries(latest)).toEqual({ 'app.users#0': 7000, 'app.users#1': 6000 });
+  });
+
   it('validates the file and names every problem', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 'scylla-pg-cdc-offsets', version: 1, exportedAt: 'x', source: { name: 's', topic: 't', checkpoints: [{ partition: -1, key: 'k', value: '{}' }] }, sink: { schema: 's', offsets: [{ group_id: 'g', topic: 't', partition: 0, next_offset: 'ten' }] } }));
@@ -124,6 +144,40 @@ describe('scylla-pg-cdc offsets', () => {
       expect(cli(['import', file, '--force']).code).toBe(0);
     } finally {
       await consumer.disconnect();
+    }
+  });
+
+  it('records topic ids on export and refuses offsets of a recreated topic unless --force', async () => {
+    const dataTopic = randomName('cdc.scylla.offsets-data'); // a topic the sink consumes (SINK_TOPICS): import accepts no other
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dataTopic, numPartitions: 1 }] });
+      await db.query(`INSERT INTO "${schema}"._cdc_offsets (group_id, topic, partition, next_offset, generation) VALUES ($1, $2, 0, 9, 1)`, [group, dataTopic]);
+      const file = join(dir, 'ids.json');
+      expect(cli(['export', file]).code).toBe(0);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { kafka: { clusterId: string | null }; sink: { offsets: { topic: string; topic_id: string | null }[] } };
+      const before = saved.sink.offsets.find((o) => o.topic === dataTopic)?.topic_id;
+      expect(before).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(saved.kafka.clusterId).toBeTruthy();
+
+      await admin.deleteTopics({ topics: [dataTopic], timeout: 30_000 });
+      for (let i = 0; i < 60 && (await admin.listTopics()).includes(dataTopic); i++) await new Promise((r) => setTimeout(r, 500));
+      for (let i = 0; i < 60; i++) {
+        if (await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dataTopic, numPartitions: 1 }] }).then(() => true, () => false)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const refused = cli(['import', file]);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain(`${dataTopic}: exported with topic id ${before}, here it is`);
+      const forced = cli(['import', file, '--force']);
+      expect(forced.code, forced.err).toBe(0);
+      const { rows } = await db.query<{ topic_id: string }>(`SELECT topic_id FROM "${schema}"._cdc_offsets WHERE topic = $1`, [dataTopic]);
+      expect(rows[0]?.topic_id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(rows[0]?.topic_id).not.toBe(before); // the offset now belongs to the new topic, as --force asserted
+    } finally {
+      await admin.deleteTopics({ topics: [dataTopic] }).catch(() => undefined);
+      await admin.disconnect();
     }
   });
 });

@@ -3,6 +3,7 @@
 export const ErrorCode = {
   server: 0x0000,
   protocol: 0x000a,
+  badCredentials: 0x0100,
   unavailable: 0x1000,
   overloaded: 0x1001,
   writeTimeout: 0x1100,

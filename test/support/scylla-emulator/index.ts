@@ -1,6 +1,7 @@
 // In-process API: start an emulator on 127.0.0.1 (port 0 = any free port) and drive its
 // control surface (generations, tablets, faults, bulk writes) directly.
 import { randomUUID } from 'node:crypto';
+import type { TlsOptions } from 'node:tls';
 import { Engine, type EngineOptions } from './engine.js';
 import { CqlServer } from './server.js';
 import type { FaultConfig, Faults } from './faults.js';
@@ -17,6 +18,10 @@ export interface EmulatorOptions {
   initialTablets?: number;
   firstGenerationDelayMs?: number;
   faults?: FaultConfig;
+  /** Serve CQL over TLS (tests of the clients' TLS settings); plain TCP when absent. */
+  tls?: TlsOptions;
+  /** Require these credentials (PasswordAuthenticator); no authentication when absent. */
+  auth?: { username: string; password: string };
 }
 
 export interface EmulatorHandle {
@@ -31,6 +36,8 @@ export interface EmulatorHandle {
   mergeTablets(keyspace: string, table: string, opts?: { delayMs?: number }): StreamSet;
   bulkWrite(opts: BulkWriteOptions): number;
   dropConnections(): number;
+  /** CQL frames, TLS sessions and credentials received so far: what a refused client sent (nothing). */
+  traffic(): { frames: number; tlsSessions: number; credentials: { username: string; password: string }[] };
   close(): Promise<void>;
 }
 
@@ -51,7 +58,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
   const host = o.host ?? '127.0.0.1';
   const engine = new Engine(defaultEngineOptions({ ...o, host }));
   if (o.faults) engine.faults.set(o.faults);
-  const server = new CqlServer(engine);
+  const server = new CqlServer(engine, o.tls, o.auth);
   const port = await server.listen(o.port ?? 0, host);
   return {
     port, host, contactPoint: `${host}:${port}`, engine, faults: engine.faults,
@@ -60,6 +67,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
     mergeTablets: (ks, t, a = {}) => engine.tablets.merge(engine.catalog.table(ks, t), Date.now(), a.delayMs ?? 0),
     bulkWrite: (b) => bulkWrite(engine, b),
     dropConnections: () => server.dropAll(),
+    traffic: () => ({ frames: server.requestCount, tlsSessions: server.tlsSessions, credentials: [...server.credentialsSeen] }),
     close: () => server.close(),
   };
 }

@@ -1,6 +1,7 @@
 // CQL native protocol v4 over TCP: framing, opcode dispatch, the version downgrade the Node
 // driver expects, SCHEMA_CHANGE events and the fault hooks.
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { CqlError, ErrorCode, serverError } from './errors.js';
 import type { Engine, ExecResult, Session } from './engine.js';
 import { Reader, Writer } from './protocol/buffer.js';
@@ -23,7 +24,18 @@ export class CqlServer {
   private readonly unsubscribe: () => void;
   requestCount = 0;
 
-  constructor(private readonly engine: Engine) {
+  /** TLS handshakes that completed (a refused client never gets this far). */
+  tlsSessions = 0;
+
+  /** Credentials clients sent (PasswordAuthenticator), in order: what a test checks never reached a wrong server. */
+  readonly credentialsSeen: { username: string; password: string }[] = [];
+
+  /**
+   * With `tls`, the server speaks CQL over TLS only (key/cert, and ca + requestCert for mTLS).
+   * With `auth`, STARTUP is answered with AUTHENTICATE (PasswordAuthenticator) and only these
+   * credentials are accepted.
+   */
+  constructor(private readonly engine: Engine, private readonly tls?: TlsOptions, private readonly auth?: { username: string; password: string }) {
     this.unsubscribe = engine.onSchemaChange((c) => {
       const body = schemaChangeEvent(c);
       for (const conn of this.conns) if (conn.registered) conn.socket.write(encodeFrame(-1, Opcode.event, body));
@@ -33,7 +45,12 @@ export class CqlServer {
 
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((s) => this.accept(s));
+      const server = this.tls
+        ? createTlsServer(this.tls, (s) => {
+            this.tlsSessions++;
+            this.accept(s);
+          })
+        : createServer((s) => this.accept(s));
       this.server = server;
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -95,7 +112,11 @@ export class CqlServer {
     try {
       const r = new Reader(f.body);
       switch (f.opcode) {
-        case Opcode.startup: r.stringMap(); this.send(conn, f.stream, Opcode.ready, Buffer.alloc(0), 0); return;
+        case Opcode.startup:
+          r.stringMap();
+          if (this.auth) this.send(conn, f.stream, Opcode.authenticate, new Writer().string('org.apache.cassandra.auth.PasswordAuthenticator').finish(), 0);
+          else this.send(conn, f.stream, Opcode.ready, Buffer.alloc(0), 0);
+          return;
         case Opcode.options: this.send(conn, f.stream, Opcode.supported, supportedBody(), 0); return;
         case Opcode.register: r.stringList(); conn.registered = true; this.send(conn, f.stream, Opcode.ready, Buffer.alloc(0), 0); return;
         case Opcode.query: {
@@ -151,9 +172,16 @@ export class CqlServer {
           this.send(conn, f.stream, Opcode.result, resultBody(res, false), delayMs);
           return;
         }
-        case Opcode.authResponse:
+        case Opcode.authResponse: {
+          // SASL PLAIN token: \0username\0password
+          const [, username = '', password = ''] = (r.bytes() ?? Buffer.alloc(0)).toString('utf8').split('\0');
+          this.credentialsSeen.push({ username, password });
+          if (this.auth && (username !== this.auth.username || password !== this.auth.password)) {
+            throw new CqlError(ErrorCode.badCredentials, 'Provided username and/or password are incorrect');
+          }
           this.send(conn, f.stream, Opcode.authSuccess, new Writer().int(-1).finish(), 0);
           return;
+        }
         default:
           throw new CqlError(ErrorCode.protocol, `Unknown opcode ${f.opcode}`);
       }

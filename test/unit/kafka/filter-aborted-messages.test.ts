@@ -1,10 +1,13 @@
 /**
  * kafkajs's read_committed filter must drop the records of every aborted transaction, also when
  * several start before the next record (two producers of a killed source, both aborted on fencing).
- * Guards scripts/patch-kafkajs.mjs (run on install).
+ * Guards patches/kafkajs+2.2.4.patch (applied by patch-package on install) and the start-up check
+ * that refuses to run without it (src/clients/kafkajs-fix.ts).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { abortFilterIsFixed, assertKafkajsFixed, KafkajsUnpatchedError, type AbortFilter } from '../../../src/clients/kafkajs-fix.js';
 
 const require = createRequire(import.meta.url);
 type Msg = { offset: string; key: Buffer | null; value: string; batchContext: { producerId: string; inTransaction: boolean } };
@@ -26,5 +29,28 @@ describe('read_committed filter (kafkajs, patched on install)', () => {
     const messages = [rec(0, 'A', 'aborted'), abortMarker(1, 'A'), rec(2, 'A', 'committed')];
     const out = filterAbortedMessages({ messages, abortedTransactions: [{ firstOffset: '0', producerId: 'A' }] });
     expect(out.filter((m) => m.value !== '').map((m) => m.value)).toEqual(['committed']);
+  });
+});
+
+describe('start-up check of the kafkajs fix', () => {
+  // The installed module with the patch taken out again: what `npm ci --ignore-scripts` leaves.
+  const file = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
+  const unpatched = (): AbortFilter => {
+    const source = readFileSync(file, 'utf8').replace(/while \(\n(\s+remainingAbortedTransactions\.length &&)/, 'if (\n$1');
+    expect(source).not.toMatch(/while \(\n\s+remainingAbortedTransactions/);
+    const mod = { exports: {} as unknown };
+    new Function('require', 'module', 'exports', source)(createRequire(file), mod, mod.exports);
+    return mod.exports as AbortFilter;
+  };
+
+  it('accepts the installed (patched) kafkajs', () => {
+    expect(abortFilterIsFixed(filterAbortedMessages as unknown as AbortFilter)).toBe(true);
+    expect(() => assertKafkajsFixed()).not.toThrow();
+  });
+
+  it('refuses an unpatched kafkajs with a message that says what to do', () => {
+    expect(abortFilterIsFixed(unpatched())).toBe(false);
+    expect(() => assertKafkajsFixed(unpatched)).toThrow(KafkajsUnpatchedError);
+    expect(() => assertKafkajsFixed(unpatched)).toThrow(/npx patch-package/);
   });
 });

@@ -1,13 +1,20 @@
-/** Builds the kafkajs client from config: brokers, TLS, SASL, and kafkajs logs routed to pino. */
-import { readFileSync } from 'node:fs';
+/**
+ * Every kafkajs client of every process is built here: brokers, TLS (always verified: kafkajs hands
+ * `ssl` to tls.connect, whose rejectUnauthorized defaults to true), client certificates, SASL, and
+ * kafkajs logs routed to pino.
+ */
 import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
+import { assertKafkajsFixed } from './kafkajs-fix.js';
+import { tlsMaterial } from './tls-material.js';
 
 export interface KafkaClientSettings {
   kafkaBrokers: string[];
   kafkaClientId: string;
   kafkaSsl: boolean;
   kafkaSslCa?: string | undefined;
+  kafkaSslCert?: string | undefined;
+  kafkaSslKey?: string | undefined;
   kafkaSaslMechanism?: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
   kafkaSaslUsername?: string | undefined;
   kafkaSaslPassword?: string | undefined;
@@ -22,14 +29,24 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 const RETRIED_NOISE = /another concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS|group coordinator is not available|coordinator is loading|not the correct coordinator|There is no leader for this topic-partition/i;
 
-/** `socketFactory` lets fault tests cut the client's connections (test/helpers/fault-proxy.ts). */
-export function createKafka(settings: KafkaClientSettings, log: Logger, clientIdSuffix = '', options: { socketFactory?: ISocketFactory } = {}): Kafka {
+const warnedPlaintextSasl = new WeakSet<Logger>();
+
+export interface KafkaClientOptions {
+  /** Lets fault tests cut the client's connections (test/helpers/fault-proxy.ts). */
+  socketFactory?: ISocketFactory;
+  /** kafkajs retries per request (tools that must answer fast use fewer). */
+  retries?: number;
+  connectionTimeoutMs?: number;
+}
+
+export function createKafka(settings: KafkaClientSettings, log: Logger, clientIdSuffix = '', options: KafkaClientOptions = {}): Kafka {
+  assertKafkajsFixed();
   const config: KafkaConfig = {
     clientId: `${settings.kafkaClientId}${clientIdSuffix}`,
     brokers: settings.kafkaBrokers,
-    connectionTimeout: 5000,
+    connectionTimeout: options.connectionTimeoutMs ?? 5000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    retry: { initialRetryTime: 200, retries: options.retries ?? 8, maxRetryTime: 10_000 },
     // ERROR and WARN reach the logCreator, which demotes kafkajs's own retried noise.
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
@@ -44,9 +61,13 @@ export function createKafka(settings: KafkaClientSettings, log: Logger, clientId
   };
   if (options.socketFactory) config.socketFactory = options.socketFactory;
   if (settings.kafkaSsl) {
-    config.ssl = settings.kafkaSslCa ? { ca: [readFileSync(settings.kafkaSslCa, 'utf8')] } : true;
+    config.ssl = { ...tlsMaterial('KAFKA_SSL', { ca: settings.kafkaSslCa, cert: settings.kafkaSslCert, key: settings.kafkaSslKey }), rejectUnauthorized: true };
   }
   if (settings.kafkaSaslMechanism) {
+    if (!settings.kafkaSsl && !warnedPlaintextSasl.has(log)) {
+      warnedPlaintextSasl.add(log);
+      log.warn({ mechanism: settings.kafkaSaslMechanism }, 'KAFKA_SASL_MECHANISM without KAFKA_SSL: credentials (PLAIN) or the session travel unencrypted');
+    }
     config.sasl = {
       mechanism: settings.kafkaSaslMechanism,
       username: settings.kafkaSaslUsername ?? '',
