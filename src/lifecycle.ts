@@ -8,6 +8,8 @@
 import type { Logger } from './log/logger.js';
 
 export interface Service {
+  /** Resolves when the service hit an error no retry can fix; the process then exits non-zero. */
+  failed?: Promise<Error>;
   start(): Promise<void>;
   /** Idempotent; drains in-flight work before resolving. */
   stop(): Promise<void>;
@@ -43,6 +45,12 @@ export async function runUntilSignal(service: Service, log: Logger, shutdownTime
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    void service.failed?.then(async (err) => {
+      if (stopping) return;
+      stopping = service.stop().catch((stopErr: unknown) => log.error({ err: stopErr }, 'stop after a fatal error'));
+      await stopping;
+      resolve((err as { exitCode?: number }).exitCode ?? 1);
+    });
   });
   // A signal during start-up (a dependency still down, start() retrying) must not wait for start()
   // to finish: the signal's own outcome (drained, or the deadline) decides the exit.

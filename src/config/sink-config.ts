@@ -1,5 +1,5 @@
 /** The sink process's configuration (design.md §3, §6). */
-import { kafkaConnVars, opsVars, pgVars, registryVars } from './common-vars.js';
+import { kafkaConnVars, kafkaVars, opsVars, pgVars, registryVars } from './common-vars.js';
 import { connectionProblems } from './connection-checks.js';
 import { bool, defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
 
@@ -14,6 +14,11 @@ export const sinkVars = {
   sinkBatchMaxWaitMs: defineVar({ env: 'SINK_BATCH_MAX_WAIT_MS', schema: intIn(1), default: '200', description: 'flush a table batch at this age' }),
   sinkWorkers: defineVar({ env: 'SINK_WORKERS', schema: intIn(1, 64), default: '2', description: 'decode worker threads (piscina)' }),
   sinkMaxInflightBytes: defineVar({ env: 'SINK_MAX_INFLIGHT_BYTES', schema: intIn(1024), default: '67108864', description: 'bound on fetched-but-uncommitted bytes; consumption pauses above it' }),
+  sinkMaxRecordBytes: defineVar({ env: 'SINK_MAX_RECORD_BYTES', schema: intIn(1024), default: '8388608', description: 'a record whose key + value exceed this is dead-lettered (too-large) without being decoded' }),
+  sinkDecodeTimeoutMs: defineVar({ env: 'SINK_DECODE_TIMEOUT_MS', schema: intIn(100), default: '60000', description: 'time limit of a decode job (from submission); past it the worker is replaced and the records retried alone once, then dead-lettered' }),
+  sinkWorkerHeapMb: defineVar({ env: 'SINK_WORKER_HEAP_MB', schema: intIn(32, 16384), default: '512', description: 'heap limit of each decode worker thread; a worker past it ends alone and is replaced' }),
+  kafkaTopicTemplate: kafkaVars.kafkaTopicTemplate,
+  pgStatementTimeoutMs: defineVar({ env: 'PG_STATEMENT_TIMEOUT_MS', schema: intIn(1000), default: '300000', description: 'statement_timeout of the sink\'s PostgreSQL sessions (a batch statement past it is cancelled and retried); the client waits 5 s more' }),
   pgPoolSize: defineVar({ env: 'PG_POOL_SIZE', schema: intIn(1, 200), default: '4', description: 'PostgreSQL connections' }),
   sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
   sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),

@@ -16,6 +16,8 @@ export const toolsVars = {
   ...pgVars,
   sourceName: sourceVars.sourceName,
   sinkGroupId: sinkVars.sinkGroupId,
+  // `dlq replay` and `offsets import` act only on the topics the sink consumes.
+  sinkTopics: sinkVars.sinkTopics,
   dlqTopic: sinkVars.dlqTopic,
   logLevel: defineVar({ env: 'LOG_LEVEL', schema: str, default: 'warn', description: 'log level of the tools' }),
   sourceStatusUrl: defineVar({ env: 'SOURCE_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9101', description: 'metrics endpoints of running source processes (comma list) for health/status' }),

@@ -16,6 +16,12 @@ export const dlqRecords = new Counter({
   registers: [registry],
 });
 
+export const keyOnlyRecords = new Counter({
+  name: 'cdc_sink_key_only_records_total',
+  help: 'Records with a key and no value (Kafka tombstones): nothing to apply, offsets move past them',
+  registers: [registry],
+});
+
 export const batchPhaseSeconds = new Histogram({
   name: 'cdc_sink_batch_phase_seconds',
   help: 'Time spent per batch phase: decode, copy, apply, commit',

@@ -11,7 +11,8 @@ export class DecodePool {
   private readonly pool: Piscina;
   private closed = false;
 
-  constructor(workers: number) {
+  /** `heapMb`: the old-generation limit of each worker; a worker past it ends alone, not the process. */
+  constructor(workers: number, heapMb: number) {
     const ts = import.meta.url.endsWith('.ts');
     const filename = fileURLToPath(new URL(`../../workers/decode.worker.${ts ? 'ts' : 'js'}`, import.meta.url));
     this.pool = new Piscina({
@@ -23,14 +24,20 @@ export class DecodePool {
       // piscina rejected them ("Task queue is at limit"), costing a retry each; this stays a backstop.
       maxQueue: 1024,
       idleTimeout: 60_000,
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.max(16, Math.floor(heapMb / 8)) },
       ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
     });
   }
 
-  async run(records: RawRecord[], schemas: Record<number, string>): Promise<DecodeOutput> {
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** `timeoutMs` counts from submission; on expiry a running task's worker is terminated and replaced. */
+  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number): Promise<DecodeOutput> {
     if (this.closed) throw new Error('decode pool is closed');
     const job: DecodeJob = { records, schemas };
-    return (await this.pool.run(job)) as DecodeOutput;
+    return (await this.pool.run(job, timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) })) as DecodeOutput;
   }
 
   async close(): Promise<void> {

@@ -22,13 +22,23 @@ export interface SinkProcessHooks {
 
 /** The whole sink process as one Service (used by `runSink` and by in-process tests). */
 export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProcessHooks = {}): Service & { sink: SinkService; metricsPort(): number | undefined } {
-  const pool = createPgPool(cfg, cfg.pgApplicationName, log, { max: cfg.pgPoolSize });
+  // A server that stops answering (network partition, stuck lock) must fail the batch, not hang the
+  // serial flush: the server cancels a statement past PG_STATEMENT_TIMEOUT_MS (57014, retried), the
+  // client gives up a little later if even the cancel is lost, and keepalive finds dead peers.
+  const pool = createPgPool(cfg, cfg.pgApplicationName, log, {
+    max: cfg.pgPoolSize,
+    statement_timeout: cfg.pgStatementTimeoutMs,
+    query_timeout: cfg.pgStatementTimeoutMs + 5_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   const kafka = createKafka(cfg, log, '-sink', hooks.socketFactory ? { socketFactory: hooks.socketFactory } : {});
   const sink = new SinkService({ config: cfg, log, kafka, pool });
   const metrics = cfg.metricsPort > 0 ? new MetricsServer(registry, sink) : undefined;
   let port: number | undefined;
   return {
     sink,
+    failed: sink.failed,
     metricsPort: () => port,
     async start() {
       connectorHealthy.set({ component: 'sink' }, 0);

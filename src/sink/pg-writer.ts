@@ -2,9 +2,9 @@
  * One PostgreSQL transaction per table batch: COPY into the staging table → set-based apply per step
  * → dead letters produced and acked → offsets (fenced) → COMMIT.
  *
- * A record-level error (SQLSTATE class 22/23) is isolated by bisection under savepoints: the failing
- * half is split until the single bad row is found; the rest of the batch commits. Any other error is
- * thrown: the caller rolls back and retries the whole batch.
+ * A record-level error (classify-error.ts: classes 22/23, 54000, …) is isolated by bisection under
+ * savepoints: the failing half is split until the single bad row is found; the rest of the batch
+ * commits. Any other error is thrown: the caller rolls back and retries the whole batch.
  */
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -13,10 +13,10 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { ReplicatorError } from '../core/errors.js';
 import { batchPhaseSeconds } from '../metrics/sink-metrics.js';
 import { barrierDeleteSql, copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, staticRowUpdateSql, truncateStagingSql } from './core/apply-sql.js';
-import { classifyPgError } from './core/classify-pg-error.js';
+import { classifyError } from './core/classify-error.js';
 import { rowTombstone, type FoldedRow, type Step } from './core/fold.js';
 import type { TargetTable } from './core/target-table.js';
-import type { RecordFailure, RecordRef, RowChange } from './core/types.js';
+import type { DlqReason, RecordFailure, RecordRef, RowChange } from './core/types.js';
 import type { OffsetStore, OffsetWrite } from './offset-store.js';
 
 export interface WriteInput {
@@ -25,6 +25,11 @@ export interface WriteInput {
   offsets: OffsetWrite[];
   /** Produces dead letters and resolves once acked; called before COMMIT. */
   deadLetter: (failures: RecordFailure[]) => Promise<void>;
+  /**
+   * Also isolate rows failing with an unclassified SQLSTATE (classify-error.ts "unknown"): the last
+   * resort after the batch failed that way several times, so its good rows still apply.
+   */
+  isolateUnknown?: boolean;
 }
 
 export interface WriteResult {
@@ -65,10 +70,10 @@ export class PgWriter {
             await client.query(stagingDdl(input.target));
             staged = true;
           }
-          await this.applyRows(client, input.target, step.rows, failed, used);
+          await this.applyRows(client, input.target, step.rows, failed, used, input.isolateUnknown === true);
           used = true;
         } else {
-          for (const c of step.changes) await this.applyBarrier(client, input.target, c, failed);
+          for (const c of step.changes) await this.applyBarrier(client, input.target, c, failed, input.isolateUnknown === true);
         }
       }
       if (failed.length > 0) await input.deadLetter(failed);
@@ -91,25 +96,25 @@ export class PgWriter {
     }
   }
 
-  private async applyRows(client: PoolClient, t: TargetTable, rows: FoldedRow[], failed: RecordFailure[], truncate: boolean): Promise<void> {
+  private async applyRows(client: PoolClient, t: TargetTable, rows: FoldedRow[], failed: RecordFailure[], truncate: boolean, isolate: boolean): Promise<void> {
     await client.query('SAVEPOINT cdc_rows');
     try {
       await this.stageAndApply(client, t, rows, truncate);
       await client.query('RELEASE SAVEPOINT cdc_rows');
       return;
     } catch (err) {
-      const cls = classifyPgError(err);
-      if (cls.action === 'retry') throw err;
+      const reason = rowReason(err, isolate);
+      if (reason === undefined) throw err;
       await client.query('ROLLBACK TO SAVEPOINT cdc_rows');
       await client.query('RELEASE SAVEPOINT cdc_rows');
       if (rows.length === 1) {
-        for (const ref of rows[0]!.refs) failed.push(pgFailure(ref, cls.reason as RecordFailure['reason'], err));
+        for (const ref of rows[0]!.refs) failed.push(pgFailure(ref, reason, err));
         return;
       }
     }
     const mid = Math.ceil(rows.length / 2);
-    await this.applyRows(client, t, rows.slice(0, mid), failed, true);
-    await this.applyRows(client, t, rows.slice(mid), failed, true);
+    await this.applyRows(client, t, rows.slice(0, mid), failed, true, isolate);
+    await this.applyRows(client, t, rows.slice(mid), failed, true, isolate);
   }
 
   private async stageAndApply(client: PoolClient, t: TargetTable, rows: FoldedRow[], truncate: boolean): Promise<void> {
@@ -127,7 +132,7 @@ export class PgWriter {
     batchPhaseSeconds.observe({ phase: 'apply' }, (performance.now() - t1) / 1000);
   }
 
-  private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[]): Promise<void> {
+  private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[], isolate: boolean): Promise<void> {
     const one = c.kind === 'static_row' ? staticRowUpdateSql(t, c) : undefined;
     const statements = c.kind === 'static_row' ? (one ? [one] : []) : barrierDeleteSql(t, c);
     if (statements.length === 0) return;
@@ -136,10 +141,10 @@ export class PgWriter {
       for (const sql of statements) await client.query(sql.text, sql.values);
       await client.query('RELEASE SAVEPOINT cdc_barrier');
     } catch (err) {
-      const cls = classifyPgError(err);
-      if (cls.action === 'retry') throw err;
+      const reason = rowReason(err, isolate);
+      if (reason === undefined) throw err;
       await client.query('ROLLBACK TO SAVEPOINT cdc_barrier');
-      failed.push(pgFailure(c.ref, cls.reason as RecordFailure['reason'], err));
+      failed.push(pgFailure(c.ref, reason, err));
     }
   }
 }
@@ -154,6 +159,13 @@ function* copyChunks(t: TargetTable, rows: FoldedRow[]): Generator<string> {
     }
   }
   if (buf.length > 0) yield buf;
+}
+
+/** The dead-letter reason when `err` is one row's fault (or, isolating, unclassified); else undefined. */
+function rowReason(err: unknown, isolate: boolean): DlqReason | undefined {
+  const cls = classifyError(err, 'apply');
+  if (cls.kind === 'record') return cls.reason;
+  return isolate && cls.kind === 'unknown' ? 'schema-rejected' : undefined;
 }
 
 function pgFailure(ref: RecordRef, reason: RecordFailure['reason'], err: unknown): RecordFailure {

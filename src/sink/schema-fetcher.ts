@@ -1,10 +1,20 @@
 /**
  * Schema text by registry id (Confluent API `GET /schemas/ids/{id}`), cached forever: an id's schema
- * never changes. A 404 is a permanent answer (the record is dead-lettered as unknown-schema); any
+ * never changes. Only a 404 whose body carries error code 40403 ("schema not found", Confluent's
+ * documented error codes) is a permanent answer (the record is dead-lettered as unknown-schema); any
+ * other 404 means the URL does not point at the API (fatal: nothing would ever be found), and any
  * other failure is transient (the batch is retried).
  */
 import type { RegistryHttp } from '../clients/registry.js';
 import { ReplicatorError } from '../core/errors.js';
+
+const SCHEMA_NOT_FOUND = 40403;
+const ACCEPT = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
+
+function notTheApi(baseUrl: string, path: string): ReplicatorError {
+  const err = new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${baseUrl} answered 404 for ${path} without error code ${SCHEMA_NOT_FOUND}: it is not a Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)`, false);
+  return Object.assign(err, { exitCode: 2 });
+}
 
 export class SchemaFetcher {
   private readonly cache = new Map<number, string | null>();
@@ -15,20 +25,41 @@ export class SchemaFetcher {
     return this.cache.get(id);
   }
 
+  /**
+   * Start-up check that the URL is the API: `GET /subjects` must answer a JSON array. A 404 or an
+   * authentication refusal is fatal (CDC_CONFIG, names the setting); anything else is transient.
+   */
+  async probe(): Promise<void> {
+    let res: Response;
+    try {
+      res = await this.registry.fetch('/subjects', { headers: ACCEPT });
+    } catch (err) {
+      throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable: ${(err as Error).message}`, true, { cause: err });
+    }
+    if (res.status === 401 || res.status === 403) {
+      throw Object.assign(new ReplicatorError('CDC_CONFIG', `schema registry refused the credentials (${res.status}): check SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD`, false), { exitCode: 2 });
+    }
+    if (res.status === 404) throw notTheApi(this.registry.base, '/subjects');
+    if (!res.ok) throw new ReplicatorError('CDC_REGISTRY', `schema registry answered ${res.status} for /subjects`, true);
+    const body = await res.json().catch(() => undefined);
+    if (!Array.isArray(body)) throw Object.assign(new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${this.registry.base}: /subjects did not answer a JSON array; not a Confluent-compatible schema registry API`, false), { exitCode: 2 });
+  }
+
   /** Resolves to the schema JSON text, or null when the registry does not know the id. */
   async get(id: number): Promise<string | null> {
     const hit = this.cache.get(id);
     if (hit !== undefined) return hit;
-    const headers: Record<string, string> = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
     let res: Response;
     try {
-      res = await this.registry.fetch(`/schemas/ids/${id}`, { headers });
+      res = await this.registry.fetch(`/schemas/ids/${id}`, { headers: ACCEPT });
     } catch (err) {
       throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable: ${(err as Error).message}`, true, { cause: err });
     }
     if (res.status === 404) {
+      const body = (await res.json().catch(() => ({}))) as { error_code?: unknown };
       // Not cached: a schema registered later under this id (registry restored) is picked up.
-      return null;
+      if (body.error_code === SCHEMA_NOT_FOUND) return null;
+      throw notTheApi(this.registry.base, `/schemas/ids/${id}`);
     }
     if (!res.ok) throw new ReplicatorError('CDC_REGISTRY', `schema registry answered ${res.status} for id ${id}`, true);
     const body = (await res.json()) as { schema?: string; schemaType?: string };

@@ -18,7 +18,7 @@ import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { connectorHealthy, recordsReplicated } from '../metrics/registry.js';
-import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, replicationLag, retries } from '../metrics/sink-metrics.js';
+import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, keyOnlyRecords, replicationLag, retries } from '../metrics/sink-metrics.js';
 import { backoffMs } from '../core/backoff.js';
 import { Batcher, type TableBatch } from './core/batcher.js';
 import { SchemaCache, type DecodeOutput, type RawRecord } from './core/decode-record.js';
@@ -28,6 +28,10 @@ import { parseTopicSelector } from './core/topic-match.js';
 import type { RecordFailure, RecordRef } from './core/types.js';
 import { readWireHeader } from './core/wire-format.js';
 import { DecodePool } from './decode-pool.js';
+import { BoundedDecoder } from './bounded-decode.js';
+import { routeByTopic } from './core/topic-target.js';
+import { batchFailureAction, classifyError, fatalError, sqlState } from './core/classify-error.js';
+import { batchFailures } from './core/batch-failures.js';
 import { DlqProducer, type DeadLetter } from './dlq-producer.js';
 import { KafkaConsumer, type Assignment } from './kafka-consumer.js';
 import { OffsetGuard } from './offset-guard.js';
@@ -65,6 +69,7 @@ export class SinkService implements StatusProvider {
   private readonly log: Logger;
   private readonly pool: Pool;
   private readonly decode: DecodePool;
+  private readonly bounded: BoundedDecoder;
   private readonly fetcher: SchemaFetcher;
   private readonly shapes: SchemaCache;
   private readonly tables: TableManager;
@@ -102,7 +107,8 @@ export class SinkService implements StatusProvider {
     const cfg = (this.cfg = deps.config);
     this.log = deps.log;
     this.pool = deps.pool;
-    this.decode = new DecodePool(cfg.sinkWorkers);
+    this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb);
+    this.bounded = new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, deps.log);
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve }, deps.log);
@@ -138,6 +144,7 @@ export class SinkService implements StatusProvider {
       await this.tables.init();
       this.setHealth('pg', true);
     });
+    await this.retrying('registry', () => this.fetcher.probe());
     await this.retrying('dlq', () => this.dlq.start());
     this.loops = [this.routeLoop(), this.flushLoop()];
     await this.consumer.start();
@@ -154,12 +161,15 @@ export class SinkService implements StatusProvider {
       const { topic, partition } = tpOf(tp);
       this.consumer.pause(topic, [partition]);
     }
-    while (this.activeIntake > 0) await sleep(20);
-    while (this.decodeQueue.length > 0) await sleep(20);
-    for (const b of this.batcher.drain()) this.enqueueReady(b);
-    this.wakeFlusher?.();
-    while (this.readyQueue.length > 0 || this.flushing) await sleep(20);
-    await this.commitOffsetsOnly(true);
+    // After a fatal error the loops are gone and nothing can drain: uncommitted work is re-read later.
+    if (this.running) {
+      while (this.activeIntake > 0) await sleep(20);
+      while (this.decodeQueue.length > 0) await sleep(20);
+      for (const b of this.batcher.drain()) this.enqueueReady(b);
+      this.wakeFlusher?.();
+      while (this.readyQueue.length > 0 || this.flushing) await sleep(20);
+      await this.commitOffsetsOnly(true);
+    }
     this.running = false;
     this.wakeRouter?.();
     this.wakeFlusher?.();
@@ -167,6 +177,20 @@ export class SinkService implements StatusProvider {
     await this.consumer.stop();
     await this.decode.close();
     await this.dlq.stop().catch((err: unknown) => this.log.warn({ err }, 'dlq producer stop failed'));
+  }
+
+  private resolveFailed: ((err: Error) => void) | undefined;
+  /** Resolves (never rejects) when the sink hit a fatal error: the process must exit non-zero. */
+  readonly failed = new Promise<Error>((resolve) => (this.resolveFailed = resolve));
+
+  /** A configuration problem no retry can fix: stop the loops, report unhealthy, let the process exit. */
+  private fatal(message: string, cause: unknown): void {
+    const err = Object.assign(new ReplicatorError('CDC_CONFIG', message, false, { cause }), { exitCode: 2 });
+    this.log.fatal({ err: cause }, message);
+    this.setHealth('pg', false);
+    this.running = false;
+    this.wakeRouter?.();
+    this.resolveFailed?.(err);
   }
 
   // ---- status ----
@@ -326,7 +350,7 @@ export class SinkService implements StatusProvider {
   private async decodeWithRetry(records: RawRecord[], schemas: Record<number, string>, epoch: number): Promise<DecodeOutput> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.decode.run(records, schemas);
+        return await this.bounded.run(records, schemas);
       } catch (err) {
         if (epoch !== this.epoch || this.decodeClosed) return { changes: [], failed: [], skipped: 0 };
         retries.inc({ stage: 'decode' });
@@ -356,7 +380,9 @@ export class SinkService implements StatusProvider {
     }
   }
 
-  private async route(job: DecodeEntry, out: DecodeOutput): Promise<void> {
+  private async route(job: DecodeEntry, decoded: DecodeOutput): Promise<void> {
+    const out = routeByTopic(decoded, this.cfg.kafkaTopicTemplate);
+    if (out.skipped > 0) keyOnlyRecords.inc(out.skipped);
     if (out.failed.length > 0) {
       // Dead letters for undecodable records are acked before anything after them is routed, so
       // no later commit can move the offset past a record that is neither applied nor dead-lettered.
@@ -370,9 +396,6 @@ export class SinkService implements StatusProvider {
       this.batchEpoch.set(batchId, job.epoch);
       this.tracker.hold(batchId, job.tp, BigInt(change.ref.offset));
       for (const r of ready) this.enqueueReady(r.batch);
-    }
-    if (out.skipped > 0) {
-      // Tombstones: nothing to keep; their bytes are released when the partition's offsets commit.
     }
     this.tracker.route(job.tp, job.next);
     this.wakeFlusher?.();
@@ -413,10 +436,13 @@ export class SinkService implements StatusProvider {
   }
 
   private async flushWithRetry(batch: PendingBatch): Promise<void> {
+    let doomed: RecordFailure[] | undefined; // set once the batch itself is at fault: dead-letter it
+    let isolate = false; // after repeated unclassified errors: apply row by row, dead-letter the failing rows
     for (let attempt = 0; ; attempt++) {
       if (batch.epoch !== this.epoch) return; // dropped by a rebalance: re-read from stored offsets
       try {
-        await this.exclusive(() => this.flushOnce(batch));
+        if (doomed) await this.deadLetterBatch(batch, doomed);
+        else await this.exclusive(() => this.flushOnce(batch, isolate));
         this.setHealth('pg', true);
         return;
       } catch (err) {
@@ -424,18 +450,48 @@ export class SinkService implements StatusProvider {
           await this.onFenced();
           return;
         }
-        this.setHealth('pg', false);
+        const cls = classifyError(err);
+        const action = doomed ? 'retry' : batchFailureAction(cls, attempt);
+        if (action === 'fatal' && cls.kind === 'fatal') return this.fatal(cls.message, err);
+        if (action === 'dead-letter' && cls.kind === 'unknown' && !isolate) {
+          isolate = true;
+          attempt = -1;
+          this.log.warn({ err, table: batch.table }, 'batch keeps failing with an unclassified error; applying it row by row');
+          continue;
+        }
+        if (action === 'dead-letter') {
+          doomed = batchFailures(batch.changes, cls, err);
+          this.log.warn({ err, table: batch.table, records: doomed.length }, 'batch rejected because of its records or their schema; dead-lettering them');
+          attempt = -1;
+          continue;
+        }
+        if (cls.kind === 'transient') this.setHealth('pg', false);
         retries.inc({ stage: 'write' });
-        if ((err as ReplicatorError).code === 'CDC_SCHEMA' || (err as { code?: string }).code?.startsWith('42')) this.tables.invalidate(batch.table);
+        if ((err as ReplicatorError).code === 'CDC_SCHEMA' || sqlState(err)?.startsWith('42')) this.tables.invalidate(batch.table);
         const delay = backoffMs(attempt, this.cfg.sinkRetryMaxMs);
-        this.log.warn({ err, table: batch.table, attempt, delayMs: delay }, 'batch failed with a transient error; retrying');
+        this.log.warn({ err, table: batch.table, attempt, delayMs: delay, errorClass: cls.kind }, 'batch failed; retrying');
         await sleep(delay);
         if (!this.running) return;
       }
     }
   }
 
-  private async flushOnce(batch: PendingBatch): Promise<void> {
+  /** Dead letters for a whole batch, acked, then its offsets committed as if it had applied. */
+  private async deadLetterBatch(batch: PendingBatch, failures: RecordFailure[]): Promise<void> {
+    await this.sendDeadLetters(failures);
+    await this.exclusive(async () => {
+      if (batch.epoch !== this.epoch) return;
+      const plan = this.tracker.plan([batch.id]);
+      await this.writer.write({ target: undefined, steps: [], offsets: this.offsetWrites(plan), deadLetter: async () => undefined });
+      this.tracker.release(batch.id);
+      this.tracker.markCommitted(plan);
+      this.batchEpoch.delete(batch.id);
+      for (const c of batch.changes) this.records.forget(c.ref);
+      this.afterCommit(plan);
+    });
+  }
+
+  private async flushOnce(batch: PendingBatch, isolateUnknown = false): Promise<void> {
     if (batch.epoch !== this.epoch) return;
     const [keyId, valueId] = batch.schemaKey.split(':');
     const parsed = this.shapes.shape(keyId === '' ? undefined : Number(keyId), Number(valueId));
@@ -443,7 +499,7 @@ export class SinkService implements StatusProvider {
     const { steps } = foldChanges(batch.changes);
     const plan = this.tracker.plan([batch.id]);
     const writes = this.offsetWrites(plan);
-    await this.writer.write({ target, steps, offsets: writes, deadLetter: (f) => this.sendDeadLetters(f) });
+    await this.writer.write({ target, steps, offsets: writes, deadLetter: (f) => this.sendDeadLetters(f), isolateUnknown });
     // Committed.
     this.tracker.release(batch.id);
     this.tracker.markCommitted(plan);
@@ -561,6 +617,11 @@ export class SinkService implements StatusProvider {
       try {
         return await fn();
       } catch (err) {
+        const fatal = fatalError(err);
+        if (fatal) {
+          if (this.loops.length > 0) this.fatal(fatal.message, err);
+          throw fatal; // before the loops run, start() rejects and the process exits with its exitCode
+        }
         if (stage === 'init' || stage === 'claim') this.setHealth('pg', false);
         if (stage === 'dlq' || stage === 'watermarks' || stage === 'topic-ids') this.setHealth('kafka', false);
         retries.inc({ stage });

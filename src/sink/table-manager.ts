@@ -8,7 +8,8 @@ import type { Pool } from 'pg';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
-import { CTS_COLUMN, TS_COLUMN, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
+import { CTS_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
+import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
 
@@ -40,7 +41,7 @@ export class TableManager {
     const cacheKey = `${table}\u0000${shape.fingerprint}`;
     const hit = this.cache.get(cacheKey);
     if (hit) return hit;
-    const name = pgName(table);
+    const name = this.claimName(table);
     let cols = await this.columns(name);
     if (cols.size === 0) {
       if (!this.opts.autoCreate) {
@@ -75,8 +76,25 @@ export class TableManager {
       .map((c) => ({ name: c.name, pgType: cols.get(c.name)!, storage: c.storage, ...(c.collection ? { collection: c.collection } : {}) }));
     const target: TargetTable = { schema: this.schema, table: name, keyColumns, valueColumns };
     this.cache.set(cacheKey, target);
-    void tombstoneTable;
     return target;
+  }
+
+  private readonly owners = new Map<string, string>();
+
+  /**
+   * The PostgreSQL name of `table`, refusing (as the record's fault) a `_cdc_` name and a name whose
+   * shortened form, or whose tombstone table's, is already another table's.
+   */
+  private claimName(table: string): string {
+    if (isReserved(table)) throw new RecordError('wrong-target', `table ${JSON.stringify(table)}: names starting with _cdc_ are the sink's own tables`);
+    const name = pgName(table);
+    for (const n of [name, tombstoneTable(name)]) {
+      const owner = this.owners.get(n);
+      if (owner !== undefined && owner !== table) throw new RecordError('wrong-target', `tables ${JSON.stringify(owner)} and ${JSON.stringify(table)} would both use PostgreSQL table ${JSON.stringify(n)}`);
+    }
+    this.owners.set(name, table);
+    this.owners.set(tombstoneTable(name), table);
+    return name;
   }
 
   private async columns(table: string): Promise<Map<string, string>> {

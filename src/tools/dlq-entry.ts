@@ -69,11 +69,19 @@ export interface DlqFilter {
   terms: { field: string; op: '=' | '~' | '>=' | '<='; value: string }[];
 }
 
+const NUMERIC_FIELDS = new Set(['partition', 'offset']);
+
+/** Every term is checked here, before anything is read: a bad one is exit 2, never a crash mid-way. */
 export function parseFilter(raw: string[]): DlqFilter['terms'] {
   return raw.map((t) => {
-    const m = /^(reason|stage|partition|offset|key|message|error)(=|~|>=|<=)(.*)$/.exec(t);
-    if (!m) throw Object.assign(new Error(`bad --filter "${t}": use reason=…, stage=…, partition=…, offset>=…, offset<=…, key~…, message~…`), { exitCode: 2 });
-    return { field: m[1]!, op: m[2] as '=' | '~' | '>=' | '<=', value: m[3]! };
+    const bad = (why: string) => Object.assign(new Error(`bad --filter "${t}": ${why}; use reason=…, stage=…, partition=…, offset>=…, offset<=…, key~…, message~…`), { exitCode: 2 });
+    const m = /^(reason|stage|partition|offset|key|message)(>=|<=|=|~)(.*)$/.exec(t);
+    if (!m) throw bad('unknown field or operator');
+    const [, field, op, value] = m as unknown as [string, string, '=' | '~' | '>=' | '<=', string];
+    if ((op === '>=' || op === '<=') && !NUMERIC_FIELDS.has(field)) throw bad(`${op} applies to partition and offset only`);
+    if (NUMERIC_FIELDS.has(field) && op !== '~' && !/^\d+$/.test(value)) throw bad(`${field} takes a non-negative integer`);
+    if (value === '' && op !== '=') throw bad('empty value');
+    return { field, op, value };
   });
 }
 

@@ -1,9 +1,12 @@
 /**
  * `scylla-pg-cdc dlq list [--limit N] [--json] [--topic T ...] [--filter TERM ...]`
- * `scylla-pg-cdc dlq replay [--topic T ...] [--filter TERM ...] [--dry-run]`
+ * `scylla-pg-cdc dlq replay [--topic T ...] [--filter TERM ...] [--to TOPIC] [--dry-run]`
  *
  * Replay re-produces each selected record (original key, value and headers) to its original topic,
- * so it goes through the whole sink path again: decode, fold, version guard, apply. A record that
+ * but only when that topic is one the sink consumes (SINK_TOPICS): the origin comes from the dead
+ * letter's headers, which whoever wrote the record chose, so it must not pick where replay writes.
+ * `--to TOPIC` sends every selected record to that one topic instead (an operator's explicit choice).
+ * The replayed record goes through the whole sink path again: decode, fold, version guard, apply. A record that
  * still fails is dead-lettered again by the sink with the new error. Exactly once: the re-produced
  * records and a ledger entry per replayed DLQ record (`<DLQ_TOPIC>.replayed`, compacted) commit in
  * one Kafka transaction, and a run skips what the ledger already holds — so nothing is replayed twice,
@@ -20,6 +23,7 @@ import { createLogger } from '../log/logger.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
 import { readTopicToEnd } from './topic-reader.js';
+import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 
 interface DlqArgs {
   action: 'list' | 'replay';
@@ -27,10 +31,11 @@ interface DlqArgs {
   json: boolean;
   dryRun: boolean;
   filter: DlqFilter;
+  to?: string;
 }
 
 function usage(msg: string): Error {
-  return Object.assign(new Error(`${msg}\nusage: scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--dry-run]`), { exitCode: 2 });
+  return Object.assign(new Error(`${msg}\nusage: scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--to TOPIC] [--dry-run]`), { exitCode: 2 });
 }
 
 export function parseDlqArgs(argv: string[]): DlqArgs {
@@ -45,6 +50,7 @@ export function parseDlqArgs(argv: string[]): DlqArgs {
     else if (a === '--limit' && /^\d+$/.test(rest[i + 1] ?? '')) args.limit = Number(rest[++i]);
     else if (a === '--topic' && rest[i + 1]) args.filter.topic!.push(rest[++i]!);
     else if (a === '--filter' && rest[i + 1]) rawFilters.push(rest[++i]!);
+    else if (a === '--to' && rest[i + 1] && action === 'replay') args.to = rest[++i]!;
     else throw usage(`unexpected argument "${a}"`);
   }
   args.filter.terms = parseFilter(rawFilters);
@@ -110,12 +116,19 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
     return 0;
   }
 
-  const replayable = selected.filter(({ entry }) => entry.topic !== undefined && entry.value !== null);
-  const skipped = selected.length - replayable.length;
-  print(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
+  if (args.to !== undefined && (args.to === cfg.dlqTopic || args.to === ledgerTopic(cfg))) throw usage(`--to ${args.to}: not the dead-letter topic or its ledger`);
+  const sinkTopics = parseTopicSelector(cfg.sinkTopics);
+  const consumed = (t: string) => matchTopics(sinkTopics, [t], cfg.dlqTopic).length === 1;
+  const withValue = selected.filter(({ entry }) => entry.value !== null && (args.to !== undefined || entry.topic !== undefined));
+  const replayable = args.to !== undefined ? withValue : withValue.filter(({ entry }) => consumed(entry.topic!));
+  const chosen = new Set(replayable.map((r) => r.entry));
+  for (const { entry: e } of withValue) if (!chosen.has(e)) print(`  refused ${e.topic}[${e.partition}]@${e.offset}: ${e.topic} is not a topic the sink consumes (SINK_TOPICS ${cfg.sinkTopics}); use --to TOPIC to choose one\n`);
+  const skipped = selected.length - withValue.length;
+  const refused = withValue.length - replayable.length;
+  print(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${refused ? `, ${refused} refused` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
   if (args.dryRun || replayable.length === 0) {
-    for (const { entry: e, key } of replayable) print(`  would replay ${e.topic}[${e.partition}]@${e.offset} key=${key} (${e.reason})\n`);
-    return 0;
+    for (const { entry: e, key } of replayable) print(`  would replay ${e.topic}[${e.partition}]@${e.offset}${args.to !== undefined ? ` to ${args.to}` : ''} key=${key} (${e.reason})\n`);
+    return refused > 0 ? 1 : 0;
   }
   await ensureLedger(kafka, ledgerTopic(cfg));
   const producer = kafka.producer({ transactionalId: `${cfg.sinkGroupId}.dlq-replay`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
@@ -127,9 +140,10 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
       try {
         for (const { entry: e } of chunk) {
           await tx.send({
-            topic: e.topic!,
-            // The original partition keeps the record in order with its key's other changes.
-            messages: [{ key: e.key, value: e.value, ...(e.partition !== undefined ? { partition: e.partition } : {}), headers: { ...e.originalHeaders, [REPLAY_HEADER]: `${cfg.dlqTopic}/${ledgerKey(e)}` } }],
+            topic: args.to ?? e.topic!,
+            // The original partition keeps the record in order with its key's other changes (another
+            // topic may have other partitions: there the key decides).
+            messages: [{ key: e.key, value: e.value, ...(e.partition !== undefined && args.to === undefined ? { partition: e.partition } : {}), headers: { ...e.originalHeaders, [REPLAY_HEADER]: `${cfg.dlqTopic}/${ledgerKey(e)}` } }],
           });
         }
         await tx.send({ topic: ledgerTopic(cfg), messages: chunk.map(({ entry: e }) => ({ key: ledgerKey(e), value: new Date().toISOString() })) });
@@ -143,5 +157,5 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
     await producer.disconnect();
   }
   print(`replayed ${replayable.length} record(s); records that fail again are dead-lettered anew by the sink\n`);
-  return 0;
+  return refused > 0 ? 1 : 0;
 }

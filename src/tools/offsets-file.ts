@@ -58,3 +58,30 @@ export function parseOffsetsFile(text: string): OffsetsFile {
   }
   return parsed.data;
 }
+
+/** What the running configuration allows an import to write. */
+export interface ImportScope {
+  sourceName: string;
+  checkpointsTopic: string;
+  sinkGroupId: string;
+  pgSchema: string;
+  /** Whether the sink consumes this topic (SINK_TOPICS). */
+  consumes: (topic: string) => boolean;
+}
+
+/**
+ * An offsets file is data from elsewhere: it may only set the positions of this deployment (its
+ * source name and checkpoint topic, its sink group, PG_SCHEMA, topics the sink consumes). Anything
+ * else would write another deployment's positions or an arbitrary topic or table. Every problem at once.
+ */
+export function importScopeProblems(file: OffsetsFile, scope: ImportScope): string[] {
+  const out: string[] = [];
+  if (file.source.name !== scope.sourceName) out.push(`source.name ${JSON.stringify(file.source.name)} is not SOURCE_NAME ${JSON.stringify(scope.sourceName)}`);
+  if (file.source.topic !== scope.checkpointsTopic) out.push(`source.topic ${JSON.stringify(file.source.topic)} is not this source's checkpoint topic ${JSON.stringify(scope.checkpointsTopic)}`);
+  if (file.sink.schema !== scope.pgSchema) out.push(`sink.schema ${JSON.stringify(file.sink.schema)} is not PG_SCHEMA ${JSON.stringify(scope.pgSchema)}`);
+  file.sink.offsets.forEach((o, i) => {
+    if (o.group_id !== scope.sinkGroupId) out.push(`sink.offsets.${i}.group_id ${JSON.stringify(o.group_id)} is not SINK_GROUP_ID ${JSON.stringify(scope.sinkGroupId)}`);
+    if (!scope.consumes(o.topic)) out.push(`sink.offsets.${i}.topic ${JSON.stringify(o.topic)} is not a topic the sink consumes (SINK_TOPICS)`);
+  });
+  return out;
+}

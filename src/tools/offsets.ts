@@ -5,6 +5,8 @@
  * topic's id in this cluster (a recreated topic, another cluster) unless `--force`. `ack` acknowledges
  * the sink's open offset problems (retention gaps, held partitions: `_cdc_offset_resets`).
  *
+ * Export and import cover this deployment only (SOURCE_NAME, SINK_GROUP_ID, PG_SCHEMA, topics in
+ * SINK_TOPICS): a file naming anything else is refused whole (exit 2) before anything is written.
  * Import refuses while a source or sink runs (their /healthz answers, or their Kafka groups have
  * members), because a running process would overwrite the imported position; `--force` skips that
  * check. The checkpoints are written in one Kafka transaction; the sink offsets in one PostgreSQL
@@ -21,7 +23,8 @@ import { createLogger } from '../log/logger.js';
 import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
 import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../sink/core/sql-ident.js';
-import { parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
+import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
+import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';
 import { readTopicToEnd } from './topic-reader.js';
 
@@ -49,7 +52,7 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
     if (exists.rows[0]?.t) await client.query(addOffsetsTopicIdSql(cfg.pgSchema)); // tables of older sinks
     const rows = exists.rows[0]?.t
-      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null; topic_id: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset, topic_id FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} ORDER BY group_id, topic, partition`)).rows
+      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null; topic_id: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset, topic_id FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 ORDER BY topic, partition`, [cfg.sinkGroupId])).rows
       : [];
     const ids = await topicIds(kafka, [...new Set(rows.map((r) => r.topic))], createLogger('offsets', cfg.logLevel, 'stderr'));
     return {
@@ -202,6 +205,15 @@ export async function runOffsets(ctx: CommandContext): Promise<number> {
     return 0;
   }
   const file = parseOffsetsFile(readFileSync(path, 'utf8'));
+  const selector = parseTopicSelector(cfg.sinkTopics);
+  const problems = importScopeProblems(file, {
+    sourceName: cfg.sourceName,
+    checkpointsTopic: checkpointsTopic(cfg.sourceName),
+    sinkGroupId: cfg.sinkGroupId,
+    pgSchema: cfg.pgSchema,
+    consumes: (t) => matchTopics(selector, [t], cfg.dlqTopic).length === 1,
+  });
+  if (problems.length > 0) throw Object.assign(new Error(`offsets file does not belong to this deployment:\n${problems.map((p) => `  - ${p}`).join('\n')}`), { exitCode: 2 });
   if (!force) {
     const running = await runningProcesses(cfg, kafka);
     if (running.length > 0) {

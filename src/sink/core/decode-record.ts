@@ -8,6 +8,9 @@ import { deriveTableShape, type ParsedSchemas } from './table-shape.js';
 import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange } from './types.js';
 import { readWireHeader } from './wire-format.js';
 import type { AvroSchema } from './avro-names.js';
+import { avroBoundsInstalled } from './avro-bounds.js';
+
+void avroBoundsInstalled;
 
 /** int64 as bigint: Scylla bigint keys and µs write times exceed 2^53. */
 const bigintLong = avro.types.LongType.__with({
@@ -45,8 +48,10 @@ export interface RawRecord {
 }
 
 export interface DecodedChange extends RowChange {
-  /** PG table name (Scylla table name from the envelope). */
+  /** Target table, set from the topic by routeByTopic (topic-target.ts); '' until then. */
   table: string;
+  /** What the envelope's `source` block says; checked against the topic, never trusted. */
+  claimed: { keyspace: string; table: string };
   /** `<keyId>:<valueId>` — identifies the TableShape (schema change detection). */
   schemaKey: string;
 }
@@ -58,18 +63,28 @@ export interface DecodeOutput {
   skipped: number;
 }
 
+/** A registry schema the Avro library refused: remembered per id, its records are dead-lettered. */
+export class BadSchema {
+  constructor(readonly message: string) {}
+}
+
 export class SchemaCache {
-  private readonly types = new Map<number, avro.Type>();
+  private readonly types = new Map<number, avro.Type | BadSchema>();
   private readonly shapes = new Map<string, ParsedSchemas>();
 
   constructor(private readonly schemaText: (id: number) => string | undefined) {}
 
-  type(id: number): avro.Type | undefined {
+  type(id: number): avro.Type | BadSchema | undefined {
     let t = this.types.get(id);
     if (!t) {
       const text = this.schemaText(id);
       if (text === undefined) return undefined;
-      t = avro.Type.forSchema(bareLongs(JSON.parse(text)) as avro.Schema, { registry: { long: bigintLong }, wrapUnions: false } as Partial<avro.ForSchemaOptions>);
+      try {
+        t = avro.Type.forSchema(bareLongs(JSON.parse(text)) as avro.Schema, { registry: { long: bigintLong }, wrapUnions: false } as Partial<avro.ForSchemaOptions>);
+      } catch (err) {
+        // Parsing again cannot succeed (an id's schema never changes): remember the failure.
+        t = new BadSchema(`schema id ${id} cannot be parsed: ${(err as Error).message}`);
+      }
       this.types.set(id, t);
     }
     return t;
@@ -97,6 +112,7 @@ function decodePart(buf: Uint8Array, cache: SchemaCache): { ok: true; id: number
   if (!h.ok) return { ok: false, reason: h.problem, err: new Error(h.problem === 'bad-magic-byte' ? `unknown magic byte ${buf[0]}` : `record too short (${buf.length} bytes)`) };
   const type = cache.type(h.schemaId);
   if (!type) return { ok: false, reason: 'unknown-schema', err: new Error(`schema id ${h.schemaId} not found in the registry`) };
+  if (type instanceof BadSchema) return { ok: false, reason: 'bad-schema', err: new Error(type.message) };
   try {
     const value = type.fromBuffer(Buffer.from(buf.buffer, buf.byteOffset + 5, buf.byteLength - 5));
     return { ok: true, id: h.schemaId, value };
@@ -132,8 +148,8 @@ export function decodeRecord(rec: RawRecord, cache: SchemaCache): DecodeResult {
       cellColumns: parsed.cellColumns,
     });
     const src = env.source ?? {};
-    const table = typeof src.table_name === 'string' && src.table_name !== '' ? src.table_name : rec.ref.topic.slice(rec.ref.topic.lastIndexOf('.') + 1);
-    return { ok: true, change: { ...change, table, schemaKey: `${k.id}:${v.id}` } };
+    const claimed = { keyspace: typeof src.keyspace_name === 'string' ? src.keyspace_name : '', table: typeof src.table_name === 'string' ? src.table_name : '' };
+    return { ok: true, change: { ...change, table: '', claimed, schemaKey: `${k.id}:${v.id}` } };
   } catch (err) {
     const reason: DlqReason = err instanceof RecordError ? err.reason : 'undecodable';
     return { ok: false, failure: fail(rec.ref, reason, 'TRANSFORMATION', err) };

@@ -7,6 +7,7 @@
  */
 import { fieldsOf, prop, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
 import { arrayLiteral, arrayText, jsonText, listKeyText, mapKeyText, mapObjectText, scalarText } from './pg-text.js';
+import { RecordError } from './record-error.js';
 import type { CellChange, ColumnShape, RangeBound, RecordRef, RowChange, TableShape } from './types.js';
 
 export interface DecodedEnvelope {
@@ -17,15 +18,6 @@ export interface DecodedEnvelope {
   source?: Record<string, unknown> | null;
 }
 
-export class RecordError extends Error {
-  constructor(
-    readonly reason: 'missing-key' | 'unsupported' | 'type-violation' | 'undecodable',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RecordError';
-  }
-}
 
 /** Renders one column value (non-null) as PG text according to the column's storage. */
 export function columnText(v: unknown, col: ColumnShape, names: NameTable): string | null {
@@ -90,7 +82,7 @@ function boundOf(raw: unknown, inclusive: unknown, shape: TableShape, prefixLen:
   if (raw && typeof raw === 'object') {
     const o = raw as Record<string, unknown>;
     for (const col of shape.keyColumns.slice(prefixLen)) {
-      const v = o[col.name];
+      const v = o[col.field];
       if (v === null || v === undefined) break;
       values.push(columnText(v, col, names)!);
     }
@@ -115,7 +107,7 @@ export function envelopeToChange(input: EnvelopeInput): RowChange {
   if (!['c', 'u', 'd', 'r'].includes(op)) throw new RecordError('unsupported', `unknown envelope op ${JSON.stringify(env.op)}`);
   const src = env.source ?? {};
   const changeKind = typeof src.change_kind === 'string' ? src.change_kind : 'row';
-  const keyTexts = shape.keyColumns.map((col) => columnText(key[col.name], col, names));
+  const keyTexts = shape.keyColumns.map((col) => columnText(key[col.field], col, names));
   let prefixLen = keyTexts.findIndex((k) => k === null);
   if (prefixLen < 0) prefixLen = keyTexts.length;
   const seq = typeof src.seq === 'number' ? src.seq : 0;
@@ -141,8 +133,8 @@ export function envelopeToChange(input: EnvelopeInput): RowChange {
   if (!after) throw new RecordError('unsupported', `op ${op} without "after"`);
   const cells: Record<string, CellChange> = {};
   for (const col of shape.valueColumns) {
-    const raw = after[col.name];
-    if (cellColumns.has(col.name)) {
+    const raw = after[col.field];
+    if (cellColumns.has(col.field)) {
       if (raw === null || raw === undefined) continue; // not touched by this change
       cells[col.name] = cellChange(raw as Record<string, unknown>, col, names);
     } else if (raw !== undefined) {
@@ -152,3 +144,5 @@ export function envelopeToChange(input: EnvelopeInput): RowChange {
   return { ...base, kind: isStatic ? 'static_row' : 'upsert', cells };
 }
 
+
+export { RecordError };

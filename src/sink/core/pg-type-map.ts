@@ -7,6 +7,7 @@
  */
 import { fieldsOf, prop, typeName, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
 import type { Codec } from './types.js';
+import { RecordError } from './record-error.js';
 
 export interface PgColumnType {
   pgType: string;
@@ -67,6 +68,11 @@ export function scalarPgType(s: AvroSchema): PgColumnType | undefined {
         const params = prop(s, 'connect.parameters') as Record<string, string> | undefined;
         const scale = Number(prop(s, 'scale') ?? params?.scale ?? 0);
         const precision = Number(prop(s, 'precision') ?? params?.['connect.decimal.precision'] ?? 0);
+        // Avro spec: scale is a non-negative integer not above precision. Anything else (NaN, 1e9, -3)
+        // would become `numeric(10,NaN)`, DDL PostgreSQL refuses for every record of the schema.
+        if (!Number.isInteger(scale) || !Number.isInteger(precision) || scale < 0 || precision < 0 || scale > 1000 || (precision > 0 && scale > precision)) {
+          throw new RecordError('unsupported', `decimal with precision ${String(prop(s, 'precision') ?? params?.['connect.decimal.precision'])} and scale ${String(prop(s, 'scale') ?? params?.scale)} is not a valid Avro decimal`);
+        }
         // Scylla's decimal has a per-value scale; only a declared precision pins numeric(p,s).
         const pgType = precision > 0 && precision <= 1000 ? `numeric(${precision},${scale})` : 'numeric';
         return scalar(pgType, { c: 'decimal', scale });

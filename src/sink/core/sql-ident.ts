@@ -1,5 +1,8 @@
 /** SQL identifiers are always quoted (mixed case, reserved words, quotes inside names survive). */
+import { createHash } from 'node:crypto';
+
 const MAX_IDENT_BYTES = 63; // NAMEDATALEN - 1: PostgreSQL truncates longer names
+const SHORT_HASH_HEX = 8;
 
 export function quoteIdent(name: string): string {
   if (name.length === 0 || name.includes('\u0000')) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}`);
@@ -10,14 +13,25 @@ export function qualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
-/** Truncates to what PostgreSQL would store, on a UTF-8 character boundary, so catalog lookups match. */
+/**
+ * The PostgreSQL name for a ScyllaDB/Avro name. PostgreSQL cuts identifiers at 63 bytes
+ * (NAMEDATALEN − 1, "Identifiers and Key Words" in the PostgreSQL manual) without an error, so two
+ * long names sharing their first 63 bytes would silently become one column (and a value was lost).
+ * A longer name becomes its first bytes (cut on a UTF-8 character boundary) + `_` + the first 8 hex
+ * digits of the SHA-256 of the whole name: 63 bytes at most, the same on every run and every sink.
+ */
 export function pgName(name: string): string {
   const buf = Buffer.from(name, 'utf8');
   if (buf.length <= MAX_IDENT_BYTES) return name;
-  let end = MAX_IDENT_BYTES;
+  const suffix = `_${createHash('sha256').update(buf).digest('hex').slice(0, SHORT_HASH_HEX)}`;
+  let end = MAX_IDENT_BYTES - suffix.length;
   while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
-  return buf.subarray(0, end).toString('utf8');
+  return buf.subarray(0, end).toString('utf8') + suffix;
 }
+
+/** Names the sink keeps for itself: a record can never make one a target table or a user column. */
+export const RESERVED_PREFIX = '_cdc_';
+export const isReserved = (name: string) => name.toLowerCase().startsWith(RESERVED_PREFIX);
 
 /** Bookkeeping names (design.md §6: they start with `_cdc_`). */
 export const TS_COLUMN = '_cdc_ts_us';

@@ -6,6 +6,8 @@
 import { fieldsOf, indexNames, prop, resolve, typeName, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
 import { isEntryRecord, pgColumnType } from './pg-type-map.js';
 import type { ColumnShape, TableShape } from './types.js';
+import { RecordError } from './record-error.js';
+import { isReserved, listKeysColumn, pgName } from './sql-ident.js';
 
 const CELL_EXTRA_FIELDS = new Set(['mode', 'removed', 'list_keys']);
 
@@ -59,13 +61,32 @@ export function deriveTableShape(keySchema: AvroSchema | undefined, valueSchema:
     valueColumns,
     fingerprint: '',
   };
+  checkColumnNames([...keyColumns, ...valueColumns]);
   shape.fingerprint = JSON.stringify([keyColumns.map((c) => [c.name, c.pgType]), valueColumns.map((c) => [c.name, c.pgType, c.collection ?? ''])]);
   return { shape, names, cellColumns };
 }
 
-function column(name: string, type: AvroSchema, names: NameTable): ColumnShape {
+function column(field: string, type: AvroSchema, names: NameTable): ColumnShape {
   const t = pgColumnType(type, names);
-  return { name, pgType: t.pgType, codec: t.codec, storage: t.storage, avro: unwrapNullable(type, names) };
+  return { name: pgName(field), field, pgType: t.pgType, codec: t.codec, storage: t.storage, avro: unwrapNullable(type, names) };
+}
+
+/**
+ * A schema whose columns would collide in PostgreSQL, or that names a bookkeeping column, is the
+ * record's fault: its records are dead-lettered (a duplicate column would fail the DDL forever, and a
+ * user `_cdc_ts_us` would overwrite the version guard).
+ */
+function checkColumnNames(cols: ColumnShape[]): void {
+  const seen = new Map<string, string>();
+  for (const c of cols) {
+    if (isReserved(c.field)) throw new RecordError('wrong-target', `column ${JSON.stringify(c.field)}: names starting with _cdc_ are reserved for the sink's bookkeeping`);
+    const own = [c.name, ...(c.collection === 'list' ? [listKeysColumn(c.name)] : [])];
+    for (const n of own) {
+      const other = seen.get(n);
+      if (other !== undefined) throw new RecordError('wrong-target', `columns ${JSON.stringify(other)} and ${JSON.stringify(c.field)} would both be PostgreSQL column ${JSON.stringify(n)}`);
+      seen.set(n, c.field);
+    }
+  }
 }
 
 /** A cell is a record `{value: ["null", T], mode?, removed?, list_keys?}`. */

@@ -22,8 +22,10 @@ export type Codec =
 export type CollectionKind = 'list' | 'set' | 'map' | 'udt';
 
 export interface ColumnShape {
-  /** Column name exactly as in Scylla / Avro (quoted when used in SQL). */
+  /** PostgreSQL column name: the Avro field name, shortened when over 63 bytes (sql-ident pgName). */
   name: string;
+  /** Field name exactly as in Scylla / Avro: where the value is read from in the record. */
+  field: string;
   /** PostgreSQL type text, e.g. `bigint`, `numeric(10,2)`, `text[]`, `jsonb`. */
   pgType: string;
   /** Scalar codec, or for arrays the element codec. */
@@ -99,7 +101,17 @@ export type DlqReason =
   | 'missing-key'
   | 'unsupported'
   | 'type-violation'
-  | 'constraint-violation';
+  | 'constraint-violation'
+  /** The registry's schema for the id cannot be parsed by the Avro library. */
+  | 'bad-schema'
+  /** Key + value larger than SINK_MAX_RECORD_BYTES: not decoded. */
+  | 'too-large'
+  /** Decoding ran past SINK_DECODE_TIMEOUT_MS or its worker died, twice. */
+  | 'decode-failed'
+  /** The record's keyspace/table disagrees with its topic, or it names a `_cdc_` table or column. */
+  | 'wrong-target'
+  /** PostgreSQL refused the table or column DDL the record's schema asks for. */
+  | 'schema-rejected';
 
 export type DlqStage = 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'TRANSFORMATION' | 'TASK_PUT';
 

@@ -18,7 +18,7 @@ const dlqTopic = randomName('dlq');
 
 async function dlq(args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, 'dlq', ...args], {
-    env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, DLQ_TOPIC: dlqTopic, SINK_GROUP_ID: group },
+    env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, DLQ_TOPIC: dlqTopic, SINK_GROUP_ID: group, SINK_TOPICS: '^cdc\\.sinktest\\..+' },
     timeout: 90_000,
   });
   return stdout;

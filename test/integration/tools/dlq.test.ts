@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dlqHeaders } from '../../../src/sink/core/dlq-headers.js';
 import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
@@ -15,20 +15,27 @@ const kafka = new Kafka({ clientId: 'dlq-test', brokers: KAFKA_BROKERS, logLevel
 const dlqTopic = randomName('dlq');
 const dataTopic = randomName('cdc.scylla.poison');
 
-function cli(args: string[]) {
+function cli(args: string[], env: Record<string, string> = {}) {
   const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'dlq', ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, DLQ_TOPIC: dlqTopic, SINK_GROUP_ID: randomName('grp') },
+    env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, DLQ_TOPIC: dlqTopic, SINK_GROUP_ID: randomName('grp'), ...env },
     timeout: 90_000,
   });
   return { code: res.status, out: res.stdout, err: res.stderr };
 }
 
-beforeAll(async () => {
+async function adminDo(fn: (admin: Admin) => Promise<unknown>): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopic, numPartitions: 1 }, { topic: dataTopic, numPartitions: 2 }] });
-  await admin.disconnect();
+  try {
+    await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  await adminDo((a) => a.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopic, numPartitions: 1 }, { topic: dataTopic, numPartitions: 2 }] }));
   const producer = kafka.producer();
   await producer.connect();
   const failures = [
@@ -82,5 +89,36 @@ describe('scylla-pg-cdc dlq', () => {
       [1, 'k2', 'value-of-k2', 'abc'],
       [1, 'k1', 'value-of-k1', 'abc'],
     ]);
+  });
+
+  it('a malformed --filter is exit 2 before anything is read', () => {
+    // No broker answers on port 1: reaching Kafka would hang or fail differently.
+    for (const f of ['offset>=abc', 'reason>=x', 'partition=one', 'bogus=1', 'key~']) {
+      const r = cli(['list', '--filter', f], { KAFKA_BROKERS: '127.0.0.1:1' });
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining(`bad --filter "${f}"`)]);
+    }
+  });
+
+  it('replays only to topics the sink consumes, or to an explicit --to', async () => {
+    // A copy of the dead letters in a DLQ of its own: the ledger of the test above has them replayed.
+    const other = randomName('cdc.scylla.elsewhere');
+    const dlq2 = randomName('dlq2');
+    await adminDo((a) => a.createTopics({ waitForLeaders: true, topics: [{ topic: other, numPartitions: 1 }, { topic: dlq2, numPartitions: 1 }] }));
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: dlq2, messages: (await readTopicToEnd(kafka, dlqTopic)).map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+    await producer.disconnect();
+    const env = { SINK_TOPICS: '^nomatch\\..+', DLQ_TOPIC: dlq2 };
+    const refused = cli(['replay', '--dry-run', '--filter', 'offset<=7'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain(`refused ${dataTopic}[1]@7: ${dataTopic} is not a topic the sink consumes`);
+    expect(refused.out).toContain('0 record(s) to replay, 1 refused');
+    const before = (await readTopicToEnd(kafka, dataTopic)).length;
+    const to = cli(['replay', '--to', other], env);
+    expect(to.code, to.err).toBe(0);
+    expect((await readTopicToEnd(kafka, other)).map((m) => m.key?.toString()).sort()).toEqual(['k1', 'k2']);
+    expect((await readTopicToEnd(kafka, dataTopic)).length).toBe(before);
+    expect(cli(['replay', '--to', dlq2], env).code).toBe(2);
+    await adminDo((a) => a.deleteTopics({ topics: [other, dlq2, `${dlq2}.replayed`] })).catch(() => undefined);
   });
 });

@@ -76,6 +76,24 @@ describe('scylla-pg-cdc offsets', () => {
     expect(rows).toEqual([{ partition: 0, next_offset: '42', generation: '4' }, { partition: 1, next_offset: '17', generation: '4' }]);
   });
 
+  it('imports only this deployment: its source name and checkpoint topic, its group, schema and topics', async () => {
+    const file = join(dir, 'offsets.json');
+    expect(cli(['export', file]).code).toBe(0);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { source: { name: string; topic: string }; sink: { schema: string; offsets: { group_id: string; topic: string }[] } };
+    saved.source.name = 'someone-else';
+    saved.source.topic = '__consumer_offsets';
+    saved.sink.schema = 'public';
+    saved.sink.offsets[0]!.group_id = 'foreign-group';
+    saved.sink.offsets[1]!.topic = 'not.consumed';
+    const foreign = join(dir, 'foreign.json');
+    writeFileSync(foreign, JSON.stringify(saved));
+    const before = (await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows;
+    const r = cli(['import', foreign]);
+    expect(r.code).toBe(2);
+    for (const p of ['source.name "someone-else" is not SOURCE_NAME', 'source.topic "__consumer_offsets"', 'sink.schema "public" is not PG_SCHEMA', 'sink.offsets.0.group_id "foreign-group"', 'sink.offsets.1.topic "not.consumed" is not a topic the sink consumes']) expect(r.err).toContain(p);
+    expect((await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows).toEqual(before);
+  });
+
   it('restores the source checkpoints: after import the latest record per key is the file\'s', async () => {
     const file = join(dir, 'checkpoints.json');
     expect(cli(['export', file]).code).toBe(0);
@@ -130,7 +148,7 @@ describe('scylla-pg-cdc offsets', () => {
   });
 
   it('records topic ids on export and refuses offsets of a recreated topic unless --force', async () => {
-    const dataTopic = randomName('cdc.offsets-data');
+    const dataTopic = randomName('cdc.scylla.offsets-data'); // a topic the sink consumes (SINK_TOPICS): import accepts no other
     const admin = kafka.admin();
     await admin.connect();
     try {

@@ -4,7 +4,7 @@ import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
 import { OffsetTracker, tpKey } from '../../../../src/sink/core/offset-tracker.js';
 
 const c = (table: string, schemaKey = '1:2', offset = '0'): DecodedChange => ({
-  table, schemaKey, ref: { topic: 't', partition: 0, offset }, kind: 'upsert', op: 'u', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
+  table, claimed: { keyspace: 'ks', table }, schemaKey, ref: { topic: 't', partition: 0, offset }, kind: 'upsert', op: 'u', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
 });
 
 describe('batcher flush rules', () => {

@@ -31,7 +31,7 @@ describe('decode + envelope → change', () => {
     const r = decodeRecord({ ref, key: frame(1, kt, keyObject(spec, { id, ck: 9_007_199_254_740_993n })), value: frame(2, vt, envelope(spec, { op: 'u', key: { id, ck: 1n }, after: { name: { value: null }, balance: { value: Buffer.from([0x04, 0xd2]) } }, tsUs: 5n })) }, cache);
     expect(r.ok).toBe(true);
     if (r.ok !== true) return;
-    expect(r.change).toMatchObject({ table: 'users', kind: 'upsert', key: [id, '9007199254740993'], tsUs: '5', cells: { name: { m: 'set', value: null }, balance: { m: 'set', value: '12.34' } } });
+    expect(r.change).toMatchObject({ claimed: { keyspace: 'ks', table: 'users' }, kind: 'upsert', key: [id, '9007199254740993'], tsUs: '5', cells: { name: { m: 'set', value: null }, balance: { m: 'set', value: '12.34' } } });
     expect(r.change.cells.tags).toBeUndefined();
   });
 

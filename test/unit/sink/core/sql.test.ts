@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { barrierDeleteSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, staticRowUpdateSql } from '../../../../src/sink/core/apply-sql.js';
-import { classifyPgError } from '../../../../src/sink/core/classify-pg-error.js';
+import { classifyError } from '../../../../src/sink/core/classify-error.js';
 import { createTableSql } from '../../../../src/sink/core/ddl-sql.js';
 import { dlqHeaders } from '../../../../src/sink/core/dlq-headers.js';
 import { quoteIdent } from '../../../../src/sink/core/sql-ident.js';
@@ -69,8 +69,8 @@ describe('SQL text', () => {
   it('CREATE TABLE: key NOT NULL, bookkeeping columns nullable, list companion', () => {
     const shape: TableShape = {
       keyspace: 'ks', table: 't', fingerprint: '',
-      keyColumns: [{ name: 'id', pgType: 'uuid', codec: { c: 'text' }, storage: 'scalar', avro: 'string' }],
-      valueColumns: [{ name: 'l', pgType: 'integer[]', codec: { c: 'int' }, storage: 'array', collection: 'list', avro: null }],
+      keyColumns: [{ name: 'id', field: 'id', pgType: 'uuid', codec: { c: 'text' }, storage: 'scalar', avro: 'string' }],
+      valueColumns: [{ name: 'l', field: 'l', pgType: 'integer[]', codec: { c: 'int' }, storage: 'array', collection: 'list', avro: null }],
     };
     expect(createTableSql('s', 'T', shape)).toBe('CREATE TABLE IF NOT EXISTS "s"."T" (\n  "id" uuid NOT NULL,\n  "l" integer[],\n  "_cdc_lk_l" text[],\n  "_cdc_ts_us" bigint,\n  "_cdc_cts" jsonb,\n  PRIMARY KEY ("id")\n)');
   });
@@ -78,10 +78,10 @@ describe('SQL text', () => {
 
 describe('error classification and DLQ headers', () => {
   it('retries connection, serialization, deadlock and shutdown errors; dead-letters data errors', () => {
-    for (const code of ['08006', '40001', '40P01', '57P01', '53300', undefined]) expect(classifyPgError({ code }).action).toBe('retry');
-    expect(classifyPgError(new Error('Connection terminated unexpectedly')).action).toBe('retry');
-    expect(classifyPgError({ code: '22P02' })).toEqual({ action: 'record', reason: 'type-violation' });
-    expect(classifyPgError({ code: '23505' })).toEqual({ action: 'record', reason: 'constraint-violation' });
+    for (const code of ['08006', '40001', '40P01', '57P01', '53300', undefined]) expect(classifyError({ code }).kind).toBe('transient');
+    expect(classifyError(new Error('Connection terminated unexpectedly')).kind).toBe('transient');
+    expect(classifyError({ code: '22P02' })).toEqual({ kind: 'record', reason: 'type-violation' });
+    expect(classifyError({ code: '23505' })).toEqual({ kind: 'record', reason: 'constraint-violation' });
   });
   it('DLQ headers use Kafka Connect names', () => {
     const h = dlqHeaders({ ref: { topic: 'tp', partition: 3, offset: '42' }, reason: 'undecodable', stage: 'VALUE_CONVERTER', errorClass: 'Error', message: 'boom' }, 'sink', 0);
