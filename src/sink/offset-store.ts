@@ -23,6 +23,8 @@ export interface OffsetWrite {
   partition: number;
   next: bigint;
   generation: bigint;
+  /** The offset this writer last committed (or was placed at): the stored value it moves from. */
+  prev: bigint | null;
 }
 
 export class OffsetStore {
@@ -60,14 +62,19 @@ export class OffsetStore {
     return res.rowCount === 1;
   }
 
-  /** Returns false when fenced (some partition has a newer owner). */
+  /**
+   * Returns false when fenced: some partition has a newer owner, or its stored offset is not the one
+   * this writer moves from. The second catches a COMMIT that succeeded although the client saw an
+   * error (connection lost during COMMIT): retrying the batch would apply it twice, but its offsets
+   * update now matches no row, so the retry rolls back and the sink re-reads from what is stored.
+   */
   async commit(client: PoolClient, writes: OffsetWrite[]): Promise<boolean> {
     if (writes.length === 0) return true;
     const res = await client.query(
       `UPDATE ${this.table} AS o SET next_offset = u.next, updated_at = now()
-       FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS u(topic, partition, next, gen)
-       WHERE o.group_id = $1 AND o.topic = u.topic AND o.partition = u.partition AND o.generation <= u.gen`,
-      [this.groupId, writes.map((w) => w.topic), writes.map((w) => w.partition), writes.map((w) => w.next.toString()), writes.map((w) => w.generation.toString())],
+       FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(topic, partition, next, gen, prev)
+       WHERE o.group_id = $1 AND o.topic = u.topic AND o.partition = u.partition AND o.generation <= u.gen AND o.next_offset IS NOT DISTINCT FROM u.prev`,
+      [this.groupId, writes.map((w) => w.topic), writes.map((w) => w.partition), writes.map((w) => w.next.toString()), writes.map((w) => w.generation.toString()), writes.map((w) => (w.prev === null ? null : w.prev.toString()))],
     );
     return res.rowCount === writes.length;
   }

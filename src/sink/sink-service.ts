@@ -546,10 +546,12 @@ export class SinkService implements StatusProvider {
 
   private offsetWrites(plan: Map<TopicPartitionKey, bigint>): OffsetWrite[] {
     const out: OffsetWrite[] = [];
+    const committed = this.tracker.committedOffsets();
     for (const [tp, next] of plan) {
       const generation = this.generation.get(tp);
-      if (generation === undefined) continue;
-      out.push({ ...tpOf(tp), next, generation });
+      const prev = committed.get(tp);
+      if (generation === undefined || prev === undefined) continue;
+      out.push({ ...tpOf(tp), next, generation, prev });
     }
     return out;
   }

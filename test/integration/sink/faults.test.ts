@@ -24,15 +24,23 @@ describe('faults', () => {
     const client = await pgPool.connect();
     try {
       await client.query('BEGIN');
-      expect(await store.commit(client, [{ topic: 'topic-a', partition: 0, next: 10n, generation: stale.generation }])).toBe(false);
+      expect(await store.commit(client, [{ topic: 'topic-a', partition: 0, next: 10n, generation: stale.generation, prev: null }])).toBe(false);
       await client.query('ROLLBACK');
       await client.query('BEGIN');
-      expect(await store.commit(client, [{ topic: 'topic-a', partition: 0, next: 20n, generation: fresh.generation }])).toBe(true);
+      expect(await store.commit(client, [{ topic: 'topic-a', partition: 0, next: 20n, generation: fresh.generation, prev: null }])).toBe(true);
+      await client.query('COMMIT');
+      // The same batch again, as after a COMMIT that succeeded while the client lost the connection:
+      // the stored offset is no longer the one it moves from, so it is fenced, not applied twice.
+      await client.query('BEGIN');
+      expect(await store.commit(client, [{ topic: 'topic-a', partition: 0, next: 20n, generation: fresh.generation, prev: null }])).toBe(false);
+      await client.query('ROLLBACK');
+      await client.query('BEGIN');
+      expect(await store.commit(client, [{ topic: 'topic-a', partition: 0, next: 25n, generation: fresh.generation, prev: 20n }])).toBe(true);
       await client.query('COMMIT');
     } finally {
       client.release();
     }
-    expect(await storedOffset(schema, 'fence-group', 'topic-a')).toBe(20n);
+    expect(await storedOffset(schema, 'fence-group', 'topic-a')).toBe(25n);
   });
 
   it('a running sink that is fenced rejoins and still applies everything once', async () => {
