@@ -12,7 +12,11 @@ export class DecodePool {
   private closed = false;
 
   /** `heapMb`: the old-generation limit of each worker; a worker past it ends alone, not the process. */
-  constructor(workers: number, heapMb: number) {
+  /**
+   * `onError`: a worker that dies while no task of ours runs on it (piscina's pool 'error' event).
+   * Without a listener that event would be thrown as an uncaught exception and end the process.
+   */
+  constructor(workers: number, heapMb: number, onError: (err: unknown) => void = () => undefined) {
     const ts = import.meta.url.endsWith('.ts');
     const filename = fileURLToPath(new URL(`../../workers/decode.worker.${ts ? 'ts' : 'js'}`, import.meta.url));
     this.pool = new Piscina({
@@ -27,6 +31,7 @@ export class DecodePool {
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.max(16, Math.floor(heapMb / 8)) },
       ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
     });
+    this.pool.on('error', onError);
   }
 
   get isClosed(): boolean {

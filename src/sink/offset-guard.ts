@@ -131,7 +131,12 @@ export class OffsetGuard {
     await this.refreshProblems();
     for (const tp of this.held) {
       const still = this.problems.some((p) => p.action === 'held' && tpKey(p.topic, p.partition) === tp);
-      if (!still) return true;
+      if (!still) {
+        // Ask for one re-join only: until `place` runs again nothing is held here. Asking on every
+        // refresh restarted a join still under way, and on a loaded machine none ever completed.
+        this.held.clear();
+        return true;
+      }
     }
     return false;
   }

@@ -107,7 +107,7 @@ export class SinkService implements StatusProvider {
     const cfg = (this.cfg = deps.config);
     this.log = deps.log;
     this.pool = deps.pool;
-    this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb);
+    this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb, (err) => deps.log.warn({ err }, 'a decode worker died outside a task (e.g. past SINK_WORKER_HEAP_MB); piscina replaces it'));
     this.bounded = new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, deps.log);
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
