@@ -11,6 +11,8 @@ export interface StatusProvider {
   healthy(): boolean;
   /** true once started (assigned, connected) and not shutting down. */
   ready(): boolean;
+  /** Why not ready, one line each (served by /readyz); empty when ready. */
+  notReadyReasons?(): string[];
   status(): unknown;
 }
 
@@ -46,14 +48,18 @@ export class MetricsServer {
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: ok }));
       } else if (path === '/readyz') {
         const ok = this.provider.ready();
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready: ok }));
+        const reasons = ok ? [] : (this.provider.notReadyReasons?.() ?? []);
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(reasons.length > 0 ? { ready: ok, reasons } : { ready: ok }));
       } else if (path === '/status') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.provider.status(), jsonReplacer, 2));
+        // the body first: a status() that throws must become a 500, not a second writeHead
+        const body = JSON.stringify(this.provider.status(), jsonReplacer, 2);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics /healthz /readyz /status\n');
       }
     } catch (err) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${(err as Error).message}\n`);
+      if (res.headersSent) res.end();
+      else res.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${(err as Error).message}\n`);
     }
   }
 
