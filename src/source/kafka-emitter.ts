@@ -11,7 +11,7 @@
  * - a failed abort leaves the producer stuck in ABORTING (#1355): the producer is recreated;
  * - a small, configurable transaction timeout bounds how long a dead owner blocks the slot.
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -49,12 +49,14 @@ export class SlotEmitter {
     await tx.abort();
   }
 
-  async commit(batches: TopicBatch[]): Promise<void> {
+  /** Commits one transaction; returns where each partition's records landed (base offsets). */
+  async commit(batches: TopicBatch[]): Promise<RecordMetadata[]> {
     const p = await this.ensureProducer();
     const tx = await p.transaction();
     try {
-      await tx.sendBatch({ topicMessages: batches.filter((b) => b.messages.length > 0), acks: -1 });
+      const written = await tx.sendBatch({ topicMessages: batches.filter((b) => b.messages.length > 0), acks: -1 });
       await tx.commit();
+      return written;
     } catch (err) {
       if (isFencedError(err)) {
         await this.dropProducer();

@@ -27,6 +27,7 @@ import { SchemaPublisher } from './schema-publisher.js';
 import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
 import { SlotWorker, type TableRuntime } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
+import { notStreamingReasons } from './core/slot-readiness.js';
 import { TableSetupError, detectKeyspaceMode, discoverTable } from './table-discovery.js';
 import { ensureTopic } from './topic-admin.js';
 
@@ -58,6 +59,7 @@ export class SourceService implements StatusProvider, Service {
   private started = false;
   private startupProblem: string | undefined = 'starting';
   private assignment: number[] = [];
+  private assignedOnce = false;
   private reconcile: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   /** Resolves when SNAPSHOT_MODE=initial_only finished every slot this process holds. */
@@ -84,8 +86,20 @@ export class SourceService implements StatusProvider, Service {
     return ok;
   }
 
+  /** Ready = every slot this process holds streams every configured table (issue 20). */
   ready(): boolean {
-    return this.started && !this.abort.signal.aborted;
+    return this.started && !this.abort.signal.aborted && this.notReadyReasons().length === 0;
+  }
+
+  notReadyReasons(): string[] {
+    if (this.abort.signal.aborted) return ['stopping'];
+    return notStreamingReasons({
+      started: this.started,
+      startupProblem: this.startupProblem,
+      assigned: this.assignedOnce ? this.assignment : undefined,
+      sessionTimeoutMs: this.options.groupSessionTimeoutMs ?? this.config.sourceGroupSessionTimeoutMs,
+      workers: this.workers,
+    });
   }
 
   status(): unknown {
@@ -95,8 +109,10 @@ export class SourceService implements StatusProvider, Service {
       sourceName: this.config.sourceName,
       healthy: this.healthy(),
       problem: this.startupProblem ?? null,
+      ready: this.ready(),
+      notStreaming: this.notReadyReasons(),
       slots: { total: this.config.sourceSlots, assigned: this.assignment, memberId: this.coordinator?.memberId ?? null },
-      tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec.keyId, valueSchemaId: t.codec.valueId })),
+      tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec?.keyId ?? null, valueSchemaId: t.codec?.valueId ?? null })),
       generations: Object.fromEntries([...this.genCacheSnapshot()]),
       workers: [...this.workers.values()].map((w) => w.status()),
       checkpoints: this.store?.all() ?? [],
@@ -213,6 +229,7 @@ export class SourceService implements StatusProvider, Service {
 
   private assign(slots: number[]): void {
     this.assignment = slots;
+    this.assignedOnce = true;
     // serialise reconciliations: a slot is released (transaction finished) before it is retaken
     this.reconcile = this.reconcile.then(() => this.reconcileWorkers(slots)).catch((err: unknown) => this.log.error({ err }, 'slot reconciliation failed'));
   }
