@@ -164,6 +164,7 @@ export class SlotWorker {
             this.state = this.adoptCheckpoints(await this.ctx.store.loadSlot(slot));
             this.windowMs.clear();
             open = true;
+            if (this.phase.kind === 'opening') this.phase = { kind: 'running' }; // 'retrying' lasts until a step succeeds
             log.info({ slot, checkpoints: this.state.size }, 'slot opened');
           }
           for (const rt of this.ctx.tables()) {

@@ -52,7 +52,12 @@ export class OwnKafka {
     const controller = await freePort();
     const k = new OwnKafka(dir, port, controller);
     formatKafkaStorage(k.cp, k.props, k.log4j);
-    await k.start();
+    try {
+      await k.start();
+    } catch (err) {
+      await k.destroy(); // no broker left behind by a failed start
+      throw err;
+    }
     return k;
   }
 

@@ -51,7 +51,11 @@ export interface ProcessView {
 
 /** Everything that keeps this process from streaming all its slots' tables; empty = ready. */
 export function notStreamingReasons(p: ProcessView): string[] {
-  if (!p.started) return [`starting: ${p.startupProblem ?? 'connecting'}`];
+  if (!p.started) {
+    // 'starting' is the service's placeholder before any step failed
+    const problem = p.startupProblem === undefined || p.startupProblem === 'starting' ? 'connecting to ScyllaDB, Kafka and the schema registry' : p.startupProblem;
+    return [`starting: ${problem}`];
+  }
   if (p.assigned === undefined) {
     return [`waiting for the slot group to assign slots (a killed process still holds its slots until its session times out, SOURCE_GROUP_SESSION_TIMEOUT_MS=${p.sessionTimeoutMs})`];
   }

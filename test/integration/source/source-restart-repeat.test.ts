@@ -46,7 +46,10 @@ const firstEvent: { repetition: number; start: string; ms: number }[] = [];
 
 beforeAll(async () => {
   note('starting own broker and emulator');
-  [broker, { emu, cql }] = await Promise.all([OwnKafka.create(), emulator()]);
+  // one after the other: formatting the broker's storage blocks this process for a few seconds,
+  // and the in-process emulator would miss its driver's connection timeout meanwhile
+  broker = await OwnKafka.create();
+  ({ emu, cql } = await emulator());
   kafka = new Kafka({ clientId: randomName('restart'), brokers: broker.brokers, logLevel: logLevel.NOTHING });
   note(`own broker on ${broker.brokers.join(',')}`);
 });

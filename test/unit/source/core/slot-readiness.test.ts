@@ -33,6 +33,7 @@ describe('slot readiness', () => {
   it('explains a process that is not streaming yet', () => {
     const base = { started: true, startupProblem: undefined, sessionTimeoutMs: 10_000, workers: new Map() };
     expect(notStreamingReasons({ ...base, started: false, startupProblem: 'kafka: connection refused', assigned: undefined })).toEqual(['starting: kafka: connection refused']);
+    expect(notStreamingReasons({ ...base, started: false, startupProblem: 'starting', assigned: undefined })).toEqual(['starting: connecting to ScyllaDB, Kafka and the schema registry']);
     expect(notStreamingReasons({ ...base, assigned: undefined })[0]).toMatch(/waiting for the slot group .*SOURCE_GROUP_SESSION_TIMEOUT_MS=10000/);
     const streams = { readiness: () => [{ table: 'ks.a', streaming: true }] };
     const snapshots = { readiness: () => [{ table: 'ks.a', streaming: false, reason: 'initial snapshot in progress (range 1 of 3)' }] };
