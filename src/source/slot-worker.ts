@@ -27,7 +27,7 @@ import type { CdcLogRow } from './core/log-row.js';
 import { hex } from './core/log-row.js';
 import { partitionFor } from './core/murmur2.js';
 import { createResumeFilter } from './core/resume-filter.js';
-import { tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
+import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
 import { adaptWindowMs, jumpAfterProbe, nextPollDelayMs, planWindow, probeLimit } from './core/window-planner.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { SlotEmitter, TopicBatch } from './kafka-emitter.js';
@@ -88,6 +88,8 @@ export class SlotWorker {
   private phase: SlotPhase = { kind: 'opening', sinceMs: Date.now() };
   /** Tables with checkpoints in this slot that are not in SCYLLA_TABLES: ignored. */
   ignoredTables: string[] = [];
+  /** Last time a step finished or a transaction committed. */
+  private progressMs = Date.now();
   private lastCommitMs = new Map<string, number>();
   private windowMs = new Map<string, number>();
   private readonly abort = new AbortController();
@@ -105,7 +107,9 @@ export class SlotWorker {
 
   /** Per configured table: streaming, or why not (for /readyz and status). */
   readiness(): TableReadiness[] {
-    return tableReadiness(this.phase, this.ctx.tables().map((t) => t.name), this.state, this.ctx.now());
+    const now = this.ctx.now();
+    const phase: SlotPhase = this.phase.kind === 'running' && now - this.progressMs > STALLED_AFTER_MS ? { kind: 'stalled', sinceMs: this.progressMs } : this.phase;
+    return tableReadiness(phase, this.ctx.tables().map((t) => t.name), this.state, now);
   }
 
   status(): unknown {
@@ -165,6 +169,7 @@ export class SlotWorker {
             this.windowMs.clear();
             open = true;
             if (this.phase.kind === 'opening') this.phase = { kind: 'running' }; // 'retrying' lasts until a step succeeds
+            this.progressMs = this.ctx.now();
             log.info({ slot, checkpoints: this.state.size }, 'slot opened');
           }
           for (const rt of this.ctx.tables()) {
@@ -173,6 +178,7 @@ export class SlotWorker {
           }
           this.snapshotDone = this.ctx.tables().every((rt) => this.state.get(rt.name)?.snapshot?.done !== false);
           this.phase = { kind: 'running' };
+          this.progressMs = this.ctx.now();
           this.healthy = true;
           this.lastError = undefined;
           backoff.reset();
@@ -450,6 +456,7 @@ export class SlotWorker {
     }
     this.state.set(rt.name, ckpt);
     this.lastCommitMs.set(rt.name, ckpt.writtenAtMs);
+    this.progressMs = ckpt.writtenAtMs;
     const partition = this.ctx.store.partitionOf(this.ctx.slot);
     const at = written.find((w) => w.topicName === this.ctx.store.topic && w.partition === partition);
     const offset = BigInt(at?.baseOffset ?? at?.offset ?? -1);

@@ -10,7 +10,12 @@ export type SlotPhase =
   | { kind: 'running' }
   /** the last step failed; retrying from the last committed checkpoint */
   | { kind: 'retrying'; error: string; sinceMs: number }
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  /** running, but no step has finished and nothing was committed for a while */
+  | { kind: 'stalled'; sinceMs: number };
+
+/** A slot that has not finished a step nor committed for this long is reported as stalled. */
+export const STALLED_AFTER_MS = 30_000;
 
 export interface TableReadiness {
   table: string;
@@ -25,6 +30,7 @@ export function tableReadiness(phase: SlotPhase, tables: string[], state: Readon
     if (phase.kind === 'opening') return { table, streaming: false, reason: `opening the slot for ${secs(phase.sinceMs)}: fencing the previous owner's producer, reading the slot's checkpoints` };
     if (phase.kind === 'retrying') return { table, streaming: false, reason: `failing for ${secs(phase.sinceMs)}, retrying from the last committed checkpoint: ${phase.error}` };
     if (phase.kind === 'stopped') return { table, streaming: false, reason: 'slot stopped' };
+    if (phase.kind === 'stalled') return { table, streaming: false, reason: `no progress for ${secs(phase.sinceMs)}: a call to Kafka or ScyllaDB has not returned` };
     const st = state.get(table);
     if (!st) return { table, streaming: false, reason: 'no position yet (waiting for the CDC generation)' };
     if (st.snapshot && !st.snapshot.done) {

@@ -19,6 +19,8 @@ export interface Seen {
   tag: string | null;
   op: string;
   arrivedMs: number;
+  /** Where, and the envelope's processing time (ts_ms): which process emitted a duplicate. */
+  at?: string;
 }
 
 function tagOf(after: unknown): string | null {
@@ -151,9 +153,10 @@ export async function readToHighWatermark(kafka: Kafka, topics: Map<string, stri
     await consumer.subscribe({ topics: [...topics.keys()], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, message }) => {
-        const value = (await decode(message.value!)) as { op: string; after: unknown };
-        out.push({ table: topics.get(topic)!, tag: tagOf(value.after), op: value.op, arrivedMs: Date.now() });
+      eachMessage: async ({ topic, partition, message }) => {
+        const value = (await decode(message.value!)) as { op: string; after: unknown; ts_ms?: unknown };
+        const at = `${partition}@${message.offset} ts_ms=${new Date(Number(value.ts_ms)).toISOString()}`;
+        out.push({ table: topics.get(topic)!, tag: tagOf(value.after), op: value.op, arrivedMs: Date.now(), at });
       },
     });
     await waitFor(() => (reached() ? true : undefined), timeoutMs, `read_committed up to the high watermark of ${[...topics.keys()].join(', ')}`);
@@ -174,7 +177,7 @@ export function ledgerProblems(writes: Write[], records: Seen[]): { missing: str
   }
   return {
     missing: writes.filter((w) => !counts.has(w.tag)).map((w) => w.tag),
-    duplicated: [...counts.entries()].filter(([, n]) => n > 1).map(([t, n]) => `${t}×${n}`),
+    duplicated: [...counts.entries()].filter(([, n]) => n > 1).map(([t, n]) => `${t}×${n} (${records.filter((r) => r.tag === t).map((r) => r.at).join(', ')})`),
     unexpected,
   };
 }

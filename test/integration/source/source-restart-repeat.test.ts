@@ -41,6 +41,8 @@ let cql: cassandra.Client;
 let broker: OwnKafka;
 let kafka: Kafka;
 const children: SourceChild[] = [];
+/** Keyspaces of the earlier repetitions (their checkpoints stay in the offsets topic). */
+const previousKeyspaces: string[] = [];
 /** Time from each start to its first change event (ms), for the report. */
 const firstEvent: { repetition: number; start: string; ms: number }[] = [];
 
@@ -125,7 +127,13 @@ describe(`repeated faults under one SOURCE_NAME (${REPEATS} repetitions)`, () =>
         const ready = streaming - s.atMs;
         // /readyz says "not ready, because ..." until then, and ready once every slot streams
         expect(reports[0]).toMatchObject({ streaming: false, ready: false, readyz: { ready: false, reasons: expect.arrayContaining([expect.any(String)]) as unknown } });
-        await waitFor(async () => ((await streamingReport(s.port, SLOTS)).ready ? true : undefined), 10_000, '/readyz 200 once streaming');
+        const once = await waitFor(async () => {
+          const r = await streamingReport(s.port, SLOTS);
+          return r.ready ? r : undefined;
+        }, 10_000, '/readyz 200 once streaming');
+        // the previous repetitions' tables are no longer configured: their checkpoints are ignored, and listed
+        expect(once.ignored).toEqual(previousKeyspaces.flatMap((k) => [`${k}.orders`, `${k}.users`]).sort());
+        previousKeyspaces.push(ks);
         note(`repetition ${rep}: every slot streaming ${ready} ms after start; /readyz said before: ${JSON.stringify(reports.map((r) => r.readyz).filter((r) => (r as { reasons?: unknown }).reasons).slice(-1)).slice(0, 400)}`);
         await tail.start();
         writer.start();
@@ -151,7 +159,9 @@ describe(`repeated faults under one SOURCE_NAME (${REPEATS} repetitions)`, () =>
         await broker.restart();
         const brokerBack = Date.now();
         note('broker back');
-        await waitFor(() => tail.firstChangeArrival(writer.writes, brokerBack), 120_000, 'change events after the broker restart');
+        await waitFor(() => tail.firstChangeArrival(writer.writes, brokerBack), 120_000, 'change events after the broker restart').catch(async (err: unknown) => {
+          throw new Error(`${(err as Error).message}; the source says: ${JSON.stringify(await streamingReport(s.port, SLOTS).catch((e: unknown) => String(e)))}`);
+        });
         await sleep(1_000);
 
         // 4. kill -9 shortly after the broker is back (transactions and group state just recovered).

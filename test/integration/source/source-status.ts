@@ -2,6 +2,7 @@
 
 interface WorkerStatus {
   slot: number;
+  ignoredCheckpoints?: string[];
   tables: { table: string; snapshot: { done: boolean } | null }[];
 }
 
@@ -10,6 +11,8 @@ export interface StreamingReport {
   ready: boolean | null;
   readyz: unknown;
   notStreaming: unknown;
+  /** Tables whose checkpoints some slot ignores (not in SCYLLA_TABLES). */
+  ignored: string[];
 }
 
 /**
@@ -29,5 +32,6 @@ export async function streamingReport(port: number, slots: number): Promise<Stre
       const w = bySlot.get(slot);
       return w !== undefined && tables.every((t) => w.tables.some((x) => x.table === t && (x.snapshot === null || x.snapshot.done)));
     });
-  return { streaming, ready: readyRes.status === 200, readyz, notStreaming: status.notStreaming ?? null };
+  const ignored = [...new Set(status.workers.flatMap((w) => w.ignoredCheckpoints ?? []))].sort();
+  return { streaming, ready: readyRes.status === 200, readyz, notStreaming: status.notStreaming ?? null, ignored };
 }

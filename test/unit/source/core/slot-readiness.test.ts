@@ -23,6 +23,8 @@ describe('slot readiness', () => {
     expect(opening[0]).toMatchObject({ streaming: false, reason: expect.stringMatching(/^opening the slot for 12 s: fencing/) as unknown });
     const retrying = tableReadiness({ kind: 'retrying', error: 'broker down', sinceMs: 0 }, ['ks.a'], state, 3_000);
     expect(retrying[0]!.reason).toBe('failing for 3 s, retrying from the last committed checkpoint: broker down');
+    const stalled = tableReadiness({ kind: 'stalled', sinceMs: 0 }, ['ks.a'], state, 45_000);
+    expect(stalled[0]).toEqual({ table: 'ks.a', streaming: false, reason: 'no progress for 45 s: a call to Kafka or ScyllaDB has not returned' });
   });
 
   it('lists checkpoints of tables that are not configured', () => {
