@@ -119,8 +119,21 @@ export class TopicTail {
     return writes.every((w) => tags.has(w.tag));
   }
 
+  /**
+   * A kafkajs consumer can stay stuck after a broker restart (seen here: nothing for 2 minutes
+   * while the source was committing); the test must not take that for a silent source. A new
+   * consumer re-reads from the beginning; `seen` keeps the first arrival of everything.
+   */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    const c = this.consumer;
+    this.consumer = undefined;
+    // a stuck consumer may not disconnect either: do not wait for it for ever
+    await Promise.race([c?.disconnect().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
 }
 

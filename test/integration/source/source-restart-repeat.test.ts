@@ -159,6 +159,7 @@ describe(`repeated faults under one SOURCE_NAME (${REPEATS} repetitions)`, () =>
         await broker.restart();
         const brokerBack = Date.now();
         note('broker back');
+        await tail.restart(); // the test's own consumer, not the source, may be stuck after the restart
         await waitFor(() => tail.firstChangeArrival(writer.writes, brokerBack), 120_000, 'change events after the broker restart').catch(async (err: unknown) => {
           throw new Error(`${(err as Error).message}; the source says: ${JSON.stringify(await streamingReport(s.port, SLOTS).catch((e: unknown) => String(e)))}`);
         });
