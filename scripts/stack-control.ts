@@ -202,7 +202,8 @@ export function kafkaClasspath(log: Log): string {
   return `${KAFKA_LIBS}/*`;
 }
 
-function writeKafkaConfig(dir: string): { props: string; log4j: string } {
+/** Writes a single-node KRaft broker's config into `dir`; other ports let tests run their own broker. */
+export function writeKafkaConfig(dir: string, ports: { kafka: number; controller: number } = { kafka: PORTS.kafka, controller: PORTS.kafkaController }): { props: string; log4j: string } {
   const props = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
   // Tuned for tests (test-infra.md §2): one partition for internal topics, no rebalance delay,
@@ -212,9 +213,9 @@ function writeKafkaConfig(dir: string): { props: string; log4j: string } {
     [
       'process.roles=broker,controller',
       'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${PORTS.kafkaController}`,
-      `listeners=PLAINTEXT://127.0.0.1:${PORTS.kafka},CONTROLLER://127.0.0.1:${PORTS.kafkaController}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${PORTS.kafka}`,
+      `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
+      `listeners=PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.kafka}`,
       'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
@@ -241,10 +242,21 @@ function writeKafkaConfig(dir: string): { props: string; log4j: string } {
   return { props, log4j };
 }
 
-async function kafkaReady(): Promise<boolean> {
-  if (!(await portOpen(PORTS.kafka))) return false;
+/** Formats a broker's storage (once per data dir). */
+export function formatKafkaStorage(cp: string, props: string, log4j: string): void {
+  // A fixed cluster id: 22 chars of base64url (16 bytes), any value works for a single node.
+  execFileSync('java', ['-cp', cp, `-Dlog4j.configuration=file:${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', 'c2N5bGxhLXBnLWNkYy1zdA', '-c', props, '--ignore-formatted'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The broker's java command line (the marker `kafka.Kafka` identifies the process). */
+export function kafkaJavaArgs(cp: string, props: string, log4j: string, dir: string): string[] {
+  return ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', cp, KAFKA_MARKER, props];
+}
+
+export async function kafkaReady(port: number = PORTS.kafka): Promise<boolean> {
+  if (!(await portOpen(port))) return false;
   const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ clientId: 'stack-check', brokers: [ENDPOINTS.kafka], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({ clientId: 'stack-check', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -259,7 +271,7 @@ async function kafkaReady(): Promise<boolean> {
 async function upKafka(log: Log): Promise<boolean> {
   if (runningPid('kafka', KAFKA_MARKER) !== undefined) {
     log('kafka: already running');
-    await waitFor('kafka', kafkaReady, 60_000, join(STATE_DIR, 'kafka', 'kafka.log'));
+    await waitFor('kafka', () => kafkaReady(), 60_000, join(STATE_DIR, 'kafka', 'kafka.log'));
     return false;
   }
   await ensurePortFree('kafka', PORTS.kafka);
@@ -268,15 +280,13 @@ async function upKafka(log: Log): Promise<boolean> {
   const dir = join(STATE_DIR, 'kafka');
   mkdirSync(dir, { recursive: true });
   const { props, log4j } = writeKafkaConfig(dir);
-  const logOpt = `-Dlog4j.configuration=file:${log4j}`;
   if (!existsSync(join(dir, 'data', 'meta.properties'))) {
     log('kafka: formatting storage');
-    // A fixed cluster id: 22 chars of base64url (16 bytes), any value works for a single node.
-    execFileSync('java', ['-cp', cp, logOpt, 'kafka.tools.StorageTool', 'format', '-t', 'c2N5bGxhLXBnLWNkYy1zdA', '-c', props, '--ignore-formatted'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    formatKafkaStorage(cp, props, log4j);
   }
   log('kafka: starting');
-  const pid = spawnDetached('kafka', 'java', ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', logOpt, `-Dkafka.logs.dir=${dir}`, '-cp', cp, KAFKA_MARKER, props], dir);
-  await waitFor('kafka', kafkaReady, 120_000, join(dir, 'kafka.log'), pid);
+  const pid = spawnDetached('kafka', 'java', kafkaJavaArgs(cp, props, log4j, dir), dir);
+  await waitFor('kafka', () => kafkaReady(), 120_000, join(dir, 'kafka.log'), pid);
   log(`kafka: ready on ${ENDPOINTS.kafka}`);
   return true;
 }

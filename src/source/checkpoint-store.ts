@@ -6,6 +6,14 @@
  * Loading a slot happens after its producer fenced the previous owner: the previous owner's open
  * transaction is aborted by then, so reading up to the partition's current high watermark gives
  * exactly the last committed checkpoint, never one from a transaction that can still commit.
+ *
+ * The consumer commits no offsets, so every time it (re)joins its group - a broker restart, a
+ * coordinator move, a session lost to a stalled event loop - kafkajs starts it again from the
+ * beginning of the topic, and `latest` walks through old values again. `position` is therefore the
+ * consumer's actual progress (it goes back with a rewind, and is forgotten on every join), so a
+ * slot is only loaded from a read that has reached the high watermark again. Taking the highest
+ * offset ever seen instead let a slot load an old checkpoint during such a re-read and emit the
+ * changes after it a second time (issue 20).
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Message } from 'kafkajs';
@@ -20,9 +28,13 @@ export function offsetsTopicName(sourceName: string): string {
 export class CheckpointStore {
   private consumer: Consumer | undefined;
   private readonly latest = new Map<string, SlotCheckpoint>();
+  /** Offset of each key's latest record: a slot checks that a load is not older than its own last commit. */
+  private readonly latestOffset = new Map<string, bigint>();
   /** Next offset to read per partition (what the consumer has seen, incl. control records). */
   private readonly position = new Map<number, bigint>();
   private readonly waiters = new Set<() => void>();
+  /** How often the consumer (re)joined its group, each time re-reading from the beginning (status). */
+  rejoins = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -48,6 +60,11 @@ export class CheckpointStore {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // a (re)join: kafkajs reads every partition again from the beginning
+      this.position.clear();
+      this.rejoins++;
+    });
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
       // fires also for batches holding only control records / aborted data (kafkajs #1256)
       this.advance(e.payload.partition, BigInt(e.payload.lastOffset) + 1n);
@@ -65,6 +82,7 @@ export class CheckpointStore {
             const c = decodeCheckpoint(m.value);
             if (c) this.latest.set(key, c);
             else this.latest.delete(key);
+            this.latestOffset.set(key, BigInt(m.offset));
           } catch (err) {
             this.log.error({ err, key, offset: m.offset }, 'ignoring unreadable checkpoint record');
           }
@@ -74,9 +92,9 @@ export class CheckpointStore {
     });
   }
 
+  /** The consumer's progress in `partition`: set, not maximised, so a rewind shows. */
   private advance(partition: number, next: bigint): void {
-    const cur = this.position.get(partition) ?? 0n;
-    if (next > cur) this.position.set(partition, next);
+    this.position.set(partition, next);
     for (const w of [...this.waiters]) w();
   }
 
@@ -106,6 +124,11 @@ export class CheckpointStore {
     const out = new Map<string, SlotCheckpoint>();
     for (const c of this.latest.values()) if (c.slot === slot) out.set(c.table, c);
     return out;
+  }
+
+  /** Offset of the checkpoint `loadSlot` returned for (table, slot); undefined if none was read. */
+  offsetOf(table: string, slot: number): bigint | undefined {
+    return this.latestOffset.get(checkpointKey(table, slot));
   }
 
   /** Everything known (for /status). */

@@ -11,7 +11,7 @@
  * - a failed abort leaves the producer stuck in ABORTING (#1355): the producer is recreated;
  * - a small, configurable transaction timeout bounds how long a dead owner blocks the slot.
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -34,6 +34,8 @@ export function isFencedError(err: unknown): boolean {
 
 export class SlotEmitter {
   private producer: Producer | undefined;
+  /** Calls given up so far (see `bounded`). */
+  private abandoned = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -44,27 +46,63 @@ export class SlotEmitter {
 
   /** Connects and fences any previous owner of the slot (an empty transaction forces InitProducerId). */
   async open(): Promise<void> {
-    const p = await this.ensureProducer();
-    const tx = await p.transaction();
-    await tx.abort();
+    await this.bounded('opening', async () => {
+      const p = await this.ensureProducer();
+      const tx = await p.transaction();
+      await tx.abort();
+    });
   }
 
-  async commit(batches: TopicBatch[]): Promise<void> {
+  /**
+   * kafkajs can leave a call pending forever after a broker restart (seen in the restart test: a
+   * slot silent for minutes, no error). A call that outlives the transaction timeout (at most
+   * 30 s) is given up: the producer is dropped and the slot re-opens, which bumps the epoch, so
+   * the abandoned transaction can neither commit later nor duplicate anything.
+   */
+  private async bounded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const limitMs = Math.min(this.transactionTimeoutMs, 30_000);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ReplicatorError('CDC_KAFKA', `${what} ${this.transactionalId} did not return within ${limitMs} ms: dropping the producer`, true)), limitMs);
+    });
+    try {
+      return await Promise.race([fn(), expired]);
+    } catch (err) {
+      if (err instanceof ReplicatorError && /did not return within/.test(err.message)) {
+        const p = this.producer;
+        this.producer = undefined;
+        this.abandoned++; // the pending call must not install or drop producers any more
+        void p?.disconnect().catch(() => undefined); // may hang as well: not awaited
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Commits one transaction; returns where each partition's records landed (base offsets). */
+  async commit(batches: TopicBatch[]): Promise<RecordMetadata[]> {
+    return this.bounded('transaction on', () => this.commitOnce(batches));
+  }
+
+  private async commitOnce(batches: TopicBatch[]): Promise<RecordMetadata[]> {
+    const gen = this.abandoned;
     const p = await this.ensureProducer();
     const tx = await p.transaction();
     try {
-      await tx.sendBatch({ topicMessages: batches.filter((b) => b.messages.length > 0), acks: -1 });
+      const written = await tx.sendBatch({ topicMessages: batches.filter((b) => b.messages.length > 0), acks: -1 });
       await tx.commit();
+      return written;
     } catch (err) {
       if (isFencedError(err)) {
-        await this.dropProducer();
+        if (gen === this.abandoned) await this.dropProducer();
         throw new ReplicatorError('CDC_FENCED', `slot producer ${this.transactionalId} was fenced by a newer owner`, false, { cause: err });
       }
       try {
         if (tx.isActive()) await tx.abort();
       } catch (abortErr) {
         this.log.warn({ err: abortErr, transactionalId: this.transactionalId }, 'abort failed: recreating the producer');
-        await this.dropProducer();
+        if (gen === this.abandoned) await this.dropProducer();
       }
       throw new ReplicatorError('CDC_KAFKA', `transaction failed on ${this.transactionalId}: ${(err as Error).message}`, true, { cause: err });
     }
@@ -76,6 +114,7 @@ export class SlotEmitter {
 
   private async ensureProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
+    const gen = this.abandoned;
     const p = this.kafka.producer({
       transactionalId: this.transactionalId,
       idempotent: true,
@@ -89,6 +128,11 @@ export class SlotEmitter {
     } catch (err) {
       await p.disconnect().catch(() => undefined);
       throw new ReplicatorError('CDC_KAFKA', `cannot connect producer ${this.transactionalId}: ${(err as Error).message}`, true, { cause: err });
+    }
+    if (gen !== this.abandoned) {
+      // connected after its call was given up: a newer producer may own the id by now
+      void p.disconnect().catch(() => undefined);
+      throw new ReplicatorError('CDC_KAFKA', `producer ${this.transactionalId} connected too late`, true);
     }
     this.producer = p;
     return p;

@@ -28,6 +28,7 @@ import type { CdcLogRow } from './core/log-row.js';
 import { hex } from './core/log-row.js';
 import { partitionFor } from './core/murmur2.js';
 import { createResumeFilter } from './core/resume-filter.js';
+import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
 import { adaptWindowMs, jumpAfterProbe, nextPollDelayMs, planWindow, probeLimit } from './core/window-planner.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { SlotEmitter, TopicBatch } from './kafka-emitter.js';
@@ -83,6 +84,13 @@ interface Pending {
 
 export class SlotWorker {
   private state = new Map<string, SlotCheckpoint>();
+  /** Offset of the last checkpoint this worker committed per table: a load must not be older. */
+  private readonly committedAt = new Map<string, bigint>();
+  private phase: SlotPhase = { kind: 'opening', sinceMs: Date.now() };
+  /** Tables with checkpoints in this slot that are not in SCYLLA_TABLES: ignored. */
+  ignoredTables: string[] = [];
+  /** Last time a step finished or a transaction committed. */
+  private progressMs = Date.now();
   private lastCommitMs = new Map<string, number>();
   private windowMs = new Map<string, number>();
   private readonly abort = new AbortController();
@@ -101,12 +109,21 @@ export class SlotWorker {
     return this.ctx.slot;
   }
 
+  /** Per configured table: streaming, or why not (for /readyz and status). */
+  readiness(): TableReadiness[] {
+    const now = this.ctx.now();
+    const phase: SlotPhase = this.phase.kind === 'running' && now - this.progressMs > STALLED_AFTER_MS ? { kind: 'stalled', sinceMs: this.progressMs } : this.phase;
+    return tableReadiness(phase, this.ctx.tables().map((t) => t.name), this.state, now);
+  }
+
   status(): unknown {
     return {
       slot: this.ctx.slot,
       healthy: this.healthy,
       lastError: this.lastError ?? null,
       transactionalId: this.ctx.emitter.transactionalId,
+      readiness: this.readiness(),
+      ignoredCheckpoints: this.ignoredTables,
       tables: [...this.state.values()].map((s) => ({
         table: s.table,
         generation: new Date(s.genMs).toISOString(),
@@ -151,10 +168,13 @@ export class SlotWorker {
             // committed. Done again after every failure: a recreated producer re-initialises
             // its transactional id and may have fenced a newer owner, so in-memory state must
             // never outlive a producer.
+            if (this.phase.kind !== 'retrying') this.phase = { kind: 'opening', sinceMs: this.ctx.now() };
             await this.ctx.emitter.open();
-            this.state = await this.ctx.store.loadSlot(slot);
+            this.state = this.adoptCheckpoints(await this.ctx.store.loadSlot(slot));
             this.windowMs.clear();
             open = true;
+            if (this.phase.kind === 'opening') this.phase = { kind: 'running' }; // 'retrying' lasts until a step succeeds
+            this.progressMs = this.ctx.now();
             log.info({ slot, checkpoints: this.state.size }, 'slot opened');
           }
           for (const rt of this.ctx.tables()) {
@@ -162,6 +182,8 @@ export class SlotWorker {
             if ((await this.step(rt)) === 'worked') worked = true;
           }
           this.snapshotDone = this.ctx.tables().every((rt) => this.state.get(rt.name)?.snapshot?.done !== false);
+          this.phase = { kind: 'running' };
+          this.progressMs = this.ctx.now();
           this.healthy = true;
           this.lastError = undefined;
           backoff.reset();
@@ -172,6 +194,7 @@ export class SlotWorker {
             return;
           }
           this.fail(err, 'slot step failed; retrying from the last committed checkpoint');
+          this.phase = { kind: 'retrying', error: (err as Error).message, sinceMs: this.phase.kind === 'retrying' ? this.phase.sinceMs : this.ctx.now() };
           open = false;
           await this.ctx.emitter.close();
           await sleep(backoff.next(), this.abort.signal);
@@ -186,8 +209,33 @@ export class SlotWorker {
       }
     } finally {
       this.stopped = true;
+      this.phase = { kind: 'stopped' };
       await this.ctx.emitter.close();
     }
+  }
+
+  /**
+   * The loaded checkpoints of the configured tables. Those of other tables (SCYLLA_TABLES
+   * changed) are ignored and reported. A load older than a checkpoint this worker committed itself
+   * is a stale read: resuming from it would emit the changes after it a second time, so it is
+   * refused (retried) instead.
+   */
+  private adoptCheckpoints(loaded: Map<string, SlotCheckpoint>): Map<string, SlotCheckpoint> {
+    const { slot, log, store } = this.ctx;
+    for (const [table, mine] of this.committedAt) {
+      const read = store.offsetOf(table, slot);
+      if (read === undefined || read < mine) {
+        throw new ReplicatorError('CDC_KAFKA', `checkpoint of ${table} in slot ${slot} read at offset ${read ?? 'none'}, older than the one this slot committed (${mine}): not resuming from a stale read`, true);
+      }
+    }
+    const configured = this.ctx.tables().map((t) => t.name);
+    const ignored = unconfiguredTables(loaded, configured);
+    if (ignored.join() !== this.ignoredTables.join() && ignored.length > 0) {
+      log.warn({ slot, tables: ignored }, 'checkpoints of tables not in SCYLLA_TABLES: ignored');
+    }
+    this.ignoredTables = ignored;
+    for (const t of ignored) loaded.delete(t);
+    return loaded;
   }
 
   private fail(err: unknown, msg: string): void {
@@ -414,8 +462,9 @@ export class SlotWorker {
     const batches: TopicBatch[] = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
     batches.push({ topic: this.ctx.store.topic, messages: [this.ctx.store.message(ckpt)] });
     const t0 = performance.now();
+    let written;
     try {
-      await this.ctx.emitter.commit(batches);
+      written = await this.ctx.emitter.commit(batches);
     } catch (err) {
       sourceTransactions.inc({ outcome: isFencedError(err) ? 'fenced' : 'failed' });
       throw err;
@@ -428,6 +477,11 @@ export class SlotWorker {
     }
     this.state.set(rt.name, ckpt);
     this.lastCommitMs.set(rt.name, ckpt.writtenAtMs);
+    this.progressMs = ckpt.writtenAtMs;
+    const partition = this.ctx.store.partitionOf(this.ctx.slot);
+    const at = written.find((w) => w.topicName === this.ctx.store.topic && w.partition === partition);
+    const offset = BigInt(at?.baseOffset ?? at?.offset ?? -1);
+    if (offset >= 0n) this.committedAt.set(rt.name, offset);
   }
 
   // ---- snapshot ------------------------------------------------------------------------------

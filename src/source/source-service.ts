@@ -28,6 +28,7 @@ import { SchemaPublisher } from './schema-publisher.js';
 import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
 import { SlotWorker, type TableRuntime } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
+import { notStreamingReasons } from './core/slot-readiness.js';
 import { TableSetupError, detectKeyspaceMode, discoverTable } from './table-discovery.js';
 import { ensureTopic } from './topic-admin.js';
 
@@ -59,6 +60,7 @@ export class SourceService implements StatusProvider, Service {
   private started = false;
   private startupProblem: string | undefined = 'starting';
   private assignment: number[] = [];
+  private assignedOnce = false;
   private reconcile: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   /** Resolves when SNAPSHOT_MODE=initial_only finished every slot this process holds. */
@@ -85,15 +87,28 @@ export class SourceService implements StatusProvider, Service {
     return ok;
   }
 
+  /** Ready = every slot this process holds streams every configured table (issue 20). */
   ready(): boolean {
     return this.started && !this.abort.signal.aborted && this.notReadyReasons().length === 0;
   }
 
-  /** Changes the CDC log expired before a slot read them (slot-worker.ts noteExpired). */
+  /**
+   * Why this process is not ready: a slot or table not streaming (slot-readiness.ts), or changes the
+   * CDC log expired before a slot read them (slot-worker.ts noteExpired).
+   */
   notReadyReasons(): string[] {
-    return [...this.workers.values()].flatMap((w) =>
+    if (this.abort.signal.aborted) return ['stopping'];
+    const notStreaming = notStreamingReasons({
+      started: this.started,
+      startupProblem: this.startupProblem,
+      assigned: this.assignedOnce ? this.assignment : undefined,
+      sessionTimeoutMs: this.options.groupSessionTimeoutMs ?? this.config.sourceGroupSessionTimeoutMs,
+      workers: this.workers,
+    });
+    const expired = [...this.workers.values()].flatMap((w) =>
       w.gaps.map((g) => `${g.table}: CDC log rows between ${new Date(g.fromMs).toISOString()} and ${new Date(g.toMs).toISOString()} expired before they were read (cdc ttl); run \`reconcile --table ${g.table} --repair\`, then restart the source`),
     );
+    return [...notStreaming, ...expired];
   }
 
   status(): unknown {
@@ -103,6 +118,8 @@ export class SourceService implements StatusProvider, Service {
       sourceName: this.config.sourceName,
       healthy: this.healthy(),
       problem: this.startupProblem ?? null,
+      ready: this.ready(),
+      notStreaming: this.notReadyReasons(),
       slots: { total: this.config.sourceSlots, assigned: this.assignment, memberId: this.coordinator?.memberId ?? null },
       tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec?.keyId ?? null, valueSchemaId: t.codec?.valueId ?? null })),
       generations: Object.fromEntries([...this.genCacheSnapshot()]),
@@ -221,6 +238,7 @@ export class SourceService implements StatusProvider, Service {
 
   private assign(slots: number[]): void {
     this.assignment = slots;
+    this.assignedOnce = true;
     // serialise reconciliations: a slot is released (transaction finished) before it is retaken
     this.reconcile = this.reconcile.then(() => this.reconcileWorkers(slots)).catch((err: unknown) => this.log.error({ err }, 'slot reconciliation failed'));
   }

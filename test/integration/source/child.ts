@@ -1,5 +1,6 @@
 /** Runs `scylla-pg-cdc source` as a child process (so it can be SIGKILLed) with a given config env. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { SourceConfig } from '../../../src/config/source-config.js';
 
@@ -33,13 +34,22 @@ export interface SourceChild {
   exited: Promise<number | null>;
 }
 
-export function spawnSource(cfg: SourceConfig): SourceChild {
+/**
+ * `env` overrides the config's variables (e.g. METRICS_PORT to poll /status); `logFile` keeps
+ * the whole output (the in-memory copy is only the tail), for looking into a failed run.
+ */
+export function spawnSource(cfg: SourceConfig, env: Record<string, string> = {}, logFile?: string): SourceChild {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'source'], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...configEnv(cfg) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...configEnv(cfg), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  if (logFile) {
+    const file = createWriteStream(logFile, { flags: 'a' });
+    proc.stdout!.pipe(file);
+    proc.stderr!.pipe(file);
+  }
   proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const exited = once(proc, 'exit').then(([code]) => code as number | null);
