@@ -115,7 +115,11 @@ export class KafkaConsumer {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const assignment = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: partitions as number[] }));
       this.handlers.onHealth(true);
-      this.assigning = this.assigning.then(() => this.handlers.onAssign(assignment));
+      // A failed assignment must not become an unhandled rejection (that ends the process): it only
+      // fails when the sink stops meanwhile (its retries give up then), and batches wait on it.
+      this.assigning = this.assigning
+        .then(() => this.handlers.onAssign(assignment))
+        .catch((err: unknown) => (this.stopped ? this.log.debug({ err }, 'assignment abandoned: stopping') : this.log.error({ err }, 'assignment failed')));
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.handlers.onHealth(false);

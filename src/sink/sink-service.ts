@@ -234,6 +234,7 @@ export class SinkService implements StatusProvider {
   private async onAssign(assignment: Assignment[]): Promise<void> {
     await this.exclusive(async () => {
       this.resetPipeline();
+      if (this.draining || !this.running) return; // a rebalance during the drain: nothing to place
       for (const p of await this.guard.place(assignment)) {
         if (p.from === null) {
           this.consumer.pause(p.topic, [p.partition]); // held (SINK_OFFSET_RESET=fail): not read
