@@ -51,9 +51,12 @@ export class Supervisor {
     return this.instances.get(name);
   }
 
+  /** Processes up and not being stopped: a fault picking a victim must not take one that is draining. */
   running(role?: 'source' | 'sink'): Instance[] {
-    return [...this.instances.values()].filter((i) => i.child.exitCode === null && i.child.signalCode === null && (!role || i.role === role));
+    return [...this.instances.values()].filter((i) => i.child.exitCode === null && i.child.signalCode === null && !this.leaving.has(i.name) && (!role || i.role === role));
   }
+
+  private readonly leaving = new Set<string>();
 
   async kill9(name: string): Promise<void> {
     const inst = this.instances.get(name);
@@ -67,15 +70,18 @@ export class Supervisor {
   async stop(name: string, timeoutMs = 60_000): Promise<number | null> {
     const inst = this.instances.get(name);
     if (!inst) return 0;
+    this.leaving.add(name);
     inst.child.kill('SIGTERM');
     const code = await Promise.race([inst.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
     if (code === 'timeout') {
       inst.child.kill('SIGKILL');
       await inst.exited;
       this.instances.delete(name);
+      this.leaving.delete(name);
       return -1;
     }
     this.instances.delete(name);
+    this.leaving.delete(name);
     return code;
   }
 
