@@ -5,7 +5,7 @@
  * Also bad input end to end: a poison record, a record whose schema is incompatible with the
  * table, and a value PostgreSQL rejects reach the DLQ while everything else keeps flowing.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -59,10 +59,16 @@ export interface ChaosSummary {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CONFIDENCE_MS = 3000;
 
-/** A base port with `n` free ports above it (metrics endpoints of the processes this run starts). */
+/**
+ * A base port with `n` free ports above it (metrics endpoints of the processes this run starts),
+ * below the kernel's ephemeral range: a port chosen inside it can be taken by any outgoing
+ * connection before the process that needs it starts (a sink once exited on EADDRINUSE).
+ */
 async function freePortBlock(n: number): Promise<number> {
+  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0] ?? 32768);
+  const top = Math.max(12000, Math.min(ephemeralLow, 65535) - n);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
+    const base = 10000 + Math.floor(Math.random() * (top - 10000));
     const taken = await Promise.all(Array.from({ length: n }, (_, i) => portOpen(base + i)));
     if (!taken.some(Boolean)) return base;
   }
