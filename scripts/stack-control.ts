@@ -1,5 +1,5 @@
 /**
- * The local stack without Docker (design.md §9, test-infra.md §2–3): Apache Kafka 3.9 (KRaft, one
+ * The local stack without Docker (README, "Local stack"): Apache Kafka 3.9 (KRaft, one
  * node), Apicurio Registry 3 (Confluent-compatible API), the Scylla emulator, and the machine's
  * PostgreSQL. Jars come from Maven Central through the small poms in tools/, cached in ~/.m2.
  *
@@ -206,7 +206,7 @@ export function kafkaClasspath(log: Log): string {
 export function writeKafkaConfig(dir: string, ports: { kafka: number; controller: number } = { kafka: PORTS.kafka, controller: PORTS.kafkaController }): { props: string; log4j: string } {
   const props = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
-  // Tuned for tests (test-infra.md §2): one partition for internal topics, no rebalance delay,
+  // Tuned for tests (README, "Local stack"): one partition for internal topics, no rebalance delay,
   // transactions on a single broker, no auto-creation (kafkajs#1563: explicit createTopics only).
   writeFileSync(
     props,

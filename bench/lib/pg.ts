@@ -56,7 +56,7 @@ export async function serverVersion(): Promise<string> {
   return withPg(async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v);
 }
 
-/** PostgreSQL column type the ceiling uses for a CQL type (mirrors design.md §6's type map). */
+/** PostgreSQL column type the ceiling uses for a CQL type (mirrors docs/type-map.md). */
 export function pgTypeOf(cql: string): string {
   const t = cql.replace(/\s+/g, '');
   const m = /^(list|set)<(.+)>$/.exec(t);

@@ -1,5 +1,5 @@
 /**
- * The CLI's command table (design.md §2). Each command's implementation is imported lazily so
+ * The CLI's command table (README, "CLI"). Each command's implementation is imported lazily so
  * `--help` and config errors answer fast and a sink never loads the Cassandra driver.
  */
 import type { SpecTable } from '../config/spec.js';

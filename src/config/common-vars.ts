@@ -1,4 +1,4 @@
-/** Variables shared by several processes (design.md §3). Keys match env names one-to-one in camelCase. */
+/** Variables shared by several processes (README, "Configuration"). Keys match env names one-to-one in camelCase. */
 import { z } from 'zod';
 import { bool, commaList, defineVar, hostPortList, intIn, oneOf, oneOfIgnoreCase, str, url } from './spec.js';
 import { PG_SSL_MODES } from './connection-checks.js';

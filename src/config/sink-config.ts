@@ -1,4 +1,4 @@
-/** The sink process's configuration (design.md §3, §6). */
+/** The sink process's configuration (README "Configuration"; docs/type-map.md). */
 import { kafkaConnVars, kafkaVars, opsVars, pgVars, registryVars } from './common-vars.js';
 import { connectionProblems } from './connection-checks.js';
 import { bool, defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';

@@ -1,4 +1,4 @@
-/** The source process's configuration (design.md §3, docs/scylla-cdc.md §4 for the windows). */
+/** The source process's configuration (README, "Configuration", ScyllaDB docs/features/cdc/cdc-querying-streams.rst for the windows). */
 import { z } from 'zod';
 import { kafkaVars, opsVars, scyllaVars } from './common-vars.js';
 import { connectionProblems } from './connection-checks.js';
@@ -15,7 +15,7 @@ export const sourceVars = {
   ...opsVars('9101'),
   sourceName: defineVar({ env: 'SOURCE_NAME', schema: str.regex(/^[A-Za-z0-9_.-]+$/, { message: 'expected [A-Za-z0-9_.-]+' }), default: 'scylla-pg-cdc', description: 'logical name: source.name in records, prefix of transactional ids and internal topics' }),
   cdcQueryWindowMs: defineVar({ env: 'CDC_QUERY_WINDOW_MS', schema: intIn(100), default: '30000', description: 'largest cdc$time window read per stream query' }),
-  cdcConfidenceWindowMs: defineVar({ env: 'CDC_CONFIDENCE_WINDOW_MS', schema: intIn(0), default: '5000', description: 'never read closer than this to now: rows may become visible late (scylla-cdc.md §4)' }),
+  cdcConfidenceWindowMs: defineVar({ env: 'CDC_CONFIDENCE_WINDOW_MS', schema: intIn(0), default: '5000', description: 'never read closer than this to now: rows may become visible late (ScyllaDB docs/features/cdc/cdc-querying-streams.rst)' }),
   cdcPollIntervalMs: defineVar({ env: 'CDC_POLL_INTERVAL_MS', schema: intIn(10), default: '250', description: 'idle poll interval; polling adapts between this and the confidence window' }),
   cdcStart: defineVar({ env: 'CDC_START', schema: cdcStart, default: 'earliest', description: 'where to start without a checkpoint: earliest, now, or an ISO time' }),
   cdcFetchSize: defineVar({ env: 'CDC_FETCH_SIZE', schema: intIn(1, 100000), default: '5000', description: 'page size of log reads' }),

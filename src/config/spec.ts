@@ -3,7 +3,7 @@
  * one-line description, so `--help`, the README table and validation all come from one place.
  *
  * Why not parse ad hoc: pg's `parseInt` turning bad input into a silent NaN is exactly the failure
- * mode we refuse (style.md). Every problem is collected and reported at once, each naming its
+ * mode we refuse. Every problem is collected and reported at once, each naming its
  * variable; the CLI turns a ConfigError into exit code 2.
  */
 import { z } from 'zod';

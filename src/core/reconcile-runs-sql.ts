@@ -1,7 +1,7 @@
 /**
  * The reconcile run history (`<PG_SCHEMA>._cdc_reconcile_runs`): written by `scylla-pg-cdc
  * reconcile`, read by `reconcile status` and by the sink, which exports the latest accuracy per
- * table as `cdc_data_accuracy_percentage{table}` (design.md §7) on its /metrics.
+ * table as `cdc_data_accuracy_percentage{table}` (README, "Observability") on its /metrics.
  */
 import { qualified } from '../sink/core/sql-ident.js';
 

@@ -1,7 +1,7 @@
 /**
  * One prom-client registry per process. Metric families are declared in the component files
  * (source-metrics.ts, sink-metrics.ts) against this registry, never ad hoc in shells.
- * The names the operators already alert on (design.md §7) are declared here because both halves
+ * The names the operators already alert on (README, "Observability") are declared here because both halves
  * share them.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';

@@ -1,4 +1,4 @@
-/** Sink-only metric families (design.md §7). Shared ones (records replicated, healthy) live in registry.ts. */
+/** Sink-only metric families (README, "Observability"). Shared ones (records replicated, healthy) live in registry.ts. */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from './registry.js';
 

@@ -31,7 +31,7 @@ export const native = (name: NativeTypeName): CqlType => ({ kind: 'native', name
 
 /**
  * Non-frozen collections and UDTs are the only multi-cell columns: their CDC log column carries
- * deltas (added elements + `cdc$deleted_elements_X`) instead of whole values (scylla-cdc.md §2.2).
+ * deltas (added elements + `cdc$deleted_elements_X`) instead of whole values (ScyllaDB docs/features/cdc/cdc-advanced-types.rst).
  */
 export function isNonFrozenMultiCell(t: CqlType): boolean {
   return (t.kind === 'list' || t.kind === 'set' || t.kind === 'map' || t.kind === 'udt') && !t.frozen;

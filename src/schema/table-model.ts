@@ -57,7 +57,7 @@ export function columnByName(t: TableModel, name: string): ColumnModel | undefin
 
 /**
  * Decodes the `cdc` extension blob: a serialized map<string,string> with LITTLE-endian int32
- * count and lengths (scylla-cdc.md §1; scylla-cdc-go utils.go reads it the same way).
+ * count and lengths (ScyllaDB cdc/cdc_options.hh; scylla-cdc-go utils.go reads it the same way).
  */
 export function decodeCdcExtension(blob: Uint8Array | undefined | null): CdcOptions | undefined {
   if (!blob || blob.length < 4) return undefined;

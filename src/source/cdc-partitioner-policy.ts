@@ -3,7 +3,7 @@
  *
  * The log table uses Scylla's CDCPartitioner (token = first 8 bytes of `cdc$stream_id`, big-endian
  * signed), while the driver hashes routing keys with Murmur3: its TokenAwarePolicy would pick the
- * wrong replicas and every read would cost an extra hop (scylla-cdc.md §2.1). This policy takes
+ * wrong replicas and every read would cost an extra hop (ScyllaDB cdc/cdc_partitioner.cc). This policy takes
  * the stream id from the query's `routingKey`, computes the CDC token and asks the driver's ring
  * metadata for that token's replicas; the rest of the local-DC plan follows as fallback.
  * It is installed only on the log-read execution profile.

@@ -1,5 +1,5 @@
 /**
- * Reads the stream sets the log is written to (scylla-cdc.md §3):
+ * Reads the stream sets the log is written to (ScyllaDB docs/features/cdc/cdc-stream-changes.rst):
  * - vnode keyspaces: cluster-wide generations in `system_distributed.cdc_generation_timestamps`
  *   and `cdc_streams_descriptions_v2` (one row per vnode range: range_end + its shard streams);
  * - tablets keyspaces: per-table stream sets in `system.cdc_timestamps` / `system.cdc_streams`

@@ -1,10 +1,10 @@
 /**
  * One transactional producer per slot: each `commit` is one Kafka transaction holding the
  * slot's records and the checkpoints they advance, so a read_committed consumer sees both or
- * neither (design.md §5). The transactional id is derived from the slot: whoever opens the slot
+ * neither (docs/source.md, "Exactly once"). The transactional id is derived from the slot: whoever opens the slot
  * next fences this producer (InitProducerId bumps the epoch and aborts our open transaction).
  *
- * kafkajs quirks handled here (test-infra.md §1):
+ * kafkajs quirks handled here (the kafkajs issues below):
  * - idempotent + maxInFlightRequests 1 (no sequence re-assignment for >1 in flight, #598);
  * - CONCURRENT_TRANSACTIONS after a commit or a crashed predecessor (#1315, #296): kafkajs
  *   retries inside; we retry the whole transaction with backoff on top;

@@ -1,5 +1,5 @@
 /**
- * Scale-out on Kafka's group protocol (design.md §6a): a control topic with one partition per
+ * Scale-out on Kafka's group protocol (docs/source.md, "Scale-out"): a control topic with one partition per
  * slot, one consumer group for all source processes of a SOURCE_NAME; the partitions assigned
  * to this process are the slots it reads. Nothing is ever produced to the control topic: the
  * group membership is the whole point. A dead process stops heartbeating and its slots move to

@@ -318,7 +318,7 @@ export class SourceService implements StatusProvider, Service {
     const cached = this.genCache.get(key);
     const now = this.now();
     // Refresh faster than the confidence window: a tablets stream set starts "now", and it must
-    // be known before any window reaches its start (scylla-cdc.md §3.3).
+    // be known before any window reaches its start (ScyllaDB docs/features/cdc/cdc-stream-changes.rst).
     const ttl = Math.max(100, Math.min(2_000, Math.floor(this.config.cdcConfidenceWindowMs / 2)));
     if (cached && now - cached.at < ttl) return cached.gens;
     const gens = this.generationReader!.list(t.mode, t.model.keyspace, t.model.table);

@@ -187,7 +187,7 @@ export class Workload {
     const dice = r.next();
     if (!this.counters.items.has(key) || dice < 0.4) {
       const n = this.bump('items', key);
-      // TTLs far beyond the run: expiry itself is not logged by CDC (scylla-cdc.md §2.4), so a row
+      // TTLs far beyond the run: expiry itself is not logged by CDC (ScyllaDB docs/features/cdc/cdc-basic-operations.rst: "TTL expirations are not operations"), so a row
       // expiring mid-run would differ; the TTL is carried and checked, not its expiry.
       await this.exec('insert-ttl', `INSERT INTO ${this.ks}.items (id, v, history, n) VALUES (?, ?, ?, ?) USING TTL 86400`, [id, `v${r.int(0, 100)}`, [r.int(0, 9)], n], this.hasN('items', 'id = ?', [id], n));
     } else if (dice < 0.8) {

@@ -1,5 +1,5 @@
 /**
- * Set-based apply of one rows step through a temp staging table (sink-anchors.md §4c):
+ * Set-based apply of one rows step through a temp staging table (docs/sink.md):
  *
  *   COPY   staging ← folded rows (one per key; per column a value, a mode, a write time, delta extras)
  *   DELETE target rows of op=d rows that keep nothing newer than the delete

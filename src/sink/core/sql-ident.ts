@@ -33,7 +33,7 @@ export function pgName(name: string): string {
 export const RESERVED_PREFIX = '_cdc_';
 export const isReserved = (name: string) => name.toLowerCase().startsWith(RESERVED_PREFIX);
 
-/** Bookkeeping names (design.md §6: they start with `_cdc_`). */
+/** Bookkeeping names (docs/type-map.md: they start with `_cdc_`). */
 export const TS_COLUMN = '_cdc_ts_us';
 /** Per-cell write times, jsonb `{column: µs, "_marker": µs}` (NULL on rows not written by this version). */
 export const CTS_COLUMN = '_cdc_cts';

@@ -5,7 +5,7 @@
  * delete, and per range-delete pair, in log order.
  *
  * Image rows are matched to deltas by primary key (the connector groups by RowKey the same way).
- * Several delta rows for one key (TTL splits, INSERT + collection tombstone, scylla-cdc.md §2.4)
+ * Several delta rows for one key (TTL splits, INSERT + collection tombstone, ScyllaDB docs/features/cdc/cdc-basic-operations.rst)
  * are merged into one event, because they are one statement's effect at one timestamp.
  */
 import type { CqlType } from '../../schema/cql-type.js';

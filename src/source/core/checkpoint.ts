@@ -1,6 +1,6 @@
 /**
  * The source's position, per (slot, table), stored as JSON in the compacted offsets topic and
- * written in the same Kafka transaction as the records it accounts for (design.md §5).
+ * written in the same Kafka transaction as the records it accounts for (docs/source.md, "Exactly once").
  *
  * Streaming: every stream of the slot's units is read up to `atMs` (exclusive) in generation
  * `genMs`. While a window `[atMs, toMs)` is being emitted across several transactions, `partial`

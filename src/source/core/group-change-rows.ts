@@ -1,7 +1,7 @@
 /**
  * Groups one stream's log rows (in `(cdc$time, cdc$batch_seq_no)` order) into changes: all rows of
  * one base write record share a `cdc$time`, and the last one has `cdc$end_of_batch = true`
- * (scylla-cdc.md §2.4). A trailing group without its end-of-batch row is returned as `rest` so the
+ * (ScyllaDB docs/features/cdc/cdc-basic-operations.rst). A trailing group without its end-of-batch row is returned as `rest` so the
  * caller can complete it with the next page instead of emitting half a change.
  */
 import type { CdcLogRow } from './log-row.js';

@@ -39,7 +39,7 @@ export const OP = {
 
 const GREGORIAN_OFFSET_100NS = 0x01b21dd213814000n;
 
-/** µs since the epoch from a timeuuid's 60-bit timestamp (scylla-cdc.md §8: getDate() would lose µs). */
+/** µs since the epoch from a timeuuid's 60-bit timestamp (ScyllaDB cdc/log.cc: getDate() would lose µs). */
 export function timeuuidToMicros(uuid: string): number {
   const hex = uuid.replace(/-/g, '');
   if (hex.length !== 32) throw new Error(`not a uuid: ${uuid}`);
@@ -54,7 +54,7 @@ export function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-/** CDCPartitioner token of a stream: the first 8 bytes, big-endian signed (scylla-cdc.md §2.1). */
+/** CDCPartitioner token of a stream: the first 8 bytes, big-endian signed (ScyllaDB cdc/cdc_partitioner.cc). */
 export function streamToken(streamId: Uint8Array): bigint {
   if (streamId.length < 8) return -(2n ** 63n);
   return new DataView(streamId.buffer, streamId.byteOffset, 8).getBigInt64(0, false);

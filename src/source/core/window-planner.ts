@@ -1,7 +1,7 @@
 /**
  * Which `[fromMs, toMs)` window of write times to read next, and how long to wait otherwise.
  *
- * - Never read newer than `now − confidence` (rows may become visible late, scylla-cdc.md §4.2).
+ * - Never read newer than `now − confidence` (rows may become visible late, ScyllaDB docs/features/cdc/cdc-querying-streams.rst).
  * - Never read past the generation's end (the switch is exact at that boundary).
  * - Far behind (cold start, long outage): probe for the first row first and jump over empty
  *   history instead of crawling it window by window (the connector's #17, java #1).

@@ -1,4 +1,4 @@
-// One case per row of docs/scylla-cdc.md §2.4 (plus the pre-/post-image example), driven through
+// One case per row of ScyllaDB docs/features/cdc/cdc-basic-operations.rst (plus the pre-/post-image example), driven through
 // the real cassandra-driver against the in-process emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStatic, logRows, startHarness, strip, uniqueName, type Harness } from './harness.js';
