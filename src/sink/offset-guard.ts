@@ -35,7 +35,7 @@ export interface GuardIo {
   retrying<T>(stage: string, fn: () => Promise<T>): Promise<T>;
 }
 
-const REPAIR_HINT = 'run `scylla-pg-cdc reconcile --table <ks.table> --repair` for the tables on this topic to restore what was lost, then `scylla-pg-cdc offsets ack`';
+const REPAIR = 'run `scylla-pg-cdc reconcile --table <ks.table> --repair` for the tables on this topic to restore what was lost';
 
 export class OffsetGuard {
   private readonly resets: OffsetResets;
@@ -157,9 +157,9 @@ export class OffsetGuard {
     if (action === 'held') {
       this.log.error(ctx, `stored offset does not fit the topic: ${m.detail}. SINK_OFFSET_RESET=fail: partition held, nothing read from it. Check the topic, then \`scylla-pg-cdc offsets ack --topic ${topic} --partition ${partition}\` to read it from its log start`);
     } else if (m.reason === 'retention-gap') {
-      this.log.error(ctx, `data loss between Kafka and PostgreSQL: ${m.detail}. Reading on from the log start; the sink reports not ready until acknowledged. ${REPAIR_HINT}`);
+      this.log.error(ctx, `data loss between Kafka and PostgreSQL: ${m.detail}. Reading on from the log start; the sink reports not ready until acknowledged. ${REPAIR}, then \`scylla-pg-cdc offsets ack\``);
     } else {
-      this.log.warn(ctx, `stored offset does not fit the topic: ${m.detail}. Reading the partition from its log start (every record in it is unread). If the old topic held records the sink had not applied, ${REPAIR_HINT.replace(', then `scylla-pg-cdc offsets ack`', '')}`);
+      this.log.warn(ctx, `stored offset does not fit the topic: ${m.detail}. Reading the partition from its log start (every record in it is unread). If the old topic held records the sink had not applied, ${REPAIR}`);
     }
   }
 }

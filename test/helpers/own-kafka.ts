@@ -7,22 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatKafkaStorage, kafkaClasspath, kafkaJavaArgs, kafkaReady, writeKafkaConfig } from '../../scripts/stack-control.js';
 
-/** A port free right now (the OS picks it); good enough for a test's own servers. */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 export class OwnKafka {
   private proc: ChildProcess | undefined;

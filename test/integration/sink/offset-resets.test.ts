@@ -7,11 +7,11 @@
  * Real Kafka, registry and PostgreSQL; the verdicts are row counts in PostgreSQL and stored offsets.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registry } from '../../../src/metrics/registry.js';
+import { freePort } from '../../helpers/free-port.js';
 import { PG_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS } from '../../helpers/stack-env.js';
 import { closeProducer, kafka, pgPool, produce, query, randomName, startSink, storedOffset, topicFixture, waitFor, type TopicFixture } from './sink-harness.js';
 
@@ -23,16 +23,6 @@ afterAll(async () => {
   await closeProducer();
   await pgPool.end();
 });
-
-async function freePort(): Promise<string> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(String(port)));
-    });
-  });
-}
 
 async function offsetsAck(schema: string, group: string, extra: string[] = []): Promise<string> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, 'offsets', 'ack', ...extra], {
@@ -92,7 +82,7 @@ describe('stored offsets that no longer fit the log', () => {
     const schema = randomName('ofr_a');
     const group = randomName('g');
     const fx = await topicFixture(columns);
-    const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: await freePort(), METRICS_HOST: '127.0.0.1' };
+    const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
     try {
       await produce(fx.topic, rows(fx, Array.from({ length: 30 }, (_, i) => i)));
       let sink = startSink(env);
@@ -137,7 +127,7 @@ describe('stored offsets that no longer fit the log', () => {
     const schema = randomName('ofr_b');
     const group = randomName('g');
     const fx = await topicFixture(columns);
-    const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: await freePort(), METRICS_HOST: '127.0.0.1' };
+    const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
     try {
       await produce(fx.topic, rows(fx, Array.from({ length: 20 }, (_, i) => i)));
       let sink = startSink(env);
@@ -182,7 +172,7 @@ describe('stored offsets that no longer fit the log', () => {
     const schema = randomName('ofr_c');
     const group = randomName('g');
     const fx = await topicFixture(columns, 2);
-    const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_OFFSET_RESET: 'fail', METRICS_PORT: await freePort(), METRICS_HOST: '127.0.0.1' };
+    const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_OFFSET_RESET: 'fail', METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
     try {
       await produce(fx.topic, [...rows(fx, [0, 1, 2, 3, 4], 0), ...rows(fx, [10, 11, 12, 13, 14], 1)]);
       let sink = startSink(env);

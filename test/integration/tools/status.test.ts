@@ -1,10 +1,10 @@
 /** `status` and `health` against a running sink: its /metrics and /healthz, and the DLQ topic's size. */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeProducer, createTopic, pgPool, produce, randomName, startSink, storedOffset, topicFixture, waitFor } from '../sink/sink-harness.js';
+import { freePort } from '../../helpers/free-port.js';
 import { PG_URL, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
@@ -12,16 +12,6 @@ const run = promisify(execFile);
 const schema = randomName('status');
 const group = randomName('g');
 const dlqTopic = randomName('dlq');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function tool(cmd: string, env: Record<string, string>): Promise<{ code: number; out: string }> {
   try {
