@@ -1,6 +1,10 @@
 /**
  * The fetched-but-uncommitted records of the sink: their original bytes (kept for the DLQ, which
  * must carry the record exactly as consumed) and their size, the bound of SINK_MAX_INFLIGHT_BYTES.
+ * A record's size is its encoded bytes plus the heap of its decoded change (core/heap-estimate.ts):
+ * what the main thread really holds. At intake the decoded part is not known yet, so it is forecast
+ * from the ratio decoded/encoded seen so far (`settle` then replaces the forecast by the estimate):
+ * without the forecast, intake would fetch a whole backlog before the first decode returned.
  *
  * Per partition, records are kept in offset order (a Map keeps insertion order, and intake only
  * ever appends higher offsets), so releasing everything below a committed offset walks only the
@@ -15,14 +19,24 @@ export interface RawMessage {
   value: Buffer | null;
   headers: IHeaders;
   timestamp: string | undefined;
+  /** Encoded size (key + value + overhead), set by the caller. */
   bytes: number;
 }
+
+interface Entry extends RawMessage {
+  /** The forecast, then the estimate, of the decoded change's heap: part of `bytes`. */
+  decoded: number;
+}
+
+/** Decoded heap per encoded byte assumed before any decode has returned (users-shaped rows: ~7). */
+const INITIAL_RATIO = 8;
 
 const tpOfRef = (r: RecordRef) => tpKey(r.topic, r.partition);
 
 export class InflightRecords {
-  private readonly byPartition = new Map<string, Map<bigint, RawMessage>>();
+  private readonly byPartition = new Map<string, Map<bigint, Entry>>();
   private total = 0;
+  private ratio = INITIAL_RATIO;
 
   get bytes(): number {
     return this.total;
@@ -32,8 +46,24 @@ export class InflightRecords {
     const tp = tpOfRef(ref);
     let records = this.byPartition.get(tp);
     if (!records) this.byPartition.set(tp, (records = new Map()));
-    records.set(BigInt(ref.offset), m);
-    this.total += m.bytes;
+    const decoded = Math.round(m.bytes * this.ratio);
+    records.set(BigInt(ref.offset), { ...m, bytes: m.bytes + decoded, decoded });
+    this.total += m.bytes + decoded;
+  }
+
+  /**
+   * The decoded change's estimated heap replaces the forecast; the ratio learns from it (a moving
+   * average, so a workload of wide or collection rows adapts within a few thousand records).
+   * Records no longer in flight are ignored.
+   */
+  settle(ref: RecordRef, decodedBytes: number): void {
+    const m = this.byPartition.get(tpOfRef(ref))?.get(BigInt(ref.offset));
+    if (!m) return;
+    const encoded = m.bytes - m.decoded;
+    this.ratio += (decodedBytes / Math.max(1, encoded) - this.ratio) / 1024;
+    m.bytes = encoded + decodedBytes;
+    this.total += decodedBytes - m.decoded;
+    m.decoded = decodedBytes;
   }
 
   get(ref: RecordRef): RawMessage | undefined {

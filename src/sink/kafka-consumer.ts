@@ -9,6 +9,7 @@
  * - On GROUP_JOIN the assignment handler runs (claim + seek) and every batch waits for it, so no
  *   record of a newly assigned partition is handled before its stored offset is known.
  */
+import type { FetchSizes } from './core/fetch-sizes.js';
 import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
 import { matchTopics, type TopicSelector } from './core/topic-match.js';
@@ -40,6 +41,7 @@ export class KafkaConsumer {
     private readonly dlqTopic: string,
     private readonly refreshMs: number,
     private readonly sessionTimeoutMs: number,
+    private readonly fetch: FetchSizes,
     private readonly handlers: ConsumerHandlers,
     private readonly log: Logger,
   ) {}
@@ -107,8 +109,8 @@ export class KafkaConsumer {
       readUncommitted: false,
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.sessionTimeoutMs / 10)),
-      maxBytes: 10 * 1024 * 1024,
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytes: this.fetch.maxBytes,
+      maxBytesPerPartition: this.fetch.maxBytesPerPartition,
       // kafkajs gives up on non-retriable errors; the sink never should (PG/Kafka outages end).
       retry: { retries: 10, restartOnFailure: async () => true },
     });

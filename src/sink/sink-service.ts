@@ -42,6 +42,8 @@ import { RegistryHttp } from '../clients/registry.js';
 import { TableManager } from './table-manager.js';
 import { refreshAccuracy } from './accuracy-gauge.js';
 import { InflightRecords } from './inflight-records.js';
+import { changeHeapBytes } from './core/heap-estimate.js';
+import { fetchSizes } from './core/fetch-sizes.js';
 
 interface DecodeEntry {
   epoch: number;
@@ -127,6 +129,7 @@ export class SinkService implements StatusProvider {
       cfg.dlqTopic,
       cfg.sinkTopicRefreshMs,
       cfg.sinkSessionTimeoutMs,
+      fetchSizes(cfg.sinkMaxInflightBytes),
       {
         onAssign: (a) => this.onAssign(a),
         onBatch: (b, hb) => this.onBatch(b, hb),
@@ -317,10 +320,16 @@ export class SinkService implements StatusProvider {
     });
     this.decodeQueue.push({ epoch, tp, next: last, result });
     this.wakeRouter?.();
-    if (this.records.bytes > this.cfg.sinkMaxInflightBytes && !this.paused.has(tp)) {
-      this.paused.add(tp);
-      this.consumer.pause(batch.topic, [batch.partition]);
-    }
+    this.pauseIfOverBudget(tp);
+  }
+
+  /** Above SINK_MAX_INFLIGHT_BYTES (encoded + decoded bytes) a partition stops fetching until commits release memory. */
+  private pauseIfOverBudget(tp: TopicPartitionKey): void {
+    inflightBytes.set(this.records.bytes);
+    if (this.records.bytes <= this.cfg.sinkMaxInflightBytes || this.paused.has(tp) || !this.fetched.has(tp)) return;
+    this.paused.add(tp);
+    const { topic, partition } = tpOf(tp);
+    this.consumer.pause(topic, [partition]);
   }
 
   /** Registry lookups for the ids in these records; transient failures are retried here. */
@@ -393,12 +402,14 @@ export class SinkService implements StatusProvider {
     }
     const now = Date.now();
     for (const change of out.changes) {
+      this.records.settle(change.ref, changeHeapBytes(change));
       const { batchId, ready } = this.batcher.add(change, now);
       this.batchEpoch.set(batchId, job.epoch);
       this.tracker.hold(batchId, job.tp, BigInt(change.ref.offset));
       for (const r of ready) this.enqueueReady(r.batch);
     }
     this.tracker.route(job.tp, job.next);
+    this.pauseIfOverBudget(job.tp);
     this.wakeFlusher?.();
   }
 
