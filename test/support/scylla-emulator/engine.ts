@@ -25,7 +25,10 @@ import { createSystemKeyspaces, refreshSchemaTables, writeLocalRows, type LocalI
 import { timeuuidMicros } from './timeuuid.js';
 import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
-import { putRow } from './system-tables.js';import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';import { splitHosts, viewFromHost } from './system-hosts.js';
+import { putRow } from './system-tables.js';
+import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';
+import { splitHosts, viewFromHost } from './system-hosts.js';
+import type { ReadTrace } from './read-trace.js';
 
 
 
@@ -96,6 +99,8 @@ export class Engine {
   private readonly local: LocalInfo;
   /** Emulated hosts (one by default); all serve the same data, each owns a share of the tokens. */
   hosts: LocalInfo[] = [];
+  /** When set, partition-key reads of the tables it matches are noted with the host that served them. */
+  readTrace: ReadTrace | null = null;
   readonly cdcCtx: CdcContext;
   private readonly listKey: (prepend: boolean) => Buffer;
 
@@ -224,6 +229,7 @@ export class Engine {
     const now = Date.now();
     const plan = planSelect(stmt, t, () => now);
     const ctx = { binds: values, rng: this.rng, nowMicros: () => this.nowMicros() };
+    this.readTrace?.note(session.host ?? 0, t, stmt.where, ctx);
     const w = new Writer(4096);
     const pageSize = o.pageSize && o.pageSize > 0 ? o.pageSize : Infinity;
     const res = runSelect(stmt, plan, ctx, pageSize, o.pagingState ?? null, now, w);
