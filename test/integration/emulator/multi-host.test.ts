@@ -27,6 +27,16 @@ describe('three hosts', () => {
     for (const h of emu.engine.hosts) expect(h.tokens.length).toBe(2);
   });
 
+  it('NetworkTopologyStrategy replication_factor is expanded to the datacenter (cql3/statements/ks_prop_defs.cc prepare_options), so drivers place 2 replicas', async () => {
+    await client.execute("CREATE KEYSPACE mh_nts WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': 2}");
+    const row = (await client.execute("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'mh_nts'")).rows[0]!;
+    expect(row['replication']).toEqual({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', datacenter1: '2' });
+    await client.metadata.refreshKeyspace('mh_nts');
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(7);
+    expect(client.getReplicas('mh_nts', b)).toHaveLength(2);
+  });
+
   it('traceReads notes each partition-key read with the host that served it and the tokens it names', async () => {
     const reads = emu.traceReads((ks, t) => ks === 'mh' && t === 't');
     const key = (pk: number) => {

@@ -27,7 +27,7 @@ import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
 import { putRow } from './system-tables.js';
 import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';
-import { splitHosts, viewFromHost } from './system-hosts.js';
+import { expandReplicationFactor, splitHosts, viewFromHost } from './system-hosts.js';
 import type { ReadTrace } from './read-trace.js';
 
 
@@ -468,7 +468,7 @@ export class Engine {
     for (const [name, v] of options) {
       if (name === 'replication') {
         if (v.k !== 'map') throw invalid('replication must be a map');
-        ks.replication = v.v.map(([k, x]) => [k, k === 'class' ? (REPLICATION_CLASSES[x] ?? x) : x]);
+        ks.replication = expandReplicationFactor(v.v.map(([k, x]) => [k, k === 'class' ? (REPLICATION_CLASSES[x] ?? x) : x]));
         if (!ks.replication.some(([k]) => k === 'class')) throw new CqlError(ErrorCode.config, 'Missing replication strategy class');
       } else if (name === 'durable_writes') ks.durableWrites = v.k === 'bool' ? v.v : String(v.v) === 'true';
       else if (name === 'tablets') {
