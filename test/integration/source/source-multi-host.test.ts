@@ -6,7 +6,9 @@
  *   the CDC partitioner (token = first 8 bytes of the stream id, ScyllaDB cdc/cdc_partitioner.cc),
  *   which cdc-partitioner-policy.ts applies; the replicas are computed here from the hosts' tokens
  *   the way SimpleStrategy places them (locator/simple_strategy.cc: the token's owner, then the
- *   next distinct hosts clockwise), independently of the driver.
+ *   next distinct hosts clockwise), independently of the driver. A table in a second keyspace with
+ *   one replica shows the reads going to exactly the token's owner (checked while all hosts are up:
+ *   with one replica, a lost host's streams cannot be read on a real cluster).
  * - the host the source was given as contact point (and held its control connection) goes away
  *   mid-stream while writes go on through another host: every change reaches Kafka exactly once
  *   (counted per change id on the read_committed topics), changes written after the loss included,
@@ -24,12 +26,12 @@ import { kafkaClient, sourceConfig, uniqueKs, waitFor } from './harness.js';
 const RF = 2;
 
 /** SimpleStrategy placement: the first host token at or after `t` (wrapping), then the next distinct hosts. */
-function replicaFinder(hosts: { tokens: string[] }[]): (t: bigint) => number[] {
+function replicaFinder(hosts: { tokens: string[] }[], rf = RF): (t: bigint) => number[] {
   const ring = hosts.flatMap((h, host) => h.tokens.map((tok) => ({ t: BigInt(tok), host }))).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
   return (t) => {
     const first = Math.max(0, ring.findIndex((e) => e.t >= t));
     const out: number[] = [];
-    for (let k = 0; k < ring.length && out.length < RF; k++) {
+    for (let k = 0; k < ring.length && out.length < rf; k++) {
       const h = ring[(first + k) % ring.length]!.host;
       if (!out.includes(h)) out.push(h);
     }
@@ -61,9 +63,14 @@ describe('three hosts', () => {
       await cql.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class':'SimpleStrategy','replication_factor':${RF}}`);
       await cql.execute(`CREATE TABLE ${ks}.users (id int PRIMARY KEY, v text) WITH cdc = {'enabled': true}`);
       await cql.execute(`CREATE TABLE ${ks}.orders (id int, line int, v text, PRIMARY KEY ((id), line)) WITH cdc = {'enabled': true}`);
-      const reads = emu.traceReads((k, t) => k === ks && t.endsWith('_scylla_cdc_log'));
+      // A table in a keyspace with one replica: its log reads must go to exactly the token's owner.
+      const solo = `${ks}_rf1`;
+      await cql.execute(`CREATE KEYSPACE ${solo} WITH replication = {'class':'SimpleStrategy','replication_factor':1}`);
+      await cql.execute(`CREATE TABLE ${solo}.t (id int PRIMARY KEY, v text) WITH cdc = {'enabled': true}`);
+      const traced = emu.traceReads((k, t) => (k === ks || k === solo) && t.endsWith('_scylla_cdc_log'));
+      const ofKs = (list: PartitionRead[], k: string) => list.filter((r) => r.keyspace === k);
       // The contact point is 127.0.0.1 on the emulator's port: the source must find the other two.
-      const cfg = sourceConfig(emu, [`${ks}.users`, `${ks}.orders`], { SCYLLA_CONSISTENCY: 'ONE' });
+      const cfg = sourceConfig(emu, [`${ks}.users`, `${ks}.orders`, `${solo}.t`], { SCYLLA_CONSISTENCY: 'ONE' });
       svc = new SourceService(cfg, createLogger('source', cfg.logLevel));
       await svc.start();
       const topics = new Map(['users', 'orders'].map((t) => [topicFor(cfg.kafkaTopicTemplate, ks, t), t]));
@@ -74,8 +81,8 @@ describe('three hosts', () => {
       w.start();
 
       // Streaming on all three hosts first.
-      await waitFor(() => (tail!.seen.length >= 120 && perHost(reads).every((n) => n > 0) ? true : undefined), 60_000, 'changes read from all three hosts');
-      const before = reads.length;
+      await waitFor(() => (tail!.seen.length >= 120 && perHost(ofKs(traced, ks)).every((n) => n > 0) ? true : undefined), 60_000, 'changes read from all three hosts');
+      const lossAt = traced.length;
       const failedBefore = await failedQueries();
       await emu.stopHost(0);
       const lostAt = Date.now();
@@ -91,8 +98,15 @@ describe('three hosts', () => {
       expect(records.length).toBe(w.writes.length);
 
       const replicas = replicaFinder(emu.engine.hosts);
+      const owner = replicaFinder(emu.engine.hosts, 1);
+      const reads = ofKs(traced, ks);
+      const before = ofKs(traced.slice(0, lossAt), ks).length;
       const misrouted = reads.filter((r) => r.tokens.some((t) => !replicas(t).includes(r.host)));
       const after = reads.slice(before);
+      // One replica: while its owner was up, every read of that keyspace went to exactly the owner.
+      const soloBefore = ofKs(traced.slice(0, lossAt), solo);
+      expect(soloBefore.length).toBeGreaterThan(0);
+      expect(soloBefore.filter((r) => r.tokens.some((t) => owner(t)[0] !== r.host)).map((r) => ({ host: r.host, owners: r.tokens.map((t) => owner(t)[0]) })).slice(0, 5)).toEqual([]);
       process.stderr.write(
         `[multi-host] ${w.writes.length} writes; log reads per host before the loss ${JSON.stringify(perHost(reads.slice(0, before)))}, after ${JSON.stringify(perHost(after))}; ` +
           `first change written after the loss arrived ${firstAfter === undefined ? '-' : firstAfter - lostAt} ms after it; ` +
