@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# postinstall (patch-package) applies patches/: kafkajs's read_committed filter fix
+# postinstall (patch-package) applies patches/: kafkajs's read_committed filter fix, cassandra-driver's keyspace replication with Map decoding
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./

@@ -33,11 +33,23 @@ export function scyllaSslOptions(s: ScyllaConnectionSettings): ConnectionOptions
   };
 }
 
-export function scyllaConnectionOptions(s: ScyllaConnectionSettings): Pick<cassandra.DseClientOptions, 'contactPoints' | 'localDataCenter' | 'authProvider' | 'sslOptions'> {
-  const options: Pick<cassandra.DseClientOptions, 'contactPoints' | 'localDataCenter' | 'authProvider' | 'sslOptions'> = {
+type DriverConnectionOptions = Pick<cassandra.DseClientOptions, 'contactPoints' | 'localDataCenter' | 'authProvider' | 'sslOptions' | 'protocolOptions'>;
+
+/**
+ * The driver reaches the nodes it learns from `system.peers` on `protocolOptions.port` (9042 unless
+ * set; lib/control-connection.js `setPeersInfo`), not on the contact point's port, and ScyllaDB's
+ * `system.peers` carries no port. Every node of a cluster listens on the same native port, so the
+ * first contact point's port is the one the other nodes are reached on: without this, a cluster on
+ * another port would be used through its contact points only, and reads could not go to the
+ * replica that owns their data.
+ */
+export function scyllaConnectionOptions(s: ScyllaConnectionSettings): DriverConnectionOptions {
+  const options: DriverConnectionOptions = {
     contactPoints: s.scyllaContactPoints.map((p) => `${p.host}:${p.port}`),
     localDataCenter: s.scyllaLocalDc,
   };
+  const port = s.scyllaContactPoints[0]?.port;
+  if (port !== undefined) options.protocolOptions = { port };
   if (s.scyllaUsername !== undefined) options.authProvider = new cassandra.auth.PlainTextAuthProvider(s.scyllaUsername, s.scyllaPassword ?? '');
   const ssl = scyllaSslOptions(s);
   if (ssl) options.sslOptions = ssl;

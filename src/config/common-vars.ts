@@ -6,7 +6,7 @@ import { PG_SSL_MODES } from './connection-checks.js';
 const tableName = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/;
 
 export const scyllaVars = {
-  scyllaContactPoints: defineVar({ env: 'SCYLLA_CONTACT_POINTS', schema: hostPortList(9042), default: '127.0.0.1:9042', description: 'ScyllaDB contact points, comma list host[:port]' }),
+  scyllaContactPoints: defineVar({ env: 'SCYLLA_CONTACT_POINTS', schema: hostPortList(9042), default: '127.0.0.1:9042', description: 'ScyllaDB contact points, comma list host[:port]; the nodes found from them are reached on the first one\'s port' }),
   scyllaLocalDc: defineVar({ env: 'SCYLLA_LOCAL_DC', schema: str, default: 'datacenter1', description: 'local data center for DC-aware routing' }),
   scyllaUsername: defineVar({ env: 'SCYLLA_USERNAME', schema: str, description: 'ScyllaDB user (password authenticator)' }),
   scyllaPassword: defineVar({ env: 'SCYLLA_PASSWORD', schema: str, secret: true, description: 'ScyllaDB password' }),

@@ -52,3 +52,15 @@ export async function systemReadConsistency(client: cassandra.Client): Promise<c
     return cassandra.types.consistencies.one;
   }
 }
+
+/**
+ * Keyspaces whose replication the driver does not know. cassandra-driver 4.10 reads
+ * `system_schema.keyspaces.replication` as a plain object; with `encoding.map = Map` (above) it got
+ * a Map, found no strategy and placed every token on its primary replica only, so log reads never
+ * spread over the replicas and went to a non-replica when the primary was down.
+ * patches/cassandra-driver+4.10.0.patch fixes it; an install that skipped the patch is reported.
+ */
+export function keyspacesWithoutReplication(client: cassandra.Client, keyspaces: string[]): string[] {
+  const known = (client.metadata as unknown as { keyspaces?: Record<string, { strategy?: string } | undefined> }).keyspaces ?? {};
+  return [...new Set(keyspaces)].filter((k) => known[k] !== undefined && !known[k]!.strategy);
+}

@@ -23,7 +23,7 @@ import { CheckpointStore, offsetsTopicName } from './checkpoint-store.js';
 import { SlotEmitter } from './kafka-emitter.js';
 import { GenerationReader } from './generation-reader.js';
 import { LogReader } from './log-reader.js';
-import { createScyllaClient, systemReadConsistency } from './scylla-session.js';
+import { createScyllaClient, keyspacesWithoutReplication, systemReadConsistency } from './scylla-session.js';
 import { SchemaPublisher } from './schema-publisher.js';
 import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
 import { SlotWorker, type TableRuntime } from './slot-worker.js';
@@ -165,6 +165,10 @@ export class SourceService implements StatusProvider, Service {
       return out;
     });
     if (signal.aborted || !models) return;
+    const unplaced = keyspacesWithoutReplication(client, models.map((m) => m.model.keyspace));
+    if (unplaced.length > 0) {
+      this.log.warn({ keyspaces: unplaced }, 'the driver does not know these keyspaces\' replication (cassandra-driver installed without patches/cassandra-driver+4.10.0.patch?): log reads go to the primary replica only');
+    }
 
     await this.retry('kafka', async () => {
       if (!this.admin) {

@@ -56,9 +56,10 @@ function describeError(err: unknown): string {
 export function probeScylla(cfg: ToolsConfig): Promise<ProbeResult> {
   const points = cfg.scyllaContactPoints.map((p) => `${p.host}:${p.port}`);
   return timed('scylla', points.join(','), async () => {
+    const base = scyllaConnectionOptions(cfg);
     const client = new cassandra.Client({
-      ...scyllaConnectionOptions(cfg),
-      protocolOptions: { maxVersion: 4 },
+      ...base,
+      protocolOptions: { ...base.protocolOptions, maxVersion: 4 },
       socketOptions: { connectTimeout: TIMEOUT_MS, readTimeout: TIMEOUT_MS },
     });
     try {

@@ -2,7 +2,9 @@
  * Generations (vnode keyspaces) and stream sets (tablets keyspaces) as one model: a time-ordered
  * list of stream sets, each operating on write timestamps `[startMs, next.startMs)`. A table's
  * reading position moves through it: read a generation's streams up to the next one's start
- * (never past it: during a tablets switch one entry may be written to both sets), then switch.
+ * (never past it: a write timestamped at or after the next start is logged in the next set,
+ * ScyllaDB cdc/log.cc begin_timestamp; a copy left in the old stream, as the emulator's pessimistic
+ * model of a tablet switch writes, must not be emitted twice), then switch.
  * Generations whose whole interval is older than the log TTL hold no data and are skipped.
  */
 

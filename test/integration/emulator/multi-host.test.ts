@@ -27,6 +27,35 @@ describe('three hosts', () => {
     for (const h of emu.engine.hosts) expect(h.tokens.length).toBe(2);
   });
 
+  it('NetworkTopologyStrategy replication_factor is expanded to the datacenter (cql3/statements/ks_prop_defs.cc prepare_options), so drivers place 2 replicas', async () => {
+    await client.execute("CREATE KEYSPACE mh_nts WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': 2}");
+    const row = (await client.execute("SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'mh_nts'")).rows[0]!;
+    expect(row['replication']).toEqual({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', datacenter1: '2' });
+    await client.metadata.refreshKeyspace('mh_nts');
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(7);
+    expect(client.getReplicas('mh_nts', b)).toHaveLength(2);
+  });
+
+  it('traceReads notes each partition-key read with the host that served it and the tokens it names', async () => {
+    const reads = emu.traceReads((ks, t) => ks === 'mh' && t === 't');
+    const key = (pk: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(pk);
+      return b;
+    };
+    const tokenOf = (pk: number) => BigInt(String((client.metadata as unknown as { tokenizer: { hash(b: Buffer): unknown } }).tokenizer.hash(key(pk))));
+    const owner = (pk: number) => Number(client.getReplicas('mh', key(pk))[0]!.address.split(':')[0]!.split('.')[3]) - 1;
+    await client.execute('SELECT v FROM mh.t WHERE pk IN (1, 2)', [], { prepare: false });
+    await client.execute('SELECT v FROM mh.t', [], { prepare: false }); // a scan names no partition: not noted
+    expect(reads.map((r) => r.tokens)).toEqual([[tokenOf(1), tokenOf(2)]]);
+    // prepared reads are routed by the driver to the owner of the key's token: the trace names that host
+    reads.length = 0;
+    for (let pk = 0; pk < 30; pk++) await client.execute('SELECT v FROM mh.t WHERE pk = ?', [pk], { prepare: true });
+    expect(reads.map((r) => [r.tokens, r.host])).toEqual([...Array(30).keys()].map((pk) => [[tokenOf(pk)], owner(pk)]));
+    expect(new Set(reads.map((r) => r.host)).size).toBe(3);
+  });
+
   it('prepared reads by partition key go to the host owning the token, and survive that host going away', async () => {
     const q = 'SELECT v FROM mh.t WHERE pk = ?';
     // The replica the driver computes from the hosts' tokens (the routing key of an int is its 4 bytes).

@@ -210,6 +210,10 @@ describe('smaller points (8)', () => {
   });
 });
 
+// Point 11 has no upstream source: the quoted "during a switch one entry may be written to both"
+// is in no file or commit of scylladb/scylladb (searched in docs/features/cdc/cdc-querying-streams.rst,
+// its history, and the whole tree with git grep / git log -S at f4a4091ca28e); upstream logs each
+// write in one stream (cdc/log.cc begin_timestamp -> cdc::metadata::get_tablet_stream).
 describe('tablet stream-set switch duplication (point 11; a pessimistic model, see the README)', () => {
   const streamsOfPk = async (hx: Harness, ks: string, pk: number): Promise<{ stream: string; time: string }[]> => (await hx.client.execute(
     `SELECT "cdc$stream_id", "cdc$time", pk FROM ${ks}.d_scylla_cdc_log`,

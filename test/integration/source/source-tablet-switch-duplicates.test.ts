@@ -4,6 +4,13 @@
  * stream only within its stream set's [start, next start), so each change reaches Kafka once:
  * counted per change id (the row id, each written once) on the read_committed topic. The log is
  * checked to really hold such duplicates, so the test fails if they stop being produced.
+ *
+ * The duplication is the emulator's pessimistic model, not upstream behaviour: ScyllaDB logs each
+ * write in the one stream its timestamp selects (cdc/log.cc begin_timestamp ->
+ * cdc::metadata::get_tablet_stream). The sentence the fidelity issue quoted ("during a switch one
+ * entry may be written to both", attributed to cdc-querying-streams.rst) is in no file of
+ * scylladb/scylladb at f4a4091ca28e nor in its history (git grep / git log -S "written to both");
+ * the real file is docs/features/cdc/cdc-querying-streams.rst. See the emulator's README.
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';

@@ -25,7 +25,10 @@ import { createSystemKeyspaces, refreshSchemaTables, writeLocalRows, type LocalI
 import { timeuuidMicros } from './timeuuid.js';
 import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
-import { putRow } from './system-tables.js';import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';import { splitHosts, viewFromHost } from './system-hosts.js';
+import { putRow } from './system-tables.js';
+import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';
+import { expandReplicationFactor, splitHosts, viewFromHost } from './system-hosts.js';
+import type { ReadTrace } from './read-trace.js';
 
 
 
@@ -96,6 +99,8 @@ export class Engine {
   private readonly local: LocalInfo;
   /** Emulated hosts (one by default); all serve the same data, each owns a share of the tokens. */
   hosts: LocalInfo[] = [];
+  /** When set, partition-key reads of the tables it matches are noted with the host that served them. */
+  readTrace: ReadTrace | null = null;
   readonly cdcCtx: CdcContext;
   private readonly listKey: (prepend: boolean) => Buffer;
 
@@ -224,6 +229,7 @@ export class Engine {
     const now = Date.now();
     const plan = planSelect(stmt, t, () => now);
     const ctx = { binds: values, rng: this.rng, nowMicros: () => this.nowMicros() };
+    this.readTrace?.note(session.host ?? 0, t, stmt.where, ctx);
     const w = new Writer(4096);
     const pageSize = o.pageSize && o.pageSize > 0 ? o.pageSize : Infinity;
     const res = runSelect(stmt, plan, ctx, pageSize, o.pagingState ?? null, now, w);
@@ -462,7 +468,7 @@ export class Engine {
     for (const [name, v] of options) {
       if (name === 'replication') {
         if (v.k !== 'map') throw invalid('replication must be a map');
-        ks.replication = v.v.map(([k, x]) => [k, k === 'class' ? (REPLICATION_CLASSES[x] ?? x) : x]);
+        ks.replication = expandReplicationFactor(v.v.map(([k, x]) => [k, k === 'class' ? (REPLICATION_CLASSES[x] ?? x) : x]));
         if (!ks.replication.some(([k]) => k === 'class')) throw new CqlError(ErrorCode.config, 'Missing replication strategy class');
       } else if (name === 'durable_writes') ks.durableWrites = v.k === 'bool' ? v.v : String(v.v) === 'true';
       else if (name === 'tablets') {

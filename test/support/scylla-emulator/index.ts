@@ -7,6 +7,7 @@ import { CqlServer } from './server.js';
 import type { FaultConfig, Faults } from './faults.js';
 import { bulkWrite, type BulkWriteOptions } from './bulk.js';
 import type { StreamSet } from './cdc/tablets.js';
+import { ReadTrace, type PartitionRead } from './read-trace.js';
 
 export interface EmulatorOptions {
   port?: number;
@@ -47,6 +48,11 @@ export interface EmulatorHandle {
   servers: CqlServer[];
   /** Stops host i listening and drops its connections, as when a node goes down. */
   stopHost(i: number): Promise<void>;
+  /**
+   * From now on, notes every SELECT naming full partition keys of a matching table, with the host
+   * that served it and the partitions' tokens (read-trace.ts); returns the growing list.
+   */
+  traceReads(match: (keyspace: string, table: string) => boolean): PartitionRead[];
   dropConnections(): number;
   /** CQL frames, TLS sessions and credentials received so far: what a refused client sent (nothing). */
   traffic(): { frames: number; tlsSessions: number; credentials: { username: string; password: string }[] };
@@ -93,6 +99,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
     dropConnections: dropAll,
     servers,
     stopHost: (i) => servers[i]!.close(),
+    traceReads: (match) => (engine.readTrace = new ReadTrace(match)).reads,
     traffic: () => ({ frames: servers.reduce((k, s) => k + s.requestCount, 0), tlsSessions: servers.reduce((k, s) => k + s.tlsSessions, 0), credentials: servers.flatMap((s) => [...s.credentialsSeen]) }),
     close: async () => { if (ttlTimer) clearInterval(ttlTimer); for (const s of servers) await s.close(); },
   };
@@ -101,3 +108,4 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
 export { Engine } from './engine.js';
 export type { FaultConfig } from './faults.js';
 export type { BulkWriteOptions } from './bulk.js';
+export type { PartitionRead } from './read-trace.js';

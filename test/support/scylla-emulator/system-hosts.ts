@@ -28,3 +28,16 @@ export function viewFromHost(catalog: Catalog, hosts: LocalInfo[], self: number)
     });
   }
 }
+
+/**
+ * NetworkTopologyStrategy's `replication_factor` is expanded into one entry per datacenter when the
+ * keyspace is created or altered (ScyllaDB cql3/statements/ks_prop_defs.cc `prepare_options`), so
+ * `system_schema.keyspaces` and the drivers' replica maps name datacenters, here the only one.
+ */
+export function expandReplicationFactor(replication: [string, string][]): [string, string][] {
+  const nts = replication.some(([k, v]) => k === 'class' && v.endsWith('NetworkTopologyStrategy'));
+  const rf = replication.find(([k]) => k === 'replication_factor');
+  if (!nts || !rf) return replication;
+  const rest = replication.filter(([k]) => k !== 'replication_factor');
+  return rest.some(([k]) => k === 'datacenter1') ? rest : [...rest, ['datacenter1', rf[1]]];
+}
