@@ -1,5 +1,6 @@
 /** `scylla-pg-cdc sink`: wires config → clients → SinkService → metrics endpoint → runUntilSignal. */
 import type { ISocketFactory } from 'kafkajs';
+import type pg from 'pg';
 import type { CommandContext } from '../cli/commands.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
@@ -20,18 +21,25 @@ export interface SinkProcessHooks {
   socketFactory?: ISocketFactory;
 }
 
-/** The whole sink process as one Service (used by `runSink` and by in-process tests). */
-export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProcessHooks = {}): Service & { sink: SinkService; metricsPort(): number | undefined } {
-  // A server that stops answering (network partition, stuck lock) must fail the batch, not hang the
-  // serial flush: the server cancels a statement past PG_STATEMENT_TIMEOUT_MS (57014, retried), the
-  // client gives up a little later if even the cancel is lost, and keepalive finds dead peers.
-  const pool = createPgPool(cfg, cfg.pgApplicationName, log, {
+/**
+ * The sink pool's limits. A server that stops answering (network partition, stuck lock) must fail
+ * the batch, not hang the serial flush: the server cancels a statement past PG_STATEMENT_TIMEOUT_MS
+ * (57014, retried), the client gives up a little later if even the cancel is lost, and keepalive
+ * finds dead peers.
+ */
+export function sinkPoolOptions(cfg: Pick<SinkConfig, 'pgPoolSize' | 'pgStatementTimeoutMs'>): pg.PoolConfig {
+  return {
     max: cfg.pgPoolSize,
     statement_timeout: cfg.pgStatementTimeoutMs,
     query_timeout: cfg.pgStatementTimeoutMs + 5_000,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-  });
+  };
+}
+
+/** The whole sink process as one Service (used by `runSink` and by in-process tests). */
+export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProcessHooks = {}): Service & { sink: SinkService; metricsPort(): number | undefined } {
+  const pool = createPgPool(cfg, cfg.pgApplicationName, log, sinkPoolOptions(cfg));
   const kafka = createKafka(cfg, log, '-sink', hooks.socketFactory ? { socketFactory: hooks.socketFactory } : {});
   const sink = new SinkService({ config: cfg, log, kafka, pool });
   const metrics = cfg.metricsPort > 0 ? new MetricsServer(registry, sink) : undefined;

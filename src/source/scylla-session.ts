@@ -30,7 +30,12 @@ export function consistencyOf(name: ConsistencyName): cassandra.types.consistenc
 
 export function createScyllaClient(s: ScyllaSettings): { client: cassandra.Client; policy: CdcPartitionerPolicy } {
   const policy = new CdcPartitionerPolicy(s.scyllaLocalDc);
-  const options: cassandra.DseClientOptions = {
+  return { client: new cassandra.Client(scyllaClientOptions(s, policy)), policy };
+}
+
+/** The source client's options (pure, so a test can see each setting land where the driver reads it). */
+export function scyllaClientOptions(s: ScyllaSettings, policy: CdcPartitionerPolicy): cassandra.DseClientOptions {
+  return {
     ...scyllaConnectionOptions(s),
     encoding: { map: Map, set: Set, useBigIntAsLong: false, useBigIntAsVarint: false },
     socketOptions: { readTimeout: s.scyllaRequestTimeoutMs, connectTimeout: 5000 },
@@ -39,7 +44,6 @@ export function createScyllaClient(s: ScyllaSettings): { client: cassandra.Clien
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
     profiles: [new cassandra.ExecutionProfile(LOG_PROFILE, { loadBalancing: policy as unknown as cassandra.policies.loadBalancing.LoadBalancingPolicy, consistency: consistencyOf(s.scyllaConsistency) })],
   };
-  return { client: new cassandra.Client(options), policy };
 }
 
 /** Generation tables are read at QUORUM on multi-node clusters and ONE on a single node (as all readers do). */

@@ -2,7 +2,7 @@
  * Runs the CLI in a child process without blocking this one (a test may host a server the child
  * talks to, e.g. an in-process emulator).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -20,4 +20,21 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
       resolve({ code: typeof code === 'number' ? code : null, out, err: errOut });
     });
   });
+}
+
+export interface CliChild {
+  child: ChildProcess;
+  /** Everything it wrote so far, stdout and stderr interleaved. */
+  log(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts a long-running command (`sink`, `source`) to be signalled by the test. */
+export function spawnCli(args: string[], env: Record<string, string>): CliChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let log = '';
+  child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, log: () => log, exited };
 }

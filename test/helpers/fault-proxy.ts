@@ -4,7 +4,9 @@
  *
  * - `TcpFaultProxy`: a TCP proxy on 127.0.0.1:<ephemeral> in front of one service (PostgreSQL, the
  *   schema registry). `cut()` drops every open connection; mode `refuse` resets new ones (what a
- *   restarting server looks like to a client); mode `http500` answers every HTTP request with 500.
+ *   restarting server looks like to a client); mode `http500` answers every HTTP request with 500;
+ *   mode `hold` forwards nothing in either direction but keeps every connection open (a server that
+ *   stopped answering: what a client waits on until its own timeouts, if it has any).
  * - `KafkaSocketFaults`: a kafkajs `socketFactory` (Kafka advertises its own address, so a TCP proxy
  *   cannot sit in front of it); `outage()` cuts every broker connection and fails new ones until
  *   `heal()`.
@@ -14,11 +16,12 @@
 import net from 'node:net';
 import type { ISocketFactory } from 'kafkajs';
 
-export type ProxyMode = 'forward' | 'refuse' | 'http500';
+export type ProxyMode = 'forward' | 'refuse' | 'http500' | 'hold';
 
 export class TcpFaultProxy {
   private readonly server: net.Server;
   private readonly open = new Set<net.Socket>();
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
   private mode: ProxyMode = 'forward';
   /** Connections accepted in `forward` mode (a cheap way to see that clients reconnected). */
   connections = 0;
@@ -43,19 +46,34 @@ export class TcpFaultProxy {
     return (this.server.address() as net.AddressInfo).port;
   }
 
-  /** Switches mode; leaving `forward` also cuts the open connections (pooled clients would keep them). */
+  /**
+   * Switches mode; leaving `forward` also cuts the open connections (pooled clients would keep them),
+   * except for `hold`, which freezes them open; leaving `hold` cuts them.
+   */
   setMode(mode: ProxyMode): void {
+    const was = this.mode;
     this.mode = mode;
-    if (mode !== 'forward') this.cut();
+    if (mode === 'hold') this.freeze();
+    else if (mode !== 'forward' || was === 'hold') this.cut();
+  }
+
+  private freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   /** Drops every open connection (both sides), as a crashed server or a broken network would. */
   cut(): void {
     for (const s of this.open) s.destroy();
     this.open.clear();
+    this.pairs.clear();
   }
 
-  async outageFor(ms: number, mode: Exclude<ProxyMode, 'forward'> = 'refuse'): Promise<void> {
+  async outageFor(ms: number, mode: Exclude<ProxyMode, 'forward' | 'hold'> = 'refuse'): Promise<void> {
     this.setMode(mode);
     await new Promise((r) => setTimeout(r, ms));
     this.setMode('forward');
@@ -85,11 +103,18 @@ export class TcpFaultProxy {
       });
       return;
     }
+    if (this.mode === 'hold') {
+      client.pause();
+      return;
+    }
     this.connections++;
     const upstream = net.connect({ host: this.targetHost, port: this.targetPort });
     this.track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.on('close', () => this.pairs.delete(pair));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   }

@@ -3,18 +3,14 @@
  * auth) never appear in anything a run prints: a sink's logs, /status and /metrics, and the
  * output of health, status, dlq, --help and configuration errors.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
+import { runCli, spawnCli } from '../../helpers/cli.js';
 import { freePort } from '../../helpers/pg-cluster.js';
 import { KAFKA_BROKERS, randomName } from '../../helpers/stack-env.js';
-
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
 const SECRETS = {
   pgUserInfo: 'PgUrlPass-5b1x',
@@ -73,13 +69,7 @@ beforeAll(async () => {
   // A sink run: logs at debug, /status and /metrics read while it handles a record whose schema id
   // the registry does not know (a registry call, an error path, a dead letter).
   const port = await freePort();
-  const sink = spawn(process.execPath, ['--import', 'tsx', MAIN, 'sink'], {
-    env: { PATH: process.env.PATH ?? '', ...common, SINK_TOPICS: topic, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '10000' },
-  });
-  let sinkLog = '';
-  sink.stdout.on('data', (c: Buffer) => (sinkLog += c.toString()));
-  sink.stderr.on('data', (c: Buffer) => (sinkLog += c.toString()));
-  const exited = new Promise<number | null>((resolve) => sink.on('exit', resolve));
+  const { child: sink, log: sinkLog, exited } = spawnCli(['sink'], { ...common, SINK_TOPICS: topic, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '10000' });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor('the sink to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 90_000);
@@ -99,7 +89,7 @@ beforeAll(async () => {
   } finally {
     sink.kill('SIGTERM');
     await exited;
-    record('sink log', sinkLog);
+    record('sink log', sinkLog());
   }
 }, 240_000);
 

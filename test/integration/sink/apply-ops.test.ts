@@ -1,6 +1,7 @@
 /** End-state of every op kind through the real stack: inserts, partial updates, NULLs, deletes, partition and range deletes, collections, version guard. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeProducer, pgPool, produce, query, randomName, startSink, storedOffset, topicFixture, waitFor } from './sink-harness.js';
+import { avroType, envelope, frame, keyObject, valueSchema } from '../../fixtures/sink/envelope.js';
+import { closeProducer, pgPool, produce, query, randomName, register, startSink, storedOffset, topicFixture, waitFor } from './sink-harness.js';
 
 const schema = randomName('sink_ops');
 const group = randomName('g');
@@ -71,6 +72,29 @@ describe('sink applies every op kind', () => {
       expect(byKey['s/1']!.attrs).toEqual({ k2: 2, k3: 3 });
       expect(byKey['s/1']!.items).toEqual(['zeroth', 'first', 'third']);
       expect(byKey['a/1']!.ts).toBe(String(t + 2));
+    } finally {
+      await sink.proc.stop();
+    }
+  });
+
+  it('SINK_AUTO_EVOLVE=false: a column the schema gained is not added; the columns the table has are still written (on, the default: outages.test.ts)', async () => {
+    const noEvolveGroup = randomName('g');
+    const fx = await topicFixture({ key: [{ name: 'id', type: 'int' }], columns: [{ name: 'a', type: 'string' }] });
+    const t = 1_700_000_000_000_000;
+    const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: noEvolveGroup, SINK_AUTO_EVOLVE: 'false' });
+    await sink.started;
+    try {
+      await produce(fx.topic, [fx.encode({ op: 'c', key: { id: 1 }, after: { a: { value: 'one' } }, tsUs: t })]);
+      await waitFor('v1 applied', async () => (await storedOffset(schema, noEvolveGroup, fx.topic)) === 1n, 60_000);
+      const spec2 = { ...fx.spec, columns: [...fx.spec.columns, { name: 'extra', type: 'long' }] };
+      const v2Schema = valueSchema(spec2);
+      const v2id = await register(`${fx.topic}-value`, v2Schema);
+      await produce(fx.topic, [{ key: fx.encodeKey(keyObject(fx.spec, { id: 2 })), value: frame(v2id, avroType(v2Schema), envelope(spec2, { op: 'c', key: { id: 2 }, after: { a: { value: 'two' }, extra: { value: 20 } }, tsUs: t + 1 })) }]);
+      await waitFor('v2 applied', async () => (await storedOffset(schema, noEvolveGroup, fx.topic)) === 2n, 60_000);
+      const columns = await query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name NOT LIKE '\\_cdc\\_%' ORDER BY ordinal_position`, [schema, fx.spec.table]);
+      expect(columns.map((c) => c.column_name)).toEqual(['id', 'a']);
+      expect(await query(`SELECT id, a FROM "${schema}"."${fx.spec.table}" ORDER BY id`)).toEqual([{ id: 1, a: 'one' }, { id: 2, a: 'two' }]);
+      expect((sink.proc.sink.status() as { dlq: Record<string, number> }).dlq).toEqual({});
     } finally {
       await sink.proc.stop();
     }

@@ -14,6 +14,7 @@ const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))
 const kafka = new Kafka({ clientId: 'dlq-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 const dlqTopic = randomName('dlq');
 const dataTopic = randomName('cdc.scylla.poison');
+const DEAD_LETTERED_AT = Date.UTC(2026, 0, 2, 3, 4, 5);
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'dlq', ...args], {
@@ -47,7 +48,7 @@ beforeAll(async () => {
     messages: failures.map((f) => ({
       key: Buffer.from(f.key),
       value: Buffer.from(`value-of-${f.key}`),
-      headers: { traceparent: 'abc', ...dlqHeaders({ ref: { topic: dataTopic, partition: 1, offset: f.offset }, reason: f.reason, stage: f.stage, errorClass: 'Error', message: `failed ${f.key}` }, 'test', Date.now()) },
+      headers: { traceparent: 'abc', ...dlqHeaders({ ref: { topic: dataTopic, partition: 1, offset: f.offset }, reason: f.reason, stage: f.stage, errorClass: 'Error', message: `failed ${f.key}` }, 'test', DEAD_LETTERED_AT) },
     })),
   });
   await producer.disconnect();
@@ -71,6 +72,20 @@ describe('scylla-pg-cdc dlq', () => {
     ]);
     const filtered = JSON.parse(cli(['list', '--json', '--filter', 'reason=constraint-violation']).out) as unknown[];
     expect(filtered).toHaveLength(1);
+  });
+
+  it('lists for people: a count line, then time, origin, stage/reason, key and error per record; --limit keeps the last', () => {
+    const r = cli(['list', '--limit', '1']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`2 record(s) in ${dlqTopic}; showing 1\n2026-01-02T03:04:05.000Z  ${dataTopic}[1]@9  TASK_PUT/constraint-violation  key=0x6b32\n    Error: failed k2\n`);
+  });
+
+  it('filters by key as shown, by message and by original topic', () => {
+    const offsets = (args: string[]) => (JSON.parse(cli(['list', '--json', ...args]).out) as { offset: string }[]).map((e) => e.offset);
+    expect(offsets(['--filter', 'key~6b31'])).toEqual(['7']);
+    expect(offsets(['--filter', 'message~failed', '--filter', 'stage=VALUE_CONVERTER'])).toEqual(['7']);
+    expect(offsets(['--topic', dataTopic])).toEqual(['7', '9']);
+    expect(offsets(['--topic', `${dataTopic}.other`])).toEqual([]);
   });
 
   it('replays a filtered record once, into its original partition, even when run twice', async () => {

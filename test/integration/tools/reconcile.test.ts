@@ -1,6 +1,8 @@
 /**
  * `scylla-pg-cdc reconcile` on seeded discrepancies: a table with a clustering key and one with
- * collections and a UDT. The dry run's counts must be exact; --repair must bring accuracy to 100 %.
+ * collections and a UDT. The dry run's counts must be exact; after --repair, PostgreSQL must equal
+ * ScyllaDB by this test's own comparison (sameRows: no pipeline code, so a conversion bug that
+ * reconcile's diff shares with its repair cannot hide), and reconcile must then agree (100 %).
  * ScyllaDB is the emulator (in-process, random port); PostgreSQL is the real one.
  */
 import { execFile } from 'node:child_process';
@@ -15,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../../src/metrics/registry.js';
 import { refreshAccuracy } from '../../../src/sink/accuracy-gauge.js';
 import { startEmulator, type EmulatorHandle } from '../../support/scylla-emulator/index.js';
+import { normalise } from '../../chaos/oracle.js';
 import { PG_URL, randomName } from '../../helpers/stack-env.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
@@ -47,6 +50,37 @@ async function reconcile(table: string, mode: '--dry-run' | '--repair'): Promise
   return { code, report: JSON.parse(readFileSync(reportPath, 'utf8')) as Report };
 }
 
+/** How the test compares each column: the oracle's kinds, plus decimals by value, times to the ms, UDTs by field. */
+type Kind = Parameters<typeof normalise>[0] | 'decimal' | 'time' | 'udt';
+const TABLES: Record<'orders' | 'profiles', { key: string[]; columns: Record<string, Kind> }> = {
+  orders: { key: ['customer_id', 'order_id'], columns: { status: 'scalar', total: 'decimal', placed: 'time' } },
+  profiles: { key: ['id'], columns: { tags: 'set', attrs: 'map', history: 'list', home: 'udt' } },
+};
+
+function canon(kind: Kind, v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (kind === 'decimal') return String(v).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''); // 3.30 = 3.300 = 3.3
+  if (kind === 'time') return String((v as Date).getTime());
+  if (kind === 'udt') return JSON.stringify(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return normalise(kind, v);
+}
+
+/** Every difference between ScyllaDB (cassandra-driver) and PostgreSQL (pg) for a table: missing, extra, or `key.column scylla≠pg`. */
+async function differences(table: keyof typeof TABLES): Promise<string[]> {
+  const spec = TABLES[table];
+  const key = (r: Record<string, unknown>) => spec.key.map((k) => String(r[k])).join(':');
+  const cols = [...spec.key, ...Object.keys(spec.columns)];
+  const s = new Map((await scylla.execute(`SELECT ${cols.join(', ')} FROM ${ks}.${table}`, [], { fetchSize: 10_000 })).rows.map((r) => [key(r), r as unknown as Record<string, unknown>]));
+  const p = new Map((await db.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM "${schema}".${table}`)).rows.map((r) => [key(r), r]));
+  const out = [...s.keys()].filter((k) => !p.has(k)).map((k) => `missing ${k}`);
+  out.push(...[...p.keys()].filter((k) => !s.has(k)).map((k) => `extra ${k}`));
+  for (const [k, row] of s) {
+    const other = p.get(k);
+    if (other) for (const [c, kind] of Object.entries(spec.columns)) if (canon(kind, row[c]) !== canon(kind, other[c])) out.push(`${k}.${c} ${canon(kind, row[c])}≠${canon(kind, other[c])}`);
+  }
+  return out;
+}
+
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, seed: 7 });
   scylla = new cassandra.Client({ contactPoints: [emu.contactPoint], localDataCenter: 'datacenter1' });
@@ -68,6 +102,8 @@ beforeAll(async () => {
   // The first repair creates the tables and fills them: from here PostgreSQL equals ScyllaDB.
   // 10 customers × 5 orders and 30 profiles, all missing before the first repair.
   for (const [t, rows] of [['orders', 50], ['profiles', 30]] as const) expect((await reconcile(t, '--repair')).report.counts.missing_in_target).toBe(rows);
+  expect(await differences('orders')).toEqual([]);
+  expect(await differences('profiles')).toEqual([]);
 });
 
 afterAll(async () => {
@@ -103,8 +139,10 @@ describe('scylla-pg-cdc reconcile', () => {
     expect(byOrder.filter(([o]) => o === 1).every(([, c]) => c === 'status')).toBe(true);
     expect(byOrder.filter(([o]) => o === 2).every(([, c]) => c === 'placed,total')).toBe(true);
 
+    expect(await differences('orders')).toHaveLength(10 + 3 + 10 + 2 * 2); // one line per differing column: placed and total on 2 rows
     const fix = await reconcile('orders', '--repair');
     expect(fix.code).toBe(0);
+    expect(await differences('orders')).toEqual([]);
     const after = await reconcile('orders', '--dry-run');
     expect(after.report.accuracy_percentage).toBe(100);
     expect(after.report.counts.target_rows).toBe(50);
@@ -126,7 +164,9 @@ describe('scylla-pg-cdc reconcile', () => {
     const cols = Object.fromEntries(dry.report.discrepancies.mismatches.map((m) => [String(m.key.id), m.columns.join(',')]));
     expect(cols).toEqual({ 5: 'tags', 6: 'tags', 7: 'history', 8: 'attrs', 9: 'home' });
 
+    expect(await differences('profiles')).toHaveLength(2 + 5);
     await reconcile('profiles', '--repair');
+    expect(await differences('profiles')).toEqual([]);
     expect((await reconcile('profiles', '--dry-run')).report.accuracy_percentage).toBe(100);
   });
 

@@ -45,6 +45,32 @@ describe('metrics endpoint', () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
   });
 
+  it('/readyz and /healthz answer 503 with the reasons while not ready or unhealthy, 200 once they are', async () => {
+    let ready = false;
+    let healthy = false;
+    const base = await start({ ready: () => ready, healthy: () => healthy, notReadyReasons: () => (ready ? [] : ['partition t[0] held: offsets lost']) });
+    const notReady = await fetch(`${base}/readyz`);
+    expect([notReady.status, notReady.headers.get('content-type'), await notReady.json()]).toEqual([503, 'application/json', { ready: false, reasons: ['partition t[0] held: offsets lost'] }]);
+    const unhealthy = await fetch(`${base}/healthz`);
+    expect([unhealthy.status, await unhealthy.json()]).toEqual([503, { healthy: false }]);
+    ready = true;
+    healthy = true;
+    const nowReady = await fetch(`${base}/readyz`);
+    expect([nowReady.status, await nowReady.json()]).toEqual([200, { ready: true }]);
+    const nowHealthy = await fetch(`${base}/healthz`);
+    expect([nowHealthy.status, await nowHealthy.json()]).toEqual([200, { healthy: true }]);
+  });
+
+  it('an unknown path is 404 naming the paths there are; a query string does not change the route', async () => {
+    const base = await start({});
+    for (const path of ['/', '/metric', '/status/x', '/readyz/']) {
+      const res = await fetch(`${base}${path}`);
+      expect([path, res.status, await res.text()]).toEqual([path, 404, 'not found: try /metrics /healthz /readyz /status\n']);
+    }
+    const withQuery = await fetch(`${base}/status?pretty=1`);
+    expect([withQuery.status, await withQuery.json()]).toEqual([200, { ok: true }]);
+  });
+
   it('scrubs secrets from /status', async () => {
     rememberSecret('Status-Secret-991');
     const base = await start({ status: () => ({ url: 'http://u:UrlPass-77@reg/x', note: 'password is Status-Secret-991' }) });
