@@ -29,3 +29,8 @@ export class ReplicatorError extends Error {
 export function isRetriable(err: unknown): boolean {
   return err instanceof ReplicatorError ? err.retriable : false;
 }
+
+/** Decisions go by code, never by class identity or message text. */
+export function hasCode(err: unknown, code: ErrorCode): boolean {
+  return err instanceof ReplicatorError && err.code === code;
+}

@@ -8,7 +8,7 @@ import { createPgPool } from '../clients/postgres.js';
 import { runUntilSignal, type Service } from '../lifecycle.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
-import { connectorHealthy, registry } from '../metrics/registry.js';
+import { connectorHealthy, registry } from '../metrics/prom-registry.js';
 import { SinkService } from './sink-service.js';
 
 /** Test hooks of an in-process sink (fault injection); production passes none. */

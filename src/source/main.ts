@@ -9,7 +9,7 @@ import { loadSourceConfig } from '../config/source-config.js';
 import { runUntilSignal } from '../lifecycle.js';
 import { createLogger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
-import { registry } from '../metrics/registry.js';
+import { registry } from '../metrics/prom-registry.js';
 import { SourceService } from './source-service.js';
 
 export async function runSource(ctx: CommandContext): Promise<number> {

@@ -10,7 +10,7 @@
 import type { Message } from 'kafkajs';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { metricTable, recordsReplicated } from '../metrics/registry.js';
+import { metricTable, recordsReplicated } from '../metrics/prom-registry.js';
 import {
   sourceGenerationSwitches, sourceLogRowsRead, sourceQueries, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag,
   sourceCheckpointGaps,

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { createKafka } from '../clients/kafka.js';
 import { RegistryHttp } from '../clients/registry.js';
 import type { StatusProvider } from '../metrics/http-server.js';
-import { connectorHealthy, metricTable } from '../metrics/registry.js';
+import { connectorHealthy, metricTable } from '../metrics/prom-registry.js';
 import { sourceSchemaChanges, sourceSlotsOwned } from '../metrics/source-metrics.js';
 import { VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';

@@ -22,7 +22,7 @@ import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
 import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
-import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../sink/core/sql-ident.js';
+import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../core/sql-ident.js';
 import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';

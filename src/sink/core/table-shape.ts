@@ -7,7 +7,7 @@ import { fieldsOf, indexNames, prop, resolve, typeName, unwrapNullable, type Avr
 import { isEntryRecord, pgColumnType } from './pg-type-map.js';
 import type { ColumnShape, TableShape } from './types.js';
 import { RecordError } from './record-error.js';
-import { isReserved, listKeysColumn, pgName } from './sql-ident.js';
+import { isReserved, listKeysColumn, pgName } from '../../core/sql-ident.js';
 
 const CELL_EXTRA_FIELDS = new Set(['mode', 'removed', 'list_keys']);
 

@@ -6,7 +6,7 @@ import { print } from '../../cli/output.js';
 import type pg from 'pg';
 import { createPgClient } from '../../clients/postgres.js';
 import type { ToolsConfig } from '../../config/tools-config.js';
-import { qualified } from '../../sink/core/sql-ident.js';
+import { qualified } from '../../core/sql-ident.js';
 import { createRunsTableSql, RUNS_TABLE } from '../../core/reconcile-runs-sql.js';
 import type { ReconcileReport } from './report.js';
 
