@@ -4,12 +4,13 @@
  * class (classify-error.ts); partitions with nothing to write still get their offsets committed.
  */
 import { backoffMs } from '../core/backoff.js';
+import { isFenced } from '../core/errors.js';
 import type { SerialLock } from '../core/serial-lock.js';
 import type { Logger } from '../log/logger.js';
 import { inflightBytes, retries } from '../metrics/sink-metrics.js';
 import type { TableBatch } from './core/batcher.js';
 import { batchFailures } from './core/batch-failures.js';
-import { batchFailureAction, classifyError, isFenced, isStaleTable } from './core/classify-error.js';
+import { batchFailureAction, classifyError, isStaleTable } from './core/classify-error.js';
 import type { SchemaCache } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
 import { tpOf, type TopicPartitionKey } from './core/offset-tracker.js';

@@ -102,9 +102,6 @@ export function fatalError(err: unknown): ReplicatorError | undefined {
   return Object.assign(new ReplicatorError('CDC_CONFIG', cls.message, false, { cause: err }), { exitCode: 2 });
 }
 
-/** Another owner claimed a partition of the batch (offset-store.ts generation check): drop and rejoin. */
-export const isFenced = (err: unknown): boolean => hasCode(err, 'CDC_FENCED');
-
 /**
  * The cached table definition may be out of date (our DDL failed, or PostgreSQL reports a missing
  * or mismatched object, SQLSTATE class 42): re-read the table before the retry.
