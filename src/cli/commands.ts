@@ -3,11 +3,9 @@
  * `--help` and config errors answer fast and a sink never loads the Cassandra driver.
  */
 import type { SpecTable } from '../config/spec.js';
+import type { CommandContext } from './command-context.js';
 
-export interface CommandContext {
-  argv: string[];
-  env: Record<string, string | undefined>;
-}
+export type { CommandContext };
 
 export interface Command {
   name: string;

@@ -1,6 +1,6 @@
 /** `scylla-pg-cdc sink`: wires config → clients → SinkService → metrics endpoint → runUntilSignal. */
 import type { ISocketFactory } from 'kafkajs';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
 import { createKafka } from '../clients/kafka.js';

@@ -3,7 +3,7 @@
  * /status, run the source until SIGTERM/SIGINT, then drain (finish the open transactions) and
  * exit 0. With SNAPSHOT_MODE=initial_only the process drains and exits once the snapshot is done.
  */
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSourceConfig } from '../config/source-config.js';
 import { runUntilSignal } from '../lifecycle.js';

@@ -20,7 +20,7 @@ import { VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
 import type { Generation } from './core/generation-plan.js';
 import { CheckpointStore, offsetsTopicName } from './checkpoint-store.js';
-import { SlotEmitter } from './kafka-emitter.js';
+import { SlotEmitter } from './slot-emitter.js';
 import { GenerationReader } from './generation-reader.js';
 import { LogReader } from './log-reader.js';
 import { createScyllaClient, systemReadConsistency } from './scylla-session.js';

@@ -3,7 +3,7 @@
  * exit 0 when all answer, 1 otherwise. Replaces the old pipeline's health-check.sh.
  */
 import { print } from '../cli/output.js';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig } from '../config/tools-config.js';
 import { probeKafka, probePostgres, probeProcess, probeRegistry, probeScylla, type ProbeResult } from './probes.js';

@@ -15,7 +15,7 @@
 import { print, printErr } from '../cli/output.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createPgClient } from '../clients/postgres.js';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';

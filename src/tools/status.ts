@@ -3,7 +3,7 @@
  * /metrics (scraped twice, one second apart, for rates) and the DLQ topic's size.
  */
 import { print } from '../cli/output.js';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';

@@ -7,7 +7,7 @@ import { envelopeToChange, RecordError, type DecodedEnvelope } from './envelope-
 import { deriveTableShape, type ParsedSchemas } from './table-shape.js';
 import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange } from './types.js';
 import { readWireHeader } from './wire-format.js';
-import type { AvroSchema } from './avro-names.js';
+import type { AvroSchema } from '../../schema/avro-schema.js';
 import { avroBoundsInstalled } from './avro-bounds.js';
 
 void avroBoundsInstalled;
@@ -61,6 +61,13 @@ export interface DecodedChange extends RowChange {
   claimed: { keyspace: string; table: string };
   /** Registry ids of the key and value schemas: they identify the TableShape (schema change detection). */
   schemaIds: SchemaIds;
+}
+
+/** What a decode worker is sent (workers/decode.worker.ts): defined here so the pool needs nothing from workers/. */
+export interface DecodeJob {
+  /** Schema JSON text by registry id, for the ids this job needs (unknown ids are absent). */
+  schemas: Record<number, string>;
+  records: RawRecord[];
 }
 
 export interface DecodeOutput {

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { createPgPool } from '../../clients/postgres.js';
 import copyStreams from 'pg-copy-streams';
-import type { CommandContext } from '../../cli/commands.js';
+import type { CommandContext } from '../../cli/command-context.js';
 import { readSecretFile } from '../../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../../config/tools-config.js';
 import { createLogger } from '../../log/logger.js';
