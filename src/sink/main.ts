@@ -1,6 +1,7 @@
 /** `scylla-pg-cdc sink`: wires config → clients → SinkService → metrics endpoint → runUntilSignal. */
 import type { ISocketFactory } from 'kafkajs';
 import type { CommandContext } from '../cli/command-context.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
 import { createKafka } from '../clients/kafka.js';
@@ -57,6 +58,7 @@ export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProce
 }
 
 export async function runSink(ctx: CommandContext): Promise<number> {
+  parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc sink'); // takes no arguments: a stray one is exit 2
   const cfg = loadSinkConfig(ctx.env, readSecretFile);
   const log = createLogger('sink', cfg.logLevel);
   log.info({ topics: cfg.sinkTopics, groupId: cfg.sinkGroupId, schema: cfg.pgSchema, workers: cfg.sinkWorkers }, 'starting sink');

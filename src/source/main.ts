@@ -4,6 +4,7 @@
  * exit 0. With SNAPSHOT_MODE=initial_only the process drains and exits once the snapshot is done.
  */
 import type { CommandContext } from '../cli/command-context.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSourceConfig } from '../config/source-config.js';
 import { runUntilSignal } from '../lifecycle.js';
@@ -13,6 +14,7 @@ import { registry } from '../metrics/prom-registry.js';
 import { SourceService } from './source-service.js';
 
 export async function runSource(ctx: CommandContext): Promise<number> {
+  parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc source'); // takes no arguments: a stray one is exit 2
   const config = loadSourceConfig(ctx.env, readSecretFile);
   const log = createLogger('source', config.logLevel);
   const service = new SourceService(config, log);
