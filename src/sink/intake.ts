@@ -43,7 +43,7 @@ export interface IntakeDeps {
   routed: () => void;
 }
 
-const EMPTY: DecodeOutput = { changes: [], failed: [], skipped: 0 };
+const empty = (): DecodeOutput => ({ changes: [], failed: [], skipped: 0 });
 
 export class Intake {
   private readonly active = new Set<Promise<void>>();
@@ -136,7 +136,7 @@ export class Intake {
       try {
         return await this.d.decoder.run(records, schemas);
       } catch (err) {
-        if (state.dropped || !this.d.running()) return EMPTY;
+        if (state.dropped || !this.d.running()) return empty();
         retries.inc({ stage: 'decode' });
         this.d.log.error({ err, attempt }, 'decode worker failed; retrying the job');
         await sleep(backoffMs(attempt, this.d.retryMaxMs));
