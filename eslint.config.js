@@ -2,6 +2,7 @@
 // SQL generation) may not import I/O, so it stays unit-testable and reusable in workers.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './eslint/no-import-cycle.mjs';
 
 const IO_MODULES = [
   'pg', 'pg-copy-streams', 'kafkajs', 'cassandra-driver', 'piscina', 'prom-client', 'pino',
@@ -21,6 +22,30 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
+  },
+  {
+    // Cycles through any import (static, type-only, dynamic): eslint/import-graph.mjs.
+    files: ['src/**/*.ts', 'workers/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    plugins: { local: { rules: { 'no-import-cycle': noImportCycle } } },
+    rules: { 'local/no-import-cycle': 'error' },
+  },
+  {
+    // A file past ~350 lines holds more than one thing: split it along its seams.
+    files: ['src/**/*.ts', 'workers/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 350 }] },
+  },
+  {
+    // Stated exceptions, each with its reason:
+    files: [
+      // SlotWorker.streamStep and SourceService.start are split after the source's restart work
+      // (which edits both files) has merged.
+      'src/source/slot-worker.ts',
+      'src/source/source-service.ts',
+      // One function per envelope part, mirroring the Debezium envelope of the Scylla connector
+      // (schemas/README.md) field by field; splitting it would scatter one format over files.
+      'src/source/core/build-envelope.ts',
+    ],
+    rules: { 'max-lines': 'off' },
   },
   {
     files: ['src/core/**', 'src/schema/**', 'src/sink/core/**', 'src/source/core/**'],

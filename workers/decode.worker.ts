@@ -3,13 +3,7 @@
  * CPU-bound part of the sink). Thin by design: the logic lives in src/sink/core/decode-record.ts.
  * Never throws per record; a thrown error means the job itself is broken (the batch is retried).
  */
-import { SchemaCache, decodeRecords, type DecodeOutput, type RawRecord } from '../src/sink/core/decode-record.js';
-
-export interface DecodeJob {
-  /** Schema JSON text by registry id, for the ids this job needs (unknown ids are absent). */
-  schemas: Record<number, string>;
-  records: RawRecord[];
-}
+import { SchemaCache, decodeRecords, type DecodeJob, type DecodeOutput } from '../src/sink/core/decode-record.js';
 
 const texts = new Map<number, string>();
 const cache = new SchemaCache((id) => texts.get(id));

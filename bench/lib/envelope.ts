@@ -4,7 +4,8 @@
  * The schemas come from the project's own mapping (src/schema/cql-to-avro.ts), so the bench topic is
  * byte-for-byte what `scylla-pg-cdc source` would write for the same table.
  */
-import { envelopeSchema, keySchema, partitionKeySchema, type AvroSchema } from '../../src/schema/cql-to-avro.js';
+import type { AvroSchema } from '../../src/schema/avro-schema.js';
+import { envelopeSchema, keySchema, partitionKeySchema } from '../../src/schema/cql-to-avro.js';
 import { isNonFrozenMultiCell, parseCqlType, type CqlType } from '../../src/schema/cql-type.js';
 import { toAvroValue } from '../../src/schema/avro-value.js';
 import { avroType, frameConfluent, type AvroType } from '../../src/schema/avro-codec.js';

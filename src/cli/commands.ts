@@ -3,11 +3,9 @@
  * `--help` and config errors answer fast and a sink never loads the Cassandra driver.
  */
 import type { SpecTable } from '../config/spec.js';
+import type { CommandContext } from './command-context.js';
 
-export interface CommandContext {
-  argv: string[];
-  env: Record<string, string | undefined>;
-}
+export type { CommandContext };
 
 export interface Command {
   name: string;
@@ -47,7 +45,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'dlq',
     summary: 'list the dead-letter queue decoded for people, or replay records after the cause is fixed (exactly once)',
-    usage: 'scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--dry-run]\n  TERM: reason=… stage=… partition=… offset>=… offset<=… key~… message~…',
+    usage: 'scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--to TOPIC] [--dry-run]\n  TERM: reason=… stage=… partition=… offset>=… offset<=… key~… message~…',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/dlq.js')).runDlq(ctx),
   },
@@ -68,7 +66,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'reconcile',
     summary: 'compare ScyllaDB and PostgreSQL row by row (JSON report), optionally repair through the version guard',
-    usage: 'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',
+    usage: 'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/reconcile/run.js')).runReconcile(ctx),
   },

@@ -49,7 +49,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return 2;
     }
     const exitCode = (err as { exitCode?: number }).exitCode;
-    printErr(`scylla-pg-cdc ${name}: ${(err as Error).stack ?? String(err)}\n`);
+    // A usage mistake (exit 2) needs its message and usage, not a stack trace.
+    printErr(`scylla-pg-cdc ${name}: ${exitCode === 2 ? (err as Error).message : ((err as Error).stack ?? String(err))}\n`);
     return typeof exitCode === 'number' ? exitCode : 1;
   }
 }

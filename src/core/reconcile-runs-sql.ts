@@ -3,7 +3,7 @@
  * reconcile`, read by `reconcile status` and by the sink, which exports the latest accuracy per
  * table as `cdc_data_accuracy_percentage{table}` (README, "Observability") on its /metrics.
  */
-import { qualified } from '../sink/core/sql-ident.js';
+import { qualified } from './sql-ident.js';
 
 export const RUNS_TABLE = '_cdc_reconcile_runs';
 

@@ -1,6 +1,6 @@
-/** Sink-only metric families (README, "Observability"). Shared ones (records replicated, healthy) live in registry.ts. */
+/** Sink-only metric families (README, "Observability"). Shared ones (records replicated, healthy) live in prom-registry.ts. */
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { registry } from './registry.js';
+import { registry } from './prom-registry.js';
 
 export const replicationLag = new Gauge({
   name: 'cdc_replication_lag_seconds',

@@ -1,6 +1,6 @@
-/** Metric families of the source only (the shared ones live in registry.ts). Labels: table, slot, outcome, kind. */
+/** Metric families of the source only (the shared ones live in prom-registry.ts). Labels: table, slot, outcome, kind. */
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { registry } from './registry.js';
+import { registry } from './prom-registry.js';
 
 export const sourceWindowLag = new Gauge({
   name: 'cdc_source_window_lag_seconds',

@@ -5,7 +5,7 @@
  * longs are encoded from number or bigint and decoded to number when safe, else bigint.
  */
 import avro from 'avsc';
-import type { AvroSchema } from './cql-to-avro.js';
+import type { AvroSchema } from './avro-schema.js';
 
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN = BigInt(Number.MIN_SAFE_INTEGER);

@@ -9,8 +9,7 @@
 import type { CqlType, NativeTypeName } from './cql-type.js';
 import { cqlTypeToString, isNonFrozenMultiCell } from './cql-type.js';
 import type { ColumnModel, TableModel } from './table-model.js';
-
-export type AvroSchema = string | AvroSchema[] | { [key: string]: unknown };
+import type { AvroSchema } from './avro-schema.js';
 
 /** The attribute carrying the original CQL type on every column field (lets a sink pick a target type). */
 export const CQL_TYPE_ATTR = 'cql_type';

@@ -4,8 +4,7 @@
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import type { DecodeOutput, RawRecord } from './core/decode-record.js';
-import type { DecodeJob } from '../../workers/decode.worker.js';
+import type { DecodeJob, DecodeOutput, RawRecord } from './core/decode-record.js';
 
 export class DecodePool {
   private readonly pool: Piscina;

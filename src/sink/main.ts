@@ -1,7 +1,8 @@
 /** `scylla-pg-cdc sink`: wires config → clients → SinkService → metrics endpoint → runUntilSignal. */
 import type { ISocketFactory } from 'kafkajs';
 import type pg from 'pg';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSinkConfig, type SinkConfig } from '../config/sink-config.js';
 import { createKafka } from '../clients/kafka.js';
@@ -9,7 +10,7 @@ import { createPgPool } from '../clients/postgres.js';
 import { runUntilSignal, type Service } from '../lifecycle.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
-import { connectorHealthy, registry } from '../metrics/registry.js';
+import { connectorHealthy, registry } from '../metrics/prom-registry.js';
 import { SinkService } from './sink-service.js';
 
 /** Test hooks of an in-process sink (fault injection); production passes none. */
@@ -65,6 +66,7 @@ export function createSinkProcess(cfg: SinkConfig, log: Logger, hooks: SinkProce
 }
 
 export async function runSink(ctx: CommandContext): Promise<number> {
+  parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc sink'); // takes no arguments: a stray one is exit 2
   const cfg = loadSinkConfig(ctx.env, readSecretFile);
   const log = createLogger('sink', cfg.logLevel);
   log.info({ topics: cfg.sinkTopics, groupId: cfg.sinkGroupId, schema: cfg.pgSchema, workers: cfg.sinkWorkers }, 'starting sink');

@@ -20,6 +20,7 @@ import { tpKey, type TopicPartitionKey } from './core/offset-tracker.js';
 import type { Assignment } from './kafka-consumer.js';
 import type { OffsetStore } from './offset-store.js';
 import { OffsetResets, type OpenProblem, type ResetAction } from './offset-resets.js';
+import type { RetryStep } from './retrier.js';
 
 export interface Placement {
   topic: string;
@@ -32,8 +33,12 @@ export interface Placement {
 export interface GuardIo {
   watermarks(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]>;
   /** Runs `fn` with the caller's retry policy (backoff, health marking). */
-  retrying<T>(stage: string, fn: () => Promise<T>): Promise<T>;
+  retrying<T>(step: RetryStep, fn: () => Promise<T>): Promise<T>;
 }
+
+/** Claims and settles run in PostgreSQL; watermarks come from Kafka: each marks its own health. */
+const CLAIM: RetryStep = { stage: 'claim', health: 'pg' };
+const WATERMARKS: RetryStep = { stage: 'watermarks', health: 'kafka' };
 
 const REPAIR = 'run `scylla-pg-cdc reconcile --table <ks.table> --repair` for the tables on this topic to restore what was lost';
 
@@ -66,22 +71,22 @@ export class OffsetGuard {
 
   async place(assignment: Assignment[]): Promise<Placement[]> {
     this.held.clear();
-    await this.io.retrying('claim', () => this.refreshProblems());
+    await this.io.retrying(CLAIM, () => this.refreshProblems());
     const out: Placement[] = [];
     const topics = assignment.map((a) => a.topic);
-    const ids = topics.length > 0 ? await this.io.retrying('topic-ids', () => topicIds(this.kafka, topics, this.log)) : undefined;
+    const ids = topics.length > 0 ? await this.io.retrying({ stage: 'topic-ids', health: 'kafka' }, () => topicIds(this.kafka, topics, this.log)) : undefined;
     for (const { topic, partitions } of assignment) {
-      const marks = new Map((await this.io.retrying('watermarks', () => this.io.watermarks(topic))).map((w) => [w.partition, w]));
+      const marks = new Map((await this.io.retrying(WATERMARKS, () => this.io.watermarks(topic))).map((w) => [w.partition, w]));
       const topicId = ids?.ids.get(topic) ?? null;
       for (const partition of partitions) {
         const w = marks.get(partition);
         if (!w) continue; // not in this topic's metadata (yet): the next rebalance places it
-        const claim = await this.io.retrying('claim', () => this.offsets.claim(this.pool, topic, partition));
+        const claim = await this.io.retrying(CLAIM, () => this.offsets.claim(this.pool, topic, partition));
         const stored = { next: claim.next, topicId: claim.topicId };
         const logPos = { low: w.low, high: w.high, topicId };
         let d = decideStart(stored, logPos, this.policy, false);
         const holdReason = d.kind === 'hold' ? d.reason : undefined;
-        const released = holdReason !== undefined && (await this.io.retrying('claim', () => this.resets.holdAcknowledged(this.pool, topic, partition, claim.next, holdReason)));
+        const released = holdReason !== undefined && (await this.io.retrying(CLAIM, () => this.resets.holdAcknowledged(this.pool, topic, partition, claim.next, holdReason)));
         if (released) d = decideStart(stored, logPos, this.policy, true);
         if (d.kind === 'hold') {
           this.held.add(tpKey(topic, partition));
@@ -91,14 +96,14 @@ export class OffsetGuard {
         }
         if (d.kind === 'reset') await this.report(topic, partition, d, 'reset-earliest', stored, logPos, released);
         const needsSettle = d.kind === 'reset' || claim.next === null || (topicId !== null && claim.topicId !== topicId);
-        if (needsSettle && !(await this.io.retrying('claim', () => this.offsets.settle(this.pool, topic, partition, claim.generation, d.from, topicId)))) {
+        if (needsSettle && !(await this.io.retrying(CLAIM, () => this.offsets.settle(this.pool, topic, partition, claim.generation, d.from, topicId)))) {
           this.log.warn({ topic, partition }, 'partition claimed by another sink while being placed; leaving it to the rebalance');
           continue;
         }
         out.push({ topic, partition, from: d.from, generation: claim.generation });
       }
     }
-    await this.io.retrying('claim', () => this.refreshProblems());
+    await this.io.retrying(CLAIM, () => this.refreshProblems());
     return out;
   }
 
@@ -107,7 +112,7 @@ export class OffsetGuard {
    * Returns whether to go on ('continue') or hold the partition (SINK_OFFSET_RESET=fail).
    */
   async onJump(topic: string, partition: number, expected: bigint, fetched: bigint): Promise<'continue' | 'hold'> {
-    const marks = await this.io.retrying('watermarks', () => this.io.watermarks(topic));
+    const marks = await this.io.retrying(WATERMARKS, () => this.io.watermarks(topic));
     const w = marks.find((m) => m.partition === partition);
     const lost = w ? lostBeforeJump(expected, fetched, w.low) : 0n;
     if (lost === 0n || !w) return 'continue';
@@ -150,7 +155,7 @@ export class OffsetGuard {
     if (action === 'held' && this.problems.some((p) => p.action === 'held' && p.topic === topic && p.partition === partition)) return; // already recorded, still open
     offsetResets.inc({ topic, partition: String(partition), reason: m.reason });
     if (m.lost !== null && m.reason === 'retention-gap') offsetsLost.inc({ topic, partition: String(partition) }, Number(m.lost));
-    await this.io.retrying('claim', () =>
+    await this.io.retrying(CLAIM, () =>
       this.resets.record(this.pool, { topic, partition, reason: m.reason, action, storedOffset: stored.next, logStart: logPos.low, logEnd: logPos.high, storedTopicId: stored.topicId, topicId: logPos.topicId, lost: m.lost, detail: m.detail, acknowledged }),
     );
     const ctx = { topic, partition, reason: m.reason, storedOffset: stored.next, logStart: logPos.low, logEnd: logPos.high, lostOffsets: m.lost, storedTopicId: stored.topicId, topicId: logPos.topicId };

@@ -5,7 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { ResetReason } from './core/offset-check.js';
-import { OFFSET_RESETS_TABLE, qualified } from './core/sql-ident.js';
+import { OFFSET_RESETS_TABLE, qualified } from '../core/sql-ident.js';
 
 export type ResetAction = 'reset-earliest' | 'held';
 

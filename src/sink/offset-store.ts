@@ -9,7 +9,7 @@
  * The epoch survives a reset of the Kafka group, which a Kafka generation would not.
  */
 import type { PoolClient, Pool } from 'pg';
-import { OFFSETS_TABLE, qualified } from './core/sql-ident.js';
+import { OFFSETS_TABLE, qualified } from '../core/sql-ident.js';
 
 export interface Claim {
   next: bigint | null;

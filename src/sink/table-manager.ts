@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
-import { CTS_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
+import { CTS_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';

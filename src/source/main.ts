@@ -3,16 +3,18 @@
  * /status, run the source until SIGTERM/SIGINT, then drain (finish the open transactions) and
  * exit 0. With SNAPSHOT_MODE=initial_only the process drains and exits once the snapshot is done.
  */
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadSourceConfig } from '../config/source-config.js';
 import { runUntilSignal } from '../lifecycle.js';
 import { createLogger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
-import { registry } from '../metrics/registry.js';
+import { registry } from '../metrics/prom-registry.js';
 import { SourceService } from './source-service.js';
 
 export async function runSource(ctx: CommandContext): Promise<number> {
+  parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc source'); // takes no arguments: a stray one is exit 2
   const config = loadSourceConfig(ctx.env, readSecretFile);
   const log = createLogger('source', config.logLevel);
   const service = new SourceService(config, log);

@@ -8,9 +8,9 @@
  * harmless); a heartbeat transaction persists such progress every few seconds.
  */
 import type { Message } from 'kafkajs';
-import { ReplicatorError } from '../core/errors.js';
+import { isRetriable, ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { metricTable, recordsReplicated } from '../metrics/registry.js';
+import { metricTable, recordsReplicated } from '../metrics/prom-registry.js';
 import {
   sourceGenerationSwitches, sourceLogRowsRead, sourceQueries, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag,
   sourceCheckpointGaps,
@@ -31,8 +31,8 @@ import { createResumeFilter } from './core/resume-filter.js';
 import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
 import { adaptWindowMs, jumpAfterProbe, nextPollDelayMs, planWindow, probeLimit } from './core/window-planner.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { SlotEmitter, TopicBatch } from './kafka-emitter.js';
-import { isFencedError } from './kafka-emitter.js';
+import type { SlotEmitter, TopicBatch } from './slot-emitter.js';
+import { isFencedError } from './slot-emitter.js';
 import type { LogReader } from './log-reader.js';
 import type { TableCodec } from './schema-publisher.js';
 import type { SnapshotReader } from './snapshot-reader.js';
@@ -241,7 +241,7 @@ export class SlotWorker {
   private fail(err: unknown, msg: string): void {
     this.healthy = false;
     this.lastError = (err as Error).message;
-    this.ctx.log.warn({ err, slot: this.ctx.slot, retriable: (err as ReplicatorError).retriable ?? true }, msg);
+    this.ctx.log.warn({ err, slot: this.ctx.slot, retriable: isRetriable(err) }, msg);
   }
 
   // ------------------------------------------------------------------------------------------

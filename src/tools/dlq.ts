@@ -15,7 +15,7 @@
 import { print } from '../cli/output.js';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
@@ -23,6 +23,7 @@ import { createLogger } from '../log/logger.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
 import { readTopicToEnd } from './topic-reader.js';
+import { parseCommandArgs, usageError, type OptionSpec } from '../cli/args.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 
 interface DlqArgs {
@@ -34,27 +35,31 @@ interface DlqArgs {
   to?: string;
 }
 
-function usage(msg: string): Error {
-  return Object.assign(new Error(`${msg}\nusage: scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--to TOPIC] [--dry-run]`), { exitCode: 2 });
-}
+const USAGE = 'usage: scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--to TOPIC] [--dry-run]';
+
+const OPTIONS: OptionSpec = {
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  topic: { type: 'string', multiple: true },
+  filter: { type: 'string', multiple: true },
+  to: { type: 'string' },
+};
 
 export function parseDlqArgs(argv: string[]): DlqArgs {
-  const [action, ...rest] = argv;
-  if (action !== 'list' && action !== 'replay') throw usage('expected list or replay');
-  const args: DlqArgs = { action, limit: 100, json: false, dryRun: false, filter: { topic: [], terms: [] } };
-  const rawFilters: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === '--json') args.json = true;
-    else if (a === '--dry-run') args.dryRun = true;
-    else if (a === '--limit' && /^\d+$/.test(rest[i + 1] ?? '')) args.limit = Number(rest[++i]);
-    else if (a === '--topic' && rest[i + 1]) args.filter.topic!.push(rest[++i]!);
-    else if (a === '--filter' && rest[i + 1]) rawFilters.push(rest[++i]!);
-    else if (a === '--to' && rest[i + 1] && action === 'replay') args.to = rest[++i]!;
-    else throw usage(`unexpected argument "${a}"`);
-  }
-  args.filter.terms = parseFilter(rawFilters);
-  return args;
+  const a = parseCommandArgs(argv, OPTIONS, USAGE, { min: 1, max: 1 });
+  const action = a.positionals[0];
+  if (action !== 'list' && action !== 'replay') throw a.error('expected list or replay');
+  const to = a.string('to');
+  if (to !== undefined && action !== 'replay') throw a.error('--to applies to replay only');
+  return {
+    action,
+    limit: a.int('limit', 100),
+    json: a.flag('json'),
+    dryRun: a.flag('dry-run'),
+    filter: { topic: a.strings('topic'), terms: parseFilter(a.strings('filter')) },
+    ...(to === undefined ? {} : { to }),
+  };
 }
 
 /** Shows a key as JSON when it is Confluent-framed Avro the registry knows, else hex. */
@@ -116,7 +121,7 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
     return 0;
   }
 
-  if (args.to !== undefined && (args.to === cfg.dlqTopic || args.to === ledgerTopic(cfg))) throw usage(`--to ${args.to}: not the dead-letter topic or its ledger`);
+  if (args.to !== undefined && (args.to === cfg.dlqTopic || args.to === ledgerTopic(cfg))) throw usageError(`--to ${args.to}: not the dead-letter topic or its ledger`, USAGE);
   const sinkTopics = parseTopicSelector(cfg.sinkTopics);
   const consumed = (t: string) => matchTopics(sinkTopics, [t], cfg.dlqTopic).length === 1;
   const withValue = selected.filter(({ entry }) => entry.value !== null && (args.to !== undefined || entry.topic !== undefined));

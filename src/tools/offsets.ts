@@ -15,14 +15,15 @@
 import { print, printErr } from '../cli/output.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createPgClient } from '../clients/postgres.js';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
+import { parseCommandArgs, type OptionSpec } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
 import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
-import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../sink/core/sql-ident.js';
+import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../core/sql-ident.js';
 import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';
@@ -33,9 +34,7 @@ const sourceGroup = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.source
 
 const USAGE = 'usage: scylla-pg-cdc offsets export FILE | offsets import FILE [--force] | offsets ack [--topic T] [--partition N]';
 
-function usage(msg: string): Error {
-  return Object.assign(new Error(`${msg}\n${USAGE}`), { exitCode: 2 });
-}
+const OPTIONS: OptionSpec = { force: { type: 'boolean' }, topic: { type: 'string' }, partition: { type: 'string' } };
 
 async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKafka>): Promise<OffsetsFile> {
   const topic = checkpointsTopic(cfg.sourceName);
@@ -96,17 +95,7 @@ export function topicIdMismatches(file: OffsetsFile, current: Map<string, string
   return [...out];
 }
 
-async function ackProblems(cfg: ToolsConfig, args: string[]): Promise<number> {
-  let topic: string | undefined;
-  let partition: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const v = args[i + 1];
-    if (a === '--topic' && v) topic = v;
-    else if (a === '--partition' && v && /^\d+$/.test(v)) partition = Number(v);
-    else throw usage(`unexpected argument: ${a ?? ''}`);
-    i++;
-  }
+async function ackProblems(cfg: ToolsConfig, topic: string | undefined, partition: number | undefined): Promise<number> {
   const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
   await client.connect();
   try {
@@ -190,11 +179,17 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
 }
 
 export async function runOffsets(ctx: CommandContext): Promise<number> {
-  const [action, path, ...rest] = ctx.argv;
-  if (action === 'ack') return ackProblems(loadToolsConfig(ctx.env, readSecretFile), ctx.argv.slice(1));
-  if ((action !== 'export' && action !== 'import') || !path) throw usage('expected export FILE, import FILE or ack');
-  const force = rest.includes('--force');
-  if (rest.some((r) => r !== '--force')) throw usage(`unexpected argument(s): ${rest.join(' ')}`);
+  const a = parseCommandArgs(ctx.argv, OPTIONS, USAGE, { min: 1, max: 2 });
+  const [action, path] = a.positionals;
+  const topic = a.string('topic');
+  const partition = a.string('partition') === undefined ? undefined : a.int('partition', 0);
+  if (action === 'ack') {
+    if (path !== undefined || a.flag('force')) throw a.error('ack takes only --topic and --partition');
+    return ackProblems(loadToolsConfig(ctx.env, readSecretFile), topic, partition);
+  }
+  if ((action !== 'export' && action !== 'import') || !path) throw a.error('expected export FILE, import FILE or ack');
+  if (topic !== undefined || partition !== undefined) throw a.error('--topic and --partition apply to ack only');
+  const force = a.flag('force');
   const cfg = loadToolsConfig(ctx.env, readSecretFile);
   const log = createLogger('offsets', cfg.logLevel, 'stderr');
   const kafka = createKafka(cfg, log, '-offsets');

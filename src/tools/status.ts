@@ -3,7 +3,8 @@
  * /metrics (scraped twice, one second apart, for rates) and the DLQ topic's size.
  */
 import { print } from '../cli/output.js';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/command-context.js';
+import { parseCommandArgs } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
@@ -54,6 +55,7 @@ async function dlqSize(kafka: ReturnType<typeof createKafka>, topic: string): Pr
 }
 
 export async function runStatus(ctx: CommandContext): Promise<number> {
+  const json = parseCommandArgs(ctx.argv, { json: { type: 'boolean' } }, 'usage: scylla-pg-cdc status [--json]').flag('json');
   const cfg = loadToolsConfig(ctx.env, readSecretFile);
   const kafka = createKafka(cfg, createLogger('status', cfg.logLevel, 'stderr'), '-status');
   const urls = [...cfg.sourceStatusUrl.map((u) => ['source', u] as const), ...cfg.sinkStatusUrl.map((u) => ['sink', u] as const)];
@@ -85,7 +87,7 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const processes = urls.map(([component, url], i) => ({ component, url, up: second[i] !== undefined, healthy: second[i]?.find((s) => s.name === 'cdc_connector_healthy')?.value === 1 }));
   const dlq = { topic: cfg.dlqTopic, records: await dlqSize(kafka, cfg.dlqTopic), sinceStartByReason: Object.fromEntries(dlqByReason) };
 
-  if (ctx.argv.includes('--json')) {
+  if (json) {
     print(`${JSON.stringify({ processes, tables: rows, dlq }, null, 2)}\n`);
     return 0;
   }

@@ -17,7 +17,7 @@
  */
 import { encodeCopyRow } from './copy-encoder.js';
 import { cellTsOf, type FoldedRow } from './fold.js';
-import { CTS_COLUMN, MARKER_KEY, TS_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from './sql-ident.js';
+import { CTS_COLUMN, MARKER_KEY, TS_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 import type { RowChange } from './types.js';
 

@@ -2,7 +2,7 @@
  * Avro schema walking helpers: named-type resolution (a schema may define `Value` once under
  * `before` and refer to it by name under `after`) and null-union unwrapping.
  */
-export type AvroSchema = string | AvroSchema[] | { [k: string]: unknown };
+import type { AvroSchema } from '../../schema/avro-schema.js';
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 

@@ -6,12 +6,12 @@
  * - schema change: a change whose key/value schema ids differ from the batch's — one staging layout
  *   per batch, and the table is evolved before the newer rows are applied.
  */
-import type { DecodedChange } from './decode-record.js';
+import { sameSchemas, type DecodedChange, type SchemaIds } from './decode-record.js';
 
 export interface TableBatch {
   id: number;
   table: string;
-  schemaKey: string;
+  schemaIds: SchemaIds;
   changes: DecodedChange[];
   bytes: number;
   startedAt: number;
@@ -29,13 +29,13 @@ export class Batcher {
   add(change: DecodedChange, now: number): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
     const ready: { batch: TableBatch; reason: FlushReason }[] = [];
     let b = this.open.get(change.table);
-    if (b && b.schemaKey !== change.schemaKey) {
+    if (b && !sameSchemas(b.schemaIds, change.schemaIds)) {
       this.open.delete(change.table);
       ready.push({ batch: b, reason: 'schema' });
       b = undefined;
     }
     if (!b) {
-      b = { id: this.nextId++, table: change.table, schemaKey: change.schemaKey, changes: [], bytes: 0, startedAt: now };
+      b = { id: this.nextId++, table: change.table, schemaIds: change.schemaIds, changes: [], bytes: 0, startedAt: now };
       this.open.set(change.table, b);
     }
     b.changes.push(change);

@@ -14,7 +14,7 @@
  *
  * SQLSTATE classes: PostgreSQL manual, Appendix A "PostgreSQL Error Codes".
  */
-import { ReplicatorError } from '../../core/errors.js';
+import { hasCode, ReplicatorError } from '../../core/errors.js';
 import { RecordError } from './record-error.js';
 import type { DlqReason } from './types.js';
 
@@ -101,3 +101,9 @@ export function fatalError(err: unknown): ReplicatorError | undefined {
   if (cls.kind !== 'fatal') return undefined;
   return Object.assign(new ReplicatorError('CDC_CONFIG', cls.message, false, { cause: err }), { exitCode: 2 });
 }
+
+/**
+ * The cached table definition may be out of date (our DDL failed, or PostgreSQL reports a missing
+ * or mismatched object, SQLSTATE class 42): re-read the table before the retry.
+ */
+export const isStaleTable = (err: unknown): boolean => hasCode(err, 'CDC_SCHEMA') || sqlState(err)?.startsWith('42') === true;

@@ -3,7 +3,7 @@
  * their tombstone side tables, ADD COLUMN for evolution. Never DROP: a column dropped in Scylla stays
  * (older rows keep their values; Kafka Connect's auto.evolve does the same).
  */
-import { CTS_COLUMN, OFFSETS_TABLE, OFFSET_RESETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from './sql-ident.js';
+import { CTS_COLUMN, OFFSETS_TABLE, OFFSET_RESETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from '../../core/sql-ident.js';
 import type { ColumnShape, TableShape } from './types.js';
 
 export function createSchemaSql(schema: string): string {

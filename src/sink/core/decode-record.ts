@@ -7,7 +7,7 @@ import { envelopeToChange, RecordError, type DecodedEnvelope } from './envelope-
 import { deriveTableShape, type ParsedSchemas } from './table-shape.js';
 import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange } from './types.js';
 import { readWireHeader } from './wire-format.js';
-import type { AvroSchema } from './avro-names.js';
+import type { AvroSchema } from '../../schema/avro-schema.js';
 import { avroBoundsInstalled } from './avro-bounds.js';
 
 void avroBoundsInstalled;
@@ -41,6 +41,13 @@ export function bareLongs(schema: unknown): unknown {
   return out;
 }
 
+export interface SchemaIds {
+  key: number;
+  value: number;
+}
+
+export const sameSchemas = (a: SchemaIds, b: SchemaIds): boolean => a.key === b.key && a.value === b.value;
+
 export interface RawRecord {
   ref: RecordRef;
   key: Uint8Array | null;
@@ -52,8 +59,15 @@ export interface DecodedChange extends RowChange {
   table: string;
   /** What the envelope's `source` block says; checked against the topic, never trusted. */
   claimed: { keyspace: string; table: string };
-  /** `<keyId>:<valueId>` — identifies the TableShape (schema change detection). */
-  schemaKey: string;
+  /** Registry ids of the key and value schemas: they identify the TableShape (schema change detection). */
+  schemaIds: SchemaIds;
+}
+
+/** What a decode worker is sent (workers/decode.worker.ts): defined here so the pool needs nothing from workers/. */
+export interface DecodeJob {
+  /** Schema JSON text by registry id, for the ids this job needs (unknown ids are absent). */
+  schemas: Record<number, string>;
+  records: RawRecord[];
 }
 
 export interface DecodeOutput {
@@ -70,7 +84,7 @@ export class BadSchema {
 
 export class SchemaCache {
   private readonly types = new Map<number, avro.Type | BadSchema>();
-  private readonly shapes = new Map<string, ParsedSchemas>();
+  private readonly shapes = new Map<number, Map<number, ParsedSchemas>>();
 
   constructor(private readonly schemaText: (id: number) => string | undefined) {}
 
@@ -90,13 +104,15 @@ export class SchemaCache {
     return t;
   }
 
-  shape(keyId: number | undefined, valueId: number): ParsedSchemas {
-    const k = `${keyId ?? ''}:${valueId}`;
-    let s = this.shapes.get(k);
+  /** Parsed once per key/value schema pair (shapes are keyed by the pair). */
+  shape(keyId: number, valueId: number): ParsedSchemas {
+    let byValue = this.shapes.get(keyId);
+    if (!byValue) this.shapes.set(keyId, (byValue = new Map()));
+    let s = byValue.get(valueId);
     if (!s) {
-      const keySchema = keyId === undefined ? undefined : (JSON.parse(this.schemaText(keyId)!) as AvroSchema);
+      const keySchema = JSON.parse(this.schemaText(keyId)!) as AvroSchema;
       s = deriveTableShape(keySchema, JSON.parse(this.schemaText(valueId)!) as AvroSchema);
-      this.shapes.set(k, s);
+      byValue.set(valueId, s);
     }
     return s;
   }
@@ -149,7 +165,7 @@ export function decodeRecord(rec: RawRecord, cache: SchemaCache): DecodeResult {
     });
     const src = env.source ?? {};
     const claimed = { keyspace: typeof src.keyspace_name === 'string' ? src.keyspace_name : '', table: typeof src.table_name === 'string' ? src.table_name : '' };
-    return { ok: true, change: { ...change, table: '', claimed, schemaKey: `${k.id}:${v.id}` } };
+    return { ok: true, change: { ...change, table: '', claimed, schemaIds: { key: k.id, value: v.id } } };
   } catch (err) {
     const reason: DlqReason = err instanceof RecordError ? err.reason : 'undecodable';
     return { ok: false, failure: fail(rec.ref, reason, 'TRANSFORMATION', err) };

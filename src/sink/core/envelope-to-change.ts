@@ -5,7 +5,8 @@
  * cells are `{value}` only (OVERWRITE); ours may add `mode`, `removed`, `list_keys` for collection
  * deltas. A non-cell, non-key field (a flattened producer) counts as "set".
  */
-import { fieldsOf, prop, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
+import { fieldsOf, prop, unwrapNullable, type NameTable } from './avro-names.js';
+import type { AvroSchema } from '../../schema/avro-schema.js';
 import { arrayLiteral, arrayText, jsonText, listKeyText, mapKeyText, mapObjectText, scalarText } from './pg-text.js';
 import { RecordError } from './record-error.js';
 import type { CellChange, ColumnShape, RangeBound, RecordRef, RowChange, TableShape } from './types.js';

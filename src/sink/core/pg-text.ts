@@ -6,7 +6,8 @@
  * Longs arrive as bigint (decode-record.ts installs a bigint long type) so int64 keys, counters and
  * µs timestamps never lose precision.
  */
-import { fieldsOf, prop, typeName, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
+import { fieldsOf, prop, typeName, unwrapNullable, type NameTable } from './avro-names.js';
+import type { AvroSchema } from '../../schema/avro-schema.js';
 import { isEntryRecord, scalarPgType } from './pg-type-map.js';
 import type { Codec } from './types.js';
 

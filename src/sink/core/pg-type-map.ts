@@ -5,7 +5,8 @@
  * Hints read, in order: Avro `logicalType`, Kafka Connect's `connect.name` (AvroConverter), and a
  * `cql_type` property (our source's annotation of the Scylla type, when present).
  */
-import { fieldsOf, prop, typeName, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
+import { fieldsOf, prop, typeName, unwrapNullable, type NameTable } from './avro-names.js';
+import type { AvroSchema } from '../../schema/avro-schema.js';
 import type { Codec } from './types.js';
 import { RecordError } from './record-error.js';
 

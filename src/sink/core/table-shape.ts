@@ -3,11 +3,12 @@
  * function runs in the decode workers (to render values) and in the main thread (to create/evolve the
  * table), so both always agree on columns and types.
  */
-import { fieldsOf, indexNames, prop, resolve, typeName, unwrapNullable, type AvroSchema, type NameTable } from './avro-names.js';
+import { fieldsOf, indexNames, prop, resolve, typeName, unwrapNullable, type NameTable } from './avro-names.js';
+import type { AvroSchema } from '../../schema/avro-schema.js';
 import { isEntryRecord, pgColumnType } from './pg-type-map.js';
 import type { ColumnShape, TableShape } from './types.js';
 import { RecordError } from './record-error.js';
-import { isReserved, listKeysColumn, pgName } from './sql-ident.js';
+import { isReserved, listKeysColumn, pgName } from '../../core/sql-ident.js';
 
 const CELL_EXTRA_FIELDS = new Set(['mode', 'removed', 'list_keys']);
 

@@ -9,7 +9,7 @@
  * `_cdc_` tables: a producer must not be able to write into the offsets table by naming it.
  */
 import type { DecodedChange, DecodeOutput } from './decode-record.js';
-import { isReserved } from './sql-ident.js';
+import { isReserved } from '../../core/sql-ident.js';
 import type { RecordFailure } from './types.js';
 
 export interface TopicTarget {

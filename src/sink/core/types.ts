@@ -67,7 +67,8 @@ export type CellChange =
   | { m: 'set'; value: string | null; listKeys?: string | null }
   | { m: 'modify'; add: string | null; remove: string | null; listKeys?: string | null };
 
-export type ChangeKind = 'upsert' | 'delete' | 'partition_delete' | 'range_delete' | 'static_row';
+/** What applying a change does to the target (not the envelope's `change_kind`, which the source writes). */
+export type ApplyKind = 'upsert' | 'delete' | 'partition_delete' | 'range_delete' | 'static_row';
 
 export interface RangeBound {
   /** Clustering-prefix values rendered as PG text, in clustering order; empty = unbounded. */
@@ -77,7 +78,7 @@ export interface RangeBound {
 
 export interface RowChange {
   ref: RecordRef;
-  kind: ChangeKind;
+  kind: ApplyKind;
   /** Envelope op (c/u/d/r), for metrics. */
   op: string;
   /** Key column values rendered as PG text, in key order; null for absent clustering columns. */

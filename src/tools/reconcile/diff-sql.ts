@@ -7,7 +7,7 @@
  * collection is the same as NULL (Scylla cannot store an empty one).
  */
 import { STAGING } from '../../sink/core/apply-sql.js';
-import { qualified, quoteIdent } from '../../sink/core/sql-ident.js';
+import { qualified, quoteIdent } from '../../core/sql-ident.js';
 import type { TargetColumn, TargetTable } from '../../sink/core/target-table.js';
 
 function normalised(c: TargetColumn, expr: string): string {

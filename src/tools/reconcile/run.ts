@@ -21,7 +21,8 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { createPgPool } from '../../clients/postgres.js';
 import copyStreams from 'pg-copy-streams';
-import type { CommandContext } from '../../cli/commands.js';
+import type { CommandContext } from '../../cli/command-context.js';
+import { parseCommandArgs, type OptionSpec } from '../../cli/args.js';
 import { readSecretFile } from '../../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../../config/tools-config.js';
 import { createLogger } from '../../log/logger.js';
@@ -45,37 +46,32 @@ export interface ReconcileArgs {
   ranges: number;
 }
 
-function usage(msg: string): Error {
-  return Object.assign(
-    new Error(`${msg}\nusage: scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]`),
-    { exitCode: 2 },
-  );
-}
+const USAGE = 'usage: scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]';
+
+const OPTIONS: OptionSpec = {
+  table: { type: 'string', multiple: true },
+  'all-tables': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  repair: { type: 'boolean' },
+  report: { type: 'string' },
+  'max-listed': { type: 'string' },
+  ranges: { type: 'string' },
+};
 
 export function parseReconcileArgs(argv: string[]): ReconcileArgs {
-  const a: ReconcileArgs = { tables: [], all: false, repair: false, maxListed: 1000, ranges: 64 };
-  let dry = false;
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    const next = argv[i + 1];
-    const takesValue = (ok: boolean) => {
-      if (!ok) throw usage(`bad or missing value after ${x}`);
-      i++;
-      return next!;
-    };
-    if (x === '--table') a.tables.push(takesValue(next !== undefined));
-    else if (x === '--all-tables') a.all = true;
-    else if (x === '--dry-run') dry = true;
-    else if (x === '--repair') a.repair = true;
-    else if (x === '--report') a.reportPath = takesValue(next !== undefined);
-    else if (x === '--max-listed') a.maxListed = Number(takesValue(/^\d+$/.test(next ?? '')));
-    else if (x === '--ranges') a.ranges = Number(takesValue(/^[1-9]\d*$/.test(next ?? '')));
-    else throw usage(`unexpected argument "${x}"`);
-  }
-  if (dry && a.repair) throw usage('--dry-run and --repair exclude each other');
-  if (a.all === (a.tables.length > 0)) throw usage('give --table KS.T (repeatable) or --all-tables');
-  for (const t of a.tables) if (!/^[^.]+\.[^.]+$/.test(t)) throw usage(`--table expects keyspace.table, got "${t}"`);
+  const x = parseCommandArgs(argv, OPTIONS, USAGE);
+  const report = x.string('report');
+  const a: ReconcileArgs = { tables: x.strings('table'), all: x.flag('all-tables'), repair: x.flag('repair'), maxListed: x.int('max-listed', 1000), ranges: x.int('ranges', 64, 1), ...(report === undefined ? {} : { reportPath: report }) };
+  if (x.flag('dry-run') && a.repair) throw x.error('--dry-run and --repair exclude each other');
+  if (a.all === (a.tables.length > 0)) throw x.error('give --table KS.T (repeatable) or --all-tables');
+  for (const t of a.tables) if (!/^[^.]+\.[^.]+$/.test(t)) throw x.error(`--table expects keyspace.table, got "${t}"`);
   return a;
+}
+
+/** `reconcile status [--limit N] [--json]`. */
+export function parseStatusArgs(argv: string[]): { limit: number; json: boolean } {
+  const x = parseCommandArgs(argv, { limit: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+  return { limit: x.int('limit', 20, 1), json: x.flag('json') };
 }
 
 function progressPrinter(table: string): (p: StageProgress) => void {
@@ -153,9 +149,12 @@ async function reconcileTable(cfg: ToolsConfig, args: ReconcileArgs, scylla: Ret
 }
 
 export async function runReconcile(ctx: CommandContext): Promise<number> {
-  const cfg = loadToolsConfig(ctx.env, readSecretFile);
-  if (ctx.argv[0] === 'status') return printRuns(cfg, ctx.argv.slice(1));
+  if (ctx.argv[0] === 'status') {
+    const status = parseStatusArgs(ctx.argv.slice(1));
+    return printRuns(loadToolsConfig(ctx.env, readSecretFile), status);
+  }
   const args = parseReconcileArgs(ctx.argv);
+  const cfg = loadToolsConfig(ctx.env, readSecretFile);
   const tables = args.all ? (cfg.scyllaTables ?? []) : args.tables;
   if (tables.length === 0) throw Object.assign(new Error('--all-tables needs SCYLLA_TABLES (the tables the pipeline replicates)'), { exitCode: 2 });
   const { client: scylla } = createScyllaClient(cfg);

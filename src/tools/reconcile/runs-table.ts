@@ -6,7 +6,7 @@ import { print } from '../../cli/output.js';
 import type pg from 'pg';
 import { createPgClient } from '../../clients/postgres.js';
 import type { ToolsConfig } from '../../config/tools-config.js';
-import { qualified } from '../../sink/core/sql-ident.js';
+import { qualified } from '../../core/sql-ident.js';
 import { createRunsTableSql, RUNS_TABLE } from '../../core/reconcile-runs-sql.js';
 import type { ReconcileReport } from './report.js';
 
@@ -22,15 +22,14 @@ export async function recordRun(pool: pg.Pool, schema: string, r: ReconcileRepor
   );
 }
 
-export async function printRuns(cfg: ToolsConfig, argv: string[]): Promise<number> {
-  const limitIdx = argv.indexOf('--limit');
-  const limit = limitIdx >= 0 ? Number(argv[limitIdx + 1]) : 20;
+export async function printRuns(cfg: ToolsConfig, opts: { limit: number; json: boolean }): Promise<number> {
+  const { limit } = opts;
   const client = createPgClient(cfg, 'scylla-pg-cdc-reconcile');
   await client.connect();
   try {
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, RUNS_TABLE)]);
-    const rows = exists.rows[0]?.t ? (await client.query(`SELECT * FROM ${qualified(cfg.pgSchema, RUNS_TABLE)} ORDER BY id DESC LIMIT $1`, [Number.isFinite(limit) ? limit : 20])).rows : [];
-    if (argv.includes('--json')) {
+    const rows = exists.rows[0]?.t ? (await client.query(`SELECT * FROM ${qualified(cfg.pgSchema, RUNS_TABLE)} ORDER BY id DESC LIMIT $1`, [limit])).rows : [];
+    if (opts.json) {
       print(`${JSON.stringify(rows, null, 2)}\n`);
       return 0;
     }

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DLQ_HEADER } from '../../../src/sink/core/dlq-headers.js';
-import { pgName } from '../../../src/sink/core/sql-ident.js';
+import { pgName } from '../../../src/core/sql-ident.js';
 import { keyOnlyRecords } from '../../../src/metrics/sink-metrics.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type ChangeSpec, type TableSpec } from '../../fixtures/sink/envelope.js';
 import { blockCountBomb, bombSchemas, framed, varint } from '../../fixtures/sink/hostile.js';

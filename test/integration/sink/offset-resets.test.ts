@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registry } from '../../../src/metrics/registry.js';
+import { registry } from '../../../src/metrics/prom-registry.js';
 import { freePort } from '../../helpers/free-port.js';
 import { PG_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS } from '../../helpers/stack-env.js';
 import { closeProducer, kafka, pgPool, produce, query, randomName, startSink, storedOffset, topicFixture, waitFor, type TopicFixture } from './sink-harness.js';

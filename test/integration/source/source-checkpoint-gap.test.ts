@@ -6,8 +6,8 @@
 import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
-import { metricTable } from '../../../src/metrics/registry.js';
-import { registry } from '../../../src/metrics/registry.js';
+import { metricTable } from '../../../src/metrics/prom-registry.js';
+import { registry } from '../../../src/metrics/prom-registry.js';
 import { SourceService, topicFor } from '../../../src/source/source-service.js';
 import type { EmulatorHandle } from '../../support/scylla-emulator/index.js';
 import { emulator, readTopic, sourceConfig, uniqueKs } from './harness.js';

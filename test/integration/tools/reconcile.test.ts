@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import cassandra from 'cassandra-driver';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../../src/metrics/registry.js';
+import { registry } from '../../../src/metrics/prom-registry.js';
 import { refreshAccuracy } from '../../../src/sink/accuracy-gauge.js';
 import { startEmulator, type EmulatorHandle } from '../../support/scylla-emulator/index.js';
 import { normalise } from '../../chaos/oracle.js';

@@ -10,7 +10,7 @@ import { evalTerm } from './cql/values.js';
 import { UNSET, Writer, type BoundValue } from './protocol/buffer.js';
 import type { ColSpec, SchemaChange } from './protocol/messages.js';
 import { Prng } from './prng.js';
-import { alreadyExists, Catalog, makeColumn, refreshColumns, type KeyspaceDef, type TableDef } from './schema/catalog.js';
+import { alreadyExists, Catalog, checkRowTtlColumn, makeColumn, refreshColumns, type KeyspaceDef, type TableDef } from './schema/catalog.js';
 import { encodeBool, T, typeToCql } from './schema/types.js';
 import { cdcOptionsMap, parseCdcOptions } from './cdc/options.js';
 import { addLogColumns, buildLogTable, dropLogColumns, logTableName, syncLogColumns } from './cdc/log-schema.js';
@@ -26,7 +26,7 @@ import { timeuuidMicros } from './timeuuid.js';
 import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
 import { putRow } from './system-tables.js';
-import { checkRowTtlColumn, expiredRowDeletes } from './storage/row-ttl.js';
+import { expiredRowDeletes } from './storage/row-ttl.js';
 import { expandReplicationFactor, splitHosts, viewFromHost } from './system-hosts.js';
 import type { ReadTrace } from './read-trace.js';
 

@@ -6,7 +6,6 @@ import type { ColumnSpec, CreateTableStmt, OptionValue, TypeRef } from '../cql/a
 import { TableStore } from '../storage/table-store.js';
 import type { CdcOptions } from '../cdc/options.js';
 import { comparatorFor, isMultiCell, native, type Comparator, type CqlType, type NativeName } from './types.js';
-import { checkRowTtlColumn } from '../storage/row-ttl.js';
 
 export type ColumnKind = 'partition_key' | 'clustering' | 'static' | 'regular';
 
@@ -217,4 +216,13 @@ export function refreshColumns(t: TableDef): void {
 
 export function alreadyExists(keyspace: string, table: string, msg: string): CqlError {
   return new CqlError(ErrorCode.alreadyExists, msg, { kind: 'alreadyExists', keyspace, table });
+}
+
+/** Per-row TTL (storage/row-ttl.ts): the column must be a regular timestamp, bigint or int column. */
+export function checkRowTtlColumn(t: TableDef, name: string): void {
+  const col = t.byName.get(name);
+  if (!col) throw invalid(`Column ${name} was not found in table ${t.name}`);
+  if (col.kind !== 'regular') throw invalid(`Per-row TTL column ${name} must be a regular column`);
+  const ok = col.type.kind === 'native' && ['timestamp', 'bigint', 'int'].includes(col.type.name);
+  if (!ok) throw invalid(`Per-row TTL column ${name} must be of type timestamp, bigint or int`);
 }

@@ -4,18 +4,9 @@
 // after their time, and with CDC each such delete is logged as a service delete — cdc$operation −3
 // (row) or −4 (partition, tables without a clustering key) — instead of 3/4 (cdc/log.cc
 // process_change uses the service ops for system-originated deletes).
-import { invalid } from '../errors.js';
 import type { TableDef } from '../schema/catalog.js';
 import { ckKey, readValue, type PartMut } from './mutation.js';
 import { NO_TS } from './table-store.js';
-
-export function checkRowTtlColumn(t: TableDef, name: string): void {
-  const col = t.byName.get(name);
-  if (!col) throw invalid(`Column ${name} was not found in table ${t.name}`);
-  if (col.kind !== 'regular') throw invalid(`Per-row TTL column ${name} must be a regular column`);
-  const ok = col.type.kind === 'native' && ['timestamp', 'bigint', 'int'].includes(col.type.name);
-  if (!ok) throw invalid(`Per-row TTL column ${name} must be of type timestamp, bigint or int`);
-}
 
 /** The ms time a stored TTL-column value names. */
 function expiryMs(typeName: string, v: Buffer): number {

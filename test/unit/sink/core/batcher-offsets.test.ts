@@ -3,8 +3,8 @@ import { Batcher } from '../../../../src/sink/core/batcher.js';
 import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
 import { OffsetTracker, tpKey } from '../../../../src/sink/core/offset-tracker.js';
 
-const c = (table: string, schemaKey = '1:2', offset = '0'): DecodedChange => ({
-  table, claimed: { keyspace: 'ks', table }, schemaKey, ref: { topic: 't', partition: 0, offset }, kind: 'upsert', op: 'u', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
+const c = (table: string, schemaIds = { key: 1, value: 2 }, offset = '0'): DecodedChange => ({
+  table, claimed: { keyspace: 'ks', table }, schemaIds, ref: { topic: 't', partition: 0, offset }, kind: 'upsert', op: 'u', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
 });
 
 describe('batcher flush rules', () => {
@@ -22,10 +22,10 @@ describe('batcher flush rules', () => {
   });
   it('schema change: a new schema id flushes the open batch first', () => {
     const b = new Batcher({ maxSize: 100, maxWaitMs: 1000 });
-    b.add(c('a', '1:2'), 0);
-    const r = b.add(c('a', '1:3'), 0);
+    b.add(c('a', { key: 1, value: 2 }), 0);
+    const r = b.add(c('a', { key: 1, value: 3 }), 0);
     expect(r.ready).toEqual([expect.objectContaining({ reason: 'schema' })]);
-    expect(b.drain()[0]!.schemaKey).toBe('1:3');
+    expect(b.drain()[0]!.schemaIds).toEqual({ key: 1, value: 3 });
   });
   it('tables batch separately', () => {
     const b = new Batcher({ maxSize: 100, maxWaitMs: 1000 });

@@ -3,7 +3,7 @@ import { barrierDeleteSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, sta
 import { classifyError } from '../../../../src/sink/core/classify-error.js';
 import { createTableSql } from '../../../../src/sink/core/ddl-sql.js';
 import { dlqHeaders } from '../../../../src/sink/core/dlq-headers.js';
-import { quoteIdent } from '../../../../src/sink/core/sql-ident.js';
+import { quoteIdent } from '../../../../src/core/sql-ident.js';
 import type { TargetTable } from '../../../../src/sink/core/target-table.js';
 import type { TableShape } from '../../../../src/sink/core/types.js';
 

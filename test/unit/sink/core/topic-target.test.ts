@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
-import { pgName, tombstoneTable } from '../../../../src/sink/core/sql-ident.js';
+import { pgName, tombstoneTable } from '../../../../src/core/sql-ident.js';
 import { routeByTopic, topicTarget } from '../../../../src/sink/core/topic-target.js';
 
 const change = (topic: string, keyspace: string, table: string, offset = '0'): DecodedChange => ({
-  table: '', claimed: { keyspace, table }, schemaKey: '1:2', ref: { topic, partition: 0, offset }, kind: 'upsert', op: 'c', key: ['1'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
+  table: '', claimed: { keyspace, table }, schemaIds: { key: 1, value: 2 }, ref: { topic, partition: 0, offset }, kind: 'upsert', op: 'c', key: ['1'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
 });
 
 describe('the topic decides the target table', () => {

@@ -12,7 +12,7 @@
  * - a small, configurable transaction timeout bounds how long a dead owner blocks the slot.
  */
 import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
-import { ReplicatorError } from '../core/errors.js';
+import { isFenced, ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 
 export interface TopicBatch {
@@ -26,7 +26,7 @@ export function isFencedError(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
     const type = (e as { type?: string }).type;
     if (type && FENCED.has(type)) return true;
-    if (e instanceof ReplicatorError && e.code === 'CDC_FENCED') return true;
+    if (isFenced(e)) return true;
     if (/fenced|INVALID_PRODUCER_EPOCH/i.test((e as Error).message ?? '')) return true;
   }
   return false;
@@ -62,13 +62,14 @@ export class SlotEmitter {
   private async bounded<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const limitMs = Math.min(this.transactionTimeoutMs, 30_000);
     let timer: NodeJS.Timeout | undefined;
+    const timeout = new ReplicatorError('CDC_KAFKA', `${what} ${this.transactionalId} did not return within ${limitMs} ms: dropping the producer`, true);
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ReplicatorError('CDC_KAFKA', `${what} ${this.transactionalId} did not return within ${limitMs} ms: dropping the producer`, true)), limitMs);
+      timer = setTimeout(() => reject(timeout), limitMs);
     });
     try {
       return await Promise.race([fn(), expired]);
     } catch (err) {
-      if (err instanceof ReplicatorError && /did not return within/.test(err.message)) {
+      if (err === timeout) {
         const p = this.producer;
         this.producer = undefined;
         this.abandoned++; // the pending call must not install or drop producers any more
