@@ -111,7 +111,7 @@ export class SinkService implements StatusProvider {
     this.bounded = new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, deps.log);
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
-    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve }, deps.log);
+    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode }, deps.log);
     this.offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.writer = new PgWriter(deps.pool, this.offsets);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);

@@ -8,7 +8,8 @@ import type { Pool } from 'pg';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
-import { CTS_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
+import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
+import { CTS_COLUMN, DELETED_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from './core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
@@ -24,7 +25,7 @@ export class TableManager {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
-    private readonly opts: { autoCreate: boolean; autoEvolve: boolean },
+    private readonly opts: { autoCreate: boolean; autoEvolve: boolean; deleteMode?: 'hard' | 'soft' },
     private readonly log: Logger,
   ) {}
 
@@ -64,6 +65,8 @@ export class TableManager {
     const ddl: string[] = [];
     if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(this.schema, name));
     if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(this.schema, name));
+    const soft = this.opts.deleteMode === 'soft';
+    if (soft && !cols.has(DELETED_AT_COLUMN)) ddl.push(addDeletedAtColumnSql(this.schema, name));
     for (const k of shape.keyColumns) {
       if (!cols.has(k.name)) throw new ReplicatorError('CDC_SCHEMA', `table ${this.schema}.${name} has no key column ${k.name}`, true);
     }
@@ -74,7 +77,7 @@ export class TableManager {
     const valueColumns: TargetColumn[] = shape.valueColumns
       .filter((c) => cols.has(c.name) && (c.collection !== 'list' || cols.has(listKeysColumn(c.name))))
       .map((c) => ({ name: c.name, pgType: cols.get(c.name)!, storage: c.storage, ...(c.collection ? { collection: c.collection } : {}) }));
-    const target: TargetTable = { schema: this.schema, table: name, keyColumns, valueColumns };
+    const target: TargetTable = { schema: this.schema, table: name, keyColumns, valueColumns, deletedAt: cols.has(DELETED_AT_COLUMN), softDelete: soft };
     this.cache.set(cacheKey, target);
     return target;
   }

@@ -95,7 +95,7 @@ async function reconcileTable(cfg: ToolsConfig, args: ReconcileArgs, scylla: Ret
   const versionUs = BigInt(startedAt.getTime()) * 1000n;
   const model = await discoverTable(scylla, qualifiedName);
   const { shape } = deriveTableShape(keySchema(model) as never, envelopeSchema(model) as never);
-  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair }, log);
+  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair, deleteMode: cfg.sinkDeleteMode }, log);
   if (args.repair) await tables.init();
   const target = await tables.target(model.table, shape);
 
