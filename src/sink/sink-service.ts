@@ -18,7 +18,7 @@ import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { connectorHealthy, recordsReplicated } from '../metrics/registry.js';
-import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, keyOnlyRecords, replicationLag, retries } from '../metrics/sink-metrics.js';
+import { batchPhaseSeconds, batchRows, consumerLag, dlqRecords, fencedTotal, inflightBytes, keyOnlyRecords, replicationLag, retries, sinkStalled } from '../metrics/sink-metrics.js';
 import { backoffMs } from '../core/backoff.js';
 import { Batcher, type TableBatch } from './core/batcher.js';
 import { SchemaCache, type DecodeOutput, type RawRecord } from './core/decode-record.js';
@@ -39,6 +39,7 @@ import { OffsetStore, type OffsetWrite } from './offset-store.js';
 import { FencedError, PgWriter } from './pg-writer.js';
 import { SchemaFetcher } from './schema-fetcher.js';
 import { RegistryHttp } from '../clients/registry.js';
+import { StallDetector, type PartitionSample } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
 import { refreshAccuracy } from './accuracy-gauge.js';
 import { InflightRecords } from './inflight-records.js';
@@ -73,6 +74,7 @@ export class SinkService implements StatusProvider {
   private readonly fetcher: SchemaFetcher;
   private readonly shapes: SchemaCache;
   private readonly tables: TableManager;
+  private readonly stall: StallDetector;
   private readonly offsets: OffsetStore;
   private readonly writer: PgWriter;
   private readonly dlq: DlqProducer;
@@ -111,6 +113,7 @@ export class SinkService implements StatusProvider {
     this.bounded = new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, deps.log);
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.shapes = new SchemaCache((id) => this.fetcher.known(id) ?? undefined);
+    this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode }, deps.log);
     this.offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.writer = new PgWriter(deps.pool, this.offsets);
@@ -200,11 +203,12 @@ export class SinkService implements StatusProvider {
   }
 
   ready(): boolean {
-    return this.running && !this.draining && this.guard.openProblems().length === 0;
+    return this.running && !this.draining && this.guard.openProblems().length === 0 && this.stall.reasons().length === 0;
   }
 
   notReadyReasons(): string[] {
-    return this.guard.openProblems().map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
+    const offsets = this.guard.openProblems().map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
+    return [...offsets, ...this.stall.reasons()];
   }
 
   status(): unknown {
@@ -221,6 +225,7 @@ export class SinkService implements StatusProvider {
       dlq: this.stats.dlq,
       tables: this.stats.tables,
       offsetProblems: this.guard.openProblems(),
+      stalled: this.stall.reasons(),
     };
   }
 
@@ -654,11 +659,15 @@ export class SinkService implements StatusProvider {
     await refreshAccuracy(this.pool, this.cfg.pgSchema).catch((err: unknown) => this.log.debug({ err }, 'accuracy refresh failed'));
     try {
       const committed = this.tracker.committedOffsets();
+      const samples: PartitionSample[] = [];
       for (const w of await this.consumer.highWatermarks()) {
         const c = committed.get(tpKey(w.topic, w.partition));
         if (c === undefined) continue;
         consumerLag.set({ topic: w.topic, partition: String(w.partition) }, Number(w.high > c ? w.high - c : 0n));
+        samples.push({ name: `${w.topic}/${w.partition}`, committed: c, end: w.high });
       }
+      this.stall.observe(Date.now(), samples);
+      sinkStalled.set(this.stall.reasons().length > 0 ? 1 : 0);
     } catch (err) {
       this.log.debug({ err }, 'consumer lag refresh failed');
     }

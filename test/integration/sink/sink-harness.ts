@@ -123,6 +123,12 @@ export async function storedOffset(schema: string, group: string, topic: string,
 
 export { randomName };
 
+/** A sink's /readyz: status and body (reasons when not ready). */
+export async function readyz(port: number): Promise<{ status: number; body: { ready: boolean; reasons?: string[] } }> {
+  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: res.status, body: (await res.json()) as { ready: boolean; reasons?: string[] } };
+}
+
 /**
  * Per-row application log: every INSERT/UPDATE of `table` appends (key, new _cdc_ts_us) to
  * `<table>_audit`. Changes of a key carry strictly increasing write times in these tests, so a
