@@ -30,6 +30,7 @@ import { SlotWorker, type TableRuntime } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
 import { notStreamingReasons } from './core/slot-readiness.js';
 import { TableSetupError, detectKeyspaceMode, discoverTable } from './table-discovery.js';
+import { topicFor } from '../core/topic-name.js';
 import { ensureTopic } from './topic-admin.js';
 
 export interface SourceServiceOptions {
@@ -39,9 +40,7 @@ export interface SourceServiceOptions {
   now?: () => number;
 }
 
-export function topicFor(template: string, keyspace: string, table: string): string {
-  return template.replace(/\{keyspace\}/g, keyspace).replace(/\{table\}/g, table);
-}
+export { topicFor };
 
 export class SourceService implements StatusProvider, Service {
   private client: cassandra.Client | undefined;
