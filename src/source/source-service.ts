@@ -158,7 +158,7 @@ export class SourceService implements StatusProvider, Service {
     const models = await this.retry('discovery', async () => {
       const out = [];
       for (const name of this.config.scyllaTables) {
-        const model = await discoverTable(client, name);
+        const model = await discoverTable(client, name, { exclude: this.config.scyllaExcludeColumns ?? [] });
         out.push({ name, model, mode: await detectKeyspaceMode(client, model.keyspace) });
       }
       return out;
@@ -334,7 +334,7 @@ export class SourceService implements StatusProvider, Service {
 
   private async refreshTable(name: string): Promise<TableRuntime> {
     const rt = this.tables.get(name)!;
-    const model = await discoverTable(this.client!, name, { refresh: true });
+    const model = await discoverTable(this.client!, name, { refresh: true, exclude: this.config.scyllaExcludeColumns ?? [] });
     const codec = await this.publisher.codecFor(rt.topic, model);
     if (codec.fingerprint !== rt.codec.fingerprint) sourceSchemaChanges.inc({ table: metricTable(name) });
     rt.model = model;

@@ -11,7 +11,7 @@ import { SourceService, topicFor } from '../../../src/source/source-service.js';
 import type { EmulatorHandle } from '../../support/scylla-emulator/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
-import { emulator, readTopic, sourceConfig, uniqueKs } from './harness.js';
+import { emulatorWithKeyspaces, readTopic, sourceConfig, uniqueKs } from './harness.js';
 
 let emu: EmulatorHandle;
 let cql: cassandra.Client;
@@ -19,9 +19,8 @@ const ks1 = uniqueKs();
 const ks2 = uniqueKs();
 
 beforeAll(async () => {
-  ({ emu, cql } = await emulator());
+  ({ emu, cql } = await emulatorWithKeyspaces(ks1, ks2));
   for (const ks of [ks1, ks2]) {
-    await cql.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class':'SimpleStrategy','replication_factor':1}`);
     await cql.execute(`CREATE TABLE ${ks}.users (id int PRIMARY KEY, name text) WITH cdc = {'enabled': true}`);
   }
 });
