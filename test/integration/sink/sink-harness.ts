@@ -35,10 +35,11 @@ export interface TopicFixture {
   encode(c: ChangeSpec): { key: Buffer; value: Buffer };
 }
 
-export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> & { table?: string }, partitions = 1): Promise<TopicFixture> {
+/** A topic with registered schemas; with `keyspace`, the topic is `cdc.sinktest.<keyspace>.<table>` (the connector's naming). */
+export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> & { table?: string; keyspace?: string }, partitions = 1): Promise<TopicFixture> {
   const table = spec.table ?? randomName('t');
-  const full: TableSpec = { keyspace: 'ks', table, key: spec.key, columns: spec.columns };
-  const topic = `cdc.sinktest.${table}`;
+  const full: TableSpec = { keyspace: spec.keyspace ?? 'ks', table, key: spec.key, columns: spec.columns };
+  const topic = spec.keyspace ? `cdc.sinktest.${spec.keyspace}.${table}` : `cdc.sinktest.${table}`;
   await createTopic(topic, partitions);
   const ks = keySchema(full);
   const vs = valueSchema(full);
