@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { bool, commaList, defineVar, hostPortList, intIn, oneOf, oneOfIgnoreCase, str, url } from './spec.js';
 import { PG_SSL_MODES } from './connection-checks.js';
+import { EXCLUDE_RULE } from '../schema/exclude-columns.js';
 
 const tableName = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/;
 
@@ -15,6 +16,11 @@ export const scyllaVars = {
     schema: commaList.pipe(z.array(z.string().regex(tableName, { message: 'each entry must be keyspace.table' }))),
     required: true,
     description: 'tables to replicate, comma list keyspace.table',
+  }),
+  scyllaExcludeColumns: defineVar({
+    env: 'SCYLLA_EXCLUDE_COLUMNS',
+    schema: commaList.pipe(z.array(z.string().regex(EXCLUDE_RULE, { message: 'each entry must be keyspace.table.column (keyspace or table may be *)' }))),
+    description: 'columns that never reach Kafka (nor PostgreSQL, nor reconcile), comma list keyspace.table.column; keyspace or table may be *; key columns are refused',
   }),
   scyllaConsistency: defineVar({ env: 'SCYLLA_CONSISTENCY', schema: oneOf(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'ALL']), default: 'LOCAL_QUORUM', description: 'consistency level of log and snapshot reads' }),
   scyllaRequestTimeoutMs: defineVar({ env: 'SCYLLA_REQUEST_TIMEOUT_MS', schema: intIn(100), default: '12000', description: 'client-side read timeout per query' }),

@@ -26,6 +26,9 @@ export const sinkVars = {
   sinkTopicRefreshMs: defineVar({ env: 'SINK_TOPIC_REFRESH_MS', schema: intIn(100), default: '5000', description: 'how often topic metadata is polled for new topics matching SINK_TOPICS (and consumer lag)' }),
   sinkSessionTimeoutMs: defineVar({ env: 'SINK_SESSION_TIMEOUT_MS', schema: intIn(6000, 300000), default: '10000', description: 'consumer group session timeout: how long a dead sink holds its partitions' }),
   sinkOffsetReset: defineVar({ env: 'SINK_OFFSET_RESET', schema: oneOf(['earliest', 'fail']), default: 'earliest', description: 'a stored offset that no longer fits its topic (topic recreated, records removed before they were read): earliest = read the partition from its log start and report it; fail = hold that partition until `offsets ack`' }),
+  sinkDeleteMode: defineVar({ env: 'SINK_DELETE_MODE', schema: oneOf(['hard', 'soft']), default: 'hard', description: 'hard = a deleted row is removed; soft = it is kept with `_cdc_deleted_at` set (the delete\'s write time) and counts as absent until a newer change revives it' }),
+  sinkStallTimeoutMs: defineVar({ env: 'SINK_STALL_TIMEOUT_MS', schema: intIn(1000), default: '120000', description: 'a partition with records to apply whose committed offset does not move for this long makes the sink not ready (/readyz 503, `health` fails, cdc_sink_stalled 1)' }),
+  sinkStallMaxLag: defineVar({ env: 'SINK_STALL_MAX_LAG', schema: intIn(0), default: '0', description: 'lag (records) above which a partition must shrink within SINK_STALL_TIMEOUT_MS, or the sink is not ready (falling behind); 0 = not checked' }),
   pgApplicationName: defineVar({ env: 'PG_APPLICATION_NAME', schema: str.min(1), default: 'scylla-pg-cdc-sink', description: 'application_name of the sink\'s PostgreSQL sessions (pg_stat_activity)' }),
   dlqTopic: defineVar({ env: 'DLQ_TOPIC', schema: str.min(1), default: 'dlq-postgres-sink', description: 'dead-letter topic' }),
 };

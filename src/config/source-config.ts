@@ -1,6 +1,7 @@
 /** The source process's configuration (README, "Configuration", ScyllaDB docs/features/cdc/cdc-querying-streams.rst for the windows). */
 import { z } from 'zod';
 import { kafkaVars, opsVars, scyllaVars } from './common-vars.js';
+import { topicCollisions } from '../core/topic-name.js';
 import { connectionProblems } from './connection-checks.js';
 import { defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
 
@@ -34,5 +35,5 @@ export const sourceVars = {
 export type SourceConfig = ConfigOf<typeof sourceVars>;
 
 export function loadSourceConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SourceConfig {
-  return loadConfig(sourceVars, env, readFile, connectionProblems);
+  return loadConfig(sourceVars, env, readFile, (cfg) => [...connectionProblems(cfg), ...topicCollisions(cfg.kafkaTopicTemplate, cfg.scyllaTables)]);
 }

@@ -19,6 +19,8 @@ export const toolsVars = {
   // `dlq replay` and `offsets import` act only on the topics the sink consumes.
   sinkTopics: sinkVars.sinkTopics,
   dlqTopic: sinkVars.dlqTopic,
+  // `reconcile --repair` removes rows the way the sink does.
+  sinkDeleteMode: sinkVars.sinkDeleteMode,
   logLevel: defineVar({ env: 'LOG_LEVEL', schema: str, default: 'warn', description: 'log level of the tools' }),
   sourceStatusUrl: defineVar({ env: 'SOURCE_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9101', description: 'metrics endpoints of running source processes (comma list) for health/status' }),
   sinkStatusUrl: defineVar({ env: 'SINK_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9102', description: 'metrics endpoints of running sink processes (comma list) for health/status' }),

@@ -37,6 +37,8 @@ export const isReserved = (name: string) => name.toLowerCase().startsWith(RESERV
 export const TS_COLUMN = '_cdc_ts_us';
 /** Per-cell write times, jsonb `{column: µs, "_marker": µs}` (NULL on rows not written by this version). */
 export const CTS_COLUMN = '_cdc_cts';
+/** SINK_DELETE_MODE=soft: when the row was deleted (the delete's write time); NULL = live. */
+export const DELETED_AT_COLUMN = '_cdc_deleted_at';
 /** Key of the row marker (INSERT) time in CTS_COLUMN. */
 export const MARKER_KEY = '_marker';
 export const listKeysColumn = (col: string) => pgName(`_cdc_lk_${col}`);

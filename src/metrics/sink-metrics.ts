@@ -82,3 +82,9 @@ export const offsetProblemsOpen = new Gauge({
   help: 'Retention gaps and held partitions of this sink group not yet acknowledged (`offsets ack`); the sink is not ready while > 0',
   registers: [registry],
 });
+
+export const sinkStalled = new Gauge({
+  name: 'cdc_sink_stalled',
+  help: '1 when a partition has records to apply but its committed offset has not moved for SINK_STALL_TIMEOUT_MS (or its lag stays above SINK_STALL_MAX_LAG without shrinking); the reasons are in /readyz',
+  registers: [registry],
+});

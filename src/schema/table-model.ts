@@ -31,6 +31,8 @@ export interface TableModel {
   clusteringKey: string[];
   clusteringOrder: ('ASC' | 'DESC')[];
   cdc: CdcOptions;
+  /** Columns left out by SCYLLA_EXCLUDE_COLUMNS (exclude-columns.ts): in the log, never in records. */
+  excluded?: string[];
 }
 
 export const DEFAULT_CDC_OPTIONS: CdcOptions = { enabled: false, preimage: 'false', postimage: false, delta: 'full', ttlSeconds: 86400 };

@@ -20,7 +20,7 @@ import { ReplicatorError } from '../core/errors.js';
 import { SerialLock } from '../core/serial-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
-import { consumerLag, fencedTotal, inflightBytes } from '../metrics/sink-metrics.js';
+import { consumerLag, fencedTotal, inflightBytes, sinkStalled } from '../metrics/sink-metrics.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { SchemaCache } from './core/decode-record.js';
 import { tpKey, tpOf } from './core/offset-tracker.js';
@@ -41,6 +41,7 @@ import { Retrier } from './retrier.js';
 import { SchemaFetcher } from './schema-fetcher.js';
 import { SinkHealth } from './sink-health.js';
 import { SinkStats } from './sink-stats.js';
+import { StallDetector, type PartitionSample } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
 import { fetchSizes } from './core/fetch-sizes.js';
 
@@ -58,6 +59,7 @@ export class SinkService implements StatusProvider {
   private readonly decode: DecodePool;
   private readonly fetcher: SchemaFetcher;
   private readonly tables: TableManager;
+  private readonly stall: StallDetector;
   private readonly dlq: DlqProducer;
   private readonly dead: DeadLetters;
   private readonly consumer: KafkaConsumer;
@@ -83,7 +85,8 @@ export class SinkService implements StatusProvider {
     this.state = this.newState();
     this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb, (err) => log.warn({ err }, 'a decode worker died outside a task (e.g. past SINK_WORKER_HEAP_MB); piscina replaces it'));
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
-    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve }, log);
+    this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
+    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode }, log);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
     this.dead = new DeadLetters(this.dlq, log);
@@ -194,11 +197,12 @@ export class SinkService implements StatusProvider {
   }
 
   ready(): boolean {
-    return this.running && !this.draining && this.guard.openProblems().length === 0;
+    return this.running && !this.draining && this.guard.openProblems().length === 0 && this.stall.reasons().length === 0;
   }
 
   notReadyReasons(): string[] {
-    return this.guard.openProblems().map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
+    const offsets = this.guard.openProblems().map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
+    return [...offsets, ...this.stall.reasons()];
   }
 
   status(): unknown {
@@ -216,6 +220,7 @@ export class SinkService implements StatusProvider {
       dlq: this.dead.counts,
       tables: this.stats.tables,
       offsetProblems: this.guard.openProblems(),
+      stalled: this.stall.reasons(),
     };
   }
 
@@ -282,11 +287,15 @@ export class SinkService implements StatusProvider {
     await refreshAccuracy(this.pool, this.cfg.pgSchema).catch((err: unknown) => this.log.debug({ err }, 'accuracy refresh failed'));
     try {
       const committed = this.state.tracker.committedOffsets();
+      const samples: PartitionSample[] = [];
       for (const w of await this.consumer.highWatermarks()) {
         const c = committed.get(tpKey(w.topic, w.partition));
         if (c === undefined) continue;
         consumerLag.set({ topic: w.topic, partition: String(w.partition) }, Number(w.high > c ? w.high - c : 0n));
+        samples.push({ name: `${w.topic}/${w.partition}`, committed: c, end: w.high });
       }
+      this.stall.observe(Date.now(), samples);
+      sinkStalled.set(this.stall.reasons().length > 0 ? 1 : 0);
     } catch (err) {
       this.log.debug({ err }, 'consumer lag refresh failed');
     }

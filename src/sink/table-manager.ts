@@ -8,7 +8,9 @@ import type { Pool } from 'pg';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
-import { CTS_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
+import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
+import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
+import { CTS_COLUMN, DELETED_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
@@ -24,7 +26,7 @@ export class TableManager {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
-    private readonly opts: { autoCreate: boolean; autoEvolve: boolean },
+    private readonly opts: { autoCreate: boolean; autoEvolve: boolean; deleteMode?: 'hard' | 'soft' },
     private readonly log: Logger,
   ) {}
 
@@ -38,10 +40,12 @@ export class TableManager {
   }
 
   async target(table: string, shape: TableShape): Promise<TargetTable> {
-    const cacheKey = `${table}\u0000${shape.fingerprint}`;
+    // The keyspace is part of the key: the same table name from another keyspace must be claimed anew.
+    const cacheKey = `${table}\u0000${shape.keyspace}\u0000${shape.fingerprint}`;
     const hit = this.cache.get(cacheKey);
     if (hit) return hit;
-    const name = this.claimName(table);
+    const origin = `${shape.keyspace}.${table}`;
+    const name = this.claimName(table, origin);
     let cols = await this.columns(name);
     if (cols.size === 0) {
       if (!this.opts.autoCreate) {
@@ -64,17 +68,24 @@ export class TableManager {
     const ddl: string[] = [];
     if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(this.schema, name));
     if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(this.schema, name));
+    const soft = this.opts.deleteMode === 'soft';
+    if (soft && !cols.has(DELETED_AT_COLUMN)) ddl.push(addDeletedAtColumnSql(this.schema, name));
     for (const k of shape.keyColumns) {
       if (!cols.has(k.name)) throw new ReplicatorError('CDC_SCHEMA', `table ${this.schema}.${name} has no key column ${k.name}`, true);
     }
     const keyColumns: TargetColumn[] = shape.keyColumns.map((k) => ({ name: k.name, pgType: cols.get(k.name)!, storage: k.storage }));
     ddl.push(createTombstoneTableSql(this.schema, name, keyColumns));
+    const stored = await this.storedOrigin(name);
+    if (stored === null) ddl.push(setOriginSql(this.schema, name, origin));
+    else if (stored !== undefined && stored !== origin) {
+      throw new RecordError('wrong-target', `PostgreSQL table ${this.schema}.${name} replicates ${stored}, not ${origin}: tables of one name in two keyspaces must not merge (run a sink per keyspace with its own PG_SCHEMA)`);
+    }
     await this.ddl(ddl);
     cols = await this.columns(name);
     const valueColumns: TargetColumn[] = shape.valueColumns
       .filter((c) => cols.has(c.name) && (c.collection !== 'list' || cols.has(listKeysColumn(c.name))))
       .map((c) => ({ name: c.name, pgType: cols.get(c.name)!, storage: c.storage, ...(c.collection ? { collection: c.collection } : {}) }));
-    const target: TargetTable = { schema: this.schema, table: name, keyColumns, valueColumns };
+    const target: TargetTable = { schema: this.schema, table: name, keyColumns, valueColumns, deletedAt: cols.has(DELETED_AT_COLUMN), softDelete: soft };
     this.cache.set(cacheKey, target);
     return target;
   }
@@ -85,16 +96,26 @@ export class TableManager {
    * The PostgreSQL name of `table`, refusing (as the record's fault) a `_cdc_` name and a name whose
    * shortened form, or whose tombstone table's, is already another table's.
    */
-  private claimName(table: string): string {
+  private claimName(table: string, origin: string): string {
     if (isReserved(table)) throw new RecordError('wrong-target', `table ${JSON.stringify(table)}: names starting with _cdc_ are the sink's own tables`);
     const name = pgName(table);
     for (const n of [name, tombstoneTable(name)]) {
       const owner = this.owners.get(n);
-      if (owner !== undefined && owner !== table) throw new RecordError('wrong-target', `tables ${JSON.stringify(owner)} and ${JSON.stringify(table)} would both use PostgreSQL table ${JSON.stringify(n)}`);
+      if (owner !== undefined && owner !== origin) throw new RecordError('wrong-target', `tables ${JSON.stringify(owner)} and ${JSON.stringify(origin)} would both use PostgreSQL table ${JSON.stringify(n)}`);
     }
-    this.owners.set(name, table);
-    this.owners.set(tombstoneTable(name), table);
+    this.owners.set(name, origin);
+    this.owners.set(tombstoneTable(name), origin);
     return name;
+  }
+
+  /** The keyspace.table a target table replicates (its comment): undefined = another tool's comment, null = none. */
+  private async storedOrigin(table: string): Promise<string | null | undefined> {
+    try {
+      const res = await this.pool.query<{ c: string | null }>(ORIGIN_SQL, [this.schema, table]);
+      return originOf(res.rows[0]?.c ?? null);
+    } catch (err) {
+      throw new ReplicatorError('CDC_SCHEMA', `reading the comment of ${this.schema}.${table}: ${(err as Error).message}`, true, { cause: err });
+    }
   }
 
   private async columns(table: string): Promise<Map<string, string>> {

@@ -30,6 +30,7 @@ import { SlotWorker, type TableRuntime } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
 import { notStreamingReasons } from './core/slot-readiness.js';
 import { TableSetupError, detectKeyspaceMode, discoverTable } from './table-discovery.js';
+import { topicFor } from '../core/topic-name.js';
 import { ensureTopic } from './topic-admin.js';
 
 export interface SourceServiceOptions {
@@ -39,9 +40,7 @@ export interface SourceServiceOptions {
   now?: () => number;
 }
 
-export function topicFor(template: string, keyspace: string, table: string): string {
-  return template.replace(/\{keyspace\}/g, keyspace).replace(/\{table\}/g, table);
-}
+export { topicFor };
 
 export class SourceService implements StatusProvider, Service {
   private client: cassandra.Client | undefined;
@@ -159,7 +158,7 @@ export class SourceService implements StatusProvider, Service {
     const models = await this.retry('discovery', async () => {
       const out = [];
       for (const name of this.config.scyllaTables) {
-        const model = await discoverTable(client, name);
+        const model = await discoverTable(client, name, { exclude: this.config.scyllaExcludeColumns ?? [] });
         out.push({ name, model, mode: await detectKeyspaceMode(client, model.keyspace) });
       }
       return out;
@@ -339,7 +338,7 @@ export class SourceService implements StatusProvider, Service {
 
   private async refreshTable(name: string): Promise<TableRuntime> {
     const rt = this.tables.get(name)!;
-    const model = await discoverTable(this.client!, name, { refresh: true });
+    const model = await discoverTable(this.client!, name, { refresh: true, exclude: this.config.scyllaExcludeColumns ?? [] });
     const codec = await this.publisher.codecFor(rt.topic, model);
     if (codec.fingerprint !== rt.codec.fingerprint) sourceSchemaChanges.inc({ table: metricTable(name) });
     rt.model = model;

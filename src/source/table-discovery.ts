@@ -8,6 +8,7 @@ import cassandra from 'cassandra-driver';
 import type { CqlType, NativeTypeName, UdtField } from '../schema/cql-type.js';
 import { NATIVE_TYPE_NAMES } from '../schema/cql-type.js';
 import type { ColumnModel, TableModel } from '../schema/table-model.js';
+import { excludeColumns } from '../schema/exclude-columns.js';
 import { decodeCdcExtension } from '../schema/table-model.js';
 
 export type KeyspaceMode = 'vnodes' | 'tablets';
@@ -89,9 +90,15 @@ function forgetCachedTable(client: cassandra.Client, keyspace: string, table: st
   if (ks?.udts) for (const k of Object.keys(ks.udts)) delete ks.udts[k];
 }
 
-export async function discoverTable(client: cassandra.Client, qualified: string, opts: { refresh?: boolean } = {}): Promise<TableModel> {
+export async function discoverTable(client: cassandra.Client, qualified: string, opts: { refresh?: boolean; exclude?: readonly string[] } = {}): Promise<TableModel> {
+  const found = excludeColumns(await discoverWholeTable(client, qualified, opts.refresh === true), opts.exclude ?? []);
+  if ('problem' in found) throw new TableSetupError(found.problem);
+  return found.model;
+}
+
+async function discoverWholeTable(client: cassandra.Client, qualified: string, refresh: boolean): Promise<TableModel> {
   const [keyspace, table] = qualified.split('.') as [string, string];
-  if (opts.refresh) forgetCachedTable(client, keyspace, table);
+  if (refresh) forgetCachedTable(client, keyspace, table);
   const meta = (await client.metadata.getTable(keyspace, table)) as unknown as DriverTable | null;
   if (!meta) throw new TableSetupError(`SCYLLA_TABLES: table ${qualified} does not exist`);
   const pkNames = new Set(meta.partitionKeys.map((c) => c.name));

@@ -18,12 +18,12 @@
 import { encodeCopyRow } from './copy-encoder.js';
 import { cellTsOf, type FoldedRow } from './fold.js';
 import { CTS_COLUMN, MARKER_KEY, TS_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
+import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 import type { RowChange } from './types.js';
 
 export const STAGING = '_cdc_stg';
 const MIN_TS = '(-9223372036854775808)::bigint';
-
 const MODE = { untouched: '0', set: '1', modify: '2' } as const;
 
 /** Type of the `removed` delta column, or undefined when the column takes no deltas. */
@@ -146,12 +146,10 @@ function aliveAfter(t: TargetTable, d: string): string {
   return `(${terms.join(' OR ')})`;
 }
 
-/** Row deletes (op=d): the target row goes when nothing in it is newer than the delete. */
+/** Row deletes (op=d): the target row goes (or is marked, soft mode) when nothing in it is newer than the delete. */
 export function deleteRowsSql(t: TargetTable): string {
-  const tgt = qualified(t.schema, t.table);
-  return `DELETE FROM ${tgt} AS t USING ${STAGING} AS s
-WHERE s._op = 'd' AND ${keyMatch(t, 't', (i) => `s.k${i}`)}
-  AND NOT ${aliveAfter(t, 's._ts')}`;
+  return removeRowsSql(t, `s._op = 'd' AND ${keyMatch(t, 't', (i) => `s.k${i}`)}
+  AND NOT ${aliveAfter(t, 's._ts')}`, 's._ts', `${STAGING} AS s`);
 }
 
 /** Remembers every staged row tombstone (op=d, or a delete folded under an upsert). */
@@ -223,12 +221,22 @@ export function mergeRowsSql(t: TargetTable): string {
   insCols.push(CTS, TS);
   insVals.push(newCts(`'{}'::jsonb`, 's._ts', ctsIns), 's._ts');
   const changes = `(${anyApplies.join(' OR ')})`;
+  // A soft-deleted row is absent: a change that would insert it revives it instead (as inserted).
+  const nk = t.keyColumns.length;
+  const revive = insCols.slice(nk).map((col, i) => `${col} = ${insVals[nk + i]}`);
+  const soft = t.deletedAt
+    ? `WHEN MATCHED AND ${isSoftDeleted(t)} AND s._op = 'u' AND (${aliveIns.join(' OR ')}) THEN
+  UPDATE SET ${[...revive, reviveSet].join(',\n    ')}
+WHEN MATCHED AND ${isSoftDeleted(t)} THEN
+  DO NOTHING
+`
+    : '';
   return `MERGE INTO ${tgt} AS t
 USING (SELECT s.*, ${sd} AS _sd, GREATEST(b.${TS}, ${sd}) AS _dt, coalesce(GREATEST(b.${TS}, ${sd}), ${MIN_TS}) AS _dmin
        FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${keyMatch(t, 'b', (i) => `s.k${i}`)}) AS s
 ON ${keyMatch(t, 't', (i) => `s.k${i}`)}
-WHEN MATCHED AND ${changes} AND NOT (${aliveNew.join(' OR ')}) THEN
-  DELETE
+${soft}WHEN MATCHED AND ${changes} AND NOT (${aliveNew.join(' OR ')}) THEN
+  ${t.softDelete ? `UPDATE SET ${markDeletedSets('s._ts').join(', ')}` : 'DELETE'}
 WHEN MATCHED AND ${changes} THEN
   UPDATE SET ${sets.join(',\n    ')}
 WHEN NOT MATCHED AND s._op = 'u' AND (${aliveIns.join(' OR ')}) THEN
@@ -291,8 +299,8 @@ export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql[] {
 ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`,
       values,
     },
-    { text: `DELETE FROM ${tgt} AS t WHERE ${where} AND NOT ${aliveAfter(t, d)}`, values },
-    { text: `UPDATE ${tgt} AS t SET ${sets.join(', ')} WHERE ${where} AND (${[gone(MARKER_KEY), ...t.valueColumns.map((col) => `(t.${quoteIdent(col.name)} IS NOT NULL AND ${gone(col.name)})`)].join(' OR ')})`, values },
+    { text: removeRowsSql(t, `${where} AND NOT ${aliveAfter(t, d)}`, d), values },
+    { text: `UPDATE ${tgt} AS t SET ${sets.join(', ')} WHERE ${where}${andLive(t)} AND (${[gone(MARKER_KEY), ...t.valueColumns.map((col) => `(t.${quoteIdent(col.name)} IS NOT NULL AND ${gone(col.name)})`)].join(' OR ')})`, values },
   ];
 }
 
@@ -337,5 +345,6 @@ export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | und
   const prefixLen = prefix < 0 ? c.key.length : prefix;
   const conds = t.keyColumns.slice(0, prefixLen).map((col, i) => `t.${quoteIdent(col.name)} = ${p(c.key[i]!, col.pgType)}`);
   conds.push(`(${applies.join(' OR ')})`);
+  if (t.deletedAt) conds.push(`NOT ${isSoftDeleted(t)}`);
   return { text: `UPDATE ${qualified(t.schema, t.table)} AS t SET ${sets.join(', ')} WHERE ${conds.join(' AND ')}`, values };
 }

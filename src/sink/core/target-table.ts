@@ -14,4 +14,11 @@ export interface TargetTable {
   table: string;
   keyColumns: TargetColumn[];
   valueColumns: TargetColumn[];
+  /**
+   * The table has `_cdc_deleted_at` (SINK_DELETE_MODE=soft, now or in an earlier run): a row with it
+   * set is absent for every change and for reconcile (soft-delete-sql.ts).
+   */
+  deletedAt?: boolean;
+  /** SINK_DELETE_MODE=soft: a row that disappears is kept and marked rather than deleted. */
+  softDelete?: boolean;
 }

@@ -12,7 +12,7 @@ export interface LogColumnDrift {
 }
 
 export function logColumnDrift(t: TableModel, logColumns: readonly string[]): LogColumnDrift {
-  const known = new Set(t.columns.map((c) => c.name));
+  const known = new Set([...t.columns.map((c) => c.name), ...(t.excluded ?? [])]);
   const present = new Set<string>();
   const added: string[] = [];
   for (const name of logColumns) {

@@ -4,10 +4,12 @@
  * Values are compared as PostgreSQL values of the target's types, which normalises what text
  * cannot: timestamps, numerics (1.0 = 1.00), jsonb maps and UDTs (key order). Two more rules
  * follow ScyllaDB's semantics: a set is unordered (compared sorted), and an empty non-frozen
- * collection is the same as NULL (Scylla cannot store an empty one).
+ * collection is the same as NULL (Scylla cannot store an empty one). Soft-deleted rows
+ * (SINK_DELETE_MODE=soft) are absent: only the target's live rows are compared.
  */
 import { STAGING } from '../../sink/core/apply-sql.js';
-import { qualified, quoteIdent } from '../../core/sql-ident.js';
+import { liveRelation } from '../../sink/core/soft-delete-sql.js';
+import { quoteIdent } from '../../core/sql-ident.js';
 import type { TargetColumn, TargetTable } from '../../sink/core/target-table.js';
 
 function normalised(c: TargetColumn, expr: string): string {
@@ -33,10 +35,10 @@ function differs(t: TargetTable, i: number): string {
 const anyDiffers = (t: TargetTable) => (t.valueColumns.length === 0 ? 'false' : t.valueColumns.map((_, i) => `(${differs(t, i)})`).join(' OR '));
 
 export function countsSql(t: TargetTable): string {
-  const tgt = qualified(t.schema, t.table);
+  const tgt = liveRelation(t);
   return `SELECT
   (SELECT count(*) FROM ${STAGING} s WHERE s._op = 'u') AS source_rows,
-  (SELECT count(*) FROM ${tgt}) AS target_rows,
+  (SELECT count(*) FROM ${tgt} t) AS target_rows,
   (SELECT count(*) FROM ${STAGING} s WHERE s._op = 'u' AND NOT EXISTS (SELECT 1 FROM ${tgt} t WHERE ${keyJoin(t)})) AS missing,
   (SELECT count(*) FROM ${tgt} t WHERE NOT EXISTS (SELECT 1 FROM ${STAGING} s WHERE s._op = 'u' AND ${keyJoin(t)})) AS extra,
   (SELECT count(*) FROM ${STAGING} s JOIN ${tgt} t ON ${keyJoin(t)} WHERE s._op = 'u' AND (${anyDiffers(t)})) AS mismatched`;
@@ -47,11 +49,11 @@ const keyObject = (t: TargetTable, alias: 's' | 't') =>
 
 export function missingSql(t: TargetTable, limit: number): string {
   return `SELECT ${keyObject(t, 's')} AS key FROM ${STAGING} s
-WHERE s._op = 'u' AND NOT EXISTS (SELECT 1 FROM ${qualified(t.schema, t.table)} t WHERE ${keyJoin(t)}) LIMIT ${limit}`;
+WHERE s._op = 'u' AND NOT EXISTS (SELECT 1 FROM ${liveRelation(t)} t WHERE ${keyJoin(t)}) LIMIT ${limit}`;
 }
 
 export function extraSql(t: TargetTable, limit: number): string {
-  return `SELECT ${keyObject(t, 't')} AS key FROM ${qualified(t.schema, t.table)} t
+  return `SELECT ${keyObject(t, 't')} AS key FROM ${liveRelation(t)} t
 WHERE NOT EXISTS (SELECT 1 FROM ${STAGING} s WHERE s._op = 'u' AND ${keyJoin(t)}) LIMIT ${limit}`;
 }
 
@@ -64,7 +66,7 @@ export function mismatchSql(t: TargetTable, limit: number): string {
       : `jsonb_strip_nulls(jsonb_build_object(${t.valueColumns.map((c, i) => `'${c.name.replace(/'/g, "''")}', CASE WHEN ${differs(t, i)} THEN to_jsonb(${alias === 's' ? `s.v${i}` : `t.${quoteIdent(c.name)}`}) END`).join(', ')}))`;
   return `SELECT ${keyObject(t, 's')} AS key, array_remove(ARRAY[${cols.length ? cols.join(', ') : 'NULL'}]::text[], NULL) AS columns,
   ${pairs('s')} AS source, ${pairs('t')} AS target
-FROM ${STAGING} s JOIN ${qualified(t.schema, t.table)} t ON ${keyJoin(t)}
+FROM ${STAGING} s JOIN ${liveRelation(t)} t ON ${keyJoin(t)}
 WHERE s._op = 'u' AND (${anyDiffers(t)}) LIMIT ${limit}`;
 }
 
@@ -75,7 +77,7 @@ WHERE s._op = 'u' AND (${anyDiffers(t)}) LIMIT ${limit}`;
  * than the repair and keeps its value.
  */
 export function prepareRepairSql(t: TargetTable): string[] {
-  const tgt = qualified(t.schema, t.table);
+  const tgt = liveRelation(t);
   return [
     `INSERT INTO ${STAGING} (_op, _ts, _del, ${t.keyColumns.map((_, i) => `k${i}`).join(', ')}${t.valueColumns.map((_, i) => `, m${i}`).join('')})
 SELECT 'd', $1, NULL, ${t.keyColumns.map((c) => `t.${quoteIdent(c.name)}`).join(', ')}${t.valueColumns.map(() => ', 0').join('')}

@@ -89,9 +89,9 @@ async function reconcileTable(cfg: ToolsConfig, args: ReconcileArgs, scylla: Ret
   const log = createLogger('reconcile', cfg.logLevel, 'stderr');
   const startedAt = new Date();
   const versionUs = BigInt(startedAt.getTime()) * 1000n;
-  const model = await discoverTable(scylla, qualifiedName);
+  const model = await discoverTable(scylla, qualifiedName, { exclude: cfg.scyllaExcludeColumns ?? [] });
   const { shape } = deriveTableShape(keySchema(model) as never, envelopeSchema(model) as never);
-  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair }, log);
+  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair, deleteMode: cfg.sinkDeleteMode }, log);
   if (args.repair) await tables.init();
   const target = await tables.target(model.table, shape);
 

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { registry } from '../../../src/metrics/prom-registry.js';
 import { freePort } from '../../helpers/free-port.js';
 import { PG_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS } from '../../helpers/stack-env.js';
-import { closeProducer, kafka, pgPool, produce, query, randomName, startSink, storedOffset, topicFixture, waitFor, type TopicFixture } from './sink-harness.js';
+import { closeProducer, kafka, pgPool, produce, query, randomName, readyz, startSink, storedOffset, topicFixture, waitFor, type TopicFixture } from './sink-harness.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const run = promisify(execFile);
@@ -68,11 +68,6 @@ async function deleteRecordsBefore(topic: string, partition: number, offset: num
   } finally {
     await admin.disconnect();
   }
-}
-
-async function readyz(port: number): Promise<{ status: number; body: { ready: boolean; reasons?: string[] } }> {
-  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-  return { status: res.status, body: (await res.json()) as { ready: boolean; reasons?: string[] } };
 }
 
 const columns = { key: [{ name: 'id', type: 'int' as const }], columns: [{ name: 'v', type: 'string' as const }] };

@@ -35,10 +35,11 @@ export interface TopicFixture {
   encode(c: ChangeSpec): { key: Buffer; value: Buffer };
 }
 
-export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> & { table?: string }, partitions = 1): Promise<TopicFixture> {
+/** A topic with registered schemas; with `keyspace`, the topic is `cdc.sinktest.<keyspace>.<table>` (the connector's naming). */
+export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> & { table?: string; keyspace?: string }, partitions = 1): Promise<TopicFixture> {
   const table = spec.table ?? randomName('t');
-  const full: TableSpec = { keyspace: 'ks', table, key: spec.key, columns: spec.columns };
-  const topic = `cdc.sinktest.${table}`;
+  const full: TableSpec = { keyspace: spec.keyspace ?? 'ks', table, key: spec.key, columns: spec.columns };
+  const topic = spec.keyspace ? `cdc.sinktest.${spec.keyspace}.${table}` : `cdc.sinktest.${table}`;
   await createTopic(topic, partitions);
   const ks = keySchema(full);
   const vs = valueSchema(full);
@@ -122,6 +123,12 @@ export async function storedOffset(schema: string, group: string, topic: string,
 }
 
 export { randomName };
+
+/** A sink's /readyz: status and body (reasons when not ready). */
+export async function readyz(port: number): Promise<{ status: number; body: { ready: boolean; reasons?: string[] } }> {
+  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: res.status, body: (await res.json()) as { ready: boolean; reasons?: string[] } };
+}
 
 /**
  * Per-row application log: every INSERT/UPDATE of `table` appends (key, new _cdc_ts_us) to

@@ -20,6 +20,13 @@ export async function emulator(opts: EmulatorOptions = {}): Promise<{ emu: Emula
   return { emu, cql };
 }
 
+/** An emulator holding the keyspaces `names` (SimpleStrategy, RF 1). */
+export async function emulatorWithKeyspaces(...names: string[]): Promise<{ emu: EmulatorHandle; cql: cassandra.Client }> {
+  const e = await emulator();
+  for (const ks of names) await e.cql.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class':'SimpleStrategy','replication_factor':1}`);
+  return e;
+}
+
 export function sourceConfig(emu: EmulatorHandle, tables: string[], overrides: Record<string, string> = {}): SourceConfig {
   return loadSourceConfig({
     SCYLLA_CONTACT_POINTS: emu.contactPoint,
