@@ -1,12 +1,19 @@
 /**
- * kafkajs 2.2.4's read_committed filter (src/consumer/filterAbortedMessages.js) activates at most
- * one aborted transaction per record (`if` where `while` is needed): when two aborted transactions
- * start before the next record (the producers of a killed source, both aborted when fenced), the
- * second one's records reach read_committed consumers. kafkajs is unmaintained, so the fix ships as
- * patches/kafkajs+2.2.4.patch, applied by patch-package on install. An install that skipped it
- * (`npm ci --ignore-scripts`, a package manager without postinstall) would silently duplicate
- * records, so every process checks the behaviour itself before its first Kafka client, and refuses
- * to run without the fix.
+ * kafkajs 2.2.4's read_committed filter (src/consumer/filterAbortedMessages.js) lets records of
+ * aborted transactions through in two ways, both fixed by patches/kafkajs+2.2.4.patch (applied by
+ * patch-package on install; kafkajs is unmaintained):
+ * - it activated at most one aborted transaction per record (`if` where `while` is needed): when two
+ *   aborted transactions start before the next record (the producers of a killed source, both
+ *   aborted when fenced), the second one's records got through;
+ * - it walks the fetch response's aborted transactions as if sorted by first offset, but the broker
+ *   lists them in the order they ended (its transaction index is appended when the ABORT marker is
+ *   written): a transaction that began earlier but was aborted later than another one was never
+ *   activated before its records, so they got through (issue 20: the duplicates after a broker
+ *   restart). Kafka's Java consumer sorts them by first offset (clients/.../internals/CompletedFetch.java,
+ *   a PriorityQueue on firstOffset); so does the patch.
+ * An install that skipped the patch (`npm ci --ignore-scripts`, a package manager without
+ * postinstall) would silently duplicate records, so every process checks the behaviour itself before
+ * its first Kafka client, and refuses to run without the fix.
  */
 import { createRequire } from 'node:module';
 
@@ -15,13 +22,22 @@ export type AbortFilter = (a: { messages: Msg[]; abortedTransactions: { firstOff
 
 const require = createRequire(import.meta.url);
 
-/** true when `filter` drops the records of two aborted transactions that both began before the first record it sees. */
+const rec = (offset: number, producerId: string, value: string): Msg => ({ offset: String(offset), key: Buffer.from('k'), value, batchContext: { producerId, inTransaction: true } });
+const marker = (offset: number, producerId: string): Msg => ({ offset: String(offset), key: Buffer.from([0, 0, 0, 0]), value: '', batchContext: { producerId, inTransaction: true } });
+const kept = (filter: AbortFilter, messages: Msg[], aborted: [firstOffset: number, producerId: string][]): string =>
+  filter({ messages, abortedTransactions: aborted.map(([firstOffset, producerId]) => ({ firstOffset: String(firstOffset), producerId })) })
+    .filter((m) => m.value !== '')
+    .map((m) => m.value)
+    .join(',');
+
+/**
+ * true when `filter` drops the records of every aborted transaction: two that both began before the
+ * first record it sees, and two listed in the order they ended (B began after A but was aborted first).
+ */
 export function abortFilterIsFixed(filter: AbortFilter): boolean {
-  const rec = (offset: number, producerId: string, value: string): Msg => ({ offset: String(offset), key: Buffer.from('k'), value, batchContext: { producerId, inTransaction: true } });
-  const marker = (offset: number, producerId: string): Msg => ({ offset: String(offset), key: Buffer.from([0, 0, 0, 0]), value: '', batchContext: { producerId, inTransaction: true } });
-  const messages = [rec(12, 'B', 'b2'), rec(13, 'B', 'b3'), marker(14, 'A'), marker(15, 'B'), rec(16, 'C', 'c1')];
-  const kept = filter({ messages, abortedTransactions: [{ firstOffset: '10', producerId: 'A' }, { firstOffset: '11', producerId: 'B' }] });
-  return kept.filter((m) => m.value !== '').map((m) => m.value).join(',') === 'c1';
+  const bothOpen = kept(filter, [rec(12, 'B', 'b2'), rec(13, 'B', 'b3'), marker(14, 'A'), marker(15, 'B'), rec(16, 'C', 'c1')], [[10, 'A'], [11, 'B']]);
+  const endOrder = kept(filter, [rec(0, 'A', 'a1'), rec(1, 'B', 'b1'), marker(2, 'B'), marker(3, 'A'), rec(4, 'C', 'c1')], [[1, 'B'], [0, 'A']]);
+  return bothOpen === 'c1' && endOrder === 'c1';
 }
 
 export class KafkajsUnpatchedError extends Error {

@@ -6,6 +6,7 @@
  */
 import type cassandra from 'cassandra-driver';
 import type { Consumer, Kafka } from 'kafkajs';
+import { javaReadCommitted } from '../../helpers/java-kafka.js';
 import { decode, randomName, waitFor } from './harness.js';
 
 export interface Write {
@@ -167,9 +168,7 @@ export async function readToHighWatermark(kafka: Kafka, topics: Map<string, stri
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        const value = (await decode(message.value!)) as { op: string; after: unknown; ts_ms?: unknown };
-        const at = `${partition}@${message.offset} ts_ms=${new Date(Number(value.ts_ms)).toISOString()}`;
-        out.push({ table: topics.get(topic)!, tag: tagOf(value.after), op: value.op, arrivedMs: Date.now(), at });
+        out.push(await seenAt(topics.get(topic)!, partition, message.offset, message.value!));
       },
     });
     await waitFor(() => (reached() ? true : undefined), timeoutMs, `read_committed up to the high watermark of ${[...topics.keys()].join(', ')}`);
@@ -177,6 +176,32 @@ export async function readToHighWatermark(kafka: Kafka, topics: Map<string, stri
     await consumer.disconnect();
   }
   return out;
+}
+
+async function seenAt(table: string, partition: number, offset: string, raw: Buffer): Promise<Seen> {
+  const value = (await decode(raw)) as { op: string; after: unknown; ts_ms?: unknown };
+  const at = `${partition}@${offset} ts_ms=${new Date(Number(value.ts_ms)).toISOString()}`;
+  return { table, tag: tagOf(value.after), op: value.op, arrivedMs: Date.now(), at };
+}
+
+/**
+ * The same count as `readToHighWatermark`, read by Kafka's own Java consumer (read_committed, up
+ * to the last stable offset): the verdict on exactly once must not rest on kafkajs's
+ * aborted-transaction filter, which the source's consumers share.
+ */
+export async function javaReadToEnd(brokers: string[], topics: Map<string, string>): Promise<Seen[]> {
+  const out: Seen[] = [];
+  for (const r of await javaReadCommitted(brokers, [...topics.keys()])) out.push(await seenAt(topics.get(r.topic)!, r.partition, String(r.offset), r.value!));
+  return out;
+}
+
+export const seenKey = (s: Seen): string => `${s.table}:${s.tag}:${s.at}`;
+
+/** Records (table, partition@offset) one reader returned and the other did not. */
+export function readerDifferences(a: Seen[], b: Seen[]): { onlyFirst: string[]; onlySecond: string[] } {
+  const ka = new Set(a.map(seenKey));
+  const kb = new Set(b.map(seenKey));
+  return { onlyFirst: [...ka].filter((k) => !kb.has(k)), onlySecond: [...kb].filter((k) => !ka.has(k)) };
 }
 
 /** Every write exactly once as a change event; nothing else (no snapshot rows, no strangers). */
