@@ -9,78 +9,21 @@
  */
 import type { Message } from 'kafkajs';
 import { isRetriable, ReplicatorError } from '../core/errors.js';
-import type { Logger } from '../log/logger.js';
 import { metricTable, recordsReplicated } from '../metrics/prom-registry.js';
-import {
-  sourceGenerationSwitches, sourceLogRowsRead, sourceQueries, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag,
-  sourceCheckpointGaps,
-} from '../metrics/source-metrics.js';
-import type { TableModel } from '../schema/table-model.js';
+import { sourceCheckpointGaps, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag } from '../metrics/source-metrics.js';
 import { Backoff, sleep } from './backoff.js';
-import { buildChangeRecords, buildSnapshotRecord, type SourceRecord } from './core/build-envelope.js';
+import type { SourceRecord } from './core/build-envelope.js';
 import type { SlotCheckpoint } from './core/checkpoint.js';
-import { DONE } from './core/checkpoint.js';
-import type { Generation } from './core/generation-plan.js';
-import { expiredWindow, generationAt, nextPositionStep, oldestLivePosition, tokenRangesForSlot, unitsForSlot } from './core/generation-plan.js';
-import { groupChangeRows } from './core/group-change-rows.js';
-import { hasDrift, logColumnDrift } from './core/log-columns.js';
-import type { CdcLogRow } from './core/log-row.js';
-import { hex } from './core/log-row.js';
+import { expiredWindow } from './core/generation-plan.js';
+import { initialCheckpoint } from './core/initial-checkpoint.js';
 import { partitionFor } from './core/murmur2.js';
-import { createResumeFilter } from './core/resume-filter.js';
 import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
-import { adaptWindowMs, jumpAfterProbe, nextPollDelayMs, planWindow, probeLimit } from './core/window-planner.js';
-import type { CheckpointStore } from './checkpoint-store.js';
-import type { SlotEmitter, TopicBatch } from './slot-emitter.js';
+import { nextPollDelayMs } from './core/window-planner.js';
+import type { SlotContext, SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
+import type { TopicBatch } from './slot-emitter.js';
 import { isFencedError } from './slot-emitter.js';
-import type { LogReader } from './log-reader.js';
-import type { TableCodec } from './schema-publisher.js';
-import type { SnapshotReader } from './snapshot-reader.js';
-import type { KeyspaceMode } from './table-discovery.js';
-
-export interface TableRuntime {
-  name: string;
-  topic: string;
-  partitions: number;
-  mode: KeyspaceMode;
-  model: TableModel;
-  codec: TableCodec;
-}
-
-export interface SlotSettings {
-  cdcQueryWindowMs: number;
-  cdcConfidenceWindowMs: number;
-  cdcPollIntervalMs: number;
-  cdcStart: string;
-  snapshotMode: 'initial' | 'never' | 'initial_only';
-  sourceMaxBatchRecords: number;
-  sourceName: string;
-  version: string;
-  heartbeatMs: number;
-  readConcurrency: number;
-}
-
-export interface SlotContext {
-  slot: number;
-  slots: number;
-  settings: SlotSettings;
-  log: Logger;
-  tables(): TableRuntime[];
-  generations(t: TableRuntime): Promise<Generation[]>;
-  /** Re-discovers the table and registers its new schemas (ALTER TABLE while running). */
-  refreshTable(name: string): Promise<TableRuntime>;
-  logReader: LogReader;
-  snapshotReader: SnapshotReader;
-  store: CheckpointStore;
-  emitter: SlotEmitter;
-  now(): number;
-}
-
-type StepResult = 'worked' | 'idle';
-
-interface Pending {
-  records: { rt: TableRuntime; rec: SourceRecord }[];
-}
+import { snapshotStep } from './snapshot-step.js';
+import { streamStep } from './stream-step.js';
 
 export class SlotWorker {
   private state = new Map<string, SlotCheckpoint>();
@@ -92,7 +35,7 @@ export class SlotWorker {
   /** Last time a step finished or a transaction committed. */
   private progressMs = Date.now();
   private lastCommitMs = new Map<string, number>();
-  private windowMs = new Map<string, number>();
+  private readonly windowMs = new Map<string, number>();
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   healthy = true;
@@ -103,7 +46,21 @@ export class SlotWorker {
   snapshotDone = false;
   stopped = false;
 
-  constructor(private readonly ctx: SlotContext) {}
+  /** What the per-table steps (stream-step.ts, snapshot-step.ts) may do to this worker. */
+  private readonly host: SlotStepHost;
+
+  constructor(private readonly ctx: SlotContext) {
+    this.host = {
+      ctx,
+      stopping: () => this.stopping,
+      commit: (rt, records, next) => this.commit(rt, records, next),
+      setState: (table, st) => void this.state.set(table, st),
+      heartbeat: (rt, st) => this.heartbeat(rt, st),
+      noteExpired: (rt, atMs, nowMs) => this.noteExpired(rt, atMs, nowMs),
+      observeLag: (rt, positionMs) => this.observeLag(rt, positionMs),
+      windowMs: this.windowMs,
+    };
+  }
 
   get slot(): number {
     return this.ctx.slot;
@@ -249,14 +206,18 @@ export class SlotWorker {
   private async step(rt: TableRuntime): Promise<StepResult> {
     let st = this.state.get(rt.name);
     if (!st) {
-      const init = await this.initialState(rt);
-      if (!init) return 'idle';
-      st = init;
+      const gens = await this.ctx.generations(rt);
+      if (gens.length === 0) return 'idle'; // no generation yet (fresh cluster): wait
+      const s = this.ctx.settings;
+      st = initialCheckpoint({
+        table: rt.name, slot: this.ctx.slot, slots: this.ctx.slots, gens, nowMs: this.ctx.now(), ttlSeconds: rt.model.cdc.ttlSeconds,
+        snapshotMode: s.snapshotMode, cdcStart: s.cdcStart, confidenceMs: s.cdcConfidenceWindowMs,
+      });
       this.state.set(rt.name, st);
     }
-    if (st.snapshot && !st.snapshot.done) return this.snapshotStep(rt, st);
+    if (st.snapshot && !st.snapshot.done) return snapshotStep(this.host, rt, st);
     if (this.ctx.settings.snapshotMode === 'initial_only') return 'idle';
-    return this.streamStep(rt, st);
+    return streamStep(this.host, rt, st);
   }
 
   /** Reports (once per window) a position the CDC log TTL has overtaken: changes may be lost. */
@@ -274,155 +235,6 @@ export class SlotWorker {
     );
   }
 
-  private async initialState(rt: TableRuntime): Promise<SlotCheckpoint | undefined> {
-    const s = this.ctx.settings;
-    const gens = await this.ctx.generations(rt);
-    if (gens.length === 0) return undefined; // no generation yet (fresh cluster): wait
-    const now = this.ctx.now();
-    const base = { v: 1 as const, table: rt.name, slot: this.ctx.slot, slots: this.ctx.slots, toMs: null, partial: {}, writtenAtMs: 0 };
-    if (s.snapshotMode !== 'never') {
-      const gen = generationAt(gens, now)!;
-      const streamFrom = now - s.cdcConfidenceWindowMs;
-      const ranges = tokenRangesForSlot(gen.units, this.ctx.slot, this.ctx.slots).map((r) => [r.startExclusive.toString(), r.endInclusive.toString()] as [string, string]);
-      return {
-        ...base,
-        genMs: generationAt(gens, streamFrom)!.startMs,
-        atMs: Math.max(streamFrom, gens[0]!.startMs),
-        snapshot: { startMs: now, ranges, rangePos: 0, afterToken: null, done: ranges.length === 0 },
-      };
-    }
-    let at: number;
-    if (s.cdcStart === 'earliest') at = oldestLivePosition(gens, now, rt.model.cdc.ttlSeconds) ?? gens[0]!.startMs;
-    else if (s.cdcStart === 'now') at = now;
-    else at = Date.parse(s.cdcStart);
-    const gen = generationAt(gens, at)!;
-    return { ...base, genMs: gen.startMs, atMs: Math.max(at, gen.startMs), snapshot: null };
-  }
-
-  // ---- streaming -----------------------------------------------------------------------------
-
-  private async streamStep(rt: TableRuntime, st: SlotCheckpoint): Promise<StepResult> {
-    const s = this.ctx.settings;
-    const now = this.ctx.now();
-    const gens = await this.ctx.generations(rt);
-    this.noteExpired(rt, st.atMs, now);
-    const move = nextPositionStep(gens, st.genMs, st.atMs, now, rt.model.cdc.ttlSeconds);
-    if (move.kind === 'switch' && st.toMs === null) {
-      this.ctx.log.info({ table: rt.name, slot: this.ctx.slot, from: new Date(st.genMs).toISOString(), to: new Date(move.toGenMs).toISOString(), reason: move.reason }, 'switching generation');
-      sourceGenerationSwitches.inc({ table: metricTable(rt.name), reason: move.reason });
-      // Start the new generation at its own start even if the old streams were read past it (a
-      // stream set we learnt about late): the new streams have not been read yet.
-      const next: SlotCheckpoint = { ...st, genMs: move.toGenMs, atMs: move.atMs, toMs: null, partial: {} };
-      await this.commit(rt, { records: [] }, next);
-      return 'worked';
-    }
-    const gen = gens.find((g) => g.startMs === st.genMs);
-    if (!gen) return 'idle';
-    const units = unitsForSlot(gen.units, this.ctx.slot, this.ctx.slots);
-    const windowMs = this.windowMs.get(rt.name) ?? s.cdcQueryWindowMs;
-    const input = { atMs: st.atMs, nowMs: now, confidenceMs: s.cdcConfidenceWindowMs, windowMs, genEndMs: gen.endMs };
-    let fromMs = st.atMs;
-    let toMs: number;
-    if (st.toMs !== null) {
-      toMs = st.toMs; // resume the window a previous owner was emitting
-    } else {
-      let plan = planWindow(input);
-      if (plan.kind !== 'read') return this.heartbeat(rt, st);
-      if (units.length === 0) {
-        // This slot owns no stream of this generation (more slots than units): follow time.
-        const limit = probeLimit(input);
-        this.state.set(rt.name, { ...st, atMs: limit });
-        this.observeLag(rt, limit);
-        return this.heartbeat(rt, this.state.get(rt.name)!);
-      }
-      if (plan.probeFirst) {
-        const limit = probeLimit(input);
-        const firsts = await Promise.all(units.map((u) => this.query('probe', () => this.ctx.logReader.probe(rt.model, u.streams as Buffer[], st.atMs, limit))));
-        const found = firsts.filter((x): x is number => x !== null);
-        const jump = jumpAfterProbe(st.atMs, limit, found.length > 0 ? Math.min(...found) : null);
-        if (jump > st.atMs) {
-          this.ctx.log.debug({ table: rt.name, slot: this.ctx.slot, from: st.atMs, to: jump }, 'skipping empty log history');
-          st = { ...st, atMs: jump };
-          this.state.set(rt.name, st);
-          plan = planWindow({ ...input, atMs: jump });
-          if (plan.kind !== 'read') return this.heartbeat(rt, st);
-        }
-      }
-      fromMs = plan.fromMs;
-      toMs = plan.toMs;
-    }
-
-    // Read every unit of the window (a few at a time), then emit in unit order.
-    const unitRows: CdcLogRow[][] = new Array(units.length);
-    let next = 0;
-    let drift = false;
-    const readOne = async () => {
-      while (next < units.length) {
-        const i = next++;
-        const rows: CdcLogRow[] = [];
-        await this.query('window', async () => {
-          for await (const page of this.ctx.logReader.readWindow(rt.model, units[i]!.streams as Buffer[], fromMs, toMs)) {
-            if (!drift && hasDrift(logColumnDrift(rt.model, page.columns))) drift = true;
-            rows.push(...page.rows);
-          }
-        });
-        unitRows[i] = rows;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(s.readConcurrency, units.length) }, readOne));
-    if (drift) {
-      const before = rt.model.columns.map((c) => c.name).join(',');
-      rt = await this.ctx.refreshTable(rt.name);
-      this.ctx.log.info({ table: rt.name, before, after: rt.model.columns.map((c) => c.name).join(',') }, 'table schema changed: using the new schema');
-    }
-    const total = unitRows.reduce((n, r) => n + r.length, 0);
-    sourceLogRowsRead.inc({ table: metricTable(rt.name) }, total);
-    this.windowMs.set(rt.name, adaptWindowMs(windowMs, total, s.sourceMaxBatchRecords, s.cdcQueryWindowMs));
-
-    // Emit, splitting into several transactions when large; `partial` tracks what is out.
-    let cur: SlotCheckpoint = { ...st, atMs: fromMs, toMs, partial: { ...st.partial } };
-    let pending: Pending = { records: [] };
-    const ctxEnv = { sourceName: s.sourceName, version: s.version, nowMs: this.ctx.now() };
-    for (let i = 0; i < units.length; i++) {
-      const byStream = new Map<string, CdcLogRow[]>();
-      for (const r of unitRows[i]!) {
-        const h = hex(r.streamId);
-        let list = byStream.get(h);
-        if (!list) byStream.set(h, (list = []));
-        list.push(r);
-      }
-      for (const stream of units[i]!.streams) {
-        const h = hex(stream);
-        const mark = cur.partial[h];
-        if (mark === DONE) continue;
-        const keep = createResumeFilter(mark ? { lastTime: mark } : undefined);
-        const rows = (byStream.get(h) ?? []).filter(keep);
-        const { changes, rest } = groupChangeRows(rows);
-        if (rest.length > 0) changes.push({ streamId: rest[0]!.streamId, time: rest[0]!.time, timeMicros: rest[0]!.timeMicros, rows: rest });
-        for (const ch of changes) {
-          for (const rec of buildChangeRecords(rt.model, ch, ctxEnv, (op) => this.ctx.log.warn({ op, table: rt.name }, 'unknown cdc$operation: skipped'))) {
-            pending.records.push({ rt, rec });
-          }
-          if (pending.records.length >= s.sourceMaxBatchRecords) {
-            cur = { ...cur, partial: { ...cur.partial, [h]: ch.time } };
-            await this.commit(rt, pending, cur);
-            pending = { records: [] };
-          }
-        }
-        cur = { ...cur, partial: { ...cur.partial, [h]: DONE } };
-      }
-    }
-    const done: SlotCheckpoint = { ...cur, atMs: toMs, toMs: null, partial: {} };
-    if (pending.records.length > 0 || st.toMs !== null || Object.keys(st.partial).length > 0) {
-      await this.commit(rt, pending, done);
-    } else {
-      this.state.set(rt.name, done);
-      await this.heartbeat(rt, done);
-    }
-    this.observeLag(rt, toMs);
-    return total > 0 ? 'worked' : 'idle';
-  }
-
   private observeLag(rt: TableRuntime, positionMs: number): void {
     const labels = { table: metricTable(rt.name), slot: String(this.ctx.slot) };
     sourceWindowLag.set(labels, Math.max(0, (this.ctx.now() - positionMs) / 1000));
@@ -432,34 +244,18 @@ export class SlotWorker {
   /** Persists progress made through empty windows every `heartbeatMs`. */
   private async heartbeat(rt: TableRuntime, st: SlotCheckpoint): Promise<StepResult> {
     const last = this.lastCommitMs.get(rt.name) ?? 0;
-    if (this.ctx.now() - last >= this.ctx.settings.heartbeatMs) await this.commit(rt, { records: [] }, st);
+    if (this.ctx.now() - last >= this.ctx.settings.heartbeatMs) await this.commit(rt, [], st);
     return 'idle';
   }
 
-  private async query<T>(kind: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      const r = await fn();
-      sourceQueries.inc({ kind, outcome: 'ok' });
-      return r;
-    } catch (err) {
-      sourceQueries.inc({ kind, outcome: 'error' });
-      throw new ReplicatorError('CDC_SCYLLA', `${kind} query failed: ${(err as Error).message}`, true, { cause: err });
-    }
-  }
-
-  private async commit(rt: TableRuntime, pending: Pending, next: SlotCheckpoint): Promise<void> {
+  private async commit(rt: TableRuntime, records: SourceRecord[], next: SlotCheckpoint): Promise<void> {
     const ckpt: SlotCheckpoint = { ...next, slots: this.ctx.slots, writtenAtMs: this.ctx.now() };
-    const byTopic = new Map<string, Message[]>();
-    for (const { rt: r, rec } of pending.records) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push({
-        key: r.codec.encodeKey(rec.key),
-        value: r.codec.encodeValue(rec.value),
-        partition: partitionFor(r.codec.partitionKeyBytes(rec.partitionKey), r.partitions),
-      });
-    }
-    const batches: TopicBatch[] = [...byTopic.entries()].map(([topic, messages]) => ({ topic, messages }));
+    const messages: Message[] = records.map((rec) => ({
+      key: rt.codec.encodeKey(rec.key),
+      value: rt.codec.encodeValue(rec.value),
+      partition: partitionFor(rt.codec.partitionKeyBytes(rec.partitionKey), rt.partitions),
+    }));
+    const batches: TopicBatch[] = messages.length > 0 ? [{ topic: rt.topic, messages }] : [];
     batches.push({ topic: this.ctx.store.topic, messages: [this.ctx.store.message(ckpt)] });
     const t0 = performance.now();
     let written;
@@ -471,9 +267,9 @@ export class SlotWorker {
     }
     sourceTransactionSeconds.observe((performance.now() - t0) / 1000);
     sourceTransactions.inc({ outcome: 'committed' });
-    for (const { rt: r, rec } of pending.records) {
-      recordsReplicated.inc({ table: metricTable(r.name), op: rec.op });
-      if (rec.op === 'r') sourceSnapshotRows.inc({ table: metricTable(r.name) });
+    for (const rec of records) {
+      recordsReplicated.inc({ table: metricTable(rt.name), op: rec.op });
+      if (rec.op === 'r') sourceSnapshotRows.inc({ table: metricTable(rt.name) });
     }
     this.state.set(rt.name, ckpt);
     this.lastCommitMs.set(rt.name, ckpt.writtenAtMs);
@@ -482,52 +278,5 @@ export class SlotWorker {
     const at = written.find((w) => w.topicName === this.ctx.store.topic && w.partition === partition);
     const offset = BigInt(at?.baseOffset ?? at?.offset ?? -1);
     if (offset >= 0n) this.committedAt.set(rt.name, offset);
-  }
-
-  // ---- snapshot ------------------------------------------------------------------------------
-
-  private async snapshotStep(rt: TableRuntime, st: SlotCheckpoint): Promise<StepResult> {
-    const snap = st.snapshot!;
-    const range = snap.ranges[snap.rangePos];
-    if (!range) {
-      await this.commit(rt, { records: [] }, { ...st, snapshot: { ...snap, done: true } });
-      return 'worked';
-    }
-    const s = this.ctx.settings;
-    const ctxEnv = { sourceName: s.sourceName, version: s.version, nowMs: this.ctx.now() };
-    const tsMicros = snap.startMs * 1000;
-    let cur = st;
-    let pending: Pending = { records: [] };
-    let lastCompleteToken: bigint | null = null;
-    let openToken: bigint | null = null;
-    let openRecords: SourceRecord[] = [];
-    const after = snap.afterToken !== null ? BigInt(snap.afterToken) : BigInt(range[0]);
-    await this.query('snapshot', async () => {
-      for await (const page of this.ctx.snapshotReader.readRange(rt.model, after, BigInt(range[1]))) {
-        for (const { token, row } of page) {
-          if (openToken !== null && token !== openToken) {
-            // the previous partition is complete: it may go out in this transaction
-            for (const rec of openRecords) pending.records.push({ rt, rec });
-            lastCompleteToken = openToken;
-            openRecords = [];
-            if (pending.records.length >= s.sourceMaxBatchRecords) {
-              cur = { ...cur, snapshot: { ...cur.snapshot!, afterToken: lastCompleteToken.toString() } };
-              await this.commit(rt, pending, cur);
-              pending = { records: [] };
-              if (this.stopping) return;
-            }
-          }
-          openToken = token;
-          openRecords.push(buildSnapshotRecord(rt.model, row, ctxEnv, tsMicros));
-        }
-      }
-    });
-    if (this.stopping && openToken !== null && pending.records.length === 0) return 'worked';
-    for (const rec of openRecords) pending.records.push({ rt, rec });
-    const nextPos = cur.snapshot!.rangePos + 1;
-    const doneAll = nextPos >= cur.snapshot!.ranges.length;
-    await this.commit(rt, pending, { ...cur, snapshot: { ...cur.snapshot!, rangePos: nextPos, afterToken: null, done: doneAll } });
-    if (doneAll) this.ctx.log.info({ table: rt.name, slot: this.ctx.slot }, 'snapshot of slot finished');
-    return 'worked';
   }
 }

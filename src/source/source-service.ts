@@ -18,20 +18,21 @@ import { connectorHealthy, metricTable } from '../metrics/prom-registry.js';
 import { sourceSchemaChanges, sourceSlotsOwned } from '../metrics/source-metrics.js';
 import { VERSION } from '../version.js';
 import { Backoff, sleep } from './backoff.js';
-import type { Generation } from './core/generation-plan.js';
 import { CheckpointStore, offsetsTopicName } from './checkpoint-store.js';
 import { SlotEmitter } from './slot-emitter.js';
+import { GenerationCache } from './generation-cache.js';
 import { GenerationReader } from './generation-reader.js';
 import { LogReader } from './log-reader.js';
 import { createScyllaClient, keyspacesWithoutReplication, systemReadConsistency } from './scylla-session.js';
 import { SchemaPublisher } from './schema-publisher.js';
 import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
-import { SlotWorker, type TableRuntime } from './slot-worker.js';
+import { slotSettings, type TableRuntime } from './slot-context.js';
+import { SlotWorker } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
 import { notStreamingReasons } from './core/slot-readiness.js';
-import { TableSetupError, detectKeyspaceMode, discoverTable } from './table-discovery.js';
+import { TableSetupError, discoverTable, discoverTables, type DiscoveredTable } from './table-discovery.js';
 import { topicFor } from '../core/topic-name.js';
-import { ensureTopic } from './topic-admin.js';
+import { ensureSlotTopics, ensureTopic } from './topic-admin.js';
 
 export interface SourceServiceOptions {
   /** Session timeout of the slot group: a dead process's slots move after this. */
@@ -49,12 +50,11 @@ export class SourceService implements StatusProvider, Service {
   private store: CheckpointStore | undefined;
   private coordinator: SlotCoordinator | undefined;
   private publisher: SchemaPublisher;
-  private generationReader: GenerationReader | undefined;
+  private generationCache: GenerationCache | undefined;
   private logReader: LogReader | undefined;
   private snapshotReader: SnapshotReader | undefined;
   private readonly tables = new Map<string, TableRuntime>();
   private readonly workers = new Map<number, SlotWorker>();
-  private readonly genCache = new Map<string, { at: number; gens: Promise<Generation[]> }>();
   private readonly abort = new AbortController();
   private started = false;
   private startupProblem: string | undefined = 'starting';
@@ -121,23 +121,41 @@ export class SourceService implements StatusProvider, Service {
       notStreaming: this.notReadyReasons(),
       slots: { total: this.config.sourceSlots, assigned: this.assignment, memberId: this.coordinator?.memberId ?? null },
       tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec?.keyId ?? null, valueSchemaId: t.codec?.valueId ?? null })),
-      generations: Object.fromEntries([...this.genCacheSnapshot()]),
+      generations: this.generationCache?.summary() ?? {},
       workers: [...this.workers.values()].map((w) => w.status()),
       checkpoints: this.store?.all() ?? [],
     };
   }
 
-  private *genCacheSnapshot(): Generator<[string, unknown]> {
-    for (const [k, v] of this.genCache) {
-      const resolved = (v as { resolved?: Generation[] }).resolved;
-      if (resolved) yield [k, resolved.map((g) => ({ start: new Date(g.startMs).toISOString(), end: g.endMs ? new Date(g.endMs).toISOString() : null, units: g.units.length, streams: g.units.reduce((n, u) => n + u.streams.length, 0) }))];
-    }
-  }
-
   // ---- lifecycle -----------------------------------------------------------------------------
 
+  /**
+   * Start-up, one step after the other, each retried until it succeeds (a table that is missing
+   * or has no CDC ends it: exit 2). A stop during start-up ends it after the current step.
+   */
   async start(): Promise<void> {
     const signal = this.abort.signal;
+    const client = await this.connectScylla();
+    if (signal.aborted || !client) return;
+    const models = await this.discoverTables(client);
+    if (signal.aborted || !models) return;
+    await this.retry('kafka', () => this.ensureTopics(models));
+    if (signal.aborted) return;
+    await this.retry('registry', () => this.publishSchemas());
+    if (signal.aborted) return;
+    const offsetsTopic = offsetsTopicName(this.config.sourceName);
+    this.store = new CheckpointStore(this.kafka, this.admin!, offsetsTopic, this.config.sourceSlots, this.config.sourceName, this.log);
+    await this.retry('checkpoints', () => this.store!.start());
+    if (signal.aborted) return;
+    this.coordinator = this.createCoordinator();
+    await this.retry('group', () => this.coordinator!.start());
+    this.started = true;
+    this.startupProblem = undefined;
+    this.log.info({ tables: [...this.tables.keys()], slots: this.config.sourceSlots }, 'source started');
+  }
+
+  /** Connects to ScyllaDB and creates the readers that use the connection. */
+  private async connectScylla(): Promise<cassandra.Client | undefined> {
     await this.retry('scylla', async () => {
       const { client } = createScyllaClient(this.config);
       try {
@@ -148,63 +166,50 @@ export class SourceService implements StatusProvider, Service {
       }
       this.client = client;
     });
-    if (signal.aborted) return;
+    if (this.abort.signal.aborted) return undefined;
     const client = this.client!;
-    this.generationReader = new GenerationReader(client, () => systemReadConsistency(client));
+    this.generationCache = new GenerationCache(new GenerationReader(client, () => systemReadConsistency(client)), this.config.cdcConfidenceWindowMs, this.now);
     this.logReader = new LogReader(client, this.config.cdcFetchSize);
     this.snapshotReader = new SnapshotReader(client, this.config.snapshotFetchSize);
+    return client;
+  }
 
-    // Discovery: configuration errors stop start-up (exit 2); connectivity errors are retried.
-    const models = await this.retry('discovery', async () => {
-      const out = [];
-      for (const name of this.config.scyllaTables) {
-        const model = await discoverTable(client, name, { exclude: this.config.scyllaExcludeColumns ?? [] });
-        out.push({ name, model, mode: await detectKeyspaceMode(client, model.keyspace) });
-      }
-      return out;
-    });
-    if (signal.aborted || !models) return;
+  /** Discovery: configuration errors stop start-up (exit 2); connectivity errors are retried. */
+  private async discoverTables(client: cassandra.Client): Promise<DiscoveredTable[] | undefined> {
+    const models = await this.retry('discovery', () => discoverTables(client, this.config.scyllaTables, this.config.scyllaExcludeColumns ?? []));
+    if (this.abort.signal.aborted || !models) return models;
     const unplaced = keyspacesWithoutReplication(client, models.map((m) => m.model.keyspace));
     if (unplaced.length > 0) {
       this.log.warn({ keyspaces: unplaced }, 'the driver does not know these keyspaces\' replication (cassandra-driver installed without patches/cassandra-driver+4.10.0.patch?): log reads go to the primary replica only');
     }
+    return models;
+  }
 
-    await this.retry('kafka', async () => {
-      if (!this.admin) {
-        const admin = this.kafka.admin();
-        await admin.connect();
-        this.admin = admin;
-      }
-      const admin = this.admin;
-      const slots = this.config.sourceSlots;
-      await ensureTopic(admin, {
-        topic: offsetsTopicName(this.config.sourceName),
-        numPartitions: slots,
-        replicationFactor: this.config.kafkaTopicReplication,
-        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-      });
-      await ensureTopic(admin, { topic: controlTopicName(this.config.sourceName), numPartitions: slots, replicationFactor: this.config.kafkaTopicReplication });
-      for (const m of models) {
-        const topic = topicFor(this.config.kafkaTopicTemplate, m.model.keyspace, m.model.table);
-        const partitions = await ensureTopic(admin, { topic, numPartitions: this.config.kafkaTopicPartitions, replicationFactor: this.config.kafkaTopicReplication });
-        const existing = this.tables.get(m.name);
-        if (existing) existing.partitions = partitions;
-        else this.tables.set(m.name, { name: m.name, topic, partitions, mode: m.mode, model: m.model, codec: undefined as unknown as TableRuntime['codec'] });
-      }
-    });
-    if (signal.aborted) return;
+  /** The slots' own topics and one data topic per table; fills `tables`. */
+  private async ensureTopics(models: DiscoveredTable[]): Promise<void> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    const admin = this.admin;
+    await ensureSlotTopics(admin, this.config.sourceName, this.config.sourceSlots, this.config.kafkaTopicReplication);
+    for (const m of models) {
+      const topic = topicFor(this.config.kafkaTopicTemplate, m.model.keyspace, m.model.table);
+      const partitions = await ensureTopic(admin, { topic, numPartitions: this.config.kafkaTopicPartitions, replicationFactor: this.config.kafkaTopicReplication });
+      const existing = this.tables.get(m.name);
+      if (existing) existing.partitions = partitions;
+      else this.tables.set(m.name, { name: m.name, topic, partitions, mode: m.mode, model: m.model, codec: undefined as unknown as TableRuntime['codec'] });
+    }
+  }
 
-    await this.retry('registry', async () => {
-      for (const t of this.tables.values()) t.codec = await this.publisher.codecFor(t.topic, t.model);
-    });
-    if (signal.aborted) return;
+  /** Registers each table's key and value schemas (BACKWARD) and keeps their codecs. */
+  private async publishSchemas(): Promise<void> {
+    for (const t of this.tables.values()) t.codec = await this.publisher.codecFor(t.topic, t.model);
+  }
 
-    const offsetsTopic = offsetsTopicName(this.config.sourceName);
-    this.store = new CheckpointStore(this.kafka, this.admin!, offsetsTopic, this.config.sourceSlots, this.config.sourceName, this.log);
-    await this.retry('checkpoints', () => this.store!.start());
-    if (signal.aborted) return;
-
-    this.coordinator = new SlotCoordinator(
+  private createCoordinator(): SlotCoordinator {
+    return new SlotCoordinator(
       this.kafka,
       controlTopicName(this.config.sourceName),
       `_scylla-pg-cdc.${this.config.sourceName}.source`,
@@ -215,10 +220,6 @@ export class SourceService implements StatusProvider, Service {
       },
       this.log,
     );
-    await this.retry('group', () => this.coordinator!.start());
-    this.started = true;
-    this.startupProblem = undefined;
-    this.log.info({ tables: [...this.tables.keys()], slots: this.config.sourceSlots }, 'source started');
   }
 
   /** Retries `fn` with backoff until it succeeds or the service stops; TableSetupError is fatal. */
@@ -270,21 +271,10 @@ export class SourceService implements StatusProvider, Service {
     const worker = new SlotWorker({
       slot,
       slots: this.config.sourceSlots,
-      settings: {
-        cdcQueryWindowMs: this.config.cdcQueryWindowMs,
-        cdcConfidenceWindowMs: this.config.cdcConfidenceWindowMs,
-        cdcPollIntervalMs: this.config.cdcPollIntervalMs,
-        cdcStart: this.config.cdcStart,
-        snapshotMode: this.config.snapshotMode,
-        sourceMaxBatchRecords: this.config.sourceMaxBatchRecords,
-        sourceName: this.config.sourceName,
-        version: VERSION,
-        heartbeatMs: this.options.heartbeatMs ?? this.config.sourceCheckpointIntervalMs,
-        readConcurrency: this.config.sourceReadConcurrency,
-      },
+      settings: slotSettings(this.config, this.options.heartbeatMs ?? this.config.sourceCheckpointIntervalMs),
       log: this.log,
       tables: () => [...this.tables.values()],
-      generations: (t) => this.generations(t),
+      generations: (t) => this.generationCache!.list(t),
       refreshTable: (name) => this.refreshTable(name),
       logReader: this.logReader!,
       snapshotReader: this.snapshotReader!,
@@ -314,26 +304,6 @@ export class SourceService implements StatusProvider, Service {
       }
       await sleep(500, this.abort.signal);
     }
-  }
-
-  private generations(t: TableRuntime): Promise<Generation[]> {
-    const key = t.mode === 'vnodes' ? 'vnodes' : t.name;
-    const cached = this.genCache.get(key);
-    const now = this.now();
-    // Refresh faster than the confidence window: a tablets stream set starts "now", and it must
-    // be known before any window reaches its start (ScyllaDB docs/features/cdc/cdc-stream-changes.rst).
-    const ttl = Math.max(100, Math.min(2_000, Math.floor(this.config.cdcConfidenceWindowMs / 2)));
-    if (cached && now - cached.at < ttl) return cached.gens;
-    const gens = this.generationReader!.list(t.mode, t.model.keyspace, t.model.table);
-    const entry = { at: now, gens };
-    this.genCache.set(key, entry);
-    gens.then(
-      (g) => ((entry as { resolved?: Generation[] }).resolved = g),
-      () => {
-        if (this.genCache.get(key) === entry) this.genCache.delete(key);
-      },
-    );
-    return gens;
   }
 
   private async refreshTable(name: string): Promise<TableRuntime> {

@@ -141,3 +141,20 @@ export async function detectKeyspaceMode(client: cassandra.Client, keyspace: str
     return 'vnodes';
   }
 }
+
+/** A configured table as discovery found it. */
+export interface DiscoveredTable {
+  name: string;
+  model: TableModel;
+  mode: KeyspaceMode;
+}
+
+/** Discovers every configured table, in order; the first that fails ends it (TableSetupError: exit 2). */
+export async function discoverTables(client: cassandra.Client, names: readonly string[], exclude: readonly string[]): Promise<DiscoveredTable[]> {
+  const out: DiscoveredTable[] = [];
+  for (const name of names) {
+    const model = await discoverTable(client, name, { exclude });
+    out.push({ name, model, mode: await detectKeyspaceMode(client, model.keyspace) });
+  }
+  return out;
+}

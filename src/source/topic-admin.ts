@@ -8,6 +8,8 @@
  * broker's configuration first.
  */
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+import { offsetsTopicName } from './checkpoint-store.js';
+import { controlTopicName } from './slot-coordinator.js';
 
 const { ConfigResourceTypes } = kafkajs; // CommonJS: named exports are not visible to ESM imports
 
@@ -38,4 +40,18 @@ export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<num
   const n = md.topics[0]?.partitions.length ?? 0;
   if (n === 0) throw new Error(`topic ${spec.topic} has no partitions`);
   return n;
+}
+
+/**
+ * The topics of the slots themselves: the offsets topic (compacted, it keeps the last checkpoint
+ * per key) and the control topic whose partitions the group hands out as slots.
+ */
+export async function ensureSlotTopics(admin: Admin, sourceName: string, slots: number, replicationFactor: number | undefined): Promise<void> {
+  await ensureTopic(admin, {
+    topic: offsetsTopicName(sourceName),
+    numPartitions: slots,
+    replicationFactor,
+    configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+  });
+  await ensureTopic(admin, { topic: controlTopicName(sourceName), numPartitions: slots, replicationFactor });
 }

@@ -1,0 +1,114 @@
+/**
+ * One streaming step of one table in one slot: plan the next window (core/stream-plan.ts), read it
+ * (window-reader.ts), emit it in one or more transactions (core/window-batches.ts). The position
+ * only moves past data once the transaction carrying it has committed (the host's `commit`).
+ */
+import { metricTable } from '../metrics/prom-registry.js';
+import { sourceGenerationSwitches, sourceLogRowsRead } from '../metrics/source-metrics.js';
+import type { SlotCheckpoint } from './core/checkpoint.js';
+import type { StreamUnit } from './core/generation-plan.js';
+import type { CdcLogRow } from './core/log-row.js';
+import { planAfterProbe, planStream } from './core/stream-plan.js';
+import { windowBatches } from './core/window-batches.js';
+import { adaptWindowMs } from './core/window-planner.js';
+import { scyllaQuery } from './scylla-query.js';
+import type { SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
+import { readWindowRows } from './window-reader.js';
+
+/** A window to read: `st` is the checkpoint it starts from (moved past a skipped empty history). */
+interface PlannedWindow {
+  st: SlotCheckpoint;
+  units: StreamUnit[];
+  fromMs: number;
+  toMs: number;
+  windowMs: number;
+}
+
+export async function streamStep(host: SlotStepHost, rt: TableRuntime, st: SlotCheckpoint): Promise<StepResult> {
+  const planned = await planNextWindow(host, rt, st);
+  if (!('units' in planned)) return planned.result;
+  const { ctx } = host;
+  const s = ctx.settings;
+  const { units, fromMs, toMs } = planned;
+  const { unitRows, drift } = await readWindowRows(ctx.logReader, rt.model, units, fromMs, toMs, s.readConcurrency);
+  if (drift) {
+    const before = rt.model.columns.map((c) => c.name).join(',');
+    rt = await ctx.refreshTable(rt.name);
+    ctx.log.info({ table: rt.name, before, after: rt.model.columns.map((c) => c.name).join(',') }, 'table schema changed: using the new schema');
+  }
+  const total = unitRows.reduce((n, r) => n + r.length, 0);
+  sourceLogRowsRead.inc({ table: metricTable(rt.name) }, total);
+  host.windowMs.set(rt.name, adaptWindowMs(planned.windowMs, total, s.sourceMaxBatchRecords, s.cdcQueryWindowMs));
+  await emitWindow(host, rt, planned, unitRows);
+  host.observeLag(rt, toMs);
+  return total > 0 ? 'worked' : 'idle';
+}
+
+/** Decides the window to read, or carries out a step that reads none (switch, wait, follow). */
+async function planNextWindow(host: SlotStepHost, rt: TableRuntime, st: SlotCheckpoint): Promise<PlannedWindow | { result: StepResult }> {
+  const { ctx } = host;
+  const s = ctx.settings;
+  const now = ctx.now();
+  const gens = await ctx.generations(rt);
+  host.noteExpired(rt, st.atMs, now);
+  const windowMs = host.windowMs.get(rt.name) ?? s.cdcQueryWindowMs;
+  const plan = planStream({ st, gens, nowMs: now, ttlSeconds: rt.model.cdc.ttlSeconds, slot: ctx.slot, slots: ctx.slots, confidenceMs: s.cdcConfidenceWindowMs, windowMs });
+  switch (plan.kind) {
+    case 'switch':
+      ctx.log.info({ table: rt.name, slot: ctx.slot, from: new Date(st.genMs).toISOString(), to: new Date(plan.toGenMs).toISOString(), reason: plan.reason }, 'switching generation');
+      sourceGenerationSwitches.inc({ table: metricTable(rt.name), reason: plan.reason });
+      await host.commit(rt, [], plan.next);
+      return { result: 'worked' };
+    case 'unknown-generation':
+      return { result: 'idle' };
+    case 'wait':
+      return { result: await host.heartbeat(rt, st) };
+    case 'follow': {
+      const followed = { ...st, atMs: plan.atMs };
+      host.setState(rt.name, followed);
+      host.observeLag(rt, plan.atMs);
+      return { result: await host.heartbeat(rt, followed) };
+    }
+    case 'probe': {
+      const firsts = await Promise.all(plan.units.map((u) => scyllaQuery('probe', () => ctx.logReader.probe(rt.model, u.streams as Buffer[], st.atMs, plan.limitMs))));
+      const probed = planAfterProbe(plan.input, plan.limitMs, firsts);
+      if (probed.jumpedTo !== null) {
+        ctx.log.debug({ table: rt.name, slot: ctx.slot, from: st.atMs, to: probed.jumpedTo }, 'skipping empty log history');
+        st = { ...st, atMs: probed.jumpedTo };
+        host.setState(rt.name, st);
+      }
+      if (probed.plan.kind !== 'read') return { result: await host.heartbeat(rt, st) };
+      return { st, units: plan.units, fromMs: probed.plan.fromMs, toMs: probed.plan.toMs, windowMs };
+    }
+    case 'read':
+      return { st, units: plan.units, fromMs: plan.fromMs, toMs: plan.toMs, windowMs };
+  }
+}
+
+/** Emits the window, splitting it into several transactions when large; `partial` tracks what is out. */
+async function emitWindow(host: SlotStepHost, rt: TableRuntime, w: PlannedWindow, unitRows: readonly CdcLogRow[][]): Promise<void> {
+  const { ctx } = host;
+  const s = ctx.settings;
+  const batches = windowBatches({
+    model: rt.model,
+    st: w.st,
+    fromMs: w.fromMs,
+    toMs: w.toMs,
+    units: w.units,
+    unitRows,
+    env: { sourceName: s.sourceName, version: s.version, nowMs: ctx.now() },
+    maxRecords: s.sourceMaxBatchRecords,
+    onUnknownOp: (op) => ctx.log.warn({ op, table: rt.name }, 'unknown cdc$operation: skipped'),
+  });
+  let r = batches.next();
+  for (; !r.done; r = batches.next()) await host.commit(rt, r.value.records, r.value.checkpoint);
+  const last = r.value;
+  // A window resumed from a previous owner (or cut into parts) must commit its end; an empty one
+  // only moves the position, persisted by the heartbeat.
+  if (last.records.length > 0 || w.st.toMs !== null || Object.keys(w.st.partial).length > 0) {
+    await host.commit(rt, last.records, last.checkpoint);
+  } else {
+    host.setState(rt.name, last.checkpoint);
+    await host.heartbeat(rt, last.checkpoint);
+  }
+}
