@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildChangeRecords, buildSnapshotRecord, mergeCells } from '../../../../src/source/core/build-envelope.js';
+import { buildChangeRecords, buildSnapshotRecord } from '../../../../src/source/core/build-envelope.js';
+import { mergeCells } from '../../../../src/source/core/envelope-cells.js';
 import { groupChangeRows } from '../../../../src/source/core/group-change-rows.js';
 import { avroType } from '../../../../src/schema/avro-codec.js';
 import { envelopeSchema, keySchema } from '../../../../src/schema/cql-to-avro.js';
