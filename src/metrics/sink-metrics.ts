@@ -88,3 +88,10 @@ export const sinkStalled = new Gauge({
   help: '1 when a partition has records to apply but its committed offset has not moved for SINK_STALL_TIMEOUT_MS (or its lag stays above SINK_STALL_MAX_LAG without shrinking); the reasons are in /readyz',
   registers: [registry],
 });
+
+export const ttlPurged = new Counter({
+  name: 'cdc_sink_ttl_purged_rows_total',
+  help: 'Rows the TTL purge changed because something in them expired (USING TTL): action=deleted (hard mode), marked (soft mode: _cdc_deleted_at set), cells (expired cells set to NULL in a row that stays)',
+  labelNames: ['table', 'action'] as const,
+  registers: [registry],
+});

@@ -43,6 +43,7 @@ import { SinkHealth } from './sink-health.js';
 import { SinkStats } from './sink-stats.js';
 import { StallDetector, type PartitionSample } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
+import { TtlPurge } from './ttl-purge.js';
 import { fetchSizes } from './core/fetch-sizes.js';
 
 export interface SinkServiceDeps {
@@ -70,6 +71,7 @@ export class SinkService implements StatusProvider {
   private readonly lock = new SerialLock();
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
+  private readonly purge: TtlPurge;
 
   private state: AssignmentState;
   private running = false;
@@ -87,6 +89,7 @@ export class SinkService implements StatusProvider {
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode }, log);
+    this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft' }, log);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
     this.dead = new DeadLetters(this.dlq, log);
@@ -150,6 +153,7 @@ export class SinkService implements StatusProvider {
     await this.consumer.start();
     this.lagTimer = setInterval(() => void this.updateLag(), Math.min(this.cfg.sinkTopicRefreshMs, 5000));
     this.lagTimer.unref();
+    this.purge.start();
   }
 
   /** Drain: stop intake, finish decode, flush every batch, commit, close. */
@@ -157,6 +161,7 @@ export class SinkService implements StatusProvider {
     if (!this.started || this.draining) return;
     this.draining = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    await this.purge.stop();
     for (const tp of this.state.tracker.committedOffsets().keys()) {
       const { topic, partition } = tpOf(tp);
       this.consumer.pause(topic, [partition]);

@@ -9,8 +9,9 @@ import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
+import { expiryColumnsSql, minExpiryFunctionSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
-import { CTS_COLUMN, DELETED_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
+import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
@@ -31,7 +32,7 @@ export class TableManager {
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema), minExpiryFunctionSql(this.schema)]);
   }
 
   invalidate(table?: string): void {
@@ -68,6 +69,7 @@ export class TableManager {
     const ddl: string[] = [];
     if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(this.schema, name));
     if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(this.schema, name));
+    if (!cols.has(EXPIRES_AT_COLUMN)) ddl.push(...expiryColumnsSql(this.schema, name));
     const soft = this.opts.deleteMode === 'soft';
     if (soft && !cols.has(DELETED_AT_COLUMN)) ddl.push(addDeletedAtColumnSql(this.schema, name));
     for (const k of shape.keyColumns) {
