@@ -9,7 +9,7 @@ import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
-import { expiryColumnsSql, minExpiryFunctionSql } from './core/expiry-sql.js';
+import { expiryColumnsSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
 import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
@@ -32,7 +32,7 @@ export class TableManager {
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema), minExpiryFunctionSql(this.schema)]);
+    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
   }
 
   invalidate(table?: string): void {

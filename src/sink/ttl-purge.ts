@@ -86,14 +86,13 @@ export class TtlPurge {
     return out;
   }
 
-  /** Runs a bounded purge statement until it finds less than a full batch. */
+  /** Runs a bounded purge statement until it finds less than a full batch; returns the rows in which something expired. */
   private async drain(sql: string): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rows } = await this.pool.query<{ n: number }>(sql);
-      const n = rows[0]?.n ?? 0;
-      total += n;
-      if (n < PURGE_BATCH || this.stopped) return total;
+      const { rows } = await this.pool.query<{ n: number; spent: number }>(sql);
+      total += rows[0]?.spent ?? 0;
+      if ((rows[0]?.n ?? 0) < PURGE_BATCH || this.stopped) return total;
     }
   }
 }

@@ -19,7 +19,8 @@ import { encodeCopyRow } from './copy-encoder.js';
 import { cellTsOf, type FoldedRow } from './fold.js';
 import { MARKER_KEY, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
 import { CTS, MIN_TS, TS, newCts, storedTs } from './cell-times-sql.js';
-import { CEXP, deltaExpirySql, newCexp, storedExp } from './expiry-sql.js';
+import { CEXP, EXP_AT, deltaExpirySql, earliest, expirySets, newCexp, storedExp } from './expiry-sql.js';
+import { stagedExpiry } from './expiry.js';
 import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 import type { RowChange } from './types.js';
@@ -37,8 +38,9 @@ function removedType(c: TargetColumn): string | undefined {
 export function stagingDdl(t: TargetTable): string {
   // _ts: newest write time of the row (op=d: the tombstone); _del: row tombstone under an upsert;
   // _mk: row marker time; t<i>: the cell's write time when it differs from _ts (NULL = _ts);
-  // _ex: TTL expiries {column: µs, _marker: µs} of the staged cells and marker that have one.
-  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint', '_ex jsonb'];
+  // _ex: TTL expiries {column: µs, _marker: µs} of the staged cells and marker that have one;
+  // _exmin: the earliest of them.
+  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint', '_ex jsonb', '_exmin bigint'];
   t.keyColumns.forEach((c, i) => defs.push(`k${i} ${c.pgType}`));
   t.valueColumns.forEach((c, i) => {
     defs.push(`v${i} ${c.pgType}`, `m${i} smallint NOT NULL`, `t${i} bigint`);
@@ -55,7 +57,7 @@ export const copyStagingSql = `COPY ${STAGING} FROM STDIN`;
 /** One staging line (COPY text format) for a folded row. */
 export function stagingLine(t: TargetTable, row: FoldedRow): string {
   const del = row.op === 'delete';
-  const fields: (string | null)[] = [del ? 'd' : 'u', row.tsUs, del ? null : row.delTsUs, del ? null : (row.markerTs ?? null), del ? null : stagedExpiry(row)];
+  const fields: (string | null)[] = [del ? 'd' : 'u', row.tsUs, del ? null : row.delTsUs, del ? null : (row.markerTs ?? null), ...(del ? [null, null] : stagedExpiry(row))];
   for (const k of row.key) fields.push(k);
   for (const c of t.valueColumns) {
     const cell = row.cells[c.name];
@@ -80,14 +82,6 @@ export function stagingLine(t: TargetTable, row: FoldedRow): string {
     }
   }
   return encodeCopyRow(fields);
-}
-
-/** The `_ex` of a folded row: JSON of its cell and marker expiries, NULL when nothing expires. */
-function stagedExpiry(row: FoldedRow): string | null {
-  const e: Record<string, number> = {};
-  for (const [col, us] of Object.entries(row.cellExp ?? {})) if (row.cells[col]) e[col] = Number(us);
-  if (row.markerExp != null && row.markerTs != null) e[MARKER_KEY] = Number(row.markerExp);
-  return Object.keys(e).length > 0 ? JSON.stringify(e) : null;
 }
 
 const keyMatch = (t: TargetTable, left: string, right: (i: number) => string) =>
@@ -199,9 +193,12 @@ export function mergeRowsSql(t: TargetTable): string {
     expNew.push([c.name, `CASE WHEN ${applies} THEN ${exp} WHEN ${gone} THEN NULL ELSE ${storedExp(c.name)} END`]);
     expIns.push([c.name, `CASE WHEN ${insApplies} THEN ${staged(c.name)} END`]);
   });
-  sets.push(`${CEXP} = ${newCexp(`t.${CEXP}`, expNew, `s._ex IS NULL AND t.${CEXP} IS NULL`)}`);
-  insCols.push(CEXP);
-  insVals.push(newCexp('NULL', expIns, 's._ex IS NULL'));
+  // _cdc_expires_at may come out earlier than the earliest entry (a staged expiry whose cell did not
+  // apply, a stored one overwritten): the purge then visits the row once, finds nothing due and
+  // sets it exactly. Computing it exactly here cost as much again as the rest of the expiry SQL.
+  sets.push(`${CEXP} = ${newCexp(`t.${CEXP}`, expNew, `s._ex IS NULL AND t.${CEXP} IS NULL`)}`, `${EXP_AT} = ${earliest(`t.${EXP_AT}`, 's._exmin')}`);
+  insCols.push(CEXP, EXP_AT);
+  insVals.push(newCexp('NULL', expIns, 's._ex IS NULL'), earliest('NULL', 's._exmin'));
   sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, s._ts)`, ctsNew)}`);
   sets.push(`${TS} = GREATEST(t.${TS}, s._ts)`);
   insCols.push(CTS, TS);
@@ -333,7 +330,8 @@ export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | und
   }
   if (sets.length === 0) return undefined;
   sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, ${ts})`, entries)}`, `${TS} = GREATEST(t.${TS}, ${ts})`);
-  sets.push(`${CEXP} = ${newCexp(`t.${CEXP}`, exps, c.expiry ? 'false' : `t.${CEXP} IS NULL`)}`);
+  const unwritten = [MARKER_KEY, ...t.valueColumns.map((col) => col.name).filter((n) => !c.cells[n])].map((k): [string, string] => [k, storedExp(k)]);
+  sets.push(...expirySets(`t.${CEXP}`, exps, c.expiry ? 'false' : `t.${CEXP} IS NULL`, [...exps, ...unwritten]));
   const prefix = c.key.findIndex((k) => k === null);
   const prefixLen = prefix < 0 ? c.key.length : prefix;
   const conds = t.keyColumns.slice(0, prefixLen).map((col, i) => `t.${quoteIdent(col.name)} = ${p(c.key[i]!, col.pgType)}`);

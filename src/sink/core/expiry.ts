@@ -15,6 +15,8 @@
  * of each written cell by field name and of the marker under MARKER_TTL_FIELD; a cell missing from
  * it has none.
  */
+import { MARKER_KEY } from '../../core/sql-ident.js';
+import type { FoldedRow } from './fold.js';
 import type { CellChange, ChangeExpiry } from './types.js';
 
 /** Key of the row marker in `source.cell_ttls`: `$` cannot occur in an Avro field name. */
@@ -47,16 +49,15 @@ export function changeExpiry(tsUs: string, ttl: unknown, cellTtls: Record<string
   return out;
 }
 
-/**
- * A collection delta (elements added) over a stored value: elements are not timestamped one by one
- * here, so the column expires when every part of it would have: never if either part never
- * expires, else the later of the two. Over no stored value the delta's own expiry holds.
- */
-export function deltaExpiry(stored: string | null, storedValuePresent: boolean, delta: string | null): string | null {
-  if (!storedValuePresent) return delta;
-  if (stored === null || delta === null) return null;
-  return BigInt(stored) >= BigInt(delta) ? stored : delta;
+/** `_ex` and `_exmin` of a folded row: JSON of its cell and marker expiries and the earliest, NULL when nothing expires. */
+export function stagedExpiry(row: FoldedRow): [string | null, string | null] {
+  const e: Record<string, number> = {};
+  let min: bigint | null = null;
+  const add = (k: string, us: string) => {
+    e[k] = Number(us);
+    if (min === null || BigInt(us) < min) min = BigInt(us);
+  };
+  for (const [col, us] of Object.entries(row.cellExp ?? {})) if (row.cells[col]) add(col, us);
+  if (row.markerExp != null && row.markerTs != null) add(MARKER_KEY, row.markerExp);
+  return min === null ? [null, null] : [JSON.stringify(e), String(min)];
 }
-
-/** Whether something expiring at `expUs` is gone at `nowUs` (ScyllaDB: expired when expiry <= now). */
-export const isExpired = (expUs: string | null | undefined, nowUs: bigint) => expUs != null && BigInt(expUs) <= nowUs;

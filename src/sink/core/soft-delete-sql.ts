@@ -7,7 +7,7 @@
  * (only the cells written after the delete, the others NULL: what ScyllaDB shows), an older change
  * is refused by the tombstone side table as in hard mode, and `reconcile` ignores marked rows.
  */
-import { CEXP_COLUMN, DELETED_AT_COLUMN, TS_COLUMN, qualified, quoteIdent } from '../../core/sql-ident.js';
+import { CEXP_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, qualified, quoteIdent } from '../../core/sql-ident.js';
 import type { TargetTable } from './target-table.js';
 
 const DEL = quoteIdent(DELETED_AT_COLUMN);
@@ -26,7 +26,7 @@ export const isSoftDeleted = (t: TargetTable, alias = 't') => (t.deletedAt ? `${
  * SET items that mark a row removed by a change at `tsUs`. Its TTL expiries go: nothing in a marked
  * row expires any more (a revival writes new ones), so the TTL purge never visits it.
  */
-export const markDeletedSets = (tsUs: string) => [`${DEL} = ${usToTimestamptz(`GREATEST(t.${TS}, ${tsUs})`)}`, `${TS} = GREATEST(t.${TS}, ${tsUs})`, `${quoteIdent(CEXP_COLUMN)} = NULL`];
+export const markDeletedSets = (tsUs: string) => [`${DEL} = ${usToTimestamptz(`GREATEST(t.${TS}, ${tsUs})`)}`, `${TS} = GREATEST(t.${TS}, ${tsUs})`, `${quoteIdent(CEXP_COLUMN)} = NULL`, `${quoteIdent(EXPIRES_AT_COLUMN)} = NULL`];
 
 /** The SET item that revives a marked row. */
 export const reviveSet = `${DEL} = NULL`;

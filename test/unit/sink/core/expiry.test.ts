@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeExpiry, deltaExpiry, expiryUs, isExpired, MARKER_TTL_FIELD } from '../../../../src/sink/core/expiry.js';
+import { changeExpiry, expiryUs, MARKER_TTL_FIELD, stagedExpiry } from '../../../../src/sink/core/expiry.js';
 import { foldChanges, type FoldedRow } from '../../../../src/sink/core/fold.js';
 import { purgeTarget } from '../../../../src/sink/core/purge-target.js';
 import { purgeCellsSql, purgeRowsSql } from '../../../../src/sink/core/expiry-sql.js';
@@ -12,11 +12,6 @@ describe('expiry of one write', () => {
     expect(expiryUs('1700000000000001', 3)).toBe('1700000003000001');
     expect(expiryUs('9007199254740993', 1n)).toBe('9007199255740993'); // past 2^53: BigInt arithmetic
     for (const ttl of [null, undefined, 0, -5, 1.5, '3']) expect(expiryUs('1', ttl)).toBeNull();
-  });
-  it('ScyllaDB reads a part as expired when its expiry is <= now', () => {
-    expect(isExpired('10', 10n)).toBe(true);
-    expect(isExpired('11', 10n)).toBe(false);
-    expect(isExpired(null, 10n)).toBe(false);
   });
 });
 
@@ -35,18 +30,6 @@ describe('changeExpiry', () => {
   });
   it('no TTL anywhere: nothing expires', () => {
     expect(changeExpiry('0', null, null, { a: set('x') }, fields, true)).toEqual({ cells: {}, marker: null });
-  });
-});
-
-describe('deltaExpiry (elements added to a collection)', () => {
-  it('over no stored value: the delta\'s own', () => expect(deltaExpiry('5', false, '9')).toBe('9'));
-  it('never if either part never expires', () => {
-    expect(deltaExpiry(null, true, '9')).toBeNull();
-    expect(deltaExpiry('5', true, null)).toBeNull();
-  });
-  it('else the later of the two', () => {
-    expect(deltaExpiry('5', true, '9')).toBe('9');
-    expect(deltaExpiry('12', true, '9')).toBe('12');
   });
 });
 
@@ -73,6 +56,15 @@ describe('fold: an expiry follows the write that wins its cell', () => {
     expect(r.markerExp).toBeNull();
     const r2 = folded([change(10, { a: set('x') }, undefined, 'c'), change(20, {}, { cells: {}, marker: '70' }, 'c')]);
     expect(r2.markerExp).toBe('70');
+  });
+});
+
+describe('stagedExpiry', () => {
+  it('the staged cells\' and marker\'s expiries as JSON, and the earliest; NULLs when nothing expires', () => {
+    const row: FoldedRow = { key: ['k'], op: 'upsert', cells: { a: set('x'), b: set('y') }, markerTs: '1', tsUs: '1', delTsUs: null, refs: [], cellExp: { a: '9000000000000001', gone: '5' }, markerExp: '7000000000000000' };
+    expect(stagedExpiry(row)).toEqual(['{"a":9000000000000001,"_marker":7000000000000000}', '7000000000000000']);
+    expect(stagedExpiry({ ...row, cellExp: {}, markerExp: null })).toEqual([null, null]);
+    expect(stagedExpiry({ ...row, markerTs: null })[1]).toBe('9000000000000001'); // no marker folded: its expiry is not staged
   });
 });
 
