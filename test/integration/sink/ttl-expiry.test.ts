@@ -79,4 +79,28 @@ describe('TTL expiry under the per-cell version guard', () => {
       }
     }, 120_000);
   }
+
+  it('static cells: a TTL\'d static write gives every row of the partition its expiry; a later one without TTL removes it', async () => {
+    const fx = await topicFixture({ key: [{ name: 'pk', type: 'string' }, { name: 'ck', type: 'int' }], columns: [{ name: 'st', type: 'string' }, { name: 'v', type: 'string' }] });
+    const t = Date.now() * 1000;
+    const group = randomName('g');
+    const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TTL_PURGE_INTERVAL_MS: '0' });
+    await sink.started;
+    const rows = () => query<{ ck: number; st: string | null; e: Record<string, number> | null; due: boolean }>(
+      `SELECT ck, st, _cdc_cexp AS e, _cdc_expires_at IS NOT NULL AS due FROM "${schema}"."${fx.spec.table}" ORDER BY ck`);
+    try {
+      const first = [
+        ...[1, 2].map((ck) => fx.encode({ op: 'c', key: { pk: 'p', ck }, after: { v: { value: `v${ck}` } }, tsUs: t })),
+        fx.encode({ op: 'u', key: { pk: 'p', ck: null }, after: { st: { value: 'shared' } }, tsUs: t + 1, changeKind: 'static_row', ttl: 3600 }),
+      ];
+      await produce(fx.topic, first);
+      await waitFor('static write applied', async () => (await storedOffset(schema, group, fx.topic).catch(() => undefined)) === 3n);
+      expect(await rows()).toEqual([1, 2].map((ck) => ({ ck, st: 'shared', e: { st: t + 1 + 3600 * S }, due: true })));
+      await produce(fx.topic, [fx.encode({ op: 'u', key: { pk: 'p', ck: null }, after: { st: { value: 'kept' } }, tsUs: t + 2, changeKind: 'static_row' })]);
+      await waitFor('second static write applied', async () => (await storedOffset(schema, group, fx.topic).catch(() => undefined)) === 4n);
+      expect(await rows()).toEqual([1, 2].map((ck) => ({ ck, st: 'kept', e: null, due: false })));
+    } finally {
+      await sink.proc.stop();
+    }
+  }, 120_000);
 });
