@@ -3,6 +3,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Change, Workload } from '../workloads/types.js';
 import { envelopeCodec } from './envelope.js';
 import { log } from './util.js';
+import { createTopicsAndWait } from '../../src/clients/create-topics.js';
 
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
@@ -25,10 +26,7 @@ export async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
 
 export async function createTopic(topic: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   await withAdmin((a) =>
-    a.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
-    }),
+    createTopicsAndWait(a, [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }]),
   );
 }
 

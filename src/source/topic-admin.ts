@@ -8,6 +8,7 @@
  * broker's configuration first.
  */
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+import { createTopicsAndWait } from '../clients/create-topics.js';
 import { offsetsTopicName } from './checkpoint-store.js';
 import { controlTopicName } from './slot-coordinator.js';
 
@@ -28,14 +29,8 @@ export async function brokerDefaultReplication(admin: Admin): Promise<number> {
 }
 
 export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<number> {
-  try {
-    const replicationFactor = spec.replicationFactor ?? (await brokerDefaultReplication(admin));
-    await admin.createTopics({ topics: [{ ...spec, replicationFactor }], waitForLeaders: true });
-  } catch (err) {
-    // TOPIC_ALREADY_EXISTS surfaces as a KafkaJSAggregateError / createTopics false; both are fine
-    const type = (err as { type?: string; errors?: { type?: string }[] }).errors?.[0]?.type ?? (err as { type?: string }).type;
-    if (type !== 'TOPIC_ALREADY_EXISTS') throw err;
-  }
+  const replicationFactor = spec.replicationFactor ?? (await brokerDefaultReplication(admin));
+  await createTopicsAndWait(admin, [{ ...spec, replicationFactor }]);
   const md = await admin.fetchTopicMetadata({ topics: [spec.topic] });
   const n = md.topics[0]?.partitions.length ?? 0;
   if (n === 0) throw new Error(`topic ${spec.topic} has no partitions`);

@@ -20,6 +20,7 @@ import { parseCommandArgs, type OptionSpec } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
+import { createTopicsAndWait } from '../clients/create-topics.js';
 import { createLogger } from '../log/logger.js';
 import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
@@ -131,7 +132,7 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
       const partitions = meta?.topics[0]?.partitions.length ?? 0;
       const needed = Math.max(...file.source.checkpoints.map((c) => c.partition)) + 1;
       if (partitions === 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: needed, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+        await createTopicsAndWait(admin, [{ topic, numPartitions: needed, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
       } else if (partitions < needed) {
         throw Object.assign(new Error(`${topic} has ${partitions} partition(s) but the file uses partition ${needed - 1}`), { exitCode: 2 });
       }
