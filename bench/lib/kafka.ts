@@ -65,7 +65,7 @@ export interface ProduceResult {
  * seq order, partitioned by the partition key (schemas/README.md). ts_us = baseUs + seq, so the
  * version guard sees strictly increasing write times per key.
  */
-export async function produceWorkload(w: Workload, changes: Change[], topic: string, partitions: number, baseUs: number): Promise<ProduceResult> {
+export async function produceWorkload(w: Workload, changes: Change[], topic: string, partitions: number, baseUs: number, opts: { transactionalId?: string } = {}): Promise<ProduceResult> {
   const registry = new SchemaRegistry({ host: REGISTRY_URL });
   const codec = envelopeCodec(w);
   const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.keySchema) }, { subject: `${topic}-key` });
@@ -74,7 +74,8 @@ export async function produceWorkload(w: Workload, changes: Change[], topic: str
   // Order per key is the contract the sink relies on (schemas/README.md): one send at a time, one
   // request in flight, idempotent — concurrent sends let kafkajs reorder chunks within a partition,
   // which put an update ahead of its insert in an earlier version of this harness.
-  const producer = kafka().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  // With a transactionalId, each chunk is one transaction, as the source commits a window's records.
+  const producer = kafka().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, ...(opts.transactionalId ? { transactionalId: opts.transactionalId } : {}) });
   await producer.connect();
   let bytes = 0;
   const t0 = performance.now();
@@ -89,7 +90,14 @@ export async function produceWorkload(w: Workload, changes: Change[], topic: str
         list.push({ key: m.key, value: m.value });
         byPartition.set(m.partition, list);
       }
-      await producer.send({ topic, acks: -1, messages: [...byPartition.entries()].flatMap(([partition, ms]) => ms.map((m) => ({ ...m, partition }))) });
+      const record = { topic, acks: -1, messages: [...byPartition.entries()].flatMap(([partition, ms]) => ms.map((m) => ({ ...m, partition }))) };
+      if (opts.transactionalId) {
+        const tx = await producer.transaction();
+        await tx.send(record);
+        await tx.commit();
+      } else {
+        await producer.send(record);
+      }
     }
   } finally {
     await producer.disconnect();
