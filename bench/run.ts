@@ -256,11 +256,12 @@ async function main(): Promise<void> {
         r.seconds.copy = round(cl.seconds, 2);
         r.details.copyLimit = cl;
       } else if (scenario === 'produce-limit') {
-        // The source's records (same Avro mapping, same key partitioning) produced from Node in
-        // transactions of 5,000, without reading ScyllaDB: what the source's Kafka side can reach.
+        // The source's records (same Avro mapping, same key partitioning) produced from Node by as
+        // many transactional producers as the source has slots (16 by default), in transactions of
+        // 5,000, without reading ScyllaDB: what the source's Kafka side can reach.
         const plTopic = `${runId}.produce-limit.${workload.table}`;
         await createTopic(plTopic, partitions);
-        const pl = await produceWorkload(workload, changes, plTopic, partitions, Date.now() * 1000, { transactionalId: `${runId}-produce-limit` });
+        const pl = await produceWorkload(workload, changes, plTopic, partitions, Date.now() * 1000, { transactional: { idPrefix: `${runId}-produce-limit`, lanes: 16 } });
         r.completed = true;
         r.reason = 'produced';
         r.rowsPerSec = round(pl.recordsPerSec);
