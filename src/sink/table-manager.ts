@@ -49,7 +49,7 @@ export class TableManager {
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl(this.schema, [createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+    await this.ddl(this.schema, [...(await this.schemaSql(this.schema)), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
   }
 
   invalidate(table?: string): void {
@@ -70,7 +70,7 @@ export class TableManager {
     const hit = this.cache.get(cacheKey);
     if (hit) return hit;
     const excluded = excludeFromShape(keyspace, table, rawShape, this.opts.exclude ?? []);
-    if ('problem' in excluded) throw new ReplicatorError('CDC_CONFIG', excluded.problem, false);
+    if ('problem' in excluded) throw Object.assign(new ReplicatorError('CDC_CONFIG', excluded.problem, false), { exitCode: 2 });
     const shape = excluded.shape;
     const origin = `${keyspace}.${table}`;
     const mapped = resolveTarget(this.opts.map ?? emptyTableMap(), { keyspace, table, topic: from?.topic ?? '' }, this.schema);
@@ -81,7 +81,7 @@ export class TableManager {
       if (!this.opts.autoCreate) {
         throw new ReplicatorError('CDC_SCHEMA', `table ${schema}.${name} does not exist and SINK_AUTO_CREATE is off`, true);
       }
-      await this.ddl(schema, [...(schema === this.schema ? [] : [createSchemaSql(schema)]), createTableSql(schema, name, shape)]);
+      await this.ddl(schema, [...(schema === this.schema ? [] : await this.schemaSql(schema)), createTableSql(schema, name, shape)]);
       this.log.info({ table: name, schema, ...(mapped.entry ? { mapped: mapped.entry } : {}) }, 'created target table');
       cols = await this.columns(schema, name);
     }
@@ -146,6 +146,18 @@ export class TableManager {
       return originOf(res.rows[0]?.c ?? null);
     } catch (err) {
       throw new ReplicatorError('CDC_SCHEMA', `reading the comment of ${schema}.${table}: ${(err as Error).message}`, true, { cause: err });
+    }
+  }
+
+  /**
+   * CREATE SCHEMA when `schema` is missing, else nothing: PostgreSQL checks CREATE on the database
+   * before IF NOT EXISTS, so a role that owns a schema made for it, without that right, would fail.
+   */
+  private async schemaSql(schema: string): Promise<string[]> {
+    try {
+      return (await this.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1 ? [] : [createSchemaSql(schema)];
+    } catch (err) {
+      throw new ReplicatorError('CDC_SCHEMA', `looking up schema ${schema}: ${(err as Error).message}`, true, { cause: err });
     }
   }
 

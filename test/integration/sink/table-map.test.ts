@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../../helpers/cli.js';
+import { PG_URL } from '../../helpers/stack-env.js';
 import { closeProducer, pgPool, produce, query, randomName, sinkEnv, startSink, storedOffset, topicFixture, waitFor } from './sink-harness.js';
 
 const schema = randomName('sink_map');
@@ -74,6 +75,33 @@ describe('SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS', () => {
       expect(await query(`SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ($1, $2)`, [crm, arch])).toEqual([]);
     } finally {
       await sink.proc.stop();
+    }
+  }, 120_000);
+
+  it('a role without CREATE on the database writes into schemas made for it', async () => {
+    // PostgreSQL checks that right before IF NOT EXISTS: the sink must not ask for schemas that exist.
+    const role = randomName('mapper');
+    const [own, target] = [randomName('sink_own'), randomName('crm_own')];
+    await pgPool.query(`CREATE ROLE "${role}" LOGIN PASSWORD 'pw'`);
+    try {
+      for (const s of [own, target]) await pgPool.query(`CREATE SCHEMA "${s}" AUTHORIZATION "${role}"`);
+      const ks = randomName('kd');
+      const fx = await topicFixture({ keyspace: ks, key: [{ name: 'id', type: 'int' }], columns: [{ name: 'v', type: 'string' }] });
+      const url = new URL(PG_URL);
+      [url.username, url.password] = [role, 'pw'];
+      const group = randomName('g');
+      const sink = startSink({ PG_URL: url.toString(), PG_SCHEMA: own, SINK_GROUP_ID: group, SINK_TOPICS: fx.topic, DLQ_TOPIC: randomName('dlq'), SINK_TABLE_MAP: `${ks}.*=${target}.t_{table}` });
+      await sink.started;
+      try {
+        await produce(fx.topic, [fx.encode({ op: 'c', key: { id: 1 }, after: { v: { value: 'x' } }, tsUs: 1 })]);
+        await waitFor('applied', async () => (await storedOffset(own, group, fx.topic)) === 1n);
+        expect(await query(`SELECT id, v FROM "${target}"."t_${fx.spec.table}"`)).toEqual([{ id: 1, v: 'x' }]);
+      } finally {
+        await sink.proc.stop();
+      }
+    } finally {
+      for (const s of [own, target]) await pgPool.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+      await pgPool.query(`DROP ROLE "${role}"`);
     }
   }, 120_000);
 
