@@ -119,7 +119,7 @@ export function tableMapProblems(map: TableMap, defaultSchema: string): string[]
   const owners = new Map<string, string>();
   for (const rule of map.exact.values()) {
     if (targetTemplate(rule).includes('{topic}')) continue;
-    const s = { keyspace: rule.keyspace, table: rule.table, topic: '' };
+    const s = { keyspace: rule.keyspace.toLowerCase(), table: rule.table.toLowerCase(), topic: '' }; // as CQL folds them
     const [schema, table] = [rule.toSchema === undefined ? defaultSchema : fill(rule.toSchema, s), fill(rule.toTable, s)];
     const long = [schema, table].find((n) => Buffer.byteLength(n) > MAX_IDENT_BYTES);
     if (long !== undefined) problems.push(`${rule.entry}: ${long} is longer than PostgreSQL's ${MAX_IDENT_BYTES}-byte identifiers`);

@@ -74,6 +74,8 @@ describe('SINK_TABLE_MAP validation (each problem names its entry)', () => {
     // No schema = PG_SCHEMA: the same table as cdc_data.u written out.
     expect(problems('ks1.a=u,ks2.b=cdc_data.u')[0]).toMatch(/^ks2.b=cdc_data.u: ks1.a=u maps another table onto the same target cdc_data.u/);
     expect(problems('ks1.users=crm.{table},ks2.users=crm.users')[0]).toMatch(/same target crm.users/);
+    // Placeholders of exact entries are filled as the names arrive (lower case), here as at run time.
+    expect(problems('KS1.Users=crm.{keyspace}_{table},ks2.x=crm.ks1_users')[0]).toMatch(/same target crm.ks1_users/);
     expect(problems('ks1.users=crm.users,KS1.USERS=crm.other')[0]).toMatch(/is already mapped by ks1.users=crm.users/);
     expect(problems('ks.*=a.{table},ks.*=b.{table}')[0]).toBe('ks.*=b.{table}: ks.* is already mapped by ks.*=a.{table}');
   });
