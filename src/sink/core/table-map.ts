@@ -80,7 +80,8 @@ function parseEntry(entry: string): { rule: MapRule } | { problems: string[] } {
   const rule: MapRule = { entry, keyspace: s[1]!, table: s[2]!, toTable, ...(toSchema !== undefined ? { toSchema } : {}) };
   // A pattern whose target does not vary with what `*` stands for would merge many tables into one.
   const names = (p: string) => `${toSchema ?? ''}.${toTable}`.includes(`{${p}}`);
-  if (rule.keyspace === '*' && !names('keyspace') && !names('topic')) problems.push(`${entry}: maps every keyspace's table onto one target; put {keyspace} (or {topic}) in the target`);
+  if (rule.keyspace === '*' && !names('keyspace') && !names('topic'))
+    problems.push(`${entry}: maps every keyspace's table onto one target; put {keyspace} (or {topic}) in the target`);
   if (rule.table === '*' && !names('table') && !names('topic')) problems.push(`${entry}: maps many tables onto one target; put {table} (or {topic}) in the target`);
   return problems.length > 0 ? { problems } : { rule };
 }
@@ -92,14 +93,20 @@ const fill = (template: string, s: MapSource) =>
 export function parseTableMap(spec: string): { map: TableMap } | { problems: string[] } {
   const map = emptyTableMap();
   const problems: string[] = [];
-  for (const entry of spec.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const r = parseEntry(entry);
     if ('problems' in r) {
       problems.push(...r.problems);
       continue;
     }
     const { rule } = r;
-    const earlier = rule.keyspace !== '*' && rule.table !== '*' ? map.exact.get(`${rule.keyspace}.${rule.table}`.toLowerCase()) : map.patterns.find((p) => `${p.keyspace}.${p.table}`.toLowerCase() === `${rule.keyspace}.${rule.table}`.toLowerCase());
+    const earlier =
+      rule.keyspace !== '*' && rule.table !== '*'
+        ? map.exact.get(`${rule.keyspace}.${rule.table}`.toLowerCase())
+        : map.patterns.find((p) => `${p.keyspace}.${p.table}`.toLowerCase() === `${rule.keyspace}.${rule.table}`.toLowerCase());
     if (earlier) problems.push(`${entry}: ${rule.keyspace}.${rule.table} is already mapped by ${earlier.entry}`);
     else if (rule.keyspace !== '*' && rule.table !== '*') map.exact.set(`${rule.keyspace}.${rule.table}`.toLowerCase(), rule);
     else map.patterns.push(rule);

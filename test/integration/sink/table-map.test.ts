@@ -20,14 +20,24 @@ afterAll(async () => {
   await pgPool.end();
 });
 
-const columnsOf = async (s: string, t: string) => (await query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name NOT LIKE '\\_cdc\\_%' ORDER BY ordinal_position`, [s, t])).map((r) => r.c);
+const columnsOf = async (s: string, t: string) =>
+  (
+    await query<{ c: string }>(
+      `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name NOT LIKE '\\_cdc\\_%' ORDER BY ordinal_position`,
+      [s, t],
+    )
+  ).map((r) => r.c);
 const commentOf = async (s: string, t: string) => (await query<{ c: string | null }>(`SELECT obj_description(to_regclass($1), 'pg_class') AS c`, [`"${s}"."${t}"`]))[0]?.c;
 const dlqOf = (sink: ReturnType<typeof startSink>) => (sink.proc.sink.status() as { dlq: Record<string, number> }).dlq;
 
 describe('SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS', () => {
   it('exact and pattern entries land in their schema.table, without the excluded columns, changes applied', async () => {
     const [ks1, ks2] = [randomName('ka'), randomName('kb')];
-    const cols = [{ name: 'name', type: 'string' as const }, { name: 'email', type: 'string' as const }, { name: 'ssn', type: 'string' as const }];
+    const cols = [
+      { name: 'name', type: 'string' as const },
+      { name: 'email', type: 'string' as const },
+      { name: 'ssn', type: 'string' as const },
+    ];
     const users = await topicFixture({ keyspace: ks1, key: [{ name: 'id', type: 'int' }], columns: cols });
     const orders = await topicFixture({ keyspace: ks2, key: [{ name: 'id', type: 'int' }], columns: cols });
     const plain = await topicFixture({ keyspace: ks1, key: [{ name: 'id', type: 'int' }], columns: cols });
@@ -58,19 +68,30 @@ describe('SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS', () => {
 
       // Exact entry: crm.people_eu, without email (this table's rule) and ssn (every table's).
       expect(await columnsOf(crm, 'people_eu')).toEqual(['id', 'name']);
-      expect(await query(`SELECT id, name FROM "${crm}".people_eu ORDER BY id`)).toEqual([{ id: 1, name: 'a2' }, { id: 3, name: 'c' }]);
+      expect(await query(`SELECT id, name FROM "${crm}".people_eu ORDER BY id`)).toEqual([
+        { id: 1, name: 'a2' },
+        { id: 3, name: 'c' },
+      ]);
       expect(await commentOf(crm, 'people_eu')).toBe(`scylla-pg-cdc replicates ${ks1}.${users.spec.table}`);
 
       // Pattern: arch.<keyspace>_<table>, email kept (the email rule names another table).
       const archived = `${ks2}_${orders.spec.table}`;
       expect(await columnsOf(arch, archived)).toEqual(['id', 'name', 'email']);
-      expect(await query(`SELECT id, name, email FROM "${arch}"."${archived}" ORDER BY id`)).toEqual([{ id: 1, name: 'a2', email: 'a@x' }, { id: 3, name: 'c', email: 'c@x' }]);
+      expect(await query(`SELECT id, name, email FROM "${arch}"."${archived}" ORDER BY id`)).toEqual([
+        { id: 1, name: 'a2', email: 'a@x' },
+        { id: 3, name: 'c', email: 'c@x' },
+      ]);
       expect(await commentOf(arch, archived)).toBe(`scylla-pg-cdc replicates ${ks2}.${orders.spec.table}`);
 
       // Unmapped: the default schema and name; the mapped tables are not there.
       expect(await columnsOf(schema, plain.spec.table)).toEqual(['id', 'name', 'email']);
-      expect(await query(`SELECT id, name, email FROM "${schema}"."${plain.spec.table}" ORDER BY id`)).toEqual([{ id: 1, name: 'a2', email: 'a@x' }, { id: 3, name: 'c', email: 'c@x' }]);
-      expect(await query(`SELECT to_regclass($1) AS r, to_regclass($2) AS o`, [`"${schema}"."${users.spec.table}"`, `"${schema}"."${orders.spec.table}"`])).toEqual([{ r: null, o: null }]);
+      expect(await query(`SELECT id, name, email FROM "${schema}"."${plain.spec.table}" ORDER BY id`)).toEqual([
+        { id: 1, name: 'a2', email: 'a@x' },
+        { id: 3, name: 'c', email: 'c@x' },
+      ]);
+      expect(await query(`SELECT to_regclass($1) AS r, to_regclass($2) AS o`, [`"${schema}"."${users.spec.table}"`, `"${schema}"."${orders.spec.table}"`])).toEqual([
+        { r: null, o: null },
+      ]);
       // The merge functions stay in PG_SCHEMA: the operator's schemas get only their tables.
       expect(await query(`SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ($1, $2)`, [crm, arch])).toEqual([]);
     } finally {
@@ -90,7 +111,14 @@ describe('SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS', () => {
       const url = new URL(PG_URL);
       [url.username, url.password] = [role, 'pw'];
       const group = randomName('g');
-      const sink = startSink({ PG_URL: url.toString(), PG_SCHEMA: own, SINK_GROUP_ID: group, SINK_TOPICS: fx.topic, DLQ_TOPIC: randomName('dlq'), SINK_TABLE_MAP: `${ks}.*=${target}.t_{table}` });
+      const sink = startSink({
+        PG_URL: url.toString(),
+        PG_SCHEMA: own,
+        SINK_GROUP_ID: group,
+        SINK_TOPICS: fx.topic,
+        DLQ_TOPIC: randomName('dlq'),
+        SINK_TABLE_MAP: `${ks}.*=${target}.t_{table}`,
+      });
       await sink.started;
       try {
         await produce(fx.topic, [fx.encode({ op: 'c', key: { id: 1 }, after: { v: { value: 'x' } }, tsUs: 1 })]);
@@ -121,7 +149,10 @@ describe('SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS', () => {
     const ks = randomName('kc');
     const fx = await topicFixture({ keyspace: ks, key: [{ name: 'id', type: 'int' }], columns: [{ name: 'v', type: 'string' }] });
     const group = randomName('g');
-    const { child, log, exited } = spawnCli(['sink'], sinkEnv({ PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TOPICS: fx.topic, DLQ_TOPIC: randomName('dlq'), SINK_EXCLUDE_COLUMNS: `${ks}.*.ID`, LOG_LEVEL: 'info' }));
+    const { child, log, exited } = spawnCli(
+      ['sink'],
+      sinkEnv({ PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TOPICS: fx.topic, DLQ_TOPIC: randomName('dlq'), SINK_EXCLUDE_COLUMNS: `${ks}.*.ID`, LOG_LEVEL: 'info' }),
+    );
     try {
       await produce(fx.topic, [fx.encode({ op: 'c', key: { id: 1 }, after: { v: { value: 'x' } }, tsUs: 1 })]);
       // Only a guard against a sink that never exits (then the code is null and the test fails).

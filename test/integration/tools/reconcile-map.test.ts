@@ -20,7 +20,14 @@ let emu: EmulatorHandle, scylla: cassandra.Client;
 
 async function reconcile(mode: '--dry-run' | '--repair'): Promise<{ code: number | null; counts: Record<string, number>; err: string }> {
   const report = join(dir, `${Date.now()}.json`);
-  const env = { PG_URL, PG_SCHEMA: schema, SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_CONSISTENCY: 'ONE', SINK_TABLE_MAP: `${ks}.people=${crm}.folks`, SINK_EXCLUDE_COLUMNS: `${ks}.people.email` };
+  const env = {
+    PG_URL,
+    PG_SCHEMA: schema,
+    SCYLLA_CONTACT_POINTS: emu.contactPoint,
+    SCYLLA_CONSISTENCY: 'ONE',
+    SINK_TABLE_MAP: `${ks}.people=${crm}.folks`,
+    SINK_EXCLUDE_COLUMNS: `${ks}.people.email`,
+  };
   const r = await runCli(['reconcile', '--table', `${ks}.people`, mode, '--report', report, '--ranges', '4'], env, 120_000);
   return { code: r.code, counts: (JSON.parse(readFileSync(report, 'utf8')) as { counts: Record<string, number> }).counts, err: r.err };
 }
@@ -46,7 +53,10 @@ describe('reconcile with SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS', () => {
   it('repairs into the mapped table without the excluded column, then compares against it', async () => {
     const first = await reconcile('--repair');
     expect(first.counts.missing_in_target, first.err).toBe(5);
-    const cols = await db.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'folks' AND column_name NOT LIKE '\\_cdc\\_%' ORDER BY ordinal_position`, [crm]);
+    const cols = await db.query<{ c: string }>(
+      `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'folks' AND column_name NOT LIKE '\\_cdc\\_%' ORDER BY ordinal_position`,
+      [crm],
+    );
     expect(cols.rows.map((r) => r.c)).toEqual(['id', 'name']);
     expect((await db.query(`SELECT id, name FROM "${crm}".folks ORDER BY id`)).rows).toEqual([0, 1, 2, 3, 4].map((id) => ({ id, name: `n${id}` })));
     expect((await db.query(`SELECT to_regclass($1) AS r`, [`"${schema}".people`])).rows).toEqual([{ r: null }]);

@@ -33,16 +33,20 @@ describe('SINK_TABLE_MAP and SINK_EXCLUDE_COLUMNS as configuration', () => {
   });
 
   it('a bad entry names SINK_TABLE_MAP and the entry', () => {
-    expect(problemsOf(() => loadSinkConfig({ SINK_TABLE_MAP: 'ks.users=crm.{tabel}' }))).toEqual(['SINK_TABLE_MAP: ks.users=crm.{tabel}: unknown placeholder {tabel} (use {keyspace}, {table} or {topic}), got "ks.users=crm.{tabel}"']);
+    expect(problemsOf(() => loadSinkConfig({ SINK_TABLE_MAP: 'ks.users=crm.{tabel}' }))).toEqual([
+      'SINK_TABLE_MAP: ks.users=crm.{tabel}: unknown placeholder {tabel} (use {keyspace}, {table} or {topic}), got "ks.users=crm.{tabel}"',
+    ]);
   });
 
   it('two tables onto one target, with PG_SCHEMA standing for a target without schema', () => {
-    expect(problemsOf(() => loadSinkConfig({ PG_SCHEMA: 'wh', SINK_TABLE_MAP: 'ks1.users=people,ks2.users=wh.people' }))).toEqual(['SINK_TABLE_MAP: ks2.users=wh.people: ks1.users=people maps another table onto the same target wh.people']);
+    expect(problemsOf(() => loadSinkConfig({ PG_SCHEMA: 'wh', SINK_TABLE_MAP: 'ks1.users=people,ks2.users=wh.people' }))).toEqual([
+      'SINK_TABLE_MAP: ks2.users=wh.people: ks1.users=people maps another table onto the same target wh.people',
+    ]);
     expect(problemsOf(() => loadToolsConfig({ SINK_TABLE_MAP: 'ks1.a=x.t,ks2.b=x.t' }))[0]).toMatch(/^SINK_TABLE_MAP: ks2.b=x.t:/);
     expect(loadSinkConfig({ PG_SCHEMA: 'other', SINK_TABLE_MAP: 'ks1.users=people,ks2.users=wh.people' }).sinkTableMap).toBeDefined();
   });
 
-  it('SINK_EXCLUDE_COLUMNS has SCYLLA_EXCLUDE_COLUMNS\'s syntax', () => {
+  it("SINK_EXCLUDE_COLUMNS has SCYLLA_EXCLUDE_COLUMNS's syntax", () => {
     expect(problemsOf(() => loadSinkConfig({ SINK_EXCLUDE_COLUMNS: 'ks.users:email' }))[0]).toMatch(/^SINK_EXCLUDE_COLUMNS: each entry must be keyspace.table.column/);
   });
 });

@@ -4,14 +4,19 @@ import { deriveTableShape } from '../../../../src/sink/core/table-shape.js';
 import { keySchema, valueSchema, type TableSpec } from '../../../fixtures/sink/envelope.js';
 
 const spec: TableSpec = {
-  keyspace: 'app', table: 'people',
+  keyspace: 'app',
+  table: 'people',
   key: [{ name: 'id', type: 'int' }],
-  columns: [{ name: 'name', type: 'string' }, { name: 'email', type: 'string' }, { name: 'SSN', type: 'string' }],
+  columns: [
+    { name: 'name', type: 'string' },
+    { name: 'email', type: 'string' },
+    { name: 'SSN', type: 'string' },
+  ],
 };
 const shape = deriveTableShape(keySchema(spec) as never, valueSchema(spec) as never).shape;
 const names = (r: ReturnType<typeof excludeFromShape>) => ('shape' in r ? r.shape.valueColumns.map((c) => c.field) : r.problem);
 
-describe('SINK_EXCLUDE_COLUMNS on the sink\'s shape', () => {
+describe("SINK_EXCLUDE_COLUMNS on the sink's shape", () => {
   it('drops the matching value columns (exact or *, any case), as SCYLLA_EXCLUDE_COLUMNS reads them', () => {
     for (const rule of ['app.people.email', '*.people.EMAIL', 'app.*.email', '*.*.email']) {
       expect(names(excludeFromShape('app', 'people', shape, [rule])), rule).toEqual(['name', 'SSN']);
@@ -30,6 +35,8 @@ describe('SINK_EXCLUDE_COLUMNS on the sink\'s shape', () => {
   });
 
   it('refuses a key column, naming the variable and the rule', () => {
-    expect(excludeFromShape('app', 'people', shape, ['app.people.name', '*.*.ID'])).toEqual({ problem: 'SINK_EXCLUDE_COLUMNS: *.*.ID names a key column of app.people; key columns cannot be excluded' });
+    expect(excludeFromShape('app', 'people', shape, ['app.people.name', '*.*.ID'])).toEqual({
+      problem: 'SINK_EXCLUDE_COLUMNS: *.*.ID names a key column of app.people; key columns cannot be excluded',
+    });
   });
 });

@@ -64,7 +64,7 @@ describe('SINK_TABLE_MAP validation (each problem names its entry)', () => {
     expect(problems(`ks.users=crm.${'n'.repeat(63)}`)).toEqual([]);
   });
 
-  it('refuses the sink\'s own names and PostgreSQL\'s reserved schemas', () => {
+  it("refuses the sink's own names and PostgreSQL's reserved schemas", () => {
     expect(problems('ks.users=crm._cdc_offsets')[0]).toMatch(/_cdc_ are the sink's own tables/);
     expect(problems('ks.users=pg_catalog.users')[0]).toMatch(/pg_ are reserved/);
   });
