@@ -5,6 +5,7 @@
  * racing to create one, must stall and alert, never dead-letter data.
  */
 import type { Pool } from 'pg';
+import { schemaExists } from '../clients/pg-schema.js';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
@@ -155,7 +156,7 @@ export class TableManager {
    */
   private async schemaSql(schema: string): Promise<string[]> {
     try {
-      return (await this.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1 ? [] : [createSchemaSql(schema)];
+      return (await schemaExists(this.pool, schema)) ? [] : [createSchemaSql(schema)];
     } catch (err) {
       throw new ReplicatorError('CDC_SCHEMA', `looking up schema ${schema}: ${(err as Error).message}`, true, { cause: err });
     }

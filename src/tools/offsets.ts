@@ -21,6 +21,7 @@ import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
 import { createTopicsAndWait } from '../clients/create-topics.js';
+import { createSchemaIfMissing } from '../clients/pg-schema.js';
 import { createLogger } from '../log/logger.js';
 import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
@@ -158,7 +159,7 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${file.sink.schema.replace(/"/g, '""')}"`);
+    await createSchemaIfMissing(client, file.sink.schema);
     await client.query(createOffsetsTableSql(file.sink.schema));
     await client.query(addOffsetsTopicIdSql(file.sink.schema));
     for (const o of file.sink.offsets) {
