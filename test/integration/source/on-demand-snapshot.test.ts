@@ -4,18 +4,15 @@
  * CDC_START=now start) reach PostgreSQL, while both tables keep streaming and a writer keeps
  * updating the snapshotted rows; PostgreSQL ends equal to the emulator's tables.
  */
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type cassandra from 'cassandra-driver';
 import { createLogger } from '../../../src/log/logger.js';
 import { SourceService, topicFor } from '../../../src/source/source-service.js';
 import type { SnapshotRequestProgress } from '../../../src/source/core/snapshot-request.js';
 import { runSnapshot } from '../../../src/tools/snapshot.js';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
-import { offsetsTopicName } from '../../../src/source/checkpoint-store.js';
-import { decodeCheckpoint, type SlotCheckpoint } from '../../../src/source/core/checkpoint.js';
 import { pgPool, query, randomName, startSink, waitFor } from '../sink/sink-harness.js';
-import { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
-import { emulator, kafkaClient, readTopic, sourceConfig, uniqueKs } from './harness.js';
+import { emulator, readTopic, sourceConfig, uniqueKs } from './harness.js';
+import { cli, cliEnv, streamMovedDuringSnapshot } from './snapshot-helpers.js';
 
 const schema = randomName('ondemand');
 
@@ -23,23 +20,6 @@ afterAll(async () => {
   await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pgPool.end();
 });
-
-/** The CLI's environment: the tools see the pipeline's SCYLLA_TABLES and SOURCE_NAME. */
-export function cliEnv(tables: string[], sourceName: string): Record<string, string> {
-  return { SCYLLA_TABLES: tables.join(','), KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, SOURCE_NAME: sourceName, SOURCE_STATUS_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'error' };
-}
-
-/** Runs the CLI in this process and returns what it printed. */
-export async function cli(argv: string[], env: Record<string, string>): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  try {
-    expect(await runSnapshot({ argv, env })).toBe(0);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
 
 const scyllaRows = async (cql: cassandra.Client, table: string): Promise<string> =>
   JSON.stringify((await cql.execute(`SELECT id, v, note FROM ${table}`)).rows.map((r) => [r['id'], r['v'], r['note']]).sort((x, y) => (x[0] as number) - (y[0] as number)));
@@ -93,8 +73,8 @@ describe('on-demand snapshot beside the stream', () => {
       await expect(runSnapshot({ argv: ['--table', `${ks}.nope`], env: cliEnv(tables, cfg.sourceName) })).rejects.toMatchObject({ exitCode: 2 });
       await expect(runSnapshot({ argv: ['--table', `${ks}.a`, '--bogus'], env: cliEnv(tables, cfg.sourceName) })).rejects.toMatchObject({ exitCode: 2 });
 
-      expect(await cli(['--table', `${ks}.a`], cliEnv(tables, cfg.sourceName))).toMatch(/snapshot of .*\.a requested/);
-      const listed = JSON.parse(await cli(['--list', '--json'], cliEnv(tables, cfg.sourceName))) as { id: string; table: string }[];
+      expect(await cli(runSnapshot, ['--table', `${ks}.a`], cliEnv(tables, cfg.sourceName))).toMatch(/snapshot of .*\.a requested/);
+      const listed = JSON.parse(await cli(runSnapshot, ['--list', '--json'], cliEnv(tables, cfg.sourceName))) as { id: string; table: string }[];
       expect(listed.map((r) => r.table)).toEqual([`${ks}.a`]);
       const id = listed[0]!.id;
 
@@ -135,14 +115,3 @@ describe('on-demand snapshot beside the stream', () => {
     }
   }, 300_000);
 });
-
-/** Some slot's committed checkpoints show its stream position moving while its share of `id` was unfinished. */
-export async function streamMovedDuringSnapshot(sourceName: string, table: string, id: string): Promise<boolean> {
-  const history = (await readTopicToEnd(kafkaClient(), offsetsTopicName(sourceName))).map((m) => decodeCheckpoint(m.value)).filter((c): c is SlotCheckpoint => c !== undefined);
-  const bySlot = new Map<number, Set<number>>();
-  for (const c of history) {
-    if (c.table !== table || c.snapshot?.requestId !== id || c.snapshot.done) continue;
-    bySlot.set(c.slot, (bySlot.get(c.slot) ?? new Set()).add(c.atMs));
-  }
-  return [...bySlot.values()].some((positions) => positions.size > 1);
-}
