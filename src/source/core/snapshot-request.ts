@@ -68,11 +68,12 @@ export interface ResyncStart {
 
 /**
  * The checkpoint that starts the slot's share of `req`: the stream position is kept as it is (the
- * stream goes on), the snapshot covers the slot's token ranges of the current generation, as the
- * initial snapshot does.
+ * stream goes on), the snapshot covers the slot's token ranges of the generation current at the
+ * request. The same generation for every slot, whenever each takes the request: shares cut from two
+ * generations (a switch between two slots' starts) could leave part of the ring to no slot.
  */
 export function startResync(i: ResyncStart): SlotCheckpoint {
-  const gen = generationAt(i.gens, i.nowMs)!;
+  const gen = generationAt(i.gens, i.req.requestedAtMs)!;
   const ranges = tokenRangesForSlot(gen.units, i.slot, i.slots).map((r) => [r.startExclusive.toString(), r.endInclusive.toString()] as [string, string]);
   const snapshot: SnapshotProgress = { startMs: i.nowMs, tsMs: i.nowMs - i.confidenceMs, ranges, rangePos: 0, afterToken: null, done: ranges.length === 0, requestId: i.req.id };
   return { ...i.st, snapshot };

@@ -44,6 +44,10 @@ describe('on-demand snapshot requests', () => {
     // and survive the checkpoint's JSON (a restart must find the request id and the stamp)
     expect(decodeCheckpoint(encodeCheckpoint(next))).toEqual(next);
     // a slot owning no range is done at once
+    // the generation of the request, not of the slot's start: every slot cuts its share from the same one
+    const switched: Generation[] = [{ startMs: 0, endMs: 150_000, units: [unit(-20n), unit(20n)] }, { startMs: 150_000, endMs: null, units: [unit(5n), unit(6n), unit(7n), unit(8n)] }];
+    const late = startResync({ st, req, gens: switched, slot: 1, slots: 2, nowMs: 200_000, confidenceMs: 5_000 });
+    expect(late.snapshot!.ranges).toEqual([['-20', '20']]);
     const none = startResync({ st, req, gens: [{ startMs: 0, endMs: null, units: [unit(1n)] }], slot: 1, slots: 2, nowMs: 200_000, confidenceMs: 5_000 });
     expect(none.snapshot!.done).toBe(true);
   });
