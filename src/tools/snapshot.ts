@@ -57,9 +57,15 @@ export async function runSnapshot(ctx: CommandContext): Promise<number> {
   const topic = signalsTopicName(cfg.sourceName);
   if (list) {
     const requests = [...latestRequests(await readTopicToEnd(kafka, topic)).values()].sort((a, b) => a.requestedAtMs - b.requestedAtMs);
-    const progress = new Map((await sourceSnapshots(cfg.sourceStatusUrl) ?? []).map((p) => [p.id, p]));
+    const progress = new Map(((await sourceSnapshots(cfg.sourceStatusUrl)) ?? []).map((p) => [p.id, p]));
     if (args.flag('json')) {
-      print(`${JSON.stringify(requests.map((r) => ({ id: r.id, table: r.table, requestedAt: new Date(r.requestedAtMs).toISOString(), progress: progress.get(r.id) ?? null })), null, 2)}\n`);
+      print(
+        `${JSON.stringify(
+          requests.map((r) => ({ id: r.id, table: r.table, requestedAt: new Date(r.requestedAtMs).toISOString(), progress: progress.get(r.id) ?? null })),
+          null,
+          2,
+        )}\n`,
+      );
       return 0;
     }
     if (requests.length === 0) print(`no snapshot requests (${topic})\n`);

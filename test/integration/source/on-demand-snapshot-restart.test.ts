@@ -123,7 +123,7 @@ describe('on-demand snapshot across restarts', () => {
       await waitFor(() => svc!.ready() || undefined, 90_000, 'first source streaming');
       await waitFor(async () => ((await committed(topicA)).length >= 20 ? true : undefined), 60_000, 'a snapshotted');
       const aCheckpoints = () => (svc!.status() as SourceStatus).checkpoints.filter((c) => c.table === `${ks}.a` && c.snapshot?.done === true);
-      await waitFor(() => aCheckpoints().length === 4 || undefined, 30_000, 'every slot\'s checkpoint of a committed and read back');
+      await waitFor(() => aCheckpoints().length === 4 || undefined, 30_000, "every slot's checkpoint of a committed and read back");
       const firstStarts = aCheckpoints().map((c) => [c.slot, c.snapshot?.startMs]);
       await svc.stop();
 
@@ -136,17 +136,32 @@ describe('on-demand snapshot across restarts', () => {
       await waitFor(async () => ((await committed(topicC)).length >= 30 && (await committed(topicA)).length >= 25 ? true : undefined), 60_000, 'c snapshotted, a streamed');
 
       const c = await committed(topicC);
-      expect(c.filter((r) => r.op === 'r').map((r) => r.id).sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
+      expect(
+        c
+          .filter((r) => r.op === 'r')
+          .map((r) => r.id)
+          .sort((x, y) => x - y),
+      ).toEqual([...Array(30).keys()]);
       // a was not read again: still its 20 snapshot rows, and the 5 new rows as changes
       const a = await committed(topicA);
       expect(a.filter((r) => r.op === 'r')).toHaveLength(20);
-      expect(a.filter((r) => r.op === 'c').map((r) => r.id).sort((x, y) => x - y)).toEqual([100, 101, 102, 103, 104]);
+      expect(
+        a
+          .filter((r) => r.op === 'c')
+          .map((r) => r.id)
+          .sort((x, y) => x - y),
+      ).toEqual([100, 101, 102, 103, 104]);
       // c: every slot ran its own initial snapshot, started after a's; a: the same snapshots as before the restart
       const cOf = () => (svc!.status() as SourceStatus).checkpoints.filter((x) => x.table === `${ks}.c` && x.snapshot?.done === true);
-      await waitFor(() => cOf().length === 4 || undefined, 30_000, 'every slot\'s checkpoint of c');
+      await waitFor(() => cOf().length === 4 || undefined, 30_000, "every slot's checkpoint of c");
       expect(cOf().every((x) => x.snapshot!.startMs > Math.max(...firstStarts.map((s) => s[1]!)))).toBe(true);
       const cps = (svc.status() as SourceStatus).checkpoints;
-      expect(cps.filter((x) => x.table === `${ks}.a`).map((x) => [x.slot, x.snapshot?.startMs]).sort()).toEqual(firstStarts.sort());
+      expect(
+        cps
+          .filter((x) => x.table === `${ks}.a`)
+          .map((x) => [x.slot, x.snapshot?.startMs])
+          .sort(),
+      ).toEqual(firstStarts.sort());
     } finally {
       await svc?.stop();
       await cql.shutdown();

@@ -23,8 +23,12 @@ afterAll(async () => {
 
 const scyllaRows = async (cql: cassandra.Client, table: string): Promise<string> =>
   JSON.stringify((await cql.execute(`SELECT id, v, note FROM ${table}`)).rows.map((r) => [r['id'], r['v'], r['note']]).sort((x, y) => (x[0] as number) - (y[0] as number)));
-const pgRows = async (table: string): Promise<string> => JSON.stringify((await query<{ id: number; v: number | null; note: string | null }>(`SELECT id, v, note FROM "${schema}"."${table}" ORDER BY id`)).map((r) => [r.id, r.v, r.note]));
-const pgCount = async (table: string, where: string): Promise<number> => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${table}" WHERE ${where}`))[0]!.n);
+const pgRows = async (table: string): Promise<string> =>
+  JSON.stringify(
+    (await query<{ id: number; v: number | null; note: string | null }>(`SELECT id, v, note FROM "${schema}"."${table}" ORDER BY id`)).map((r) => [r.id, r.v, r.note]),
+  );
+const pgCount = async (table: string, where: string): Promise<number> =>
+  Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${table}" WHERE ${where}`))[0]!.n);
 
 describe('on-demand snapshot beside the stream', () => {
   it('brings the rows the stream never delivered, keeps both tables streaming, and ends equal to ScyllaDB', async () => {

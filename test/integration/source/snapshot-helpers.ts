@@ -9,7 +9,15 @@ import { kafkaClient } from './harness.js';
 
 /** The CLI's environment: the tools see the pipeline's SCYLLA_TABLES and SOURCE_NAME. */
 export function cliEnv(tables: string[], sourceName: string, statusUrl = 'http://127.0.0.1:9'): Record<string, string> {
-  return { SCYLLA_TABLES: tables.join(','), KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, SOURCE_NAME: sourceName, SOURCE_STATUS_URL: statusUrl, SINK_STATUS_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'error' };
+  return {
+    SCYLLA_TABLES: tables.join(','),
+    KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+    SCHEMA_REGISTRY_URL,
+    SOURCE_NAME: sourceName,
+    SOURCE_STATUS_URL: statusUrl,
+    SINK_STATUS_URL: 'http://127.0.0.1:9',
+    LOG_LEVEL: 'error',
+  };
 }
 
 /** Runs the CLI in this process and returns what it printed. */
@@ -37,5 +45,7 @@ export async function streamMovedDuringSnapshot(sourceName: string, table: strin
 
 /** Every committed checkpoint of `table` in the offsets topic, in offset order per slot. */
 export async function checkpointHistory(sourceName: string, table: string): Promise<SlotCheckpoint[]> {
-  return (await readTopicToEnd(kafkaClient(), offsetsTopicName(sourceName))).map((m) => decodeCheckpoint(m.value)).filter((c): c is SlotCheckpoint => c !== undefined && c.table === table);
+  return (await readTopicToEnd(kafkaClient(), offsetsTopicName(sourceName)))
+    .map((m) => decodeCheckpoint(m.value))
+    .filter((c): c is SlotCheckpoint => c !== undefined && c.table === table);
 }

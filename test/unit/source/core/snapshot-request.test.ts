@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { SlotCheckpoint, SnapshotProgress } from '../../../../src/source/core/checkpoint.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../../src/source/core/checkpoint.js';
 import type { Generation } from '../../../../src/source/core/generation-plan.js';
-import { decodeSnapshotRequest, encodeSnapshotRequest, requestProgress, resyncDue, resyncInProgress, startResync, type SnapshotRequest } from '../../../../src/source/core/snapshot-request.js';
+import {
+  decodeSnapshotRequest,
+  encodeSnapshotRequest,
+  requestProgress,
+  resyncDue,
+  resyncInProgress,
+  startResync,
+  type SnapshotRequest,
+} from '../../../../src/source/core/snapshot-request.js';
 import { tableReadiness } from '../../../../src/source/core/slot-readiness.js';
 
 const unit = (end: bigint) => ({ rangeEnd: end, streams: [Buffer.from([Number(end & 0xffn)])] });
@@ -34,7 +42,7 @@ describe('on-demand snapshot requests', () => {
     expect(resyncDue({ ...st, snapshot: snap({ done: true, startMs: 120_000 }) }, req)).toBe(false);
   });
 
-  it('start from the stream position as it is, with the slot\'s ranges, stamped a confidence window before the start', () => {
+  it("start from the stream position as it is, with the slot's ranges, stamped a confidence window before the start", () => {
     const next = startResync({ st, req, gens, slot: 0, slots: 2, nowMs: 200_000, confidenceMs: 5_000 });
     // the stream position, window in progress included, is untouched
     expect({ ...next, snapshot: null }).toEqual(st);
@@ -45,7 +53,10 @@ describe('on-demand snapshot requests', () => {
     expect(decodeCheckpoint(encodeCheckpoint(next))).toEqual(next);
     // a slot owning no range is done at once
     // the generation of the request, not of the slot's start: every slot cuts its share from the same one
-    const switched: Generation[] = [{ startMs: 0, endMs: 150_000, units: [unit(-20n), unit(20n)] }, { startMs: 150_000, endMs: null, units: [unit(5n), unit(6n), unit(7n), unit(8n)] }];
+    const switched: Generation[] = [
+      { startMs: 0, endMs: 150_000, units: [unit(-20n), unit(20n)] },
+      { startMs: 150_000, endMs: null, units: [unit(5n), unit(6n), unit(7n), unit(8n)] },
+    ];
     const late = startResync({ st, req, gens: switched, slot: 1, slots: 2, nowMs: 200_000, confidenceMs: 5_000 });
     expect(late.snapshot!.ranges).toEqual([['-20', '20']]);
     const none = startResync({ st, req, gens: [{ startMs: 0, endMs: null, units: [unit(1n)] }], slot: 1, slots: 2, nowMs: 200_000, confidenceMs: 5_000 });
@@ -61,7 +72,11 @@ describe('on-demand snapshot requests', () => {
 
   it('report progress summed over the slots, done once every slot is', () => {
     const c = (slot: number, s: SnapshotProgress | null, table = 'ks.t'): SlotCheckpoint => ({ ...st, slot, table, snapshot: s });
-    const three = [['1', '2'], ['3', '4'], ['5', '6']] as [string, string][];
+    const three = [
+      ['1', '2'],
+      ['3', '4'],
+      ['5', '6'],
+    ] as [string, string][];
     const cps = [
       c(0, snap({ requestId: 'r1', ranges: three, rangePos: 1, done: false })),
       c(1, snap({ requestId: 'r1', ranges: three, rangePos: 3, done: true })),
@@ -71,7 +86,11 @@ describe('on-demand snapshot requests', () => {
     expect(requestProgress([req], cps, 3)).toEqual([
       { id: 'r1', table: 'ks.t', requestedAt: new Date(100_000).toISOString(), slotsStarted: 2, slotsDone: 1, slots: 3, rangesDone: 4, ranges: 6, done: false },
     ]);
-    const all = [c(0, snap({ requestId: 'r1', ranges: three, rangePos: 3, done: true })), c(1, snap({ startMs: 120_000 })), c(2, snap({ requestId: 'r1', ranges: [], done: true }))];
+    const all = [
+      c(0, snap({ requestId: 'r1', ranges: three, rangePos: 3, done: true })),
+      c(1, snap({ startMs: 120_000 })),
+      c(2, snap({ requestId: 'r1', ranges: [], done: true })),
+    ];
     expect(requestProgress([req], all, 3)[0]).toMatchObject({ slotsDone: 3, done: true, rangesDone: 4, ranges: 4 });
   });
 });
