@@ -9,7 +9,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
-import { readTopicToEnd } from '../tools/topic-reader.js';
+import { readTopicToEnd } from '../clients/topic-reader.js';
 import { decodeSnapshotRequest, type SnapshotRequest } from './core/snapshot-request.js';
 import { sleep } from './backoff.js';
 

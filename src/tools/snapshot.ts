@@ -16,7 +16,7 @@ import { createLogger } from '../log/logger.js';
 import { encodeSnapshotRequest, type SnapshotRequest, type SnapshotRequestProgress } from '../source/core/snapshot-request.js';
 import { latestRequests, signalsTopicName } from '../source/snapshot-signals.js';
 import { ensureSignalsTopic } from '../source/topic-admin.js';
-import { readTopicToEnd } from './topic-reader.js';
+import { readTopicToEnd } from '../clients/topic-reader.js';
 
 const USAGE = 'usage: scylla-pg-cdc snapshot --table KS.T | snapshot --list [--json]';
 

@@ -12,7 +12,7 @@ import type { SnapshotRequestProgress } from '../../../src/source/core/snapshot-
 import { SourceService, topicFor } from '../../../src/source/source-service.js';
 import { runSnapshot } from '../../../src/tools/snapshot.js';
 import { runStatus } from '../../../src/tools/status.js';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../../src/clients/topic-reader.js';
 import { freePort } from '../../helpers/free-port.js';
 import { kill9, spawnSource } from './child.js';
 import { decode, emulator, kafkaClient, sourceConfig, uniqueKs, waitFor } from './harness.js';

@@ -3,7 +3,7 @@ import { expect, vi } from 'vitest';
 import type { CommandContext } from '../../../src/cli/command-context.js';
 import { offsetsTopicName } from '../../../src/source/checkpoint-store.js';
 import { decodeCheckpoint, type SlotCheckpoint } from '../../../src/source/core/checkpoint.js';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../../src/clients/topic-reader.js';
 import { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { kafkaClient } from './harness.js';
 
