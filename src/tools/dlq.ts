@@ -23,7 +23,7 @@ import { createTopicsAndWait } from '../clients/create-topics.js';
 import { createLogger } from '../log/logger.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
-import { readTopicToEnd } from './topic-reader.js';
+import { readTopicToEnd } from '../clients/topic-reader.js';
 import { parseCommandArgs, usageError, type OptionSpec } from '../cli/args.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 

@@ -29,7 +29,7 @@ import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../core/sql-ident
 import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';
-import { readTopicToEnd } from './topic-reader.js';
+import { readTopicToEnd } from '../clients/topic-reader.js';
 
 const checkpointsTopic = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.offsets`;
 const sourceGroup = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.source`;

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCheckpoint, type SlotCheckpoint } from '../../../src/source/core/checkpoint.js';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../../src/clients/topic-reader.js';
 import { KAFKA_BROKERS, PG_URL, randomName, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
