@@ -1,5 +1,5 @@
 /**
- * npm run bench -- --scenario ceiling|sink|source|e2e|connect-sink[,…] [--rows N] [--workers N]
+ * npm run bench -- --scenario ceiling|copy-limit|sink|source|produce-limit|e2e|connect-sink[,…] [--rows N] [--workers N]
  *                  [--workload users|orders|mix|wide|collections] [--json FILE] [--partitions N]
  *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep]
  *
@@ -17,6 +17,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { workloadByName, WORKLOADS } from './workloads/index.js';
 import { expectedState, keyString, type Change, type Workload } from './workloads/types.js';
 import { runCeiling, type CeilingResult } from './lib/ceiling.js';
+import { runCopyLimit } from './lib/copy-limit.js';
 import { createSchema, differingRows, dropSchemas, loadExpectedState, PG_URL } from './lib/pg.js';
 import { cleanupKafka, createTopic, KAFKA_BROKERS, produceWorkload, REGISTRY_URL, type ProduceResult } from './lib/kafka.js';
 import { machineInfo, type MachineInfo } from './lib/machine.js';
@@ -27,7 +28,7 @@ import { waitForTarget, type WaitResult } from './scenarios/common.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['ceiling', 'sink', 'source', 'e2e', 'connect-sink'] as const;
+const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -81,6 +82,10 @@ export interface BenchResult {
   rowsPerSec: number | null;
   ceilingRowsPerSec: number;
   ratioToCeiling: number | null;
+  /** When the run includes copy-limit: this scenario's rate over it (sink, connect-sink, ceiling, e2e). */
+  ratioToCopyLimit?: number | null;
+  /** When the run includes produce-limit: the source's rate over it. */
+  ratioToProduceLimit?: number | null;
   latencyMs: Percentiles | null;
   latencyBasis: string;
   peakRssMb: Record<string, number>;
@@ -240,6 +245,28 @@ async function main(): Promise<void> {
         r.reason = ceiling.verified ? 'verified' : 'target did not match the expected rows';
         r.rowsPerSec = round(ceiling.rowsPerSec);
         r.ratioToCeiling = 1;
+      } else if (scenario === 'copy-limit') {
+        log('copy-limit: the final rows COPY\'d straight into the indexed target, no upsert');
+        const cl = await runCopyLimit(workload, changes, `${runId}_copylimit`, { workers, batchSize });
+        await dropSchemas(`${runId}_copylimit`);
+        r.completed = cl.verified;
+        r.reason = cl.verified ? 'verified' : 'target did not match the expected rows';
+        r.rowsPerSec = round(cl.rowsPerSec);
+        r.ratioToCeiling = round(cl.rowsPerSec / ceiling.rowsPerSec, 3);
+        r.seconds.copy = round(cl.seconds, 2);
+        r.details.copyLimit = cl;
+      } else if (scenario === 'produce-limit') {
+        // The source's records (same Avro mapping, same key partitioning) produced from Node by as
+        // many transactional producers as the source has slots (16 by default), in transactions of
+        // 5,000, without reading ScyllaDB: what the source's Kafka side can reach.
+        const plTopic = `${runId}.produce-limit.${workload.table}`;
+        await createTopic(plTopic, partitions);
+        const pl = await produceWorkload(workload, changes, plTopic, partitions, Date.now() * 1000, { transactional: { idPrefix: `${runId}-produce-limit`, lanes: 16 } });
+        r.completed = true;
+        r.reason = 'produced';
+        r.rowsPerSec = round(pl.recordsPerSec);
+        r.seconds.produce = round(pl.seconds, 2);
+        r.details.produce = pl;
       } else if (scenario === 'sink' || scenario === 'connect-sink') {
         const schema = `${runId}_${scenario === 'sink' ? 'sink' : 'connect'}`;
         await createSchema(schema);
@@ -364,6 +391,12 @@ async function main(): Promise<void> {
     r.peakRssMb['bench-harness'] = selfMemory().peakRssMb;
   }
 
+  const copyLimit = results.find((x) => x.scenario === 'copy-limit' && x.completed)?.rowsPerSec;
+  const produceLimit = results.find((x) => x.scenario === 'produce-limit' && x.completed)?.rowsPerSec;
+  for (const r of results) {
+    if (copyLimit && ['ceiling', 'sink', 'connect-sink', 'e2e'].includes(r.scenario)) r.ratioToCopyLimit = r.rowsPerSec === null ? null : round(r.rowsPerSec / copyLimit, 3);
+    if (produceLimit && r.scenario === 'source') r.ratioToProduceLimit = r.rowsPerSec === null ? null : round(r.rowsPerSec / produceLimit, 3);
+  }
   printTable(results);
   if (args.json) {
     for (const r of results) {
@@ -377,7 +410,7 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: BenchResult[]): void {
-  const head = ['scenario', 'workload', 'rows', 'rows/s', 'ceiling rows/s', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MiB', 'status'];
+  const head = ['scenario', 'workload', 'rows', 'rows/s', 'ceiling rows/s', 'ratio', 'vs copy/produce limit', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MiB', 'status'];
   const lines = results.map((r) => [
     r.scenario,
     r.workload,
@@ -385,6 +418,7 @@ function printTable(results: BenchResult[]): void {
     r.rowsPerSec === null ? '-' : String(Math.round(r.rowsPerSec)),
     String(Math.round(r.ceilingRowsPerSec)),
     r.ratioToCeiling === null ? '-' : r.ratioToCeiling.toFixed(3),
+    (r.ratioToCopyLimit ?? r.ratioToProduceLimit ?? null) === null ? '-' : (r.ratioToCopyLimit ?? r.ratioToProduceLimit)!.toFixed(3),
     r.latencyMs ? String(r.latencyMs.p50) : '-',
     r.latencyMs ? String(r.latencyMs.p95) : '-',
     r.latencyMs ? String(r.latencyMs.p99) : '-',

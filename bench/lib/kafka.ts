@@ -3,6 +3,7 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Change, Workload } from '../workloads/types.js';
 import { envelopeCodec } from './envelope.js';
 import { log } from './util.js';
+import { createTopicsAndWait } from '../../src/clients/create-topics.js';
 
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 export const REGISTRY_URL = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7';
@@ -25,10 +26,7 @@ export async function withAdmin<T>(fn: (a: Admin) => Promise<T>): Promise<T> {
 
 export async function createTopic(topic: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   await withAdmin((a) =>
-    a.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
-    }),
+    createTopicsAndWait(a, [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }]),
   );
 }
 
@@ -66,36 +64,66 @@ export interface ProduceResult {
  * Registers `<topic>-key` / `<topic>-value` and writes the changes as the connector's records, in
  * seq order, partitioned by the partition key (schemas/README.md). ts_us = baseUs + seq, so the
  * version guard sees strictly increasing write times per key.
+ *
+ * With `transactional`, the changes are split by Kafka partition over `lanes` transactional
+ * producers running at once, each committing one transaction per chunk: the shape of the source,
+ * whose slots each own a transactional producer (produce-limit).
  */
-export async function produceWorkload(w: Workload, changes: Change[], topic: string, partitions: number, baseUs: number): Promise<ProduceResult> {
+export async function produceWorkload(
+  w: Workload,
+  changes: Change[],
+  topic: string,
+  partitions: number,
+  baseUs: number,
+  opts: { transactional?: { idPrefix: string; lanes: number } } = {},
+): Promise<ProduceResult> {
   const registry = new SchemaRegistry({ host: REGISTRY_URL });
   const codec = envelopeCodec(w);
   const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.keySchema) }, { subject: `${topic}-key` });
   const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.valueSchema) }, { subject: `${topic}-value` });
   const ids = { key: key.id, value: value.id };
+  const tx = opts.transactional;
+  const laneCount = tx ? Math.max(1, tx.lanes) : 1;
+  // Encoded up front, per lane in seq order. A key belongs to one lane (as a stream belongs to one
+  // slot), so per-key order holds while several lanes write to the same partition.
+  const lanes: { key: Buffer; value: Buffer; partition: number }[][] = Array.from({ length: laneCount }, () => []);
+  let bytes = 0;
+  for (const ch of changes) {
+    const m = codec.encode(ch, ids, baseUs + ch.seq, partitions);
+    bytes += m.key.length + m.value.length;
+    lanes[laneCount === 1 ? 0 : fnv1a(m.key) % laneCount]!.push(m);
+  }
+  const t0 = performance.now();
+  await Promise.all(lanes.map((lane, i) => produceLane(topic, lane, tx ? `${tx.idPrefix}-${i}` : undefined)));
+  const seconds = (performance.now() - t0) / 1000;
+  return { records: changes.length, seconds, recordsPerSec: changes.length / seconds, bytes, keySchemaId: ids.key, valueSchemaId: ids.value };
+}
+
+function fnv1a(b: Buffer): number {
+  let h = 2166136261;
+  for (const x of b) h = Math.imul(h ^ x, 16777619);
+  return h >>> 0;
+}
+
+async function produceLane(topic: string, records: { key: Buffer; value: Buffer; partition: number }[], transactionalId: string | undefined): Promise<void> {
   // Order per key is the contract the sink relies on (schemas/README.md): one send at a time, one
   // request in flight, idempotent — concurrent sends let kafkajs reorder chunks within a partition,
   // which put an update ahead of its insert in an earlier version of this harness.
-  const producer = kafka().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, ...(transactionalId ? { transactionalId } : {}) });
   await producer.connect();
-  let bytes = 0;
-  const t0 = performance.now();
   try {
     const CHUNK = 5000;
-    for (let i = 0; i < changes.length; i += CHUNK) {
-      const byPartition = new Map<number, { key: Buffer; value: Buffer }[]>();
-      for (const ch of changes.slice(i, i + CHUNK)) {
-        const m = codec.encode(ch, ids, baseUs + ch.seq, partitions);
-        bytes += m.key.length + m.value.length;
-        const list = byPartition.get(m.partition) ?? [];
-        list.push({ key: m.key, value: m.value });
-        byPartition.set(m.partition, list);
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const record = { topic, acks: -1, messages: records.slice(i, i + CHUNK) };
+      if (transactionalId) {
+        const t = await producer.transaction();
+        await t.send(record);
+        await t.commit();
+      } else {
+        await producer.send(record);
       }
-      await producer.send({ topic, acks: -1, messages: [...byPartition.entries()].flatMap(([partition, ms]) => ms.map((m) => ({ ...m, partition }))) });
     }
   } finally {
     await producer.disconnect();
   }
-  const seconds = (performance.now() - t0) / 1000;
-  return { records: changes.length, seconds, recordsPerSec: changes.length / seconds, bytes, keySchemaId: ids.key, valueSchemaId: ids.value };
 }

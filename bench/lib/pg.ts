@@ -155,13 +155,19 @@ export async function differingRows(schema: string, table: string, expectedSchem
  * the last change per key within a batch, which drops an insert's other columns when an update of
  * the same key follows in the same batch.
  */
-export async function loadExpectedState(w: Workload, changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null; seq: number }[], schema: string, keyOf: (key: Record<string, unknown>) => string): Promise<void> {
+/** The table's final rows after every change in order: partial updates merge, deletes remove. */
+export function finalRows(changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null }[], keyOf: (key: Record<string, unknown>) => string): Map<string, Record<string, unknown>> {
   const rows = new Map<string, Record<string, unknown>>();
   for (const ch of changes) {
     const k = keyOf(ch.key);
     if (ch.op === 'd') rows.delete(k);
     else rows.set(k, { ...(rows.get(k) ?? {}), ...ch.key, ...(ch.cells ?? {}) });
   }
+  return rows;
+}
+
+export async function loadExpectedState(w: Workload, changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null; seq: number }[], schema: string, keyOf: (key: Record<string, unknown>) => string): Promise<void> {
+  const rows = finalRows(changes, keyOf);
   await withPg(async (c) => {
     await c.query(`CREATE SCHEMA IF NOT EXISTS ${qi(schema)}`);
     await c.query(createTableSql(w, schema));

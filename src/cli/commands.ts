@@ -64,6 +64,13 @@ export const COMMANDS: Command[] = [
     run: async (ctx) => (await import('../tools/status.js')).runStatus(ctx),
   },
   {
+    name: 'snapshot',
+    summary: 'read one table again by token ranges beside the running stream (resumable, version-guarded), or list the requests',
+    usage: 'scylla-pg-cdc snapshot --table KS.T | snapshot --list [--json]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/snapshot.js')).runSnapshot(ctx),
+  },
+  {
     name: 'reconcile',
     summary: 'compare ScyllaDB and PostgreSQL row by row (JSON report), optionally repair through the version guard',
     usage: 'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',

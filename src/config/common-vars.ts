@@ -6,6 +6,9 @@ import { EXCLUDE_RULE } from '../schema/exclude-columns.js';
 
 const tableName = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/;
 
+/** SCYLLA_EXCLUDE_COLUMNS and SINK_EXCLUDE_COLUMNS: one syntax, one parser. */
+export const excludeRules = commaList.pipe(z.array(z.string().regex(EXCLUDE_RULE, { message: 'each entry must be keyspace.table.column (keyspace or table may be *)' })));
+
 export const scyllaVars = {
   scyllaContactPoints: defineVar({ env: 'SCYLLA_CONTACT_POINTS', schema: hostPortList(9042), default: '127.0.0.1:9042', description: 'ScyllaDB contact points, comma list host[:port]; the nodes found from them are reached on the first one\'s port' }),
   scyllaLocalDc: defineVar({ env: 'SCYLLA_LOCAL_DC', schema: str, default: 'datacenter1', description: 'local data center for DC-aware routing' }),
@@ -19,7 +22,7 @@ export const scyllaVars = {
   }),
   scyllaExcludeColumns: defineVar({
     env: 'SCYLLA_EXCLUDE_COLUMNS',
-    schema: commaList.pipe(z.array(z.string().regex(EXCLUDE_RULE, { message: 'each entry must be keyspace.table.column (keyspace or table may be *)' }))),
+    schema: excludeRules,
     description: 'columns that never reach Kafka (nor PostgreSQL, nor reconcile), comma list keyspace.table.column; keyspace or table may be *; key columns are refused',
   }),
   scyllaConsistency: defineVar({ env: 'SCYLLA_CONSISTENCY', schema: oneOf(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'ALL']), default: 'LOCAL_QUORUM', description: 'consistency level of log and snapshot reads' }),

@@ -1,7 +1,8 @@
 /** The sink process's configuration (README "Configuration"; docs/type-map.md). */
-import { kafkaConnVars, kafkaVars, opsVars, pgVars, registryVars } from './common-vars.js';
+import { excludeRules, kafkaConnVars, kafkaVars, opsVars, pgVars, registryVars } from './common-vars.js';
 import { connectionProblems } from './connection-checks.js';
 import { bool, defineVar, intIn, loadConfig, oneOf, str, type ConfigOf, type FileReader } from './spec.js';
+import { tableMap, tableMapCheck } from './table-map-var.js';
 
 export const sinkVars = {
   ...kafkaConnVars,
@@ -31,11 +32,13 @@ export const sinkVars = {
   sinkStallTimeoutMs: defineVar({ env: 'SINK_STALL_TIMEOUT_MS', schema: intIn(1000), default: '120000', description: 'a partition with records to apply whose committed offset does not move for this long makes the sink not ready (/readyz 503, `health` fails, cdc_sink_stalled 1)' }),
   sinkStallMaxLag: defineVar({ env: 'SINK_STALL_MAX_LAG', schema: intIn(0), default: '0', description: 'lag (records) above which a partition must shrink within SINK_STALL_TIMEOUT_MS, or the sink is not ready (falling behind); 0 = not checked' }),
   pgApplicationName: defineVar({ env: 'PG_APPLICATION_NAME', schema: str.min(1), default: 'scylla-pg-cdc-sink', description: 'application_name of the sink\'s PostgreSQL sessions (pg_stat_activity)' }),
+  sinkTableMap: defineVar({ env: 'SINK_TABLE_MAP', schema: tableMap, description: 'where source tables go in PostgreSQL, comma list keyspace.table=[schema.]table; source parts may be *, target may use {keyspace} {table} {topic}; exact entries first, then patterns in order; unmapped tables keep PG_SCHEMA and their name' }),
+  sinkExcludeColumns: defineVar({ env: 'SINK_EXCLUDE_COLUMNS', schema: excludeRules, description: 'columns the sink never creates nor writes in PostgreSQL, comma list keyspace.table.column as SCYLLA_EXCLUDE_COLUMNS; keyspace or table may be *; key columns are refused' }),
   dlqTopic: defineVar({ env: 'DLQ_TOPIC', schema: str.min(1), default: 'dlq-postgres-sink', description: 'dead-letter topic' }),
 };
 
 export type SinkConfig = ConfigOf<typeof sinkVars>;
 
 export function loadSinkConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SinkConfig {
-  return loadConfig(sinkVars, env, readFile, connectionProblems);
+  return loadConfig(sinkVars, env, readFile, (cfg) => [...connectionProblems(cfg), ...tableMapCheck(cfg)]);
 }

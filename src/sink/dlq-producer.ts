@@ -5,6 +5,7 @@
  */
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { ReplicatorError } from '../core/errors.js';
+import { createTopicsAndWait } from '../clients/create-topics.js';
 import { dlqHeaders } from './core/dlq-headers.js';
 import type { RecordFailure } from './core/types.js';
 
@@ -33,9 +34,7 @@ export class DlqProducer {
       const existing = await admin.listTopics();
       if (!existing.includes(this.topic)) {
         // One partition, as Kafka Connect's DeadLetterQueueReporter creates it.
-        await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true }).catch((err: unknown) => {
-          if (!/already exists/i.test((err as Error).message)) throw err;
-        });
+        await createTopicsAndWait(admin, [{ topic: this.topic, numPartitions: 1 }]);
       }
     } finally {
       await admin.disconnect();

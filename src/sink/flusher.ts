@@ -148,7 +148,8 @@ export class Flusher {
   private async flushOnce(state: AssignmentState, batch: TableBatch, isolateUnknown: boolean): Promise<void> {
     if (state.dropped) return;
     const parsed = this.d.shapes.shape(batch.schemaIds.key, batch.schemaIds.value);
-    const target = await this.d.tables.target(batch.table, parsed.shape);
+    const first = batch.changes[0]!; // a batch holds one topic's changes (batcher.ts)
+    const target = await this.d.tables.target(batch.table, parsed.shape, { topic: first.ref.topic, ...(first.keyspace !== undefined ? { keyspace: first.keyspace } : {}) });
     const { steps } = foldChanges(batch.changes);
     await this.commitBatch(state, batch, { target, steps, isolateUnknown });
     this.d.stats.applied(batch);

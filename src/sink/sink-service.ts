@@ -88,8 +88,8 @@ export class SinkService implements StatusProvider {
     this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb, (err) => log.warn({ err }, 'a decode worker died outside a task (e.g. past SINK_WORKER_HEAP_MB); piscina replaces it'));
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
-    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode }, log);
-    this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft' }, log);
+    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
+    this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft', elsewhere: () => this.tables.resolvedTables() }, log);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
     this.dead = new DeadLetters(this.dlq, log);

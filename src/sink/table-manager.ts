@@ -5,16 +5,35 @@
  * racing to create one, must stall and alert, never dead-letter data.
  */
 import type { Pool } from 'pg';
+import { schemaExists } from '../clients/pg-schema.js';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
 import { expiryColumnsSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
-import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, pgName, tombstoneTable } from '../core/sql-ident.js';
+import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
+import { emptyTableMap, resolveTarget, type TableMap } from './core/table-map.js';
+import { excludeFromShape } from './core/shape-exclude.js';
+
+export interface TableManagerOptions {
+  autoCreate: boolean;
+  autoEvolve: boolean;
+  deleteMode?: 'hard' | 'soft';
+  /** SINK_TABLE_MAP (unset = every table in the default schema under its own name). */
+  map?: TableMap;
+  /** SINK_EXCLUDE_COLUMNS. */
+  exclude?: readonly string[];
+}
+
+/** Where a batch's records come from, beyond the shape: the topic, and its {keyspace} when the template names one. */
+export interface TargetSource {
+  topic: string;
+  keyspace?: string;
+}
 
 const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -22,17 +41,24 @@ WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
 
 export class TableManager {
   private readonly cache = new Map<string, TargetTable>();
+  /** Every target table resolved in this run, by `schema.table` (the TTL purge reaches mapped ones through it). */
+  private readonly resolved = new Map<string, { schema: string; table: string }>();
   private readonly warned = new Set<string>();
 
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
-    private readonly opts: { autoCreate: boolean; autoEvolve: boolean; deleteMode?: 'hard' | 'soft' },
+    private readonly opts: TableManagerOptions,
     private readonly log: Logger,
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl([createSchemaSql(this.schema), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+    await this.ddl(this.schema, [...(await this.schemaSql(this.schema)), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+  }
+
+  /** The target tables resolved since the start, wherever SINK_TABLE_MAP put them. */
+  resolvedTables(): { schema: string; table: string }[] {
+    return [...this.resolved.values()];
   }
 
   invalidate(table?: string): void {
@@ -40,26 +66,38 @@ export class TableManager {
     else for (const k of [...this.cache.keys()]) if (k.startsWith(`${table}\u0000`)) this.cache.delete(k);
   }
 
-  async target(table: string, shape: TableShape): Promise<TargetTable> {
+  /**
+   * The target table of `table`'s records, created or evolved as needed. The keyspace is the topic's
+   * when KAFKA_TOPIC_TEMPLATE names it (the records' claims were checked against it), else the one
+   * of the record schema's namespace; with the table it picks the SINK_TABLE_MAP entry and is the
+   * origin the table is claimed for.
+   */
+  async target(table: string, rawShape: TableShape, from?: TargetSource): Promise<TargetTable> {
+    const keyspace = from?.keyspace ?? rawShape.keyspace;
     // The keyspace is part of the key: the same table name from another keyspace must be claimed anew.
-    const cacheKey = `${table}\u0000${shape.keyspace}\u0000${shape.fingerprint}`;
+    const cacheKey = `${table}\u0000${keyspace}\u0000${from?.topic ?? ''}\u0000${rawShape.fingerprint}`;
     const hit = this.cache.get(cacheKey);
     if (hit) return hit;
-    const origin = `${shape.keyspace}.${table}`;
-    const name = this.claimName(table, origin);
-    let cols = await this.columns(name);
+    const excluded = excludeFromShape(keyspace, table, rawShape, this.opts.exclude ?? []);
+    if ('problem' in excluded) throw Object.assign(new ReplicatorError('CDC_CONFIG', excluded.problem, false), { exitCode: 2 });
+    const shape = excluded.shape;
+    const origin = `${keyspace}.${table}`;
+    const mapped = resolveTarget(this.opts.map ?? emptyTableMap(), { keyspace, table, topic: from?.topic ?? '' }, this.schema);
+    const schema = mapped.schema;
+    const name = this.claimName(schema, mapped.table, origin, mapped.entry);
+    let cols = await this.columns(schema, name);
     if (cols.size === 0) {
       if (!this.opts.autoCreate) {
-        throw new ReplicatorError('CDC_SCHEMA', `table ${this.schema}.${name} does not exist and SINK_AUTO_CREATE is off`, true);
+        throw new ReplicatorError('CDC_SCHEMA', `table ${schema}.${name} does not exist and SINK_AUTO_CREATE is off`, true);
       }
-      await this.ddl([createTableSql(this.schema, name, shape)]);
-      this.log.info({ table: name }, 'created target table');
-      cols = await this.columns(name);
+      await this.ddl(schema, [...(schema === this.schema ? [] : await this.schemaSql(schema)), createTableSql(schema, name, shape)]);
+      this.log.info({ table: name, schema, ...(mapped.entry ? { mapped: mapped.entry } : {}) }, 'created target table');
+      cols = await this.columns(schema, name);
     }
     const missing = shape.valueColumns.filter((c) => !cols.has(c.name) || (c.collection === 'list' && !cols.has(listKeysColumn(c.name))));
     if (missing.length > 0) {
       if (this.opts.autoEvolve) {
-        await this.ddl(addColumnsSql(this.schema, name, missing));
+        await this.ddl(schema, addColumnsSql(schema, name, missing));
         this.log.info({ table: name, columns: missing.map((c) => c.name) }, 'added columns');
       } else if (!this.warned.has(cacheKey)) {
         this.warned.add(cacheKey);
@@ -67,69 +105,84 @@ export class TableManager {
       }
     }
     const ddl: string[] = [];
-    if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(this.schema, name));
-    if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(this.schema, name));
-    if (!cols.has(EXPIRES_AT_COLUMN)) ddl.push(...expiryColumnsSql(this.schema, name));
+    if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(schema, name));
+    if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(schema, name));
+    if (!cols.has(EXPIRES_AT_COLUMN)) ddl.push(...expiryColumnsSql(schema, name));
     const soft = this.opts.deleteMode === 'soft';
-    if (soft && !cols.has(DELETED_AT_COLUMN)) ddl.push(addDeletedAtColumnSql(this.schema, name));
+    if (soft && !cols.has(DELETED_AT_COLUMN)) ddl.push(addDeletedAtColumnSql(schema, name));
     for (const k of shape.keyColumns) {
-      if (!cols.has(k.name)) throw new ReplicatorError('CDC_SCHEMA', `table ${this.schema}.${name} has no key column ${k.name}`, true);
+      if (!cols.has(k.name)) throw new ReplicatorError('CDC_SCHEMA', `table ${schema}.${name} has no key column ${k.name}`, true);
     }
     const keyColumns: TargetColumn[] = shape.keyColumns.map((k) => ({ name: k.name, pgType: cols.get(k.name)!, storage: k.storage }));
-    ddl.push(createTombstoneTableSql(this.schema, name, keyColumns));
-    const stored = await this.storedOrigin(name);
-    if (stored === null) ddl.push(setOriginSql(this.schema, name, origin));
+    ddl.push(createTombstoneTableSql(schema, name, keyColumns));
+    const stored = await this.storedOrigin(schema, name);
+    if (stored === null) ddl.push(setOriginSql(schema, name, origin));
     else if (stored !== undefined && stored !== origin) {
-      throw new RecordError('wrong-target', `PostgreSQL table ${this.schema}.${name} replicates ${stored}, not ${origin}: tables of one name in two keyspaces must not merge (run a sink per keyspace with its own PG_SCHEMA)`);
+      throw new RecordError('wrong-target', `PostgreSQL table ${schema}.${name} replicates ${stored}, not ${origin}: two source tables must not merge (map them apart with SINK_TABLE_MAP, or run a sink per keyspace with its own PG_SCHEMA)`);
     }
-    await this.ddl(ddl);
-    cols = await this.columns(name);
+    await this.ddl(schema, ddl);
+    cols = await this.columns(schema, name);
     const valueColumns: TargetColumn[] = shape.valueColumns
       .filter((c) => cols.has(c.name) && (c.collection !== 'list' || cols.has(listKeysColumn(c.name))))
       .map((c) => ({ name: c.name, pgType: cols.get(c.name)!, storage: c.storage, ...(c.collection ? { collection: c.collection } : {}) }));
-    const target: TargetTable = { schema: this.schema, table: name, keyColumns, valueColumns, deletedAt: cols.has(DELETED_AT_COLUMN), softDelete: soft };
+    const target: TargetTable = { schema, table: name, keyColumns, valueColumns, deletedAt: cols.has(DELETED_AT_COLUMN), softDelete: soft, helperSchema: this.schema };
     this.cache.set(cacheKey, target);
+    this.resolved.set(`${target.schema}\u0000${target.table}`, { schema: target.schema, table: target.table });
     return target;
   }
 
   private readonly owners = new Map<string, string>();
 
   /**
-   * The PostgreSQL name of `table`, refusing (as the record's fault) a `_cdc_` name and a name whose
-   * shortened form, or whose tombstone table's, is already another table's.
+   * The PostgreSQL name `table` (already resolved, pgName-shortened), refusing (as the record's
+   * fault) a `_cdc_` name and a name, or a tombstone table's, already another source table's in
+   * this process: two patterns of SINK_TABLE_MAP, or a pattern and an exact entry, can meet there.
    */
-  private claimName(table: string, origin: string): string {
-    if (isReserved(table)) throw new RecordError('wrong-target', `table ${JSON.stringify(table)}: names starting with _cdc_ are the sink's own tables`);
-    const name = pgName(table);
-    for (const n of [name, tombstoneTable(name)]) {
-      const owner = this.owners.get(n);
-      if (owner !== undefined && owner !== origin) throw new RecordError('wrong-target', `tables ${JSON.stringify(owner)} and ${JSON.stringify(origin)} would both use PostgreSQL table ${JSON.stringify(n)}`);
+  private claimName(schema: string, table: string, origin: string, entry?: string): string {
+    const via = entry ? ` (SINK_TABLE_MAP ${entry})` : '';
+    if (isReserved(table)) throw new RecordError('wrong-target', `table ${JSON.stringify(table)}${via}: names starting with _cdc_ are the sink's own tables`);
+    for (const n of [table, tombstoneTable(table)]) {
+      const owner = this.owners.get(`${schema}.${n}`);
+      if (owner !== undefined && owner !== origin) throw new RecordError('wrong-target', `tables ${JSON.stringify(owner)} and ${JSON.stringify(origin)} would both use PostgreSQL table ${JSON.stringify(`${schema}.${n}`)}${via}`);
     }
-    this.owners.set(name, origin);
-    this.owners.set(tombstoneTable(name), origin);
-    return name;
+    this.owners.set(`${schema}.${table}`, origin);
+    this.owners.set(`${schema}.${tombstoneTable(table)}`, origin);
+    return table;
   }
 
   /** The keyspace.table a target table replicates (its comment): undefined = another tool's comment, null = none. */
-  private async storedOrigin(table: string): Promise<string | null | undefined> {
+  private async storedOrigin(schema: string, table: string): Promise<string | null | undefined> {
     try {
-      const res = await this.pool.query<{ c: string | null }>(ORIGIN_SQL, [this.schema, table]);
+      const res = await this.pool.query<{ c: string | null }>(ORIGIN_SQL, [schema, table]);
       return originOf(res.rows[0]?.c ?? null);
     } catch (err) {
-      throw new ReplicatorError('CDC_SCHEMA', `reading the comment of ${this.schema}.${table}: ${(err as Error).message}`, true, { cause: err });
+      throw new ReplicatorError('CDC_SCHEMA', `reading the comment of ${schema}.${table}: ${(err as Error).message}`, true, { cause: err });
     }
   }
 
-  private async columns(table: string): Promise<Map<string, string>> {
+  /**
+   * CREATE SCHEMA when `schema` is missing, else nothing: PostgreSQL checks CREATE on the database
+   * before IF NOT EXISTS, so a role that owns a schema made for it, without that right, would fail.
+   */
+  private async schemaSql(schema: string): Promise<string[]> {
     try {
-      const res = await this.pool.query<{ name: string; type: string }>(COLUMNS_SQL, [this.schema, table]);
+      return (await schemaExists(this.pool, schema)) ? [] : [createSchemaSql(schema)];
+    } catch (err) {
+      throw new ReplicatorError('CDC_SCHEMA', `looking up schema ${schema}: ${(err as Error).message}`, true, { cause: err });
+    }
+  }
+
+  private async columns(schema: string, table: string): Promise<Map<string, string>> {
+    try {
+      const res = await this.pool.query<{ name: string; type: string }>(COLUMNS_SQL, [schema, table]);
       return new Map(res.rows.map((r) => [r.name, r.type]));
     } catch (err) {
-      throw new ReplicatorError('CDC_SCHEMA', `reading columns of ${this.schema}.${table}: ${(err as Error).message}`, true, { cause: err });
+      throw new ReplicatorError('CDC_SCHEMA', `reading columns of ${schema}.${table}: ${(err as Error).message}`, true, { cause: err });
     }
   }
 
-  private async ddl(statements: string[]): Promise<void> {
+  /** Runs `statements` under the lock of `schema` (the schema they change), so sinks of any PG_SCHEMA mapping into it serialize. */
+  private async ddl(schema: string, statements: string[]): Promise<void> {
     if (statements.length === 0) return;
     const client = await this.pool.connect().catch((err: unknown) => {
       throw new ReplicatorError('CDC_PG_RETRYABLE', `PostgreSQL unavailable: ${(err as Error).message}`, true, { cause: err });
@@ -138,7 +191,7 @@ export class TableManager {
       // One lock for all sinks' DDL: concurrent CREATE … IF NOT EXISTS can still collide on the
       // catalog (23505 on pg_type) and CREATE OR REPLACE FUNCTION on pg_proc.
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scylla-pg-cdc:${this.schema}`]);
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`scylla-pg-cdc:${schema}`]);
       for (const s of statements) await client.query(s);
       await client.query('COMMIT');
       client.release();

@@ -9,6 +9,7 @@ import type { TableModel } from '../schema/table-model.js';
 import type { SourceRecord } from './core/build-envelope.js';
 import type { SlotCheckpoint } from './core/checkpoint.js';
 import type { Generation } from './core/generation-plan.js';
+import type { SnapshotRequest } from './core/snapshot-request.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { LogReader } from './log-reader.js';
 import type { TableCodec } from './schema-publisher.js';
@@ -69,6 +70,8 @@ export interface SlotContext {
   store: CheckpointStore;
   emitter: SlotEmitter;
   now(): number;
+  /** The latest on-demand snapshot request for the table (snapshot-signals.ts), if any. */
+  snapshotRequest(table: string): SnapshotRequest | undefined;
 }
 
 /** 'worked' when the step moved data (the loop polls again at once), 'idle' otherwise. */
@@ -80,6 +83,8 @@ export interface SlotStepHost {
   stopping(): boolean;
   /** One Kafka transaction: the records and `next`; `next` becomes the table's state once committed. */
   commit(rt: TableRuntime, records: SourceRecord[], next: SlotCheckpoint): Promise<void>;
+  /** The table's current state (what the last step committed or moved to). */
+  state(table: string): SlotCheckpoint | undefined;
   /** Moves the table's state without a transaction (empty windows: re-reading them is harmless). */
   setState(table: string, st: SlotCheckpoint): void;
   /** Persists progress through empty windows every `heartbeatMs`. */

@@ -1,7 +1,8 @@
 /**
  * Reads one slot: for every table, the slot's stream units of the current generation, window by
  * window, and commits each window's records together with the slot's checkpoint in one Kafka
- * transaction. Also runs the slot's share of the initial snapshot.
+ * transaction. Also runs the slot's share of the initial snapshot, and of on-demand snapshots
+ * beside the stream (resync-step.ts).
  *
  * Invariant: `state` only moves forward past data once the transaction carrying that data has
  * committed. Empty windows move it without a transaction (re-reading them after a crash is
@@ -22,8 +23,8 @@ import { nextPollDelayMs } from './core/window-planner.js';
 import type { SlotContext, SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
 import type { TopicBatch } from './slot-emitter.js';
 import { isFencedError } from './slot-emitter.js';
+import { streamAndResyncStep } from './resync-step.js';
 import { snapshotStep } from './snapshot-step.js';
-import { streamStep } from './stream-step.js';
 
 export class SlotWorker {
   private state = new Map<string, SlotCheckpoint>();
@@ -54,6 +55,7 @@ export class SlotWorker {
       ctx,
       stopping: () => this.stopping,
       commit: (rt, records, next) => this.commit(rt, records, next),
+      state: (table) => this.state.get(table),
       setState: (table, st) => void this.state.set(table, st),
       heartbeat: (rt, st) => this.heartbeat(rt, st),
       noteExpired: (rt, atMs, nowMs) => this.noteExpired(rt, atMs, nowMs),
@@ -87,7 +89,7 @@ export class SlotWorker {
         position: new Date(s.atMs).toISOString(),
         windowInProgress: s.toMs !== null ? new Date(s.toMs).toISOString() : null,
         partialStreams: Object.keys(s.partial).length,
-        snapshot: s.snapshot ? { startMs: s.snapshot.startMs, rangesDone: s.snapshot.done ? s.snapshot.ranges.length : s.snapshot.rangePos, ranges: s.snapshot.ranges.length, done: s.snapshot.done } : null,
+        snapshot: s.snapshot ? { requestId: s.snapshot.requestId ?? null, startMs: s.snapshot.startMs, rangesDone: s.snapshot.done ? s.snapshot.ranges.length : s.snapshot.rangePos, ranges: s.snapshot.ranges.length, done: s.snapshot.done } : null,
         expiredGaps: this.gaps.filter((g) => g.table === s.table).map((g) => ({ from: new Date(g.fromMs).toISOString(), to: new Date(g.toMs).toISOString() })),
         lastCommit: this.lastCommitMs.has(s.table) ? new Date(this.lastCommitMs.get(s.table)!).toISOString() : null,
       })),
@@ -138,7 +140,7 @@ export class SlotWorker {
             if (this.stopping) break;
             if ((await this.step(rt)) === 'worked') worked = true;
           }
-          this.snapshotDone = this.ctx.tables().every((rt) => this.state.get(rt.name)?.snapshot?.done !== false);
+          this.snapshotDone = this.ctx.tables().every((rt) => this.state.get(rt.name)?.snapshot?.done !== false || this.state.get(rt.name)?.snapshot?.requestId !== undefined);
           this.phase = { kind: 'running' };
           this.progressMs = this.ctx.now();
           this.healthy = true;
@@ -215,9 +217,10 @@ export class SlotWorker {
       });
       this.state.set(rt.name, st);
     }
-    if (st.snapshot && !st.snapshot.done) return snapshotStep(this.host, rt, st);
+    // the initial snapshot runs alone (streaming starts from its start); an on-demand one runs beside the stream
+    if (st.snapshot && !st.snapshot.done && st.snapshot.requestId === undefined) return snapshotStep(this.host, rt, st);
     if (this.ctx.settings.snapshotMode === 'initial_only') return 'idle';
-    return streamStep(this.host, rt, st);
+    return streamAndResyncStep(this.host, rt, st);
   }
 
   /** Reports (once per window) a position the CDC log TTL has overtaken: changes may be lost. */

@@ -29,12 +29,16 @@ import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
 import { slotSettings, type TableRuntime } from './slot-context.js';
 import { SlotWorker } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
+import { SignalWatcher, signalsTopicName } from './snapshot-signals.js';
+import { requestProgress } from './core/snapshot-request.js';
 import { notStreamingReasons } from './core/slot-readiness.js';
 import { TableSetupError, discoverTable, discoverTables, type DiscoveredTable } from './table-discovery.js';
 import { topicFor } from '../core/topic-name.js';
 import { ensureSlotTopics, ensureTopic } from './topic-admin.js';
 
 export interface SourceServiceOptions {
+  /** How often the signals topic's end is checked for new snapshot requests (default 2 s). */
+  signalPollMs?: number;
   /** Session timeout of the slot group: a dead process's slots move after this. */
   groupSessionTimeoutMs?: number;
   heartbeatMs?: number;
@@ -48,6 +52,7 @@ export class SourceService implements StatusProvider, Service {
   private kafka: Kafka;
   private admin: Admin | undefined;
   private store: CheckpointStore | undefined;
+  private signals: SignalWatcher | undefined;
   private coordinator: SlotCoordinator | undefined;
   private publisher: SchemaPublisher;
   private generationCache: GenerationCache | undefined;
@@ -124,6 +129,7 @@ export class SourceService implements StatusProvider, Service {
       generations: this.generationCache?.summary() ?? {},
       workers: [...this.workers.values()].map((w) => w.status()),
       checkpoints: this.store?.all() ?? [],
+      snapshots: requestProgress(this.signals?.all() ?? [], this.store?.all() ?? [], this.config.sourceSlots),
     };
   }
 
@@ -147,6 +153,8 @@ export class SourceService implements StatusProvider, Service {
     this.store = new CheckpointStore(this.kafka, this.admin!, offsetsTopic, this.config.sourceSlots, this.config.sourceName, this.log);
     await this.retry('checkpoints', () => this.store!.start());
     if (signal.aborted) return;
+    this.signals = new SignalWatcher(this.kafka, this.admin!, signalsTopicName(this.config.sourceName), this.log, this.options.signalPollMs);
+    this.signals.start();
     this.coordinator = this.createCoordinator();
     await this.retry('group', () => this.coordinator!.start());
     this.started = true;
@@ -281,6 +289,7 @@ export class SourceService implements StatusProvider, Service {
       store: this.store!,
       emitter,
       now: this.now,
+      snapshotRequest: (table) => this.signals?.request(table),
     });
     this.workers.set(slot, worker);
     worker.start((err) => {
@@ -326,6 +335,7 @@ export class SourceService implements StatusProvider, Service {
     this.workers.clear();
     sourceSlotsOwned.set(0);
     await this.coordinator?.stop();
+    await this.signals?.stop();
     await this.store?.stop();
     await this.admin?.disconnect().catch(() => undefined);
     await this.client?.shutdown().catch(() => undefined);

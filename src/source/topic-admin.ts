@@ -8,8 +8,10 @@
  * broker's configuration first.
  */
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+import { createTopicsAndWait } from '../clients/create-topics.js';
 import { offsetsTopicName } from './checkpoint-store.js';
 import { controlTopicName } from './slot-coordinator.js';
+import { signalsTopicName } from './snapshot-signals.js';
 
 const { ConfigResourceTypes } = kafkajs; // CommonJS: named exports are not visible to ESM imports
 
@@ -28,14 +30,8 @@ export async function brokerDefaultReplication(admin: Admin): Promise<number> {
 }
 
 export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<number> {
-  try {
-    const replicationFactor = spec.replicationFactor ?? (await brokerDefaultReplication(admin));
-    await admin.createTopics({ topics: [{ ...spec, replicationFactor }], waitForLeaders: true });
-  } catch (err) {
-    // TOPIC_ALREADY_EXISTS surfaces as a KafkaJSAggregateError / createTopics false; both are fine
-    const type = (err as { type?: string; errors?: { type?: string }[] }).errors?.[0]?.type ?? (err as { type?: string }).type;
-    if (type !== 'TOPIC_ALREADY_EXISTS') throw err;
-  }
+  const replicationFactor = spec.replicationFactor ?? (await brokerDefaultReplication(admin));
+  await createTopicsAndWait(admin, [{ ...spec, replicationFactor }]);
   const md = await admin.fetchTopicMetadata({ topics: [spec.topic] });
   const n = md.topics[0]?.partitions.length ?? 0;
   if (n === 0) throw new Error(`topic ${spec.topic} has no partitions`);
@@ -44,7 +40,8 @@ export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<num
 
 /**
  * The topics of the slots themselves: the offsets topic (compacted, it keeps the last checkpoint
- * per key) and the control topic whose partitions the group hands out as slots.
+ * per key), the control topic whose partitions the group hands out as slots, and the signals topic
+ * (compacted: the latest snapshot request per table).
  */
 export async function ensureSlotTopics(admin: Admin, sourceName: string, slots: number, replicationFactor: number | undefined): Promise<void> {
   await ensureTopic(admin, {
@@ -54,4 +51,10 @@ export async function ensureSlotTopics(admin: Admin, sourceName: string, slots: 
     configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
   });
   await ensureTopic(admin, { topic: controlTopicName(sourceName), numPartitions: slots, replicationFactor });
+  await ensureSignalsTopic(admin, sourceName, replicationFactor);
+}
+
+/** Also created by `scylla-pg-cdc snapshot`, which may run before any source did. */
+export async function ensureSignalsTopic(admin: Admin, sourceName: string, replicationFactor: number | undefined): Promise<void> {
+  await ensureTopic(admin, { topic: signalsTopicName(sourceName), numPartitions: 1, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] });
 }

@@ -19,10 +19,11 @@ import type { CommandContext } from '../cli/command-context.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
+import { createTopicsAndWait } from '../clients/create-topics.js';
 import { createLogger } from '../log/logger.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { matches, parseFilter, REPLAY_HEADER, toDlqEntry, type DlqEntry, type DlqFilter } from './dlq-entry.js';
-import { readTopicToEnd } from './topic-reader.js';
+import { readTopicToEnd } from '../clients/topic-reader.js';
 import { parseCommandArgs, usageError, type OptionSpec } from '../cli/args.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 
@@ -83,7 +84,7 @@ async function ensureLedger(kafka: Kafka, topic: string): Promise<void> {
   await admin.connect();
   try {
     if (!(await admin.listTopics()).includes(topic)) {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+      await createTopicsAndWait(admin, [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
     }
   } finally {
     await admin.disconnect();

@@ -20,6 +20,8 @@ import { parseCommandArgs, type OptionSpec } from '../cli/args.js';
 import { readSecretFile } from '../config/read-secret-file.js';
 import { loadToolsConfig, type ToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
+import { createTopicsAndWait } from '../clients/create-topics.js';
+import { createSchemaIfMissing } from '../clients/pg-schema.js';
 import { createLogger } from '../log/logger.js';
 import { topicIds } from '../clients/topic-ids.js';
 import { addOffsetsTopicIdSql, createOffsetsTableSql } from '../sink/core/ddl-sql.js';
@@ -27,7 +29,7 @@ import { OFFSETS_TABLE, OFFSET_RESETS_TABLE, qualified } from '../core/sql-ident
 import { importScopeProblems, parseOffsetsFile, type OffsetsFile } from './offsets-file.js';
 import { matchTopics, parseTopicSelector } from '../sink/core/topic-match.js';
 import { processAnswers } from './probes.js';
-import { readTopicToEnd } from './topic-reader.js';
+import { readTopicToEnd } from '../clients/topic-reader.js';
 
 const checkpointsTopic = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.offsets`;
 const sourceGroup = (sourceName: string) => `_scylla-pg-cdc.${sourceName}.source`;
@@ -131,7 +133,7 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
       const partitions = meta?.topics[0]?.partitions.length ?? 0;
       const needed = Math.max(...file.source.checkpoints.map((c) => c.partition)) + 1;
       if (partitions === 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: needed, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+        await createTopicsAndWait(admin, [{ topic, numPartitions: needed, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
       } else if (partitions < needed) {
         throw Object.assign(new Error(`${topic} has ${partitions} partition(s) but the file uses partition ${needed - 1}`), { exitCode: 2 });
       }
@@ -157,7 +159,7 @@ async function importOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${file.sink.schema.replace(/"/g, '""')}"`);
+    await createSchemaIfMissing(client, file.sink.schema);
     await client.query(createOffsetsTableSql(file.sink.schema));
     await client.query(addOffsetsTopicIdSql(file.sink.schema));
     for (const o of file.sink.offsets) {

@@ -10,6 +10,7 @@ import { loadToolsConfig } from '../config/tools-config.js';
 import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
 import { parsePrometheusText, type Sample } from '../metrics/prometheus-text.js';
+import { sourceSnapshots } from './snapshot.js';
 
 interface TableRow {
   table: string;
@@ -86,15 +87,19 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   for (const s of collect('sink', second)) if (s.name === 'cdc_sink_dlq_records_total') dlqByReason.set(s.labels.reason ?? '?', (dlqByReason.get(s.labels.reason ?? '?') ?? 0) + s.value);
   const processes = urls.map(([component, url], i) => ({ component, url, up: second[i] !== undefined, healthy: second[i]?.find((s) => s.name === 'cdc_connector_healthy')?.value === 1 }));
   const dlq = { topic: cfg.dlqTopic, records: await dlqSize(kafka, cfg.dlqTopic), sinceStartByReason: Object.fromEntries(dlqByReason) };
+  const snaps = await sourceSnapshots(cfg.sourceStatusUrl);
 
   if (json) {
-    print(`${JSON.stringify({ processes, tables: rows, dlq }, null, 2)}\n`);
+    print(`${JSON.stringify({ processes, tables: rows, dlq, snapshots: snaps }, null, 2)}\n`);
     return 0;
   }
   for (const p of processes) print(`${p.component.padEnd(6)} ${p.url}  ${p.up ? (p.healthy ? 'healthy' : 'UNHEALTHY') : 'down'}\n`);
   print(`\n${'table'.padEnd(20)} ${'produced'.padStart(10)} ${'applied'.padStart(10)} ${'in/s'.padStart(8)} ${'out/s'.padStart(8)} ${'lag s'.padStart(8)} ${'window lag s'.padStart(12)}\n`);
   const f = (n: number | null, d = 1) => (n === null ? '-' : n.toFixed(d));
   for (const r of rows) print(`${r.table.padEnd(20)} ${String(r.produced).padStart(10)} ${String(r.applied).padStart(10)} ${f(r.producedPerSec).padStart(8)} ${f(r.appliedPerSec).padStart(8)} ${f(r.lagSeconds).padStart(8)} ${f(r.sourceWindowLagSeconds).padStart(12)}\n`);
+  for (const p of snaps ?? []) {
+    print(`snapshot ${p.table}: requested ${p.requestedAt}, ${p.rangesDone}/${p.ranges} ranges (${p.slotsStarted}/${p.slots} slots started), ${p.done ? 'done' : 'in progress'}\n`);
+  }
   print(`\nDLQ ${dlq.topic}: ${dlq.records ?? 'unknown'} record(s)${dlqByReason.size ? `; since sink start: ${[...dlqByReason].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}\n`);
   return 0;
 }

@@ -13,7 +13,7 @@ import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { ENDPOINTS, ensureStack, portOpen } from '../../scripts/stack-control.js';
-import { readTopicToEnd } from '../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../src/clients/topic-reader.js';
 import { startEmulator } from '../support/scylla-emulator/index.js';
 import { ALL_FAULTS, inject, type FaultKind } from './faults.js';
 import { Rng } from './prng.js';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Kafka } from 'kafkajs';
-import { readTopicToEnd } from '../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../src/clients/topic-reader.js';
 import type { DeleteCounts, TableName } from './workload.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

@@ -22,7 +22,7 @@ import { CTS, MIN_TS, TS, newCts, storedTs } from './cell-times-sql.js';
 import { CEXP, EXP_AT, deltaExpirySql, earliest, expirySets, newCexp, storedExp } from './expiry-sql.js';
 import { stagedExpiry } from './expiry.js';
 import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
-import type { TargetColumn, TargetTable } from './target-table.js';
+import { helperSchemaOf, type TargetColumn, type TargetTable } from './target-table.js';
 import type { RowChange } from './types.js';
 
 export const STAGING = '_cdc_stg';
@@ -172,17 +172,17 @@ export function mergeRowsSql(t: TargetTable): string {
     const src = { v: `s.v${i}`, r: `s.r${i}`, l: `s.l${i}` };
     const lk = quoteIdent(listKeysColumn(c.name));
     const baseKeys = c.collection === 'list' ? `CASE WHEN ${gone} THEN NULL ELSE t.${lk} END` : 'NULL';
-    const stagedV = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(t.schema, c, base, baseKeys, src)} END` : `s.v${i}`;
-    const stagedIns = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(t.schema, c, 'NULL', 'NULL', src)} END` : `s.v${i}`;
+    const stagedV = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(helperSchemaOf(t), c, base, baseKeys, src)} END` : `s.v${i}`;
+    const stagedIns = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(helperSchemaOf(t), c, 'NULL', 'NULL', src)} END` : `s.v${i}`;
     const value = `CASE WHEN ${applies} THEN ${stagedV} ELSE ${base} END`;
     const valueIns = `CASE WHEN ${insApplies} THEN ${stagedIns} END`;
     sets.push(`${col} = ${value}`);
     insCols.push(col);
     insVals.push(valueIns);
     if (c.collection === 'list') {
-      sets.push(`${lk} = CASE WHEN ${applies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(t.schema, c, base, baseKeys, src)} END) ELSE ${baseKeys} END`);
+      sets.push(`${lk} = CASE WHEN ${applies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(helperSchemaOf(t), c, base, baseKeys, src)} END) ELSE ${baseKeys} END`);
       insCols.push(lk);
-      insVals.push(`CASE WHEN ${insApplies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(t.schema, c, `NULL::${c.pgType}`, 'NULL', src)} END) END`);
+      insVals.push(`CASE WHEN ${insApplies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(helperSchemaOf(t), c, `NULL::${c.pgType}`, 'NULL', src)} END) END`);
     }
     anyApplies.push(applies);
     aliveNew.push(`(${value}) IS NOT NULL`);
@@ -317,7 +317,7 @@ export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | und
     } else {
       const src = { v: p(cell.add, col.pgType), r: p(cell.remove, removedType(col)!), l: p(cell.listKeys ?? null, 'text[]') };
       const lk = quoteIdent(listKeysColumn(col.name));
-      v = mergeExpr(t.schema, col, `t.${q}`, col.collection === 'list' ? `t.${lk}` : 'NULL', src);
+      v = mergeExpr(helperSchemaOf(t), col, `t.${q}`, col.collection === 'list' ? `t.${lk}` : 'NULL', src);
     }
     sets.push(`${q} = CASE WHEN ${ok} THEN ${v} ELSE t.${q} END`);
     // The cell's expiry follows its write (a write without TTL makes it permanent).

@@ -28,20 +28,22 @@ export class Batcher {
   /** Adds a change; returns the id of the batch that holds it and the batches that became ready. */
   add(change: DecodedChange, now: number): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
     const ready: { batch: TableBatch; reason: FlushReason }[] = [];
-    let b = this.open.get(change.table);
+    // One topic per batch: SINK_TABLE_MAP's {topic} and the topic's {keyspace} hold for all its changes.
+    const key = `${change.ref.topic}\u0000${change.table}`;
+    let b = this.open.get(key);
     if (b && !sameSchemas(b.schemaIds, change.schemaIds)) {
-      this.open.delete(change.table);
+      this.open.delete(key);
       ready.push({ batch: b, reason: 'schema' });
       b = undefined;
     }
     if (!b) {
       b = { id: this.nextId++, table: change.table, schemaIds: change.schemaIds, changes: [], bytes: 0, startedAt: now };
-      this.open.set(change.table, b);
+      this.open.set(key, b);
     }
     b.changes.push(change);
     b.bytes += change.bytes;
     if (b.changes.length >= this.opts.maxSize) {
-      this.open.delete(change.table);
+      this.open.delete(key);
       ready.push({ batch: b, reason: 'size' });
     }
     return { batchId: b.id, ready };
@@ -50,9 +52,9 @@ export class Batcher {
   /** Batches whose age reached the limit. */
   due(now: number): TableBatch[] {
     const out: TableBatch[] = [];
-    for (const [table, b] of this.open) {
+    for (const [key, b] of this.open) {
       if (now - b.startedAt >= this.opts.maxWaitMs) {
-        this.open.delete(table);
+        this.open.delete(key);
         out.push(b);
       }
     }

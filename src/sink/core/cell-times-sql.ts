@@ -24,7 +24,12 @@ export function jsonObject(pairs: [string, string][]): string {
   if (pairs.length === 0) return `'{}'::jsonb`;
   const parts: string[] = [];
   for (let i = 0; i < pairs.length; i += 40) {
-    parts.push(`jsonb_build_object(${pairs.slice(i, i + 40).map(([k, v]) => `${quoteLiteral(k)}, ${v}`).join(', ')})`);
+    parts.push(
+      `jsonb_build_object(${pairs
+        .slice(i, i + 40)
+        .map(([k, v]) => `${quoteLiteral(k)}, ${v}`)
+        .join(', ')})`,
+    );
   }
   return parts.join(' || ');
 }
@@ -38,4 +43,3 @@ export function newCts(base: string, rowTs: string, entries: [string, string][])
   const omit = entries.map(([k, v]) => `CASE WHEN ${v} = ${rowTs} THEN ${quoteLiteral(k)} END`);
   return `((${base}) || ${jsonObject(entries)}) - array_remove(ARRAY[${omit.join(', ')}]::text[], NULL)`;
 }
-

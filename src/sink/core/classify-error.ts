@@ -71,6 +71,8 @@ export function sqlState(err: unknown): string | undefined {
  */
 export function classifyError(err: unknown, where?: 'apply' | 'ddl'): ErrorClass {
   if (err instanceof RecordError) return { kind: 'record', reason: err.reason };
+  // Our own configuration errors met while writing (SINK_EXCLUDE_COLUMNS naming a key column).
+  if (err instanceof ReplicatorError && err.code === 'CDC_CONFIG') return { kind: 'fatal', setting: err.message.split(':')[0]!, message: err.message };
   where ??= err instanceof ReplicatorError && err.code === 'CDC_SCHEMA' ? 'ddl' : 'apply';
   const code = sqlState(err);
   if (code === undefined) return { kind: 'transient' }; // sockets, timeouts, registry, Kafka

@@ -57,6 +57,8 @@ export interface RawRecord {
 export interface DecodedChange extends RowChange {
   /** Target table, set from the topic by routeByTopic (topic-target.ts); '' until then. */
   table: string;
+  /** The topic's {keyspace} when KAFKA_TOPIC_TEMPLATE names one (routeByTopic); the claim agrees with it. */
+  keyspace?: string;
   /** What the envelope's `source` block says; checked against the topic, never trusted. */
   claimed: { keyspace: string; table: string };
   /** Registry ids of the key and value schemas: they identify the TableShape (schema change detection). */

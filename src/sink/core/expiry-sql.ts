@@ -8,7 +8,18 @@
  * do: an expired cell reads as NULL, an expired marker as no marker, and a row with neither a live
  * marker nor a live non-null cell does not exist (docs/sink.md, "TTL expiry").
  */
-import { CEXP_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, MARKER_KEY, expiresAtIndex, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
+import {
+  CEXP_COLUMN,
+  DELETED_AT_COLUMN,
+  EXPIRES_AT_COLUMN,
+  MARKER_KEY,
+  expiresAtIndex,
+  listKeysColumn,
+  qualified,
+  quoteIdent,
+  quoteLiteral,
+  tombstoneTable,
+} from '../../core/sql-ident.js';
 import { CTS, MIN_TS, TS, jsonObject, storedTs } from './cell-times-sql.js';
 import { usToTimestamptz } from './soft-delete-sql.js';
 import type { TargetTable } from './target-table.js';

@@ -38,7 +38,14 @@ export function isLiveCell(cell: CellChange): boolean {
  * The expiries of one change. `columns` maps PG column name → Avro field name; `cellTtls` is
  * `source.cell_ttls` (or null), `ttl` is `source.ttl`.
  */
-export function changeExpiry(tsUs: string, ttl: unknown, cellTtls: Record<string, unknown> | null | undefined, cells: Record<string, CellChange>, fieldOf: (column: string) => string, hasMarker: boolean): ChangeExpiry {
+export function changeExpiry(
+  tsUs: string,
+  ttl: unknown,
+  cellTtls: Record<string, unknown> | null | undefined,
+  cells: Record<string, CellChange>,
+  fieldOf: (column: string) => string,
+  hasMarker: boolean,
+): ChangeExpiry {
   const ttlOf = (field: string) => (cellTtls ? cellTtls[field] : ttl);
   const out: ChangeExpiry = { cells: {}, marker: hasMarker ? expiryUs(tsUs, ttlOf(MARKER_TTL_FIELD)) : null };
   for (const [col, cell] of Object.entries(cells)) {

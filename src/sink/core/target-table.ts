@@ -21,4 +21,11 @@ export interface TargetTable {
   deletedAt?: boolean;
   /** SINK_DELETE_MODE=soft: a row that disappears is kept and marked rather than deleted. */
   softDelete?: boolean;
+  /**
+   * Schema of the sink's collection-merge functions (PG_SCHEMA); unset = `schema`. A table that
+   * SINK_TABLE_MAP puts in another schema uses them from there, so the operator's schema gets none.
+   */
+  helperSchema?: string;
 }
+
+export const helperSchemaOf = (t: TargetTable): string => t.helperSchema ?? t.schema;

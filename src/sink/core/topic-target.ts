@@ -76,7 +76,7 @@ export function routeByTopic(out: DecodeOutput, template: string): DecodeOutput 
       failed.push({ ref: c.ref, reason: 'wrong-target', stage: 'TRANSFORMATION', errorClass: 'WrongTarget', message: problem });
       continue;
     }
-    changes.push({ ...c, table: t.table });
+    changes.push({ ...c, table: t.table, ...(t.keyspace !== undefined ? { keyspace: t.keyspace } : {}) });
   }
   return { ...out, changes, failed };
 }

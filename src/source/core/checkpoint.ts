@@ -8,7 +8,8 @@
  * restart re-reads that window and skips exactly what was already committed.
  *
  * Snapshot: the slot's token ranges (fixed when the snapshot starts), the index of the range in
- * progress and the last token fully emitted in it.
+ * progress and the last token fully emitted in it. An on-demand snapshot (`scylla-pg-cdc snapshot`,
+ * core/snapshot-request.ts) uses the same fields plus the request it serves, so a restart resumes it.
  */
 
 export const DONE = '*';
@@ -21,6 +22,10 @@ export interface SnapshotProgress {
   /** Last token whose partition was fully emitted in ranges[rangePos]; null = from the range start. */
   afterToken: string | null;
   done: boolean;
+  /** The on-demand request this snapshot serves; absent for the initial snapshot (SNAPSHOT_MODE). */
+  requestId?: string;
+  /** Write time its records carry (ms), when not `startMs` (core/snapshot-request.ts says why). */
+  tsMs?: number;
 }
 
 export interface SlotCheckpoint {

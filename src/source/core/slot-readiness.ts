@@ -33,7 +33,8 @@ export function tableReadiness(phase: SlotPhase, tables: string[], state: Readon
     if (phase.kind === 'stalled') return { table, streaming: false, reason: `no progress for ${secs(phase.sinceMs)}: a call to Kafka or ScyllaDB has not returned` };
     const st = state.get(table);
     if (!st) return { table, streaming: false, reason: 'no position yet (waiting for the CDC generation)' };
-    if (st.snapshot && !st.snapshot.done) {
+    // an on-demand snapshot (requestId) runs beside the stream: the table still streams
+    if (st.snapshot && !st.snapshot.done && st.snapshot.requestId === undefined) {
       return { table, streaming: false, reason: `initial snapshot in progress (range ${st.snapshot.rangePos + 1} of ${st.snapshot.ranges.length})` };
     }
     return { table, streaming: true };

@@ -29,6 +29,7 @@ import { createLogger } from '../../log/logger.js';
 import { deriveTableShape } from '../../sink/core/table-shape.js';
 import { copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl } from '../../sink/core/apply-sql.js';
 import { TableManager } from '../../sink/table-manager.js';
+import { topicFor } from '../../core/topic-name.js';
 import { envelopeSchema, keySchema } from '../../schema/cql-to-avro.js';
 import { discoverTable } from '../../source/table-discovery.js';
 import { createScyllaClient } from '../../source/scylla-session.js';
@@ -91,9 +92,9 @@ async function reconcileTable(cfg: ToolsConfig, args: ReconcileArgs, scylla: Ret
   const versionUs = BigInt(startedAt.getTime()) * 1000n;
   const model = await discoverTable(scylla, qualifiedName, { exclude: cfg.scyllaExcludeColumns ?? [] });
   const { shape } = deriveTableShape(keySchema(model) as never, envelopeSchema(model) as never);
-  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair, deleteMode: cfg.sinkDeleteMode }, log);
+  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
   if (args.repair) await tables.init();
-  const target = await tables.target(model.table, shape);
+  const target = await tables.target(model.table, shape, { keyspace: model.keyspace, topic: topicFor(cfg.kafkaTopicTemplate, model.keyspace, model.table) });
 
   const client = await pool.connect();
   try {

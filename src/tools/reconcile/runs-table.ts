@@ -6,12 +6,13 @@ import { print } from '../../cli/output.js';
 import type pg from 'pg';
 import { createPgClient } from '../../clients/postgres.js';
 import type { ToolsConfig } from '../../config/tools-config.js';
+import { createSchemaIfMissing } from '../../clients/pg-schema.js';
 import { qualified } from '../../core/sql-ident.js';
 import { createRunsTableSql, RUNS_TABLE } from '../../core/reconcile-runs-sql.js';
 import type { ReconcileReport } from './report.js';
 
 export async function recordRun(pool: pg.Pool, schema: string, r: ReconcileReport, reportPath: string | undefined): Promise<void> {
-  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
+  await createSchemaIfMissing(pool, schema);
   await pool.query(createRunsTableSql(schema));
   // A repair leaves the table at 100 % (what it fixed is in the row); the gauge reports that.
   const after = r.repaired ? 100 : r.accuracy_percentage;

@@ -13,6 +13,7 @@ import { runCli } from '../../helpers/cli.js';
 import { startTlsBroker, type TlsBroker } from '../../helpers/kafka-broker.js';
 import { PG_URL, randomName, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { makeTestCerts, type TestCerts } from '../../helpers/tls-certs.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const USER = { name: 'cdcuser', password: 'Scram-Pass-6t3u' };
 let certs: TestCerts;
@@ -66,7 +67,7 @@ describe('Kafka TLS + SASL/SCRAM', () => {
     const topic = randomName('tls_topic');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: [{ value: 'over TLS' }] });
@@ -102,7 +103,7 @@ describe('Kafka TLS + SASL/SCRAM', () => {
     expect((JSON.parse(health.out) as { name: string; ok: boolean }[]).find((p) => p.name === 'kafka')).toMatchObject({ ok: true });
     const admin = kafkaFor(env).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: env.DLQ_TOPIC, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic: env.DLQ_TOPIC, numPartitions: 1, replicationFactor: 1 }]);
     await admin.disconnect();
     const dlq = await runCli(['dlq', 'list'], env);
     expect(dlq.out).toContain(`0 record(s) in ${env.DLQ_TOPIC}`);

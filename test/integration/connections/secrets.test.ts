@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../../helpers/cli.js';
 import { freePort } from '../../helpers/pg-cluster.js';
 import { KAFKA_BROKERS, randomName } from '../../helpers/stack-env.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const SECRETS = {
   pgUserInfo: 'PgUrlPass-5b1x',
@@ -63,7 +64,7 @@ beforeAll(async () => {
   const kafka = new Kafka({ clientId: 'secrets-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
   await admin.disconnect();
 
   // A sink run: logs at debug, /status and /metrics read while it handles a record whose schema id

@@ -10,6 +10,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { javaReadCommitted } from '../../helpers/java-kafka.js';
 import { KAFKA_BROKERS, randomName } from '../../helpers/stack-env.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const kafka = new Kafka({ clientId: randomName('rc'), brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 const topic = randomName('read_committed_order');
@@ -44,7 +45,7 @@ async function kafkajsValues(highWatermark: number): Promise<string[]> {
 beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
   await admin.disconnect();
 });
 

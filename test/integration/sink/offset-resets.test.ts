@@ -14,6 +14,7 @@ import { registry } from '../../../src/metrics/prom-registry.js';
 import { freePort } from '../../helpers/free-port.js';
 import { PG_URL, SCHEMA_REGISTRY_URL, KAFKA_BROKERS } from '../../helpers/stack-env.js';
 import { closeProducer, kafka, pgPool, produce, query, randomName, readyz, startSink, storedOffset, topicFixture, waitFor, type TopicFixture } from './sink-harness.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const run = promisify(execFile);
@@ -53,7 +54,7 @@ async function recreateTopic(topic: string, partitions: number): Promise<void> {
     await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
     await waitFor('topic gone', async () => !(await admin.listTopics()).includes(topic));
     // The broker may refuse a create while the deletion finishes: retry until it takes.
-    await waitFor('topic recreated', async () => admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }).then(() => true, () => false));
+    await waitFor('topic recreated', async () => createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]).then((created) => created, () => false));
   } finally {
     await admin.disconnect();
   }

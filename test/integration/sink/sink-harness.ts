@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/log/logger.js';
 import { createSinkProcess, type SinkProcessHooks } from '../../../src/sink/main.js';
 import { KAFKA_BROKERS, PG_URL, SCHEMA_REGISTRY_URL, randomName } from '../../helpers/stack-env.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type ChangeSpec, type TableSpec } from '../../fixtures/sink/envelope.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 export const kafka = new Kafka({ clientId: 'sink-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 export const schemaRegistry = new SchemaRegistry({ host: SCHEMA_REGISTRY_URL });
@@ -15,7 +16,7 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]);
   } finally {
     await admin.disconnect();
   }

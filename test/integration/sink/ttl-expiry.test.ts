@@ -12,10 +12,12 @@ import { TtlPurge } from '../../../src/sink/ttl-purge.js';
 import { closeProducer, pgPool, produce, query, randomName, startSink, storedOffset, topicFixture, waitFor } from './sink-harness.js';
 
 const schema = randomName('sink_ttl');
+const mappedSchema = randomName('sink_ttl_map');
 
 afterAll(async () => {
   await closeProducer();
   await pgPool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await pgPool.query(`DROP SCHEMA IF EXISTS "${mappedSchema}" CASCADE`);
   await pgPool.end();
 });
 
@@ -55,13 +57,20 @@ describe('TTL expiry under the per-cell version guard', () => {
       await sink.started;
       try {
         if (mode === 'folded') await produce(fx.topic, changes);
-        else for (const [i, c] of changes.entries()) {
-          await produce(fx.topic, [c]);
-          await waitFor(`change ${i} applied alone`, async () => (await storedOffset(schema, group, fx.topic).catch(() => undefined)) === BigInt(i + 1));
-        }
+        else
+          for (const [i, c] of changes.entries()) {
+            await produce(fx.topic, [c]);
+            await waitFor(`change ${i} applied alone`, async () => (await storedOffset(schema, group, fx.topic).catch(() => undefined)) === BigInt(i + 1));
+          }
         await waitFor('every change applied', async () => (await storedOffset(schema, group, fx.topic).catch(() => undefined)) === BigInt(changes.length));
         const cexp = async () =>
-          Object.fromEntries((await query<{ id: string; a: string | null; b: string | null; tags: string[] | null; e: Record<string, number> | null }>(`SELECT id, a, b, tags, _cdc_cexp AS e FROM "${schema}"."${fx.spec.table}" ORDER BY id`)).map((r) => [r.id, r]));
+          Object.fromEntries(
+            (
+              await query<{ id: string; a: string | null; b: string | null; tags: string[] | null; e: Record<string, number> | null }>(
+                `SELECT id, a, b, tags, _cdc_cexp AS e FROM "${schema}"."${fx.spec.table}" ORDER BY id`,
+              )
+            ).map((r) => [r.id, r]),
+          );
         const rows = await cexp();
         expect(rows['g']).toEqual({ id: 'g', a: 'z', b: 'y', tags: null, e: { _marker: t + 3600 * S, b: t + 3600 * S } });
         expect(rows['h']).toEqual({ id: 'h', a: 'new', b: 'hb', tags: null, e: { a: t + 10 + 7200 * S, b: t + 5 + 3600 * S } });
@@ -80,14 +89,25 @@ describe('TTL expiry under the per-cell version guard', () => {
     }, 120_000);
   }
 
-  it('static cells: a TTL\'d static write gives every row of the partition its expiry; a later one without TTL removes it', async () => {
-    const fx = await topicFixture({ key: [{ name: 'pk', type: 'string' }, { name: 'ck', type: 'int' }], columns: [{ name: 'st', type: 'string' }, { name: 'v', type: 'string' }] });
+  it("static cells: a TTL'd static write gives every row of the partition its expiry; a later one without TTL removes it", async () => {
+    const fx = await topicFixture({
+      key: [
+        { name: 'pk', type: 'string' },
+        { name: 'ck', type: 'int' },
+      ],
+      columns: [
+        { name: 'st', type: 'string' },
+        { name: 'v', type: 'string' },
+      ],
+    });
     const t = Date.now() * 1000;
     const group = randomName('g');
     const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TTL_PURGE_INTERVAL_MS: '0' });
     await sink.started;
-    const rows = () => query<{ ck: number; st: string | null; e: Record<string, number> | null; due: boolean }>(
-      `SELECT ck, st, _cdc_cexp AS e, _cdc_expires_at IS NOT NULL AS due FROM "${schema}"."${fx.spec.table}" ORDER BY ck`);
+    const rows = () =>
+      query<{ ck: number; st: string | null; e: Record<string, number> | null; due: boolean }>(
+        `SELECT ck, st, _cdc_cexp AS e, _cdc_expires_at IS NOT NULL AS due FROM "${schema}"."${fx.spec.table}" ORDER BY ck`,
+      );
     try {
       const first = [
         ...[1, 2].map((ck) => fx.encode({ op: 'c', key: { pk: 'p', ck }, after: { v: { value: `v${ck}` } }, tsUs: t })),
@@ -99,6 +119,33 @@ describe('TTL expiry under the per-cell version guard', () => {
       await produce(fx.topic, [fx.encode({ op: 'u', key: { pk: 'p', ck: null }, after: { st: { value: 'kept' } }, tsUs: t + 2, changeKind: 'static_row' })]);
       await waitFor('second static write applied', async () => (await storedOffset(schema, group, fx.topic).catch(() => undefined)) === 4n);
       expect(await rows()).toEqual([1, 2].map((ck) => ({ ck, st: 'kept', e: null, due: false })));
+    } finally {
+      await sink.proc.stop();
+    }
+  }, 120_000);
+
+  it('the scheduled purge reaches a table SINK_TABLE_MAP put in another schema', async () => {
+    const fx = await topicFixture({ key: [{ name: 'id', type: 'string' }], columns: [{ name: 'a', type: 'string' }] });
+    const t = Date.now() * 1000;
+    const sink = startSink({
+      SINK_TOPICS: fx.topic,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: randomName('g'),
+      SINK_TABLE_MAP: `${fx.spec.keyspace}.${fx.spec.table}=${mappedSchema}.mapped`,
+      SINK_TTL_PURGE_INTERVAL_MS: '300',
+    });
+    await sink.started;
+    try {
+      await produce(fx.topic, [
+        fx.encode({ op: 'c', key: { id: 'old' }, after: { a: { value: 'x' } }, tsUs: t - 20 * S, ttl: 2 }),
+        fx.encode({ op: 'c', key: { id: 'live' }, after: { a: { value: 'y' } }, tsUs: t }),
+      ]);
+      // The purge tombstones what it removes: proof the expired row was applied, then purged.
+      await waitFor('the expired row purged from the mapped table', async () => {
+        const ids = (await query<{ id: string }>(`SELECT id FROM "${mappedSchema}".mapped ORDER BY id`).catch(() => [])).map((r) => r.id);
+        const tomb = (await query<{ id: string }>(`SELECT id FROM "${mappedSchema}"."_cdc_tombstones_mapped"`).catch(() => [])).map((r) => r.id);
+        return ids.join() === 'live' && tomb.join() === 'old';
+      });
     } finally {
       await sink.proc.stop();
     }

@@ -43,7 +43,13 @@ async function pipeline(schema: string, sinkEnv: Record<string, string>) {
   const cfg = sourceConfig(emu, [`${ks}.t`]);
   const svc = new SourceService(cfg, createLogger('source', cfg.logLevel));
   await svc.start();
-  const sink = startSink({ SINK_TOPICS: topicFor(cfg.kafkaTopicTemplate, ks, 't'), KAFKA_TOPIC_TEMPLATE: cfg.kafkaTopicTemplate, PG_SCHEMA: schema, SINK_GROUP_ID: randomName('g'), ...sinkEnv });
+  const sink = startSink({
+    SINK_TOPICS: topicFor(cfg.kafkaTopicTemplate, ks, 't'),
+    KAFKA_TOPIC_TEMPLATE: cfg.kafkaTopicTemplate,
+    PG_SCHEMA: schema,
+    SINK_GROUP_ID: randomName('g'),
+    ...sinkEnv,
+  });
   await sink.started;
   const close = async () => {
     await sink.proc.stop();
@@ -94,7 +100,9 @@ describe('USING TTL expiry reaches PostgreSQL', () => {
         { id: 5, a: null, b: 'perm' },
         { id: 6, a: 'a6', b: 'b6' },
       ];
-      const scylla = (await p.cql.execute(`SELECT id, a, b FROM ${t}`)).rows.map((r) => ({ id: r['id'] as number, a: r['a'] as string | null, b: r['b'] as string | null })).sort((x, y) => x.id - y.id);
+      const scylla = (await p.cql.execute(`SELECT id, a, b FROM ${t}`)).rows
+        .map((r) => ({ id: r['id'] as number, a: r['a'] as string | null, b: r['b'] as string | null }))
+        .sort((x, y) => x.id - y.id);
       expect(scylla).toEqual(expected);
 
       // reconcile before the purge: expired rows count as gone, expired cells as NULL.
@@ -130,12 +138,28 @@ describe('USING TTL expiry reaches PostgreSQL', () => {
       await p.cql.execute(`INSERT INTO ${t} (id, a, b) VALUES (1, 'a1', 'b1') USING TTL 2`);
       await p.cql.execute(`INSERT INTO ${t} (id, a, b) VALUES (2, 'a2', 'b2')`);
       const state = () => query<Row & { del: boolean }>(`SELECT id, a, b, _cdc_deleted_at IS NOT NULL AS del FROM "${schema}".t ORDER BY id`).catch(() => []);
-      await waitFor('the expired row marked, the other live', async () => same(await state(), [{ id: 1, a: 'a1', b: 'b1', del: true }, { id: 2, a: 'a2', b: 'b2', del: false }]), 60_000);
+      await waitFor(
+        'the expired row marked, the other live',
+        async () =>
+          same(await state(), [
+            { id: 1, a: 'a1', b: 'b1', del: true },
+            { id: 2, a: 'a2', b: 'b2', del: false },
+          ]),
+        60_000,
+      );
       const marked = (await ttlPurged.get()).values.find((v) => v.labels.action === 'marked' && v.labels.table === 't');
       expect(marked?.value).toBeGreaterThanOrEqual(1);
 
       await p.cql.execute(`INSERT INTO ${t} (id, a) VALUES (1, 'new')`);
-      await waitFor('the row revived by a newer write', async () => same(await state(), [{ id: 1, a: 'new', b: null, del: false }, { id: 2, a: 'a2', b: 'b2', del: false }]), 60_000);
+      await waitFor(
+        'the row revived by a newer write',
+        async () =>
+          same(await state(), [
+            { id: 1, a: 'new', b: null, del: false },
+            { id: 2, a: 'a2', b: 'b2', del: false },
+          ]),
+        60_000,
+      );
     } finally {
       await p.close();
     }

@@ -12,6 +12,7 @@ import { createLogger } from '../../../src/log/logger.js';
 import { CheckpointStore, offsetsTopicName } from '../../../src/source/checkpoint-store.js';
 import { checkpointKey, encodeCheckpoint, type SlotCheckpoint } from '../../../src/source/core/checkpoint.js';
 import { kafkaClient, randomName, waitFor } from './harness.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const kafka = kafkaClient();
 const admin = kafka.admin();
@@ -33,7 +34,7 @@ describe('checkpoint store', () => {
     const name = randomName('ckpt');
     const topic = offsetsTopicName(name);
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const N = 6_000;

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dlqHeaders } from '../../../src/sink/core/dlq-headers.js';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../../src/clients/topic-reader.js';
 import { KAFKA_BROKERS, randomName, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const kafka = new Kafka({ clientId: 'dlq-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
@@ -36,7 +37,7 @@ async function adminDo(fn: (admin: Admin) => Promise<unknown>): Promise<void> {
 }
 
 beforeAll(async () => {
-  await adminDo((a) => a.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopic, numPartitions: 1 }, { topic: dataTopic, numPartitions: 2 }] }));
+  await adminDo((a) => createTopicsAndWait(a, [{ topic: dlqTopic, numPartitions: 1 }, { topic: dataTopic, numPartitions: 2 }]));
   const producer = kafka.producer();
   await producer.connect();
   const failures = [
@@ -118,7 +119,7 @@ describe('scylla-pg-cdc dlq', () => {
     // A copy of the dead letters in a DLQ of its own: the ledger of the test above has them replayed.
     const other = randomName('cdc.scylla.elsewhere');
     const dlq2 = randomName('dlq2');
-    await adminDo((a) => a.createTopics({ waitForLeaders: true, topics: [{ topic: other, numPartitions: 1 }, { topic: dlq2, numPartitions: 1 }] }));
+    await adminDo((a) => createTopicsAndWait(a, [{ topic: other, numPartitions: 1 }, { topic: dlq2, numPartitions: 1 }]));
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: dlq2, messages: (await readTopicToEnd(kafka, dlqTopic)).map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });

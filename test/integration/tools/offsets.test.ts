@@ -8,8 +8,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCheckpoint, type SlotCheckpoint } from '../../../src/source/core/checkpoint.js';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../../src/clients/topic-reader.js';
 import { KAFKA_BROKERS, PG_URL, randomName, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const kafka = new Kafka({ clientId: 'offsets-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
@@ -34,7 +35,7 @@ function cli(args: string[]) {
 beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
@@ -152,7 +153,7 @@ describe('scylla-pg-cdc offsets', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dataTopic, numPartitions: 1 }] });
+      await createTopicsAndWait(admin, [{ topic: dataTopic, numPartitions: 1 }]);
       await db.query(`INSERT INTO "${schema}"._cdc_offsets (group_id, topic, partition, next_offset, generation) VALUES ($1, $2, 0, 9, 1)`, [group, dataTopic]);
       const file = join(dir, 'ids.json');
       expect(cli(['export', file]).code).toBe(0);
@@ -164,7 +165,7 @@ describe('scylla-pg-cdc offsets', () => {
       await admin.deleteTopics({ topics: [dataTopic], timeout: 30_000 });
       for (let i = 0; i < 60 && (await admin.listTopics()).includes(dataTopic); i++) await new Promise((r) => setTimeout(r, 500));
       for (let i = 0; i < 60; i++) {
-        if (await admin.createTopics({ waitForLeaders: true, topics: [{ topic: dataTopic, numPartitions: 1 }] }).then(() => true, () => false)) break;
+        if (await createTopicsAndWait(admin, [{ topic: dataTopic, numPartitions: 1 }]).then((created) => created, () => false)) break;
         await new Promise((r) => setTimeout(r, 500));
       }
       const refused = cli(['import', file]);

@@ -5,8 +5,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { readTopicToEnd } from '../../../src/tools/topic-reader.js';
+import { readTopicToEnd } from '../../../src/clients/topic-reader.js';
 import { KAFKA_BROKERS, randomName } from '../../helpers/stack-env.js';
+import { createTopicsAndWait } from '../../../src/clients/create-topics.js';
 
 const kafka = new Kafka({ clientId: 'topic-reader-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 
@@ -18,7 +19,7 @@ describe('readTopicToEnd', () => {
     const producer = kafka.producer({ transactionalId: randomName('tx'), idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+      await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
       const send = async (partition: number, values: string[], commit: boolean) => {
         const tx = await producer.transaction();
         await tx.send({ topic, messages: values.map((value) => ({ partition, key: value, value })) });

@@ -1,4 +1,4 @@
-/** Every `dlq --filter` term and `--topic`, over dead letters as the sink writes them (headers from dlqHeaders). */
+/** `dlq --filter` parsing, then every term and `--topic` over dead letters as the sink writes them (headers from dlqHeaders). */
 import { describe, expect, it } from 'vitest';
 import { dlqHeaders } from '../../../src/sink/core/dlq-headers.js';
 import type { RecordFailure } from '../../../src/sink/core/types.js';
@@ -22,6 +22,37 @@ const entries: { name: string; entry: DlqEntry; shownKey: string }[] = letters.m
 
 const select = (terms: string[], topic: string[] = []) => entries.filter((e) => matches(e.entry, e.shownKey, { topic, terms: parseFilter(terms) })).map((e) => e.name);
 
+describe('dlq --filter parsing', () => {
+  it('parses every field and operator', () => {
+    expect(parseFilter(['reason=undecodable', 'offset>=10', 'offset<=20', 'key~abc', 'message~boom', 'partition=3', 'stage=TASK_PUT'])).toEqual([
+      { field: 'reason', op: '=', value: 'undecodable' },
+      { field: 'offset', op: '>=', value: '10' },
+      { field: 'offset', op: '<=', value: '20' },
+      { field: 'key', op: '~', value: 'abc' },
+      { field: 'message', op: '~', value: 'boom' },
+      { field: 'partition', op: '=', value: '3' },
+      { field: 'stage', op: '=', value: 'TASK_PUT' },
+    ]);
+  });
+
+  it.each([
+    ['colour=red', 'unknown field or operator'],
+    ['reason>=x', 'applies to partition and offset only'],
+    ['offset>=ten', 'offset takes a non-negative integer'],
+    ['partition=-1', 'partition takes a non-negative integer'],
+    ['key~', 'empty value'],
+  ])('refuses %s with exit code 2 (%s)', (term, why) => {
+    let err: (Error & { exitCode?: number }) | undefined;
+    try {
+      parseFilter([term]);
+    } catch (e) {
+      err = e as Error & { exitCode?: number };
+    }
+    expect(err?.message).toContain(why);
+    expect(err?.exitCode).toBe(2);
+  });
+});
+
 describe('dlq filters', () => {
   it.each([
     [['reason=constraint-violation'], ['c', 'd']],
@@ -31,7 +62,8 @@ describe('dlq filters', () => {
     [['partition=10'], ['d']], // not a prefix match on "1"
     [['offset>=15'], ['b', 'd']], // numeric, not text: "100" >= "15"
     [['offset<=8'], ['a', 'c']],
-    [['offset>=8', 'offset<=15'], ['b', 'c']], // terms are ANDed
+    [['offset>=8', 'offset<=15'], ['b', 'c']], // terms are ANDed; both bounds inclusive
+    [['offset>=16'], ['d']],
     [['key~"id":4'], ['c']],
     [['key~0x616c'], ['a']],
     [['message~not found'], ['b']],

@@ -33,6 +33,13 @@ describe('batcher flush rules', () => {
     b.add(c('b'), 0);
     expect(b.openCount).toBe(2);
   });
+  it('topics batch separately, even onto one table (SINK_TABLE_MAP {topic} and {keyspace} hold per batch)', () => {
+    const b = new Batcher({ maxSize: 100, maxWaitMs: 1000 });
+    b.add(c('a'), 0);
+    b.add({ ...c('a'), ref: { topic: 'u', partition: 0, offset: '1' } }, 0);
+    b.add(c('a'), 0);
+    expect(b.drain().map((x) => [x.changes[0]!.ref.topic, x.changes.length])).toEqual([['t', 2], ['u', 1]]);
+  });
 });
 
 describe('offset tracker', () => {

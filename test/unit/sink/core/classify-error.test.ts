@@ -33,6 +33,10 @@ describe('error classes', () => {
       expect(c.kind === 'fatal' && [c.setting, c.message]).toEqual(['PG_URL', expect.stringContaining(`SQLSTATE ${code}): check PG_URL`)]);
     }
     expect(classifyError(ddl('42501')).kind).toBe('fatal');
+    // Configuration met while writing (SINK_EXCLUDE_COLUMNS naming a key column): exit 2, not retried.
+    const conf = classifyError(new ReplicatorError('CDC_CONFIG', 'SINK_EXCLUDE_COLUMNS: ks.t.id names a key column', false));
+    expect(conf).toEqual({ kind: 'fatal', setting: 'SINK_EXCLUDE_COLUMNS', message: 'SINK_EXCLUDE_COLUMNS: ks.t.id names a key column' });
+    expect(batchFailureAction(conf, 0)).toBe('fatal');
   });
 
   it('no error is retried without bound, except an outage', () => {

@@ -17,7 +17,7 @@ describe('expiry of one write', () => {
 
 describe('changeExpiry', () => {
   const fields = (c: string) => `f_${c}`;
-  it('one TTL: every live cell and an INSERT\'s marker; a cell set to NULL has none', () => {
+  it("one TTL: every live cell and an INSERT's marker; a cell set to NULL has none", () => {
     const e = changeExpiry('100', 2, null, { a: set('x'), b: set(null), c: { m: 'modify', add: '{1}', remove: null } }, fields, true);
     expect(e).toEqual({ cells: { a: '2000100', c: '2000100' }, marker: '2000100' });
   });
@@ -35,7 +35,15 @@ describe('changeExpiry', () => {
 
 let off = 0;
 const change = (ts: number, cells: Record<string, CellChange>, expiry?: RowChange['expiry'], op = 'u', kind: RowChange['kind'] = 'upsert'): RowChange => ({
-  ref: { topic: 't', partition: 0, offset: String(off++) }, kind, op, key: ['k'], cells, tsUs: String(ts), seq: 0, bytes: 1, ...(expiry ? { expiry } : {}),
+  ref: { topic: 't', partition: 0, offset: String(off++) },
+  kind,
+  op,
+  key: ['k'],
+  cells,
+  tsUs: String(ts),
+  seq: 0,
+  bytes: 1,
+  ...(expiry ? { expiry } : {}),
 });
 const folded = (cs: RowChange[]): FoldedRow => (foldChanges(cs).steps[0] as { rows: FoldedRow[] }).rows[0]!;
 
@@ -46,12 +54,19 @@ describe('fold: an expiry follows the write that wins its cell', () => {
     expect(r.markerExp).toBe('50');
   });
   it('an older write (late in Kafka order) changes no expiry', () => {
-    const r = folded([change(20, { a: set('new') }, { cells: { a: '90' }, marker: null }), change(10, { a: set('old'), b: set('b') }, { cells: { a: '15', b: '15' }, marker: null })]);
+    const r = folded([
+      change(20, { a: set('new') }, { cells: { a: '90' }, marker: null }),
+      change(10, { a: set('old'), b: set('b') }, { cells: { a: '15', b: '15' }, marker: null }),
+    ]);
     expect(r.cells).toEqual({ a: set('new'), b: set('b') });
     expect(r.cellExp).toEqual({ a: '90', b: '15' });
   });
-  it('a delete removes the expiries of what it removes; a newer INSERT sets the marker\'s', () => {
-    const r = folded([change(10, { a: set('x') }, { cells: { a: '50' }, marker: '50' }, 'c'), change(15, {}, undefined, 'd', 'delete'), change(20, { b: set('y') }, { cells: {}, marker: null }, 'c')]);
+  it("a delete removes the expiries of what it removes; a newer INSERT sets the marker's", () => {
+    const r = folded([
+      change(10, { a: set('x') }, { cells: { a: '50' }, marker: '50' }, 'c'),
+      change(15, {}, undefined, 'd', 'delete'),
+      change(20, { b: set('y') }, { cells: {}, marker: null }, 'c'),
+    ]);
     expect(r.cellExp).toEqual({});
     expect(r.markerExp).toBeNull();
     const r2 = folded([change(10, { a: set('x') }, undefined, 'c'), change(20, {}, { cells: {}, marker: '70' }, 'c')]);
@@ -60,8 +75,18 @@ describe('fold: an expiry follows the write that wins its cell', () => {
 });
 
 describe('stagedExpiry', () => {
-  it('the staged cells\' and marker\'s expiries as JSON, and the earliest; NULLs when nothing expires', () => {
-    const row: FoldedRow = { key: ['k'], op: 'upsert', cells: { a: set('x'), b: set('y') }, markerTs: '1', tsUs: '1', delTsUs: null, refs: [], cellExp: { a: '9000000000000001', gone: '5' }, markerExp: '7000000000000000' };
+  it("the staged cells' and marker's expiries as JSON, and the earliest; NULLs when nothing expires", () => {
+    const row: FoldedRow = {
+      key: ['k'],
+      op: 'upsert',
+      cells: { a: set('x'), b: set('y') },
+      markerTs: '1',
+      tsUs: '1',
+      delTsUs: null,
+      refs: [],
+      cellExp: { a: '9000000000000001', gone: '5' },
+      markerExp: '7000000000000000',
+    };
     expect(stagedExpiry(row)).toEqual(['{"a":9000000000000001,"_marker":7000000000000000}', '7000000000000000']);
     expect(stagedExpiry({ ...row, cellExp: {}, markerExp: null })).toEqual([null, null]);
     expect(stagedExpiry({ ...row, markerTs: null })[1]).toBe('9000000000000001'); // no marker folded: its expiry is not staged
@@ -72,7 +97,10 @@ describe('purge SQL', () => {
   const t = purgeTarget('s', { table: 't', columns: ['id', 'a', 'l', '_cdc_lk_l', '_cdc_ts_us', '_cdc_cts', '_cdc_cexp', '_cdc_expires_at'], keys: ['id'] }, false);
   it('the catalog view: keys, value columns without bookkeeping, list companions', () => {
     expect(t.keyColumns.map((c) => c.name)).toEqual(['id']);
-    expect(t.valueColumns).toEqual([{ name: 'a', pgType: '', storage: 'scalar' }, { name: 'l', pgType: '', storage: 'scalar', collection: 'list' }]);
+    expect(t.valueColumns).toEqual([
+      { name: 'a', pgType: '', storage: 'scalar' },
+      { name: 'l', pgType: '', storage: 'scalar', collection: 'list' },
+    ]);
     expect(t.deletedAt).toBe(false);
   });
   it('bounded, lock-skipping batches; hard mode deletes and tombstones, soft mode marks', () => {

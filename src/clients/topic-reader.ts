@@ -1,7 +1,8 @@
 /**
  * Reads a topic from the beginning up to the high watermarks captured at the start (read_committed),
- * then stops: the DLQ and the replay ledger are small and read whole; new records arriving meanwhile
- * wait for the next run. Fails (instead of returning less) when the end is not reached in time.
+ * then stops: the DLQ, the replay ledger and the source's signals topic are small and read whole; new
+ * records arriving meanwhile wait for the next run. Fails (instead of returning less) when the end is
+ * not reached in time. Among the clients because both the tools and the source use it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
