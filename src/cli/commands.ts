@@ -71,6 +71,20 @@ export const COMMANDS: Command[] = [
     run: async (ctx) => (await import('../tools/snapshot.js')).runSnapshot(ctx),
   },
   {
+    name: 'pause',
+    summary: 'stop applying one table in every running sink (its changes wait in Kafka), or list the paused tables',
+    usage: 'scylla-pg-cdc pause (--table KS.T | --topic T) [--reason TEXT] [--by WHO] [--force] | pause --list [--json]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/table-pause.js')).runTablePause('pause', ctx),
+  },
+  {
+    name: 'resume',
+    summary: 'apply a paused table again, from where the sinks stopped',
+    usage: 'scylla-pg-cdc resume (--table KS.T | --topic T)',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/table-pause.js')).runTablePause('resume', ctx),
+  },
+  {
     name: 'reconcile',
     summary: 'compare ScyllaDB and PostgreSQL row by row (JSON report), optionally repair through the version guard',
     usage: 'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',

@@ -13,6 +13,8 @@ import type { FetchSizes } from './core/fetch-sizes.js';
 import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
 import { matchTopics, type TopicSelector } from './core/topic-match.js';
+import { PartitionGate, type PauseReason } from './core/partition-gate.js';
+import { tpKey, tpOf, type TopicPartitionKey } from './core/offset-tracker.js';
 
 export interface Assignment {
   topic: string;
@@ -33,6 +35,8 @@ export class KafkaConsumer {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private refreshing: Promise<void> | undefined;
+  /** Why each partition of the current kafkajs consumer is paused (core/partition-gate.ts). */
+  private readonly gate = new PartitionGate();
 
   constructor(
     private readonly kafka: Kafka,
@@ -103,6 +107,7 @@ export class KafkaConsumer {
   /** Leave and re-join the group (new topics, or after being fenced). */
   async restart(): Promise<void> {
     await this.stopConsumer();
+    this.gate.clear(); // a new kafkajs consumer pauses nothing; the assignment handler re-applies holds and table pauses
     if (this.stopped || this.topics.length === 0) return;
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -148,12 +153,27 @@ export class KafkaConsumer {
     });
   }
 
-  pause(topic: string, partitions: number[]): void {
-    this.consumer?.pause([{ topic, partitions }]);
+  /**
+   * Stops fetching these partitions for `reason`. Always per partition, never a whole topic: kafkajs
+   * lets a partition resume override a topic pause, which would mix the reasons up again.
+   */
+  pause(topic: string, partitions: number[], reason: PauseReason): void {
+    const now = partitions.filter((p) => this.gate.add(tpKey(topic, p), reason));
+    if (now.length > 0) this.consumer?.pause([{ topic, partitions: now }]);
   }
 
-  resume(topic: string, partitions: number[]): void {
-    this.consumer?.resume([{ topic, partitions }]);
+  /** Drops `reason`; a partition is fetched again only once no other reason holds it. */
+  resume(topic: string, partitions: number[], reason: PauseReason): void {
+    const now = partitions.filter((p) => this.gate.remove(tpKey(topic, p), reason));
+    if (now.length > 0) this.consumer?.resume([{ topic, partitions: now }]);
+  }
+
+  isPaused(topic: string, partition: number, reason?: PauseReason): boolean {
+    return this.gate.has(tpKey(topic, partition), reason);
+  }
+
+  pausedFor(reason: PauseReason): { topic: string; partition: number; tp: TopicPartitionKey }[] {
+    return this.gate.with(reason).map((tp) => ({ ...tpOf(tp), tp }));
   }
 
   seek(topic: string, partition: number, offset: bigint): void {
