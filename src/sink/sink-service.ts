@@ -291,13 +291,16 @@ export class SinkService implements StatusProvider {
     }
   }
 
-  /** The operator's pauses, polled; a failed poll keeps the last known ones. */
+  /**
+   * The operator's pauses, polled; a failed poll keeps the last known ones. Not under the lock: a
+   * batch blocked in PostgreSQL holds it, and this timer must still run (stall detection follows).
+   * `apply` is safe mid-assignment: the assignment applies the pauses again once it has placed its
+   * partitions.
+   */
   private async refreshTablePauses(): Promise<void> {
     try {
       await this.pauses.refresh();
-      await this.lock.run(async () => {
-        if (!this.draining) this.pauses.apply(this.consumer, this.state);
-      });
+      if (!this.draining) this.pauses.apply(this.consumer, this.state);
     } catch (err) {
       this.log.debug({ err }, 'table pauses refresh failed');
     }

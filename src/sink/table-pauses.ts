@@ -83,17 +83,18 @@ export class TablePauses {
     this.current = next;
   }
 
-  /** Pauses the assigned partitions of paused topics, releases the others (see the module comment). */
+  /**
+   * Pauses the assigned partitions of paused topics and releases those of resumed topics (see the
+   * module comment). A partition stays paused while its topic is, assigned or not: releasing one
+   * that an assignment under way has not placed yet would let kafkajs fetch it for nothing.
+   */
   apply(consumer: PauseConsumer, state: AssignmentState): void {
-    const wanted = new Set<string>();
     for (const tp of state.tracker.committedOffsets().keys()) {
       const { topic, partition } = tpOf(tp);
-      if (!this.current.has(topic)) continue;
-      wanted.add(tp);
-      consumer.pause(topic, [partition], 'operator');
+      if (this.current.has(topic)) consumer.pause(topic, [partition], 'operator');
     }
     for (const p of consumer.pausedFor('operator')) {
-      if (wanted.has(p.tp)) continue;
+      if (this.current.has(p.topic)) continue;
       const from = state.fetched.get(tpKey(p.topic, p.partition));
       if (from !== undefined) consumer.seek(p.topic, p.partition, from);
       consumer.resume(p.topic, [p.partition], 'operator');

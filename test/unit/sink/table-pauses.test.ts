@@ -59,6 +59,8 @@ describe('table pauses on the consumer', () => {
     expect(calls).toEqual([`pause ${A}/0`, `pause ${A}/1`]);
     p.apply(kc, state); // idempotent: the timer applies on every tick
     expect(calls).toHaveLength(2);
+    p.apply(kc, assigned([B, 0, 3n])); // an assignment under way has not placed A yet: A stays paused
+    expect(calls).toHaveLength(2);
     state.fetched.set(tpKey(A, 1), 9n); // taken before the pause reached the consumer, then applied
     set([]);
     await p.refresh();
