@@ -119,7 +119,8 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   for (const p of snaps ?? []) {
     print(`snapshot ${p.table}: requested ${p.requestedAt}, ${p.rangesDone}/${p.ranges} ranges (${p.slotsStarted}/${p.slots} slots started), ${p.done ? 'done' : 'in progress'}\n`);
   }
-  print(`\npaused (sink group ${cfg.sinkGroupId}): ${paused === null ? 'unknown (PostgreSQL unreachable)\n' : paused.length === 0 ? 'none\n' : `\n${formatPaused(paused)}`}`);
+  // Only when there is something to say: most of the time nothing is paused.
+  if (paused === null || paused.length > 0) print(`\npaused tables (sink group ${cfg.sinkGroupId}):${paused === null ? ' unknown (PostgreSQL unreachable)\n' : `\n${formatPaused(paused)}`}`);
   print(`\nDLQ ${dlq.topic}: ${dlq.records ?? 'unknown'} record(s)${dlqByReason.size ? `; since sink start: ${[...dlqByReason].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}\n`);
   return 0;
 }

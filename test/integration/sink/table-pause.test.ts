@@ -112,6 +112,7 @@ describe('pause and resume one table', () => {
       expect(list.out).toMatch(new RegExp(`${table.replace('.', '\\.')}  topic ${paused.topic.replace(/\./g, '\\.')}  paused since \\S+ by tester \\(target migration\\)  waiting in Kafka: 10 record\\(s\\)`));
       const status = JSON.parse((await runCli(['status', '--json'], cliEnv)).out) as { pausedTables: { table: string; lag: number }[] };
       expect(status.pausedTables).toEqual([expect.objectContaining({ table, lag: 10 })]);
+      expect((await runCli(['status'], cliEnv)).out).toContain(`paused tables (sink group ${group}):\n${table}  topic ${paused.topic}  paused since ${st.since} by tester (target migration)  waiting in Kafka: 10 record(s)\n`);
 
       // Restart while paused, now as two sinks of the group (a rebalance while paused): still paused.
       await sink.proc.stop();
