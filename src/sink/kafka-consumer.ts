@@ -151,6 +151,23 @@ export class KafkaConsumer {
         await this.handlers.onBatch(batch, heartbeat);
       },
     });
+    // Pauses asked for between the consumer's creation and run() could not reach kafkajs yet.
+    const paused = this.gate.all().map(tpOf);
+    if (this.consumer === consumer && paused.length > 0) this.call((c) => c.pause(paused.map((p) => ({ topic: p.topic, partitions: [p.partition] }))));
+  }
+
+  /**
+   * kafkajs refuses pause/resume/seek before run() (and after disconnect). The gate keeps the
+   * pauses and run() applies them; a seek then is moot: the assignment seeks every partition.
+   */
+  private call(fn: (c: Consumer) => void): void {
+    const c = this.consumer;
+    if (!c) return;
+    try {
+      fn(c);
+    } catch (err) {
+      this.log.debug({ err }, 'consumer not running: applied when it runs');
+    }
   }
 
   /**
@@ -159,13 +176,13 @@ export class KafkaConsumer {
    */
   pause(topic: string, partitions: number[], reason: PauseReason): void {
     const now = partitions.filter((p) => this.gate.add(tpKey(topic, p), reason));
-    if (now.length > 0) this.consumer?.pause([{ topic, partitions: now }]);
+    if (now.length > 0) this.call((c) => c.pause([{ topic, partitions: now }]));
   }
 
   /** Drops `reason`; a partition is fetched again only once no other reason holds it. */
   resume(topic: string, partitions: number[], reason: PauseReason): void {
     const now = partitions.filter((p) => this.gate.remove(tpKey(topic, p), reason));
-    if (now.length > 0) this.consumer?.resume([{ topic, partitions: now }]);
+    if (now.length > 0) this.call((c) => c.resume([{ topic, partitions: now }]));
   }
 
   isPaused(topic: string, partition: number, reason?: PauseReason): boolean {
@@ -177,7 +194,7 @@ export class KafkaConsumer {
   }
 
   seek(topic: string, partition: number, offset: bigint): void {
-    this.consumer?.seek({ topic, partition, offset: offset.toString() });
+    this.call((c) => c.seek({ topic, partition, offset: offset.toString() }));
   }
 
   async commitAdvisory(offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {

@@ -48,6 +48,11 @@ export class PartitionGate {
     return [...this.reasons].filter(([, s]) => s.has(reason)).map(([tp]) => tp);
   }
 
+  /** Every paused partition, whatever the reason. */
+  all(): TopicPartitionKey[] {
+    return [...this.reasons.keys()];
+  }
+
   /** A new kafkajs consumer starts with nothing paused. */
   clear(): void {
     this.reasons.clear();

@@ -110,4 +110,28 @@ describe('table pauses on the consumer', () => {
     expect(p.isPaused(A)).toBe(true);
     expect(p.status()).toEqual([expect.objectContaining({ table: 'ks.a', topic: A, since: '1970-01-01T00:00:00.000Z' })]);
   });
+  it('a pause asked before kafkajs runs the consumer is kept, and applied once it runs', async () => {
+    const calls: string[] = [];
+    let running = false;
+    const fake = {
+      events: { GROUP_JOIN: 'join', CRASH: 'crash', FETCH: 'fetch' },
+      on: () => undefined,
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      disconnect: async () => undefined,
+      run: async () => {
+        kc.pause(A, [0], 'operator'); // the lag timer, while kafkajs is still joining
+        running = true;
+      },
+      pause: (tps: { topic: string; partitions: number[] }[]) => {
+        if (!running) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        calls.push(`pause ${tps.map((t) => `${t.topic}/${t.partitions.join(',')}`).join(' ')}`);
+      },
+    };
+    const kc = new KafkaConsumer({ consumer: () => fake } as unknown as Kafka, 'g', { kind: 'list', topics: [A] }, 'dlq', 1000, 10000, { maxBytes: 1, maxBytesPerPartition: 1 }, { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined }, log);
+    Object.assign(kc, { topics: [A] });
+    await kc.restart();
+    expect(kc.isPaused(A, 0, 'operator')).toBe(true);
+    expect(calls).toEqual([`pause ${A}/0`]);
+  });
 });

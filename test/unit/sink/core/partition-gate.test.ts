@@ -41,6 +41,7 @@ describe('PartitionGate', () => {
     g.add(other, 'memory');
     expect(g.with('operator')).toEqual([tp]);
     expect(g.with('memory')).toEqual([other]);
+    expect(g.all()).toEqual([tp, other]);
     g.clear();
     expect(g.has(tp)).toBe(false);
     expect(g.add(tp, 'operator')).toBe(true);
