@@ -8,6 +8,8 @@
  *   lag tools keep working.
  * - On GROUP_JOIN the assignment handler runs (claim + seek) and every batch waits for it, so no
  *   record of a newly assigned partition is handled before its stored offset is known.
+ * - Partitions are paused and resumed with a reason (core/partition-gate.ts): kafkajs fetches a
+ *   partition again only when no reason is left.
  */
 import type { FetchSizes } from './core/fetch-sizes.js';
 import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';

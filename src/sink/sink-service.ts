@@ -12,6 +12,8 @@
  * - Memory: records fetched but not committed, counted as encoded bytes + their decoded heap
  *   (inflight-records.ts), are bounded by SINK_MAX_INFLIGHT_BYTES (+ one fetch, a sixteenth of it:
  *   core/fetch-sizes.ts); above it the partition is paused until commits bring it down.
+ * - A table the operator paused (table-pauses.ts) is not taken from Kafka: its stored offsets stay
+ *   right after its last applied change until `resume`, across rebalances and restarts.
  */
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
