@@ -61,7 +61,7 @@ export class TablePauses {
     return this.current.has(topic);
   }
 
-  /** The metric's `table` label: the target table, as in cdc_replication_lag_seconds{table}. */
+  /** The metric's `table` label: the table the topic names (before SINK_TABLE_MAP), as in cdc_replication_lag_seconds{table}. */
   private label(topic: string): string {
     return topicTarget(topic, this.template).table;
   }
@@ -72,7 +72,10 @@ export class TablePauses {
     for (const [topic, p] of next) {
       if (this.current.has(topic)) continue;
       tablePaused.set({ table: this.label(topic) }, 1);
-      this.log.warn({ topic, table: p.table, pausedBy: p.pausedBy, pausedAt: p.pausedAt, reason: p.reason }, 'table paused by the operator: its changes wait in Kafka (mind the topic retention) until `scylla-pg-cdc resume`');
+      this.log.warn(
+        { topic, table: p.table, pausedBy: p.pausedBy, pausedAt: p.pausedAt, reason: p.reason },
+        'table paused by the operator: its changes wait in Kafka (mind the topic retention) until `scylla-pg-cdc resume`',
+      );
     }
     for (const topic of this.current.keys()) {
       if (next.has(topic)) continue;
@@ -110,8 +113,21 @@ export class TablePauses {
 
   status(): PausedTableStatus[] {
     return [...this.current.values()].map((p) => {
-      const parts = (this.lag.get(p.topic) ?? []).map((l) => ({ partition: l.partition, committedOffset: l.committed.toString(), logEnd: l.end.toString(), lag: Number(l.end > l.committed ? l.end - l.committed : 0n) }));
-      return { table: p.table ?? this.label(p.topic), topic: p.topic, since: p.pausedAt.toISOString(), by: p.pausedBy, reason: p.reason, lag: parts.reduce((n, x) => n + x.lag, 0), partitions: parts };
+      const parts = (this.lag.get(p.topic) ?? []).map((l) => ({
+        partition: l.partition,
+        committedOffset: l.committed.toString(),
+        logEnd: l.end.toString(),
+        lag: Number(l.end > l.committed ? l.end - l.committed : 0n),
+      }));
+      return {
+        table: p.table ?? this.label(p.topic),
+        topic: p.topic,
+        since: p.pausedAt.toISOString(),
+        by: p.pausedBy,
+        reason: p.reason,
+        lag: parts.reduce((n, x) => n + x.lag, 0),
+        partitions: parts,
+      };
     });
   }
 }

@@ -20,13 +20,24 @@ export interface PausedReportRow {
   lag: number | null;
 }
 
-export async function pausedReport(client: ClientBase, admin: Admin | undefined, cfg: { pgSchema: string; sinkGroupId: string; kafkaTopicTemplate: string }): Promise<PausedReportRow[]> {
+export async function pausedReport(
+  client: ClientBase,
+  admin: Admin | undefined,
+  cfg: { pgSchema: string; sinkGroupId: string; kafkaTopicTemplate: string },
+): Promise<PausedReportRow[]> {
   const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, PAUSED_TABLES_TABLE)]);
   if (!exists.rows[0]?.t) return [];
   const paused = await new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId).list(client);
   const out: PausedReportRow[] = [];
   for (const p of paused) {
-    out.push({ table: p.table ?? topicTarget(p.topic, cfg.kafkaTopicTemplate).table, topic: p.topic, since: p.pausedAt.toISOString(), by: p.pausedBy, reason: p.reason, lag: admin ? await topicLag(client, admin, cfg, p.topic).catch(() => null) : null });
+    out.push({
+      table: p.table ?? topicTarget(p.topic, cfg.kafkaTopicTemplate).table,
+      topic: p.topic,
+      since: p.pausedAt.toISOString(),
+      by: p.pausedBy,
+      reason: p.reason,
+      lag: admin ? await topicLag(client, admin, cfg, p.topic).catch(() => null) : null,
+    });
   }
   return out;
 }
@@ -35,7 +46,10 @@ async function topicLag(client: ClientBase, admin: Admin, cfg: { pgSchema: strin
   const stored = new Map<number, bigint>();
   const offsets = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
   if (offsets.rows[0]?.t) {
-    const rows = await client.query<{ partition: number; next_offset: string | null }>(`SELECT partition, next_offset::text AS next_offset FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 AND topic = $2`, [cfg.sinkGroupId, topic]);
+    const rows = await client.query<{ partition: number; next_offset: string | null }>(
+      `SELECT partition, next_offset::text AS next_offset FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 AND topic = $2`,
+      [cfg.sinkGroupId, topic],
+    );
     for (const r of rows.rows) if (r.next_offset !== null) stored.set(r.partition, BigInt(r.next_offset));
   }
   let lag = 0n;
@@ -48,5 +62,7 @@ async function topicLag(client: ClientBase, admin: Admin, cfg: { pgSchema: strin
 
 export function formatPaused(rows: PausedReportRow[]): string {
   if (rows.length === 0) return 'no table paused\n';
-  return rows.map((r) => `${r.table}  topic ${r.topic}  paused since ${r.since} by ${r.by}${r.reason ? ` (${r.reason})` : ''}  waiting in Kafka: ${r.lag ?? 'unknown'} record(s)\n`).join('');
+  return rows
+    .map((r) => `${r.table}  topic ${r.topic}  paused since ${r.since} by ${r.by}${r.reason ? ` (${r.reason})` : ''}  waiting in Kafka: ${r.lag ?? 'unknown'} record(s)\n`)
+    .join('');
 }

@@ -28,14 +28,22 @@ export const PAUSE_USAGE = 'usage: scylla-pg-cdc pause (--table KS.T | --topic T
 export const RESUME_USAGE = 'usage: scylla-pg-cdc resume (--table KS.T | --topic T)';
 
 export type PauseRequest =
-  | { kind: 'list'; json: boolean }
-  | { kind: 'pause' | 'resume'; table: string | null; topic: string | null; reason: string | null; by: string | null; force: boolean };
+  { kind: 'list'; json: boolean } | { kind: 'pause' | 'resume'; table: string | null; topic: string | null; reason: string | null; by: string | null; force: boolean };
 
 /** Arguments → what to do; every mistake is a usage error (exit 2). Pure but for the defaults. */
 export function parsePauseArgs(command: 'pause' | 'resume', argv: string[]): PauseRequest {
-  const options: OptionSpec = command === 'pause'
-    ? { table: { type: 'string' }, topic: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' }, force: { type: 'boolean' }, list: { type: 'boolean' }, json: { type: 'boolean' } }
-    : { table: { type: 'string' }, topic: { type: 'string' } };
+  const options: OptionSpec =
+    command === 'pause'
+      ? {
+          table: { type: 'string' },
+          topic: { type: 'string' },
+          reason: { type: 'string' },
+          by: { type: 'string' },
+          force: { type: 'boolean' },
+          list: { type: 'boolean' },
+          json: { type: 'boolean' },
+        }
+      : { table: { type: 'string' }, topic: { type: 'string' } };
   const a = parseCommandArgs(argv, options, command === 'pause' ? PAUSE_USAGE : RESUME_USAGE);
   const table = a.string('table') ?? null;
   const topic = a.string('topic') ?? null;
@@ -89,7 +97,10 @@ async function consumedTopics(cfg: ToolsConfig, kafka: ReturnType<typeof createK
 async function list(cfg: ToolsConfig, json: boolean): Promise<number> {
   return withClients(cfg, async (client, kafka) => {
     const admin = kafka.admin();
-    const connected = await admin.connect().then(() => true, () => false); // lag is optional
+    const connected = await admin.connect().then(
+      () => true,
+      () => false,
+    ); // lag is optional
     try {
       const rows = await pausedReport(client, connected ? admin : undefined, cfg);
       print(json ? `${JSON.stringify(rows, null, 2)}\n` : formatPaused(rows));
@@ -116,21 +127,29 @@ export async function runTablePause(command: 'pause' | 'resume', ctx: CommandCon
         print(`${what} is not paused for sink group ${cfg.sinkGroupId}\n`);
         return 0;
       }
-      print(`resumed ${what} for sink group ${cfg.sinkGroupId} (paused since ${was.pausedAt.toISOString()} by ${was.pausedBy}): running sinks apply it again within SINK_TOPIC_REFRESH_MS, from where they stopped\n`);
+      print(
+        `resumed ${what} for sink group ${cfg.sinkGroupId} (paused since ${was.pausedAt.toISOString()} by ${was.pausedBy}): running sinks apply it again within SINK_TOPIC_REFRESH_MS, from where they stopped\n`,
+      );
       return 0;
     }
     if (!req.force && !(await consumedTopics(cfg, kafka)).includes(topic)) {
-      printErr(`refusing to pause ${what}: no such topic in Kafka among those SINK_TOPICS (${cfg.sinkTopics}) selects${req.table !== null ? ` (KAFKA_TOPIC_TEMPLATE ${cfg.kafkaTopicTemplate})` : ''}. Check the name, or pass --force to pause it anyway (e.g. before its topic exists)\n`);
+      printErr(
+        `refusing to pause ${what}: no such topic in Kafka among those SINK_TOPICS (${cfg.sinkTopics}) selects${req.table !== null ? ` (KAFKA_TOPIC_TEMPLATE ${cfg.kafkaTopicTemplate})` : ''}. Check the name, or pass --force to pause it anyway (e.g. before its topic exists)\n`,
+      );
       return 2;
     }
     await createSchemaIfMissing(client, cfg.pgSchema);
     await client.query(createPausedTablesSql(cfg.pgSchema));
     const { created, paused } = await store.pause(client, { topic, table: req.table, pausedBy: req.by ?? defaultBy(), reason: req.reason });
     if (!created) {
-      print(`${what} is already paused for sink group ${cfg.sinkGroupId}, since ${paused.pausedAt.toISOString()} by ${paused.pausedBy}${paused.reason ? ` (${paused.reason})` : ''}\n`);
+      print(
+        `${what} is already paused for sink group ${cfg.sinkGroupId}, since ${paused.pausedAt.toISOString()} by ${paused.pausedBy}${paused.reason ? ` (${paused.reason})` : ''}\n`,
+      );
       return 0;
     }
-    print(`paused ${what} for sink group ${cfg.sinkGroupId}: running sinks stop applying it within SINK_TOPIC_REFRESH_MS and keep applying the other tables. Its changes wait in Kafka: resume before the topic's retention (retention.ms) removes them. \`scylla-pg-cdc resume ${req.table !== null ? `--table ${req.table}` : `--topic ${topic}`}\` to resume\n`);
+    print(
+      `paused ${what} for sink group ${cfg.sinkGroupId}: running sinks stop applying it within SINK_TOPIC_REFRESH_MS and keep applying the other tables. Its changes wait in Kafka: resume before the topic's retention (retention.ms) removes them. \`scylla-pg-cdc resume ${req.table !== null ? `--table ${req.table}` : `--topic ${topic}`}\` to resume\n`,
+    );
     return 0;
   });
 }

@@ -38,7 +38,10 @@ async function metric(port: number, re: RegExp): Promise<number | undefined> {
 let nextTs = 1;
 /** `n` inserts of new keys from `from`, spread over `partitions` partitions. */
 function inserts(fx: TopicFixture, from: number, n: number, partitions: number) {
-  return Array.from({ length: n }, (_, i) => ({ ...fx.encode({ op: 'c', key: { id: from + i }, after: { v: { value: `v${from + i}` } }, tsUs: nextTs++ }), partition: (from + i) % partitions }));
+  return Array.from({ length: n }, (_, i) => ({
+    ...fx.encode({ op: 'c', key: { id: from + i }, after: { v: { value: `v${from + i}` } }, tsUs: nextTs++ }),
+    partition: (from + i) % partitions,
+  }));
 }
 
 const rows = async (fx: TopicFixture) => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."${fx.spec.table}"`))[0]!.n);
@@ -56,8 +59,26 @@ describe('pause and resume one table', () => {
     const paused = await topicFixture(spec, 2);
     const other = await topicFixture(spec, 1);
     const ports = [await freePort(), await freePort(), await freePort()];
-    const env = (port: number) => ({ SINK_TOPICS: `${paused.topic},${other.topic}`, KAFKA_TOPIC_TEMPLATE: TEMPLATE, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', SINK_TOPIC_REFRESH_MS: '500', SINK_STALL_TIMEOUT_MS: '1000' });
-    const cliEnv = { KAFKA_BROKERS: KAFKA_BROKERS.join(','), PG_URL, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TOPICS: `${paused.topic},${other.topic}`, KAFKA_TOPIC_TEMPLATE: TEMPLATE, SINK_STATUS_URL: ports.map((p) => `http://127.0.0.1:${p}`).join(','), SOURCE_STATUS_URL: `http://127.0.0.1:${await freePort()}` };
+    const env = (port: number) => ({
+      SINK_TOPICS: `${paused.topic},${other.topic}`,
+      KAFKA_TOPIC_TEMPLATE: TEMPLATE,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: group,
+      METRICS_PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      SINK_TOPIC_REFRESH_MS: '500',
+      SINK_STALL_TIMEOUT_MS: '1000',
+    });
+    const cliEnv = {
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      PG_URL,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: group,
+      SINK_TOPICS: `${paused.topic},${other.topic}`,
+      KAFKA_TOPIC_TEMPLATE: TEMPLATE,
+      SINK_STATUS_URL: ports.map((p) => `http://127.0.0.1:${p}`).join(','),
+      SOURCE_STATUS_URL: `http://127.0.0.1:${await freePort()}`,
+    };
     const table = `ks.${paused.spec.table}`;
     const pausedTotal = () => storedTotal(schema, group, paused.topic, 2);
     const otherAt = () => storedOffset(schema, group, other.topic);
@@ -109,10 +130,16 @@ describe('pause and resume one table', () => {
       expect((await fetch(`http://127.0.0.1:${ports[0]}/readyz`)).status).toBe(200);
       expect(await metric(ports[0]!, /^cdc_sink_stalled (\d+)$/m)).toBe(0);
       const list = await runCli(['pause', '--list'], cliEnv);
-      expect(list.out).toMatch(new RegExp(`${table.replace('.', '\\.')}  topic ${paused.topic.replace(/\./g, '\\.')}  paused since \\S+ by tester \\(target migration\\)  waiting in Kafka: 10 record\\(s\\)`));
+      expect(list.out).toMatch(
+        new RegExp(
+          `${table.replace('.', '\\.')}  topic ${paused.topic.replace(/\./g, '\\.')}  paused since \\S+ by tester \\(target migration\\)  waiting in Kafka: 10 record\\(s\\)`,
+        ),
+      );
       const status = JSON.parse((await runCli(['status', '--json'], cliEnv)).out) as { pausedTables: { table: string; lag: number }[] };
       expect(status.pausedTables).toEqual([expect.objectContaining({ table, lag: 10 })]);
-      expect((await runCli(['status'], cliEnv)).out).toContain(`paused tables (sink group ${group}):\n${table}  topic ${paused.topic}  paused since ${st.since} by tester (target migration)  waiting in Kafka: 10 record(s)\n`);
+      expect((await runCli(['status'], cliEnv)).out).toContain(
+        `paused tables (sink group ${group}):\n${table}  topic ${paused.topic}  paused since ${st.since} by tester (target migration)  waiting in Kafka: 10 record(s)\n`,
+      );
 
       // Restart while paused, now as two sinks of the group (a rebalance while paused): still paused.
       await sink.proc.stop();
@@ -140,7 +167,9 @@ describe('pause and resume one table', () => {
       expect(await audited(paused)).toBe(16); // each waiting change applied once
       expect(await audited(other)).toBe(18);
       expect((await runCli(['pause', '--list'], cliEnv)).out).toBe('no table paused\n');
-      await waitFor('the metric back at 0', async () => (await Promise.all(ports.slice(1).map((port) => metric(port, new RegExp(`^cdc_sink_table_paused\\{table="${paused.spec.table}"\\} (\\d+)$`, 'm'))))).every((v) => v === 0));
+      await waitFor('the metric back at 0', async () =>
+        (await Promise.all(ports.slice(1).map((port) => metric(port, new RegExp(`^cdc_sink_table_paused\\{table="${paused.spec.table}"\\} (\\d+)$`, 'm'))))).every((v) => v === 0),
+      );
     } finally {
       for (const s of sinks) await s.proc.stop();
     }

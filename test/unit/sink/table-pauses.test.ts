@@ -19,7 +19,17 @@ const B = 'cdc.scylla.b';
 
 function consumer() {
   const calls: string[] = [];
-  const kc = new KafkaConsumer({} as Kafka, 'g', { kind: 'list', topics: [] }, 'dlq', 1000, 10000, { maxBytes: 1, maxBytesPerPartition: 1 }, { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined }, log);
+  const kc = new KafkaConsumer(
+    {} as Kafka,
+    'g',
+    { kind: 'list', topics: [] },
+    'dlq',
+    1000,
+    10000,
+    { maxBytes: 1, maxBytesPerPartition: 1 },
+    { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined },
+    log,
+  );
   const list = (tps: { topic: string; partitions?: number[] }[]) => tps.map((t) => `${t.topic}/${t.partitions!.join(',')}`).join(' ');
   Object.assign(kc, {
     consumer: {
@@ -128,7 +138,17 @@ describe('table pauses on the consumer', () => {
         calls.push(`pause ${tps.map((t) => `${t.topic}/${t.partitions.join(',')}`).join(' ')}`);
       },
     };
-    const kc = new KafkaConsumer({ consumer: () => fake } as unknown as Kafka, 'g', { kind: 'list', topics: [A] }, 'dlq', 1000, 10000, { maxBytes: 1, maxBytesPerPartition: 1 }, { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined }, log);
+    const kc = new KafkaConsumer(
+      { consumer: () => fake } as unknown as Kafka,
+      'g',
+      { kind: 'list', topics: [A] },
+      'dlq',
+      1000,
+      10000,
+      { maxBytes: 1, maxBytesPerPartition: 1 },
+      { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined },
+      log,
+    );
     Object.assign(kc, { topics: [A] });
     await kc.restart();
     expect(kc.isPaused(A, 0, 'operator')).toBe(true);

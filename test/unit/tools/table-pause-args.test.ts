@@ -14,7 +14,14 @@ const usageError = (fn: () => unknown, message: RegExp) => {
 
 describe('pause / resume arguments', () => {
   it('pause --table with a reason and who', () => {
-    expect(parsePauseArgs('pause', ['--table', 'app.users', '--reason', 'migration', '--by', 'ann'])).toEqual({ kind: 'pause', table: 'app.users', topic: null, reason: 'migration', by: 'ann', force: false });
+    expect(parsePauseArgs('pause', ['--table', 'app.users', '--reason', 'migration', '--by', 'ann'])).toEqual({
+      kind: 'pause',
+      table: 'app.users',
+      topic: null,
+      reason: 'migration',
+      by: 'ann',
+      force: false,
+    });
   });
   it('pause --topic --force, resume --table, pause --list --json', () => {
     expect(parsePauseArgs('pause', ['--topic=cdc.x.y', '--force'])).toMatchObject({ kind: 'pause', table: null, topic: 'cdc.x.y', force: true });
