@@ -17,12 +17,12 @@ const log = createLogger('test', 'silent');
 const A = 'cdc.scylla.a';
 const B = 'cdc.scylla.b';
 
-function consumer() {
-  const calls: string[] = [];
-  const kc = new KafkaConsumer(
-    {} as Kafka,
+/** The real wrapper; `kafka` only matters to tests that make it create a kafkajs consumer. */
+const wrapper = (kafka: unknown = {}) =>
+  new KafkaConsumer(
+    kafka as Kafka,
     'g',
-    { kind: 'list', topics: [] },
+    { kind: 'list', topics: [A] },
     'dlq',
     1000,
     10000,
@@ -30,6 +30,10 @@ function consumer() {
     { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined },
     log,
   );
+
+function consumer() {
+  const calls: string[] = [];
+  const kc = wrapper();
   const list = (tps: { topic: string; partitions?: number[] }[]) => tps.map((t) => `${t.topic}/${t.partitions!.join(',')}`).join(' ');
   Object.assign(kc, {
     consumer: {
@@ -138,17 +142,7 @@ describe('table pauses on the consumer', () => {
         calls.push(`pause ${tps.map((t) => `${t.topic}/${t.partitions.join(',')}`).join(' ')}`);
       },
     };
-    const kc = new KafkaConsumer(
-      { consumer: () => fake } as unknown as Kafka,
-      'g',
-      { kind: 'list', topics: [A] },
-      'dlq',
-      1000,
-      10000,
-      { maxBytes: 1, maxBytesPerPartition: 1 },
-      { onAssign: async () => undefined, onBatch: async () => undefined, onHealth: () => undefined },
-      log,
-    );
+    const kc = wrapper({ consumer: () => fake });
     Object.assign(kc, { topics: [A] });
     await kc.restart();
     expect(kc.isPaused(A, 0, 'operator')).toBe(true);
