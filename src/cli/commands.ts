@@ -58,7 +58,7 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'status',
-    summary: 'tables, lag, rates, DLQ counts and paused tables of the running pipeline',
+    summary: 'tables, lag, rates, DLQ counts, on-demand snapshots and paused tables of the running pipeline',
     usage: 'scylla-pg-cdc status [--json]',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/status.js')).runStatus(ctx),
