@@ -88,3 +88,10 @@ export const sinkStalled = new Gauge({
   help: '1 when a partition has records to apply but its committed offset has not moved for SINK_STALL_TIMEOUT_MS (or its lag stays above SINK_STALL_MAX_LAG without shrinking); the reasons are in /readyz',
   registers: [registry],
 });
+
+export const tablePaused = new Gauge({
+  name: 'cdc_sink_table_paused',
+  help: '1 while the operator has paused the table (`scylla-pg-cdc pause`): its changes wait in Kafka, its consumer lag grows; 0 after `resume`',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
