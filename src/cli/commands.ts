@@ -58,7 +58,7 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'status',
-    summary: 'tables, lag, rates and DLQ counts of the running pipeline',
+    summary: 'tables, lag, rates, DLQ counts, on-demand snapshots and paused tables of the running pipeline',
     usage: 'scylla-pg-cdc status [--json]',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/status.js')).runStatus(ctx),
@@ -69,6 +69,20 @@ export const COMMANDS: Command[] = [
     usage: 'scylla-pg-cdc snapshot --table KS.T | snapshot --list [--json]',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/snapshot.js')).runSnapshot(ctx),
+  },
+  {
+    name: 'pause',
+    summary: 'stop applying one table in every running sink (its changes wait in Kafka), or list the paused tables',
+    usage: 'scylla-pg-cdc pause (--table KS.T | --topic T) [--reason TEXT] [--by WHO] [--force] | pause --list [--json]',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/table-pause.js')).runTablePause('pause', ctx),
+  },
+  {
+    name: 'resume',
+    summary: 'apply a paused table again, from where the sinks stopped',
+    usage: 'scylla-pg-cdc resume (--table KS.T | --topic T)',
+    vars: toolsVars,
+    run: async (ctx) => (await import('../tools/table-pause.js')).runTablePause('resume', ctx),
   },
   {
     name: 'reconcile',

@@ -50,6 +50,8 @@ export const listKeysColumn = (col: string) => pgName(`_cdc_lk_${col}`);
 export const tombstoneTable = (table: string) => pgName(`_cdc_tombstones_${table}`);
 export const OFFSETS_TABLE = '_cdc_offsets';
 export const OFFSET_RESETS_TABLE = '_cdc_offset_resets';
+/** Topics the operator paused (`scylla-pg-cdc pause`), per sink group. */
+export const PAUSED_TABLES_TABLE = '_cdc_paused_tables';
 
 /** A SQL string literal (standard_conforming_strings on: only quotes are doubled). */
 export function quoteLiteral(s: string): string {

@@ -95,3 +95,10 @@ export const ttlPurged = new Counter({
   labelNames: ['table', 'action'] as const,
   registers: [registry],
 });
+
+export const tablePaused = new Gauge({
+  name: 'cdc_sink_table_paused',
+  help: '1 while the operator has paused the table (`scylla-pg-cdc pause`): its changes wait in Kafka, its consumer lag grows; 0 after `resume`',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});

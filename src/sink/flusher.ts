@@ -193,7 +193,7 @@ export class Flusher {
       if (state.records.bytes <= this.d.maxInflightBytes / 2) {
         state.paused.delete(tp);
         const { topic, partition } = tpOf(tp);
-        this.d.consumer.resume(topic, [partition]);
+        this.d.consumer.resume(topic, [partition], 'memory'); // a table the operator paused stays paused
       }
     }
     this.d.dead.committed(plan);

@@ -28,7 +28,9 @@ export interface IntakeDeps {
   topicTemplate: string;
   maxInflightBytes: number;
   retryMaxMs: number;
-  consumer: Pick<KafkaConsumer, 'pause'>;
+  consumer: Pick<KafkaConsumer, 'pause' | 'seek'>;
+  /** Whether the operator paused this topic's table (`scylla-pg-cdc pause`). */
+  tablePaused: (topic: string) => boolean;
   guard: OffsetGuard;
   fetcher: SchemaFetcher;
   decoder: BoundedDecoder;
@@ -70,13 +72,21 @@ export class Intake {
     const tp = tpKey(batch.topic, batch.partition);
     const next = state.fetched.get(tp);
     if (next === undefined) return; // not (or no longer) ours: re-fetched after the next assignment
+    if (this.d.tablePaused(batch.topic)) {
+      // Fetched before the pause reached the consumer: not taken, and nothing of it is committed.
+      // kafkajs moves its position past a handed-out batch, so put it back on the first record not
+      // taken (the resume seeks there again): otherwise the resumed fetch would skip this batch.
+      this.d.consumer.pause(batch.topic, [batch.partition], 'operator');
+      this.d.consumer.seek(batch.topic, batch.partition, next);
+      return;
+    }
     // kafkajs moved its fetch position past ours by itself (OFFSET_OUT_OF_RANGE: records removed
     // before we read them): report the gap, or hold the partition under SINK_OFFSET_RESET=fail.
     const fetchedAt = BigInt((batch as Batch & { fetchedOffset?: string }).fetchedOffset ?? next);
     if (fetchedAt > next && (await this.d.guard.onJump(batch.topic, batch.partition, next, fetchedAt)) === 'hold') {
       if (state.dropped) return;
       state.fetched.delete(tp);
-      this.d.consumer.pause(batch.topic, [batch.partition]);
+      this.d.consumer.pause(batch.topic, [batch.partition], 'held');
       return;
     }
     if (state.dropped) return;
@@ -112,7 +122,7 @@ export class Intake {
     if (state.records.bytes <= this.d.maxInflightBytes || state.paused.has(tp) || !state.fetched.has(tp)) return;
     state.paused.add(tp);
     const { topic, partition } = tpOf(tp);
-    this.d.consumer.pause(topic, [partition]);
+    this.d.consumer.pause(topic, [partition], 'memory');
   }
 
   /** Registry lookups for the ids in these records; transient failures are retried here. */

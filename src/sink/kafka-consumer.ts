@@ -8,11 +8,15 @@
  *   lag tools keep working.
  * - On GROUP_JOIN the assignment handler runs (claim + seek) and every batch waits for it, so no
  *   record of a newly assigned partition is handled before its stored offset is known.
+ * - Partitions are paused and resumed with a reason (core/partition-gate.ts): kafkajs fetches a
+ *   partition again only when no reason is left.
  */
 import type { FetchSizes } from './core/fetch-sizes.js';
 import type { Admin, Batch, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
 import { matchTopics, type TopicSelector } from './core/topic-match.js';
+import { PartitionGate, type PauseReason } from './core/partition-gate.js';
+import { tpKey, tpOf, type TopicPartitionKey } from './core/offset-tracker.js';
 
 export interface Assignment {
   topic: string;
@@ -33,6 +37,8 @@ export class KafkaConsumer {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private refreshing: Promise<void> | undefined;
+  /** Why each partition of the current kafkajs consumer is paused (core/partition-gate.ts). */
+  private readonly gate = new PartitionGate();
 
   constructor(
     private readonly kafka: Kafka,
@@ -103,6 +109,7 @@ export class KafkaConsumer {
   /** Leave and re-join the group (new topics, or after being fenced). */
   async restart(): Promise<void> {
     await this.stopConsumer();
+    this.gate.clear(); // a new kafkajs consumer pauses nothing; the assignment handler re-applies holds and table pauses
     if (this.stopped || this.topics.length === 0) return;
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -146,18 +153,50 @@ export class KafkaConsumer {
         await this.handlers.onBatch(batch, heartbeat);
       },
     });
+    // Pauses asked for between the consumer's creation and run() could not reach kafkajs yet.
+    const paused = this.gate.all().map(tpOf);
+    if (this.consumer === consumer && paused.length > 0) this.call((c) => c.pause(paused.map((p) => ({ topic: p.topic, partitions: [p.partition] }))));
   }
 
-  pause(topic: string, partitions: number[]): void {
-    this.consumer?.pause([{ topic, partitions }]);
+  /**
+   * kafkajs refuses pause/resume/seek before run() (and after disconnect). The gate keeps the
+   * pauses and run() applies them; a seek then is moot: the assignment seeks every partition.
+   */
+  private call(fn: (c: Consumer) => void): void {
+    const c = this.consumer;
+    if (!c) return;
+    try {
+      fn(c);
+    } catch (err) {
+      this.log.debug({ err }, 'consumer not running: applied when it runs');
+    }
   }
 
-  resume(topic: string, partitions: number[]): void {
-    this.consumer?.resume([{ topic, partitions }]);
+  /**
+   * Stops fetching these partitions for `reason`. Always per partition, never a whole topic: kafkajs
+   * lets a partition resume override a topic pause, which would mix the reasons up again.
+   */
+  pause(topic: string, partitions: number[], reason: PauseReason): void {
+    const now = partitions.filter((p) => this.gate.add(tpKey(topic, p), reason));
+    if (now.length > 0) this.call((c) => c.pause([{ topic, partitions: now }]));
+  }
+
+  /** Drops `reason`; a partition is fetched again only once no other reason holds it. */
+  resume(topic: string, partitions: number[], reason: PauseReason): void {
+    const now = partitions.filter((p) => this.gate.remove(tpKey(topic, p), reason));
+    if (now.length > 0) this.call((c) => c.resume([{ topic, partitions: now }]));
+  }
+
+  isPaused(topic: string, partition: number, reason?: PauseReason): boolean {
+    return this.gate.has(tpKey(topic, partition), reason);
+  }
+
+  pausedFor(reason: PauseReason): { topic: string; partition: number; tp: TopicPartitionKey }[] {
+    return this.gate.with(reason).map((tp) => ({ ...tpOf(tp), tp }));
   }
 
   seek(topic: string, partition: number, offset: bigint): void {
-    this.consumer?.seek({ topic, partition, offset: offset.toString() });
+    this.call((c) => c.seek({ topic, partition, offset: offset.toString() }));
   }
 
   async commitAdvisory(offsets: { topic: string; partition: number; offset: bigint }[]): Promise<void> {

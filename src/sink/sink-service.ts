@@ -12,6 +12,8 @@
  * - Memory: records fetched but not committed, counted as encoded bytes + their decoded heap
  *   (inflight-records.ts), are bounded by SINK_MAX_INFLIGHT_BYTES (+ one fetch, a sixteenth of it:
  *   core/fetch-sizes.ts); above it the partition is paused until commits bring it down.
+ * - A table the operator paused (table-pauses.ts) is not taken from Kafka: its stored offsets stay
+ *   right after its last applied change until `resume`, across rebalances and restarts.
  */
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -44,6 +46,8 @@ import { SinkStats } from './sink-stats.js';
 import { StallDetector, type PartitionSample } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
 import { TtlPurge } from './ttl-purge.js';
+import { PausedTablesStore } from './paused-tables-store.js';
+import { TablePauses, type PausedPartitionLag } from './table-pauses.js';
 import { fetchSizes } from './core/fetch-sizes.js';
 
 export interface SinkServiceDeps {
@@ -72,6 +76,7 @@ export class SinkService implements StatusProvider {
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
   private readonly purge: TtlPurge;
+  private readonly pauses: TablePauses;
 
   private state: AssignmentState;
   private running = false;
@@ -91,6 +96,7 @@ export class SinkService implements StatusProvider {
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
     this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft', elsewhere: () => this.tables.resolvedTables() }, log);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
+    this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
     this.dead = new DeadLetters(this.dlq, log);
     this.retry = new Retrier({
@@ -114,7 +120,7 @@ export class SinkService implements StatusProvider {
       writer: new PgWriter(deps.pool, offsets),
       tables: this.tables,
       shapes: new SchemaCache((id) => this.fetcher.known(id) ?? undefined),
-      consumer: { resume: (t, p) => this.consumer.resume(t, p), commitAdvisory: (o) => this.consumer.commitAdvisory(o) },
+      consumer: { resume: (t, p, r) => this.consumer.resume(t, p, r), commitAdvisory: (o) => this.consumer.commitAdvisory(o) },
       stats: this.stats,
       lock: this.lock,
       fenced: () => this.onFenced(),
@@ -123,7 +129,8 @@ export class SinkService implements StatusProvider {
     this.intake = new Intake({
       ...common,
       topicTemplate: cfg.kafkaTopicTemplate,
-      consumer: { pause: (t, p) => this.consumer.pause(t, p) },
+      consumer: { pause: (t, p, r) => this.consumer.pause(t, p, r), seek: (t, p, o) => this.consumer.seek(t, p, o) },
+      tablePaused: (topic) => this.pauses.isPaused(topic),
       guard: this.guard,
       fetcher: this.fetcher,
       decoder: new BoundedDecoder(this.decode, { maxRecordBytes: cfg.sinkMaxRecordBytes, timeoutMs: cfg.sinkDecodeTimeoutMs }, log),
@@ -149,6 +156,8 @@ export class SinkService implements StatusProvider {
     });
     await this.retry.run({ stage: 'registry' }, () => this.fetcher.probe());
     await this.retry.run({ stage: 'dlq', health: 'kafka' }, () => this.dlq.start());
+    // Before the first assignment: a sink restarted while a table is paused never applies it.
+    await this.retry.run({ stage: 'init', health: 'pg' }, () => this.pauses.refresh());
     this.loop = this.flusher.loop();
     await this.consumer.start();
     this.lagTimer = setInterval(() => void this.updateLag(), Math.min(this.cfg.sinkTopicRefreshMs, 5000));
@@ -164,7 +173,7 @@ export class SinkService implements StatusProvider {
     await this.purge.stop();
     for (const tp of this.state.tracker.committedOffsets().keys()) {
       const { topic, partition } = tpOf(tp);
-      this.consumer.pause(topic, [partition]);
+      this.consumer.pause(topic, [partition], 'drain');
     }
     // After a fatal error the loop is gone and nothing can drain: uncommitted work is re-read later.
     if (this.running) {
@@ -220,6 +229,7 @@ export class SinkService implements StatusProvider {
       assigned: [...s.tracker.committedOffsets()].map(([tp, next]) => ({ ...tpOf(tp), nextOffset: next.toString(), generation: s.generation.get(tp)?.toString() })),
       inflightBytes: s.records.bytes,
       pausedPartitions: s.paused.size,
+      pausedTables: this.pauses.status(),
       batches: this.stats.batches,
       changes: this.stats.changes,
       dlq: this.dead.counts,
@@ -239,9 +249,10 @@ export class SinkService implements StatusProvider {
     await this.lock.run(async () => {
       this.dropState();
       if (this.draining || !this.running) return; // a rebalance during the drain: nothing to place
+      for (const h of this.consumer.pausedFor('held')) this.consumer.resume(h.topic, [h.partition], 'held'); // placed anew below
       for (const p of await this.guard.place(assignment)) {
         if (p.from === null) {
-          this.consumer.pause(p.topic, [p.partition]); // held (SINK_OFFSET_RESET=fail): not read
+          this.consumer.pause(p.topic, [p.partition], 'held'); // held (SINK_OFFSET_RESET=fail): not read
           continue;
         }
         const tp = tpKey(p.topic, p.partition);
@@ -250,6 +261,7 @@ export class SinkService implements StatusProvider {
         this.state.generation.set(tp, p.generation);
         this.consumer.seek(p.topic, p.partition, p.from);
       }
+      this.pauses.apply(this.consumer, this.state); // a partition of a paused table starts paused
       this.log.info({ assignment }, 'partitions assigned; resuming from offsets stored in PostgreSQL');
     });
   }
@@ -260,7 +272,7 @@ export class SinkService implements StatusProvider {
     old.dropped = true;
     for (const tp of old.paused) {
       const { topic, partition } = tpOf(tp);
-      this.consumer.resume(topic, [partition]);
+      this.consumer.resume(topic, [partition], 'memory');
     }
     this.state = this.newState();
     inflightBytes.set(0);
@@ -286,19 +298,39 @@ export class SinkService implements StatusProvider {
     }
   }
 
+  /**
+   * The operator's pauses, polled; a failed poll keeps the last known ones. Not under the lock: a
+   * batch blocked in PostgreSQL holds it, and this timer must still run (stall detection follows).
+   * `apply` is safe mid-assignment: the assignment applies the pauses again once it has placed its
+   * partitions.
+   */
+  private async refreshTablePauses(): Promise<void> {
+    try {
+      await this.pauses.refresh();
+      if (!this.draining) this.pauses.apply(this.consumer, this.state);
+    } catch (err) {
+      this.log.debug({ err }, 'table pauses refresh failed');
+    }
+  }
+
   private async updateLag(): Promise<void> {
+    await this.refreshTablePauses();
     await this.refreshOffsetProblems();
     // Piggybacks on the lag timer: the reconcile history changes rarely and the query is tiny.
     await refreshAccuracy(this.pool, this.cfg.pgSchema).catch((err: unknown) => this.log.debug({ err }, 'accuracy refresh failed'));
     try {
       const committed = this.state.tracker.committedOffsets();
       const samples: PartitionSample[] = [];
+      const paused: PausedPartitionLag[] = [];
       for (const w of await this.consumer.highWatermarks()) {
         const c = committed.get(tpKey(w.topic, w.partition));
         if (c === undefined) continue;
         consumerLag.set({ topic: w.topic, partition: String(w.partition) }, Number(w.high > c ? w.high - c : 0n));
-        samples.push({ name: `${w.topic}/${w.partition}`, committed: c, end: w.high });
+        const isPaused = this.pauses.isPaused(w.topic);
+        samples.push({ name: `${w.topic}/${w.partition}`, committed: c, end: w.high, paused: isPaused });
+        if (isPaused) paused.push({ topic: w.topic, partition: w.partition, committed: c, end: w.high });
       }
+      this.pauses.observeLag(paused);
       this.stall.observe(Date.now(), samples);
       sinkStalled.set(this.stall.reasons().length > 0 ? 1 : 0);
     } catch (err) {

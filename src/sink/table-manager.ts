@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { schemaExists } from '../clients/pg-schema.js';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
+import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, createPausedTablesSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
 import { expiryColumnsSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
@@ -53,7 +53,7 @@ export class TableManager {
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl(this.schema, [...(await this.schemaSql(this.schema)), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+    await this.ddl(this.schema, [...(await this.schemaSql(this.schema)), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), createPausedTablesSql(this.schema), ...mergeFunctionsSql(this.schema)]);
   }
 
   /** The target tables resolved since the start, wherever SINK_TABLE_MAP put them. */

@@ -11,6 +11,8 @@ import { createKafka } from '../clients/kafka.js';
 import { createLogger } from '../log/logger.js';
 import { parsePrometheusText, type Sample } from '../metrics/prometheus-text.js';
 import { sourceSnapshots } from './snapshot.js';
+import { createPgClient } from '../clients/postgres.js';
+import { formatPaused, pausedReport, type PausedReportRow } from './paused-report.js';
 
 interface TableRow {
   table: string;
@@ -55,6 +57,22 @@ async function dlqSize(kafka: ReturnType<typeof createKafka>, topic: string): Pr
   }
 }
 
+/** Tables paused by the operator, with since-when and the records waiting; null when PostgreSQL is down. */
+async function pausedTables(cfg: ReturnType<typeof loadToolsConfig>, kafka: ReturnType<typeof createKafka>): Promise<PausedReportRow[] | null> {
+  const client = createPgClient(cfg, 'scylla-pg-cdc-status');
+  const admin = kafka.admin();
+  try {
+    await client.connect();
+    const connected = await admin.connect().then(() => true, () => false);
+    return await pausedReport(client, connected ? admin : undefined, cfg);
+  } catch {
+    return null;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
 export async function runStatus(ctx: CommandContext): Promise<number> {
   const json = parseCommandArgs(ctx.argv, { json: { type: 'boolean' } }, 'usage: scylla-pg-cdc status [--json]').flag('json');
   const cfg = loadToolsConfig(ctx.env, readSecretFile);
@@ -88,9 +106,10 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   const processes = urls.map(([component, url], i) => ({ component, url, up: second[i] !== undefined, healthy: second[i]?.find((s) => s.name === 'cdc_connector_healthy')?.value === 1 }));
   const dlq = { topic: cfg.dlqTopic, records: await dlqSize(kafka, cfg.dlqTopic), sinceStartByReason: Object.fromEntries(dlqByReason) };
   const snaps = await sourceSnapshots(cfg.sourceStatusUrl);
+  const paused = await pausedTables(cfg, kafka);
 
   if (json) {
-    print(`${JSON.stringify({ processes, tables: rows, dlq, snapshots: snaps }, null, 2)}\n`);
+    print(`${JSON.stringify({ processes, tables: rows, dlq, snapshots: snaps, pausedTables: paused }, null, 2)}\n`);
     return 0;
   }
   for (const p of processes) print(`${p.component.padEnd(6)} ${p.url}  ${p.up ? (p.healthy ? 'healthy' : 'UNHEALTHY') : 'down'}\n`);
@@ -100,6 +119,8 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
   for (const p of snaps ?? []) {
     print(`snapshot ${p.table}: requested ${p.requestedAt}, ${p.rangesDone}/${p.ranges} ranges (${p.slotsStarted}/${p.slots} slots started), ${p.done ? 'done' : 'in progress'}\n`);
   }
+  // Only when there is something to say: most of the time nothing is paused.
+  if (paused === null || paused.length > 0) print(`\npaused tables (sink group ${cfg.sinkGroupId}):${paused === null ? ' unknown (PostgreSQL unreachable)\n' : `\n${formatPaused(paused)}`}`);
   print(`\nDLQ ${dlq.topic}: ${dlq.records ?? 'unknown'} record(s)${dlqByReason.size ? `; since sink start: ${[...dlqByReason].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}\n`);
   return 0;
 }

@@ -3,7 +3,7 @@
  * their tombstone side tables, ADD COLUMN for evolution. Never DROP: a column dropped in Scylla stays
  * (older rows keep their values; Kafka Connect's auto.evolve does the same).
  */
-import { CTS_COLUMN, OFFSETS_TABLE, OFFSET_RESETS_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from '../../core/sql-ident.js';
+import { CTS_COLUMN, OFFSETS_TABLE, OFFSET_RESETS_TABLE, PAUSED_TABLES_TABLE, TS_COLUMN, listKeysColumn, qualified, quoteIdent, tombstoneTable } from '../../core/sql-ident.js';
 import type { ColumnShape, TableShape } from './types.js';
 
 export function createSchemaSql(schema: string): string {
@@ -53,6 +53,23 @@ export function createOffsetResetsTableSql(schema: string): string {
   detail text NOT NULL,
   detected_at timestamptz NOT NULL DEFAULT now(),
   acknowledged_at timestamptz
+)`;
+}
+
+/**
+ * Tables the operator paused (`scylla-pg-cdc pause`): one row per topic while paused, deleted by
+ * `resume`. Every sink of the group polls it (SINK_TOPIC_REFRESH_MS) and stops applying the topic;
+ * being in PostgreSQL, a pause outlives sink restarts and is seen by every sink of the group.
+ */
+export function createPausedTablesSql(schema: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(schema, PAUSED_TABLES_TABLE)} (
+  group_id text NOT NULL,
+  topic text NOT NULL,
+  table_name text,
+  paused_at timestamptz NOT NULL DEFAULT now(),
+  paused_by text NOT NULL,
+  reason text,
+  PRIMARY KEY (group_id, topic)
 )`;
 }
 

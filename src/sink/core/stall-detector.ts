@@ -15,6 +15,11 @@ export interface PartitionSample {
   committed: bigint;
   /** Log end offset as a read_committed consumer sees it (last stable offset). */
   end: bigint;
+  /**
+   * The operator paused its table (`scylla-pg-cdc pause`): its lag grows by design, so it is never
+   * stalled nor falling behind; it is forgotten, and judged afresh from its resume on.
+   */
+  paused?: boolean;
 }
 
 export interface StallOptions {
@@ -40,11 +45,12 @@ export class StallDetector {
 
   constructor(private readonly opts: StallOptions) {}
 
-  /** One sample of every assigned partition; partitions not in it are forgotten (revoked). */
+  /** One sample of every assigned partition; partitions not in it (revoked) or paused are forgotten. */
   observe(now: number, samples: PartitionSample[]): void {
     this.now = now;
     const seen = new Set<string>();
     for (const s of samples) {
+      if (s.paused) continue;
       seen.add(s.name);
       const lag = s.end > s.committed ? s.end - s.committed : 0n;
       let t = this.tracks.get(s.name);

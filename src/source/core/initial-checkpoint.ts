@@ -31,7 +31,10 @@ export function initialCheckpoint(i: InitialCheckpointInput): SlotCheckpoint {
       ...base,
       genMs: generationAt(gens, streamFrom)!.startMs,
       atMs: Math.max(streamFrom, gens[0]!.startMs),
-      snapshot: { startMs: now, ranges, rangePos: 0, afterToken: null, done: ranges.length === 0 },
+      // Stamped where streaming starts, not at now: a write of the last `confidence` may become
+      // visible only after the snapshot read its row; the stream then delivers it, and it must win
+      // the sink's version guard (a tie goes to the later change), see core/snapshot-request.ts.
+      snapshot: { startMs: now, tsMs: streamFrom, ranges, rangePos: 0, afterToken: null, done: ranges.length === 0 },
     };
   }
   let at: number;

@@ -36,6 +36,13 @@ describe('scylla-pg-cdc CLI', () => {
     expect(r.err).toContain('CDC_POLL_INTERVAL_MS: expected an integer');
   });
 
+  it('pause and resume exit 2 with their usage on bad arguments, before reading any configuration', () => {
+    const r = cli(['pause', '--table', 'users']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--table expects keyspace\.table.*\nusage: scylla-pg-cdc pause/s);
+    expect(cli(['resume']).code).toBe(2);
+  });
+
   it('exits 2 on an unknown command', () => {
     expect(cli(['frobnicate']).code).toBe(2);
   });

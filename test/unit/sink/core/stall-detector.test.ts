@@ -45,4 +45,16 @@ describe('StallDetector', () => {
     d.observe(30, []);
     expect(d.reasons()).toEqual([]);
   });
+  it('a paused table is never stalled nor falling behind, and is judged afresh after its resume', () => {
+    const d = new StallDetector({ timeoutMs: 1000, maxLag: 10 });
+    const paused = (committed: number, end: number) => [{ name: 't/0', committed: BigInt(committed), end: BigInt(end), paused: true }];
+    d.observe(0, at(10, 20));
+    d.observe(500, paused(10, 500));
+    d.observe(5000, paused(10, 5000));
+    expect(d.reasons()).toEqual([]);
+    d.observe(5001, at(10, 5000)); // resumed: the wait starts now, not at 0
+    expect(d.reasons()).toEqual([]);
+    d.observe(6001, at(10, 5000));
+    expect(d.reasons()).toEqual([expect.stringMatching(/^t\/0: stalled: 4990 records to apply/)]); // without progress: reported as any partition
+  });
 });
