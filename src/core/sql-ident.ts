@@ -39,7 +39,12 @@ export const TS_COLUMN = '_cdc_ts_us';
 export const CTS_COLUMN = '_cdc_cts';
 /** SINK_DELETE_MODE=soft: when the row was deleted (the delete's write time); NULL = live. */
 export const DELETED_AT_COLUMN = '_cdc_deleted_at';
-/** Key of the row marker (INSERT) time in CTS_COLUMN. */
+/** Per-cell TTL expiry times, jsonb `{column: µs, "_marker": µs}`; an absent entry (or NULL) = never expires. */
+export const CEXP_COLUMN = '_cdc_cexp';
+/** The earliest entry of CEXP_COLUMN as timestamptz (a generated column): when the TTL purge must look at the row. */
+export const EXPIRES_AT_COLUMN = '_cdc_expires_at';
+export const expiresAtIndex = (table: string) => pgName(`_cdc_exp_${table}`);
+/** Key of the row marker (INSERT) time in CTS_COLUMN (and of its expiry in CEXP_COLUMN). */
 export const MARKER_KEY = '_marker';
 export const listKeysColumn = (col: string) => pgName(`_cdc_lk_${col}`);
 export const tombstoneTable = (table: string) => pgName(`_cdc_tombstones_${table}`);

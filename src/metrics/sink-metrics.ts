@@ -89,6 +89,13 @@ export const sinkStalled = new Gauge({
   registers: [registry],
 });
 
+export const ttlPurged = new Counter({
+  name: 'cdc_sink_ttl_purged_rows_total',
+  help: 'Rows the TTL purge changed because something in them expired (USING TTL): action=deleted (hard mode), marked (soft mode: _cdc_deleted_at set), cells (expired cells set to NULL in a row that stays)',
+  labelNames: ['table', 'action'] as const,
+  registers: [registry],
+});
+
 export const tablePaused = new Gauge({
   name: 'cdc_sink_table_paused',
   help: '1 while the operator has paused the table (`scylla-pg-cdc pause`): its changes wait in Kafka, its consumer lag grows; 0 after `resume`',

@@ -213,6 +213,9 @@ function sourceSchema(t: TableModel): AvroSchema {
       opt('range_end_inclusive', 'boolean'),
       opt('stream_id', 'string'),
       opt('seq', 'int'),
+      // Per-cell TTLs when the log rows of one key disagreed (expiry.ts in the sink); last, so the
+      // schema change is an appended optional field (BACKWARD compatible).
+      opt('cell_ttls', { type: 'map', values: 'long' }),
     ],
   };
 }

@@ -45,6 +45,7 @@ import { SinkHealth } from './sink-health.js';
 import { SinkStats } from './sink-stats.js';
 import { StallDetector, type PartitionSample } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
+import { TtlPurge } from './ttl-purge.js';
 import { PausedTablesStore } from './paused-tables-store.js';
 import { TablePauses, type PausedPartitionLag } from './table-pauses.js';
 import { fetchSizes } from './core/fetch-sizes.js';
@@ -74,6 +75,7 @@ export class SinkService implements StatusProvider {
   private readonly lock = new SerialLock();
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
+  private readonly purge: TtlPurge;
   private readonly pauses: TablePauses;
 
   private state: AssignmentState;
@@ -92,6 +94,7 @@ export class SinkService implements StatusProvider {
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
+    this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft', elsewhere: () => this.tables.resolvedTables() }, log);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
@@ -159,6 +162,7 @@ export class SinkService implements StatusProvider {
     await this.consumer.start();
     this.lagTimer = setInterval(() => void this.updateLag(), Math.min(this.cfg.sinkTopicRefreshMs, 5000));
     this.lagTimer.unref();
+    this.purge.start();
   }
 
   /** Drain: stop intake, finish decode, flush every batch, commit, close. */
@@ -166,6 +170,7 @@ export class SinkService implements StatusProvider {
     if (!this.started || this.draining) return;
     this.draining = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    await this.purge.stop();
     for (const tp of this.state.tracker.committedOffsets().keys()) {
       const { topic, partition } = tpOf(tp);
       this.consumer.pause(topic, [partition], 'drain');

@@ -10,8 +10,9 @@ import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, createPausedTablesSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
+import { expiryColumnsSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
-import { CTS_COLUMN, DELETED_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, tombstoneTable } from '../core/sql-ident.js';
+import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
@@ -40,6 +41,8 @@ WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`
 
 export class TableManager {
   private readonly cache = new Map<string, TargetTable>();
+  /** Every target table resolved in this run, by `schema.table` (the TTL purge reaches mapped ones through it). */
+  private readonly resolved = new Map<string, { schema: string; table: string }>();
   private readonly warned = new Set<string>();
 
   constructor(
@@ -51,6 +54,11 @@ export class TableManager {
 
   async init(): Promise<void> {
     await this.ddl(this.schema, [...(await this.schemaSql(this.schema)), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), createPausedTablesSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+  }
+
+  /** The target tables resolved since the start, wherever SINK_TABLE_MAP put them. */
+  resolvedTables(): { schema: string; table: string }[] {
+    return [...this.resolved.values()];
   }
 
   invalidate(table?: string): void {
@@ -99,6 +107,7 @@ export class TableManager {
     const ddl: string[] = [];
     if (!cols.has(TS_COLUMN)) ddl.push(addTsColumnSql(schema, name));
     if (!cols.has(CTS_COLUMN)) ddl.push(addCtsColumnSql(schema, name));
+    if (!cols.has(EXPIRES_AT_COLUMN)) ddl.push(...expiryColumnsSql(schema, name));
     const soft = this.opts.deleteMode === 'soft';
     if (soft && !cols.has(DELETED_AT_COLUMN)) ddl.push(addDeletedAtColumnSql(schema, name));
     for (const k of shape.keyColumns) {
@@ -118,6 +127,7 @@ export class TableManager {
       .map((c) => ({ name: c.name, pgType: cols.get(c.name)!, storage: c.storage, ...(c.collection ? { collection: c.collection } : {}) }));
     const target: TargetTable = { schema, table: name, keyColumns, valueColumns, deletedAt: cols.has(DELETED_AT_COLUMN), softDelete: soft, helperSchema: this.schema };
     this.cache.set(cacheKey, target);
+    this.resolved.set(`${target.schema}\u0000${target.table}`, { schema: target.schema, table: target.table });
     return target;
   }
 

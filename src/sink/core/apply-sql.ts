@@ -17,13 +17,15 @@
  */
 import { encodeCopyRow } from './copy-encoder.js';
 import { cellTsOf, type FoldedRow } from './fold.js';
-import { CTS_COLUMN, MARKER_KEY, TS_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
+import { MARKER_KEY, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
+import { CTS, MIN_TS, TS, newCts, storedTs } from './cell-times-sql.js';
+import { CEXP, EXP_AT, deltaExpirySql, earliest, expirySets, newCexp, storedExp } from './expiry-sql.js';
+import { stagedExpiry } from './expiry.js';
 import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
 import { helperSchemaOf, type TargetColumn, type TargetTable } from './target-table.js';
 import type { RowChange } from './types.js';
 
 export const STAGING = '_cdc_stg';
-const MIN_TS = '(-9223372036854775808)::bigint';
 const MODE = { untouched: '0', set: '1', modify: '2' } as const;
 
 /** Type of the `removed` delta column, or undefined when the column takes no deltas. */
@@ -35,8 +37,10 @@ function removedType(c: TargetColumn): string | undefined {
 
 export function stagingDdl(t: TargetTable): string {
   // _ts: newest write time of the row (op=d: the tombstone); _del: row tombstone under an upsert;
-  // _mk: row marker time; t<i>: the cell's write time when it differs from _ts (NULL = _ts).
-  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint'];
+  // _mk: row marker time; t<i>: the cell's write time when it differs from _ts (NULL = _ts);
+  // _ex: TTL expiries {column: µs, _marker: µs} of the staged cells and marker that have one;
+  // _exmin: the earliest of them.
+  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint', '_ex jsonb', '_exmin bigint'];
   t.keyColumns.forEach((c, i) => defs.push(`k${i} ${c.pgType}`));
   t.valueColumns.forEach((c, i) => {
     defs.push(`v${i} ${c.pgType}`, `m${i} smallint NOT NULL`, `t${i} bigint`);
@@ -53,7 +57,7 @@ export const copyStagingSql = `COPY ${STAGING} FROM STDIN`;
 /** One staging line (COPY text format) for a folded row. */
 export function stagingLine(t: TargetTable, row: FoldedRow): string {
   const del = row.op === 'delete';
-  const fields: (string | null)[] = [del ? 'd' : 'u', row.tsUs, del ? null : row.delTsUs, del ? null : (row.markerTs ?? null)];
+  const fields: (string | null)[] = [del ? 'd' : 'u', row.tsUs, del ? null : row.delTsUs, del ? null : (row.markerTs ?? null), ...(del ? [null, null] : stagedExpiry(row))];
   for (const k of row.key) fields.push(k);
   for (const c of t.valueColumns) {
     const cell = row.cells[c.name];
@@ -106,39 +110,6 @@ export function listKeysMergeExpr(schema: string, c: TargetColumn, base: string,
   return `${qualified(schema, '_cdc_list_keys')}(${len(base)}, ${baseKeys}, ${src.l}, ${len(src.v)}, ${src.r})`;
 }
 
-const TS = quoteIdent(TS_COLUMN);
-const CTS = quoteIdent(CTS_COLUMN);
-
-/**
- * Stored write time of a cell (or of the marker) of target row `t`, never NULL: the `_cdc_cts`
- * entry when there is one (JSON null = no live write), else the row's `_cdc_ts_us` (absent = the
- * oldest possible time).
- */
-function storedTs(key: string): string {
-  const k = quoteLiteral(key);
-  return `CASE WHEN t.${CTS} ? ${k} THEN coalesce((t.${CTS} ->> ${k})::bigint, ${MIN_TS}) ELSE coalesce(t.${TS}, ${MIN_TS}) END`;
-}
-
-/** jsonb_build_object over key/value pairs, chunked under the 100-argument limit. */
-function jsonObject(pairs: [string, string][]): string {
-  if (pairs.length === 0) return `'{}'::jsonb`;
-  const parts: string[] = [];
-  for (let i = 0; i < pairs.length; i += 40) {
-    parts.push(`jsonb_build_object(${pairs.slice(i, i + 40).map(([k, v]) => `${quoteLiteral(k)}, ${v}`).join(', ')})`);
-  }
-  return parts.join(' || ');
-}
-
-/**
- * New `_cdc_cts` of a row whose new `_cdc_ts_us` is `rowTs`: one entry per marker/column time
- * (`[key, time or NULL]`, NULL = no live write), minus the entries equal to `rowTs` (implied).
- * `base`: the stored object (entries of columns this schema does not know are kept).
- */
-function newCts(base: string, rowTs: string, entries: [string, string][]): string {
-  const omit = entries.map(([k, v]) => `CASE WHEN ${v} = ${rowTs} THEN ${quoteLiteral(k)} END`);
-  return `((${base}) || ${jsonObject(entries)}) - array_remove(ARRAY[${omit.join(', ')}]::text[], NULL)`;
-}
-
 /** Whether target row `t` keeps a live marker or a live (non-null) cell newer than tombstone `d`. */
 function aliveAfter(t: TargetTable, d: string): string {
   const terms = [`${storedTs(MARKER_KEY)} > ${d}`];
@@ -186,6 +157,9 @@ export function mergeRowsSql(t: TargetTable): string {
   const aliveIns: string[] = [mkInsApplies];
   const ctsNew: [string, string][] = [[MARKER_KEY, mkNew]];
   const ctsIns: [string, string][] = [[MARKER_KEY, `CASE WHEN ${mkInsApplies} THEN s._mk END`]];
+  const staged = (key: string) => `s._ex -> ${quoteLiteral(key)}`;
+  const expNew: [string, string][] = [[MARKER_KEY, `CASE WHEN ${mkApplies} THEN ${staged(MARKER_KEY)} WHEN ${cleared(mk)} THEN NULL ELSE ${storedExp(MARKER_KEY)} END`]];
+  const expIns: [string, string][] = [[MARKER_KEY, `CASE WHEN ${mkInsApplies} THEN ${staged(MARKER_KEY)} END`]];
 
   t.valueColumns.forEach((c, i) => {
     const col = quoteIdent(c.name);
@@ -198,9 +172,9 @@ export function mergeRowsSql(t: TargetTable): string {
     const src = { v: `s.v${i}`, r: `s.r${i}`, l: `s.l${i}` };
     const lk = quoteIdent(listKeysColumn(c.name));
     const baseKeys = c.collection === 'list' ? `CASE WHEN ${gone} THEN NULL ELSE t.${lk} END` : 'NULL';
-    const staged = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(helperSchemaOf(t), c, base, baseKeys, src)} END` : `s.v${i}`;
+    const stagedV = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(helperSchemaOf(t), c, base, baseKeys, src)} END` : `s.v${i}`;
     const stagedIns = c.collection ? `CASE s.m${i} WHEN 1 THEN s.v${i} WHEN 2 THEN ${mergeExpr(helperSchemaOf(t), c, 'NULL', 'NULL', src)} END` : `s.v${i}`;
-    const value = `CASE WHEN ${applies} THEN ${staged} ELSE ${base} END`;
+    const value = `CASE WHEN ${applies} THEN ${stagedV} ELSE ${base} END`;
     const valueIns = `CASE WHEN ${insApplies} THEN ${stagedIns} END`;
     sets.push(`${col} = ${value}`);
     insCols.push(col);
@@ -215,7 +189,16 @@ export function mergeRowsSql(t: TargetTable): string {
     aliveIns.push(`(${valueIns}) IS NOT NULL`);
     ctsNew.push([c.name, `CASE WHEN ${applies} THEN ${st} WHEN ${gone} THEN NULL ELSE nullif(${ct}, ${MIN_TS}) END`]);
     ctsIns.push([c.name, `CASE WHEN ${insApplies} THEN ${st} END`]);
+    const exp = c.collection ? `CASE WHEN s.m${i} = 2 THEN ${deltaExpirySql(base, storedExp(c.name), staged(c.name))} ELSE ${staged(c.name)} END` : staged(c.name);
+    expNew.push([c.name, `CASE WHEN ${applies} THEN ${exp} WHEN ${gone} THEN NULL ELSE ${storedExp(c.name)} END`]);
+    expIns.push([c.name, `CASE WHEN ${insApplies} THEN ${staged(c.name)} END`]);
   });
+  // _cdc_expires_at may come out earlier than the earliest entry (a staged expiry whose cell did not
+  // apply, a stored one overwritten): the purge then visits the row once, finds nothing due and
+  // sets it exactly. Computing it exactly here cost as much again as the rest of the expiry SQL.
+  sets.push(`${CEXP} = ${newCexp(`t.${CEXP}`, expNew, `s._ex IS NULL AND t.${CEXP} IS NULL`)}`, `${EXP_AT} = ${earliest(`t.${EXP_AT}`, 's._exmin')}`);
+  insCols.push(CEXP, EXP_AT);
+  insVals.push(newCexp('NULL', expIns, 's._ex IS NULL'), earliest('NULL', 's._exmin'));
   sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, s._ts)`, ctsNew)}`);
   sets.push(`${TS} = GREATEST(t.${TS}, s._ts)`);
   insCols.push(CTS, TS);
@@ -319,6 +302,7 @@ export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | und
   const sets: string[] = [];
   const applies: string[] = [];
   const entries: [string, string][] = [[MARKER_KEY, `nullif(${storedTs(MARKER_KEY)}, ${MIN_TS})`]];
+  const exps: [string, string][] = [];
   for (const col of t.valueColumns) {
     const cell = c.cells[col.name];
     if (!cell) {
@@ -336,11 +320,18 @@ export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | und
       v = mergeExpr(helperSchemaOf(t), col, `t.${q}`, col.collection === 'list' ? `t.${lk}` : 'NULL', src);
     }
     sets.push(`${q} = CASE WHEN ${ok} THEN ${v} ELSE t.${q} END`);
+    // The cell's expiry follows its write (a write without TTL makes it permanent).
+    const e = c.expiry?.cells[col.name];
+    const staged = e === undefined ? 'NULL::jsonb' : `to_jsonb(${p(e, 'bigint')})`;
+    const exp = cell.m === 'modify' && col.collection ? deltaExpirySql(`t.${q}`, storedExp(col.name), staged) : staged;
+    exps.push([col.name, `CASE WHEN ${ok} THEN ${exp} ELSE ${storedExp(col.name)} END`]);
     applies.push(ok);
     entries.push([col.name, `CASE WHEN ${ok} THEN ${ts} ELSE nullif(${storedTs(col.name)}, ${MIN_TS}) END`]);
   }
   if (sets.length === 0) return undefined;
   sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, ${ts})`, entries)}`, `${TS} = GREATEST(t.${TS}, ${ts})`);
+  const unwritten = [MARKER_KEY, ...t.valueColumns.map((col) => col.name).filter((n) => !c.cells[n])].map((k): [string, string] => [k, storedExp(k)]);
+  sets.push(...expirySets(`t.${CEXP}`, exps, c.expiry ? 'false' : `t.${CEXP} IS NULL`, [...exps, ...unwritten]));
   const prefix = c.key.findIndex((k) => k === null);
   const prefixLen = prefix < 0 ? c.key.length : prefix;
   const conds = t.keyColumns.slice(0, prefixLen).map((col, i) => `t.${quoteIdent(col.name)} = ${p(c.key[i]!, col.pgType)}`);

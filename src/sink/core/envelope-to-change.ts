@@ -9,6 +9,7 @@ import { fieldsOf, prop, unwrapNullable, type NameTable } from './avro-names.js'
 import type { AvroSchema } from '../../schema/avro-schema.js';
 import { arrayLiteral, arrayText, jsonText, listKeyText, mapKeyText, mapObjectText, scalarText } from './pg-text.js';
 import { RecordError } from './record-error.js';
+import { changeExpiry } from './expiry.js';
 import type { CellChange, ColumnShape, RangeBound, RecordRef, RowChange, TableShape } from './types.js';
 
 export interface DecodedEnvelope {
@@ -142,7 +143,11 @@ export function envelopeToChange(input: EnvelopeInput): RowChange {
       cells[col.name] = { m: 'set', value: columnText(raw, col, names) };
     }
   }
-  return { ...base, kind: isStatic ? 'static_row' : 'upsert', cells };
+  const cellTtls = src.cell_ttls && typeof src.cell_ttls === 'object' ? (src.cell_ttls as Record<string, unknown>) : null;
+  const fields = new Map(shape.valueColumns.map((c) => [c.name, c.field]));
+  const expiry = changeExpiry(base.tsUs, src.ttl, cellTtls, cells, (col) => fields.get(col)!, op === 'c' && !isStatic);
+  const timed = expiry.marker !== null || Object.keys(expiry.cells).length > 0;
+  return { ...base, kind: isStatic ? 'static_row' : 'upsert', cells, ...(timed ? { expiry } : {}) };
 }
 
 

@@ -26,6 +26,9 @@ export interface FoldedRow {
   cellTs?: Record<string, string>;
   /** Write time of the row marker (INSERT or snapshot row), or null/absent when none was folded. */
   markerTs?: string | null;
+  /** TTL expiry (µs) of each folded cell that has one, and of the folded marker; follows the cell it belongs to. */
+  cellExp?: Record<string, string>;
+  markerExp?: string | null;
   /** Newest write time of anything folded in: the row's new `_cdc_ts_us`. */
   tsUs: string;
   /**
@@ -62,7 +65,12 @@ export function newRow(c: RowChange): FoldedRow {
   if (c.kind === 'delete') return { key: c.key, op: 'delete', cells: {}, cellTs: {}, markerTs: null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
   const cellTs: Record<string, string> = {};
   for (const col of Object.keys(c.cells)) cellTs[col] = c.tsUs;
-  return { key: c.key, op: 'upsert', cells: { ...c.cells }, cellTs, markerTs: hasMarker(c.op) ? c.tsUs : null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
+  const row: FoldedRow = { key: c.key, op: 'upsert', cells: { ...c.cells }, cellTs, markerTs: hasMarker(c.op) ? c.tsUs : null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
+  if (c.expiry) {
+    row.cellExp = { ...c.expiry.cells };
+    row.markerExp = c.expiry.marker;
+  }
+  return row;
 }
 
 /** The row tombstone time of a folded row (op=delete: its tsUs), or null. */
@@ -96,9 +104,13 @@ export function foldInto(acc: FoldedRow, c: RowChange): FoldOutcome {
       if (big(cellTsOf(acc, col)) <= cTs) {
         delete acc.cells[col];
         delete cellTs[col];
+        if (acc.cellExp) delete acc.cellExp[col];
       }
     }
-    if (acc.markerTs != null && big(acc.markerTs) <= cTs) acc.markerTs = null;
+    if (acc.markerTs != null && big(acc.markerTs) <= cTs) {
+      acc.markerTs = null;
+      acc.markerExp = null;
+    }
     acc.tsUs = maxTs(acc.tsUs, c.tsUs);
     acc.refs.push(c.ref);
     if (Object.keys(acc.cells).length === 0 && acc.markerTs == null) {
@@ -122,15 +134,22 @@ export function foldInto(acc: FoldedRow, c: RowChange): FoldOutcome {
     acc.cells = {};
     for (const k of Object.keys(cellTs)) delete cellTs[k];
     acc.markerTs = null;
+    acc.cellExp = {};
+    acc.markerExp = null;
   }
   for (const [col, cell] of Object.entries(c.cells)) {
     if (acc.cells[col] !== undefined && big(cellTsOf(acc, col)) > cTs) continue;
     acc.cells[col] = cell;
     cellTs[col] = c.tsUs;
+    // A cell's expiry is its write's: a later write without TTL makes the cell permanent.
+    const exp = c.expiry?.cells[col];
+    if (exp !== undefined) (acc.cellExp ??= {})[col] = exp;
+    else if (acc.cellExp) delete acc.cellExp[col];
     effect = true;
   }
   if (hasMarker(c.op) && (acc.markerTs == null || big(acc.markerTs) < cTs)) {
     acc.markerTs = c.tsUs;
+    acc.markerExp = c.expiry?.marker ?? null;
     effect = true;
   }
   if (!effect) return 'stale';

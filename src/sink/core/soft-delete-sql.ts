@@ -7,7 +7,7 @@
  * (only the cells written after the delete, the others NULL: what ScyllaDB shows), an older change
  * is refused by the tombstone side table as in hard mode, and `reconcile` ignores marked rows.
  */
-import { DELETED_AT_COLUMN, TS_COLUMN, qualified, quoteIdent } from '../../core/sql-ident.js';
+import { CEXP_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, qualified, quoteIdent } from '../../core/sql-ident.js';
 import type { TargetTable } from './target-table.js';
 
 const DEL = quoteIdent(DELETED_AT_COLUMN);
@@ -22,8 +22,11 @@ export const andLive = (t: TargetTable, alias = 't') => (t.deletedAt ? ` AND ${a
 /** Condition that target row `t` is soft-deleted (false on a table without the column). */
 export const isSoftDeleted = (t: TargetTable, alias = 't') => (t.deletedAt ? `${alias}.${DEL} IS NOT NULL` : 'false');
 
-/** SET items that mark a row removed by a change at `tsUs`. */
-export const markDeletedSets = (tsUs: string) => [`${DEL} = ${usToTimestamptz(`GREATEST(t.${TS}, ${tsUs})`)}`, `${TS} = GREATEST(t.${TS}, ${tsUs})`];
+/**
+ * SET items that mark a row removed by a change at `tsUs`. Its TTL expiries go: nothing in a marked
+ * row expires any more (a revival writes new ones), so the TTL purge never visits it.
+ */
+export const markDeletedSets = (tsUs: string) => [`${DEL} = ${usToTimestamptz(`GREATEST(t.${TS}, ${tsUs})`)}`, `${TS} = GREATEST(t.${TS}, ${tsUs})`, `${quoteIdent(CEXP_COLUMN)} = NULL`, `${quoteIdent(EXPIRES_AT_COLUMN)} = NULL`];
 
 /** The SET item that revives a marked row. */
 export const reviveSet = `${DEL} = NULL`;
@@ -37,12 +40,6 @@ export function removeRowsSql(t: TargetTable, where: string, tsUs: string, using
   const tgt = qualified(t.schema, t.table);
   if (!t.softDelete) return `DELETE FROM ${tgt} AS t${using ? ` USING ${using}\n` : ' '}WHERE ${where}`;
   return `UPDATE ${tgt} AS t SET ${markDeletedSets(tsUs).join(', ')}${using ? ` FROM ${using}\n` : ' '}WHERE ${where}${andLive(t)}`;
-}
-
-/** The target's live rows as a relation (reconcile compares only these). */
-export function liveRelation(t: TargetTable): string {
-  const tgt = qualified(t.schema, t.table);
-  return t.deletedAt ? `(SELECT * FROM ${tgt} WHERE ${DEL} IS NULL)` : tgt;
 }
 
 export function addDeletedAtColumnSql(schema: string, table: string): string {

@@ -76,6 +76,14 @@ export interface RangeBound {
   inclusive: boolean;
 }
 
+/** When the cells and the row marker a change writes expire (USING TTL), in µs. */
+export interface ChangeExpiry {
+  /** Expiry of each written cell that has one, by PG column name. */
+  cells: Record<string, string>;
+  /** Expiry of the row marker the change writes, or null (no marker, or no TTL). */
+  marker: string | null;
+}
+
 export interface RowChange {
   ref: RecordRef;
   kind: ApplyKind;
@@ -90,6 +98,8 @@ export interface RowChange {
   /** Position inside one Scylla batch (ties at one ts_us). */
   seq: number;
   range?: { start: RangeBound; end: RangeBound };
+  /** TTL expiries of what the change writes (expiry.ts); absent = nothing expires. */
+  expiry?: ChangeExpiry;
   /** Encoded size of the original record, for in-flight accounting. */
   bytes: number;
 }

@@ -15,7 +15,7 @@ import type { ColumnModel, TableModel } from '../../schema/table-model.js';
 import type { Change } from './group-change-rows.js';
 import type { CdcLogRow } from './log-row.js';
 import { hex, OP } from './log-row.js';
-import { deltaCell, isEmptyCollection, mergeCells, postImageCell, preImageCell, type Cell } from './envelope-cells.js';
+import { deltaCell, isEmptyCollection, mergeCells, mergedTtls, postImageCell, preImageCell, type Cell } from './envelope-cells.js';
 
 export type EnvelopeOp = 'c' | 'u' | 'd' | 'r';
 export type ChangeKind = 'row' | 'static_row' | 'partition_delete' | 'range_delete';
@@ -81,6 +81,7 @@ interface SourceExtras {
   change_kind: ChangeKind;
   cdc_operation: number | null;
   ttl: number | null;
+  cell_ttls?: Record<string, number> | null;
   range_start?: Obj | null;
   range_end?: Obj | null;
   range_start_inclusive?: boolean | null;
@@ -110,6 +111,7 @@ function sourceBlock(t: TableModel, ctx: EnvelopeContext, tsMicros: number, extr
     range_end_inclusive: extras.range_end_inclusive ?? null,
     stream_id: extras.stream_id,
     seq: extras.seq,
+    cell_ttls: extras.cell_ttls ?? null,
   };
 }
 
@@ -189,12 +191,13 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
             if (after[f] === null) after[f] = postImageCell(c, postRow.cells);
           }
         }
-        const ttls = g.rows.map((x) => x.ttl).filter((x): x is number => x !== null);
+        const ttls = mergedTtls(cols.values, g.rows.map((x) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: x.cells })), (c) => sanitizeAvroName(c.name));
         const op: EnvelopeOp = isInsert && !isStatic ? 'c' : 'u';
         const src = sourceBlock(t, ctx, ts, {
           change_kind: isStatic ? 'static_row' : 'row',
           cdc_operation: isInsert ? OP.INSERT : OP.UPDATE,
-          ttl: ttls.length > 0 ? Math.max(...ttls) : null,
+          ttl: ttls.ttl,
+          cell_ttls: ttls.cellTtls,
           stream_id: streamHex,
           seq: g.first.seq,
         });

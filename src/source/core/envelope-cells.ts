@@ -140,3 +140,31 @@ function concatKeys(a: string[] | null | undefined, b: string[] | null | undefin
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Key of the row marker in `source.cell_ttls` (`$` never occurs in an Avro field name). */
+export const MARKER_TTL_FIELD = '$marker';
+
+/**
+ * TTLs of one key's merged delta rows. ScyllaDB splits a statement's cells by TTL into several log
+ * rows (docs/features/cdc/cdc-log-table.rst, "Time-to-live column"), and a batch can write one row
+ * with several TTLs at one timestamp. `ttl` is the largest (as before); `cellTtls` is null when
+ * every live cell and the marker share one TTL, else each live cell's TTL by field name and the
+ * marker's under MARKER_TTL_FIELD (absent = no TTL), so a sink can expire each on its own.
+ */
+export function mergedTtls(values: ColumnModel[], rows: { ttl: number | null; isInsert: boolean; cells: Obj }[], fieldOf: (c: ColumnModel) => string): { ttl: number | null; cellTtls: Record<string, number> | null } {
+  const per = new Map<string, number | null>();
+  for (const r of rows) {
+    if (r.isInsert) per.set(MARKER_TTL_FIELD, r.ttl);
+    for (const c of values) {
+      const cell = deltaCell(c, r.cells);
+      if (cell && !isEmptyValue(cell.value)) per.set(fieldOf(c), r.ttl);
+    }
+  }
+  const ttls = rows.map((x) => x.ttl).filter((x): x is number => x !== null);
+  const ttl = ttls.length > 0 ? Math.max(...ttls) : null;
+  const distinct = new Set(per.values());
+  if (distinct.size <= 1) return { ttl, cellTtls: null };
+  const cellTtls: Record<string, number> = {};
+  for (const [k, v] of per) if (v !== null && v > 0) cellTtls[k] = v;
+  return { ttl, cellTtls };
+}

@@ -5,10 +5,12 @@
  * cannot: timestamps, numerics (1.0 = 1.00), jsonb maps and UDTs (key order). Two more rules
  * follow ScyllaDB's semantics: a set is unordered (compared sorted), and an empty non-frozen
  * collection is the same as NULL (Scylla cannot store an empty one). Soft-deleted rows
- * (SINK_DELETE_MODE=soft) are absent: only the target's live rows are compared.
+ * (SINK_DELETE_MODE=soft) are absent: only the target's live rows are compared. TTL expiry is
+ * applied as ScyllaDB's reads apply it, purged or not: an expired cell is NULL, a row with nothing
+ * live left is absent.
  */
 import { STAGING } from '../../sink/core/apply-sql.js';
-import { liveRelation } from '../../sink/core/soft-delete-sql.js';
+import { visibleRelation as liveRelation } from '../../sink/core/expiry-sql.js';
 import { quoteIdent } from '../../core/sql-ident.js';
 import type { TargetColumn, TargetTable } from '../../sink/core/target-table.js';
 

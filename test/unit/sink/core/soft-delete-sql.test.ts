@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { barrierDeleteSql, deleteRowsSql, mergeRowsSql, staticRowUpdateSql } from '../../../../src/sink/core/apply-sql.js';
 import type { TargetTable } from '../../../../src/sink/core/target-table.js';
 import type { RowChange } from '../../../../src/sink/core/types.js';
-import { liveRelation } from '../../../../src/sink/core/soft-delete-sql.js';
+import { visibleRelation } from '../../../../src/sink/core/expiry-sql.js';
 
 const hard: TargetTable = {
   schema: 's',
@@ -35,7 +35,7 @@ describe('soft-delete SQL', () => {
     expect(sql).toContain('DO NOTHING');
     expect(sql).toMatch(/THEN\n {2}DELETE/);
     expect(deleteRowsSql(hard)).toMatch(/^DELETE FROM "s"."t" AS t USING _cdc_stg AS s\nWHERE /);
-    expect(liveRelation(hard)).toBe('"s"."t"');
-    expect(liveRelation(soft)).toBe('(SELECT * FROM "s"."t" WHERE "_cdc_deleted_at" IS NULL)');
+    expect(visibleRelation(hard)).not.toContain('_cdc_deleted_at');
+    expect(visibleRelation(soft)).toContain('AND t."_cdc_deleted_at" IS NULL)');
   });
 });

@@ -44,11 +44,11 @@ describe('SQL text', () => {
     expect(insertTombstonesSql(target)).toContain("max(CASE WHEN s._op = 'd' THEN s._ts ELSE s._del END) FROM _cdc_stg AS s\nWHERE s._op = 'd' OR s._del IS NOT NULL");
   });
   it('staging layout and lines agree; cell times other than the row time and the marker are staged', () => {
-    expect(stagingDdl(target)).toBe('CREATE TEMP TABLE IF NOT EXISTS _cdc_stg (_op text NOT NULL, _ts bigint NOT NULL, _del bigint, _mk bigint, k0 text, k1 integer, v0 text, m0 smallint NOT NULL, t0 bigint, v1 text[], m1 smallint NOT NULL, t1 bigint, r1 text[], v2 text[], m2 smallint NOT NULL, t2 bigint, r2 text[], l2 text[]) ON COMMIT DROP');
+    expect(stagingDdl(target)).toBe('CREATE TEMP TABLE IF NOT EXISTS _cdc_stg (_op text NOT NULL, _ts bigint NOT NULL, _del bigint, _mk bigint, _ex jsonb, _exmin bigint, k0 text, k1 integer, v0 text, m0 smallint NOT NULL, t0 bigint, v1 text[], m1 smallint NOT NULL, t1 bigint, r1 text[], v2 text[], m2 smallint NOT NULL, t2 bigint, r2 text[], l2 text[]) ON COMMIT DROP');
     const line = stagingLine(target, { key: ['a\tb', '1'], op: 'upsert', cells: { Name: { m: 'set', value: null }, tags: { m: 'modify', add: '{"x"}', remove: '{"y"}' } }, cellTs: { Name: '5', tags: '3' }, markerTs: '4', tsUs: '5', delTsUs: '2', refs: [] });
-    expect(line).toBe('u\t5\t2\t4\ta\\tb\t1\t\\N\t1\t\\N\t{"x"}\t2\t3\t{"y"}\t\\N\t0\t\\N\t\\N\t\\N\n');
+    expect(line).toBe('u\t5\t2\t4\t\\N\t\\N\ta\\tb\t1\t\\N\t1\t\\N\t{"x"}\t2\t3\t{"y"}\t\\N\t0\t\\N\t\\N\t\\N\n');
     const del = stagingLine(target, { key: ['a', '1'], op: 'delete', cells: {}, tsUs: '7', delTsUs: null, refs: [] });
-    expect(del).toBe('d\t7\t\\N\t\\N\ta\t1\t\\N\t0\t\\N\t\\N\t0\t\\N\t\\N\t\\N\t0\t\\N\t\\N\t\\N\n');
+    expect(del).toBe('d\t7\t\\N\t\\N\t\\N\t\\N\ta\t1\t\\N\t0\t\\N\t\\N\t0\t\\N\t\\N\t\\N\t0\t\\N\t\\N\t\\N\n');
   });
   it('range delete: tombstone covered keys, delete rows with nothing newer, clear older cells of the rest', () => {
     const sql = barrierDeleteSql(target, { ref: { topic: 't', partition: 0, offset: '1' }, kind: 'range_delete', op: 'd', key: ['p', null], cells: {}, tsUs: '9', seq: 0, bytes: 0, range: { start: { values: ['2'], inclusive: true }, end: { values: ['5'], inclusive: false } } });

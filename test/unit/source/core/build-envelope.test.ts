@@ -51,6 +51,14 @@ describe('buildChangeRecords: row ops', () => {
     expect(recs).toHaveLength(1);
     expect(after(recs[0]!)).toMatchObject({ v: { value: 0 }, s: { value: null } });
     expect(src(recs[0]!).ttl).toBe(5);
+    expect(src(recs[0]!).cell_ttls).toBeNull(); // the dead cell has no TTL: one TTL for what lives
+  });
+  it('one row written with two TTLs at one timestamp (a batch): cell_ttls gives each live cell its own, the marker its INSERT\'s', () => {
+    // BEGIN BATCH INSERT INTO t (pk, ck, v) VALUES (1, 2, 0) USING TTL 3; UPDATE t SET st = st + {7} WHERE pk = 1 AND ck = 2; APPLY BATCH
+    const recs = build(T, batch(row(1, 0, { pk: 1, ck: 2, st: new Set([7]) }), row(2, 1, { pk: 1, ck: 2, v: 0 }, { ttl: 3 })));
+    expect(recs).toHaveLength(1);
+    expect(src(recs[0]!).ttl).toBe(3); // the largest, as before
+    expect(src(recs[0]!).cell_ttls).toEqual({ $marker: 3, v: 3 }); // st absent: no TTL
   });
   it('static + clustered write → static_row u (ck null) then row c', () => {
     const recs = build(T, batch(row(1, 0, { pk: 0, ck: null, s: 5 }), row(2, 1, { pk: 0, ck: 0, v: 1 })));
