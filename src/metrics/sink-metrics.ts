@@ -89,6 +89,13 @@ export const sinkStalled = new Gauge({
   registers: [registry],
 });
 
+export const tombstonesPurged = new Counter({
+  name: 'cdc_sink_tombstones_purged_total',
+  help: 'Tombstones (remembered deleted keys) dropped after SINK_TOMBSTONE_RETENTION_MS',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
 export const ttlPurged = new Counter({
   name: 'cdc_sink_ttl_purged_rows_total',
   help: 'Rows the TTL purge changed because something in them expired (USING TTL): action=deleted (hard mode), marked (soft mode: _cdc_deleted_at set), cells (expired cells set to NULL in a row that stays)',

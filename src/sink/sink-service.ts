@@ -46,6 +46,7 @@ import { SinkStats } from './sink-stats.js';
 import { StallDetector, type PartitionSample } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
 import { TtlPurge } from './ttl-purge.js';
+import { TombstonePurge } from './tombstone-purge.js';
 import { PausedTablesStore } from './paused-tables-store.js';
 import { TablePauses, type PausedPartitionLag } from './table-pauses.js';
 import { fetchSizes } from './core/fetch-sizes.js';
@@ -76,6 +77,7 @@ export class SinkService implements StatusProvider {
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
   private readonly purge: TtlPurge;
+  private readonly tombstones: TombstonePurge;
   private readonly pauses: TablePauses;
 
   private state: AssignmentState;
@@ -95,6 +97,7 @@ export class SinkService implements StatusProvider {
     this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
     this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
     this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft', elsewhere: () => this.tables.resolvedTables() }, log);
+    this.tombstones = new TombstonePurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTombstonePurgeIntervalMs, retentionMs: cfg.sinkTombstoneRetentionMs, elsewhere: () => this.tables.resolvedTables() }, log);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
@@ -163,6 +166,7 @@ export class SinkService implements StatusProvider {
     this.lagTimer = setInterval(() => void this.updateLag(), Math.min(this.cfg.sinkTopicRefreshMs, 5000));
     this.lagTimer.unref();
     this.purge.start();
+    this.tombstones.start();
   }
 
   /** Drain: stop intake, finish decode, flush every batch, commit, close. */
@@ -171,6 +175,7 @@ export class SinkService implements StatusProvider {
     this.draining = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
     await this.purge.stop();
+    await this.tombstones.stop();
     for (const tp of this.state.tracker.committedOffsets().keys()) {
       const { topic, partition } = tpOf(tp);
       this.consumer.pause(topic, [partition], 'drain');

@@ -13,6 +13,7 @@ import { EXPIRES_AT_COLUMN } from '../core/sql-ident.js';
 import { purgeCellsSql, purgeRowsSql } from './core/expiry-sql.js';
 import { purgeTarget, type CatalogTable } from './core/purge-target.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
+import { Periodic } from './periodic.js';
 
 export const PURGE_BATCH = 1000;
 
@@ -31,37 +32,27 @@ export interface PurgeCounts {
 }
 
 export class TtlPurge {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
     private readonly opts: { intervalMs: number; softDelete: boolean; elsewhere?: () => { schema: string; table: string }[] },
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.periodic = new Periodic(opts.intervalMs, () => this.round(), log, 'TTL purge');
+  }
 
   start(): void {
-    if (this.opts.intervalMs <= 0) return;
-    this.schedule(0);
+    this.periodic.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.round()
-        .then(() => undefined)
-        .catch((err: unknown) => this.log.warn({ err }, 'TTL purge failed; retried next round'))
-        .finally(() => this.schedule(this.opts.intervalMs));
-    }, ms);
-    this.timer.unref();
+  private get stopped(): boolean {
+    return this.periodic.isStopped;
   }
 
   /** One pass over every table; returns what it did per table. */
