@@ -24,6 +24,7 @@ import { sleep } from './retrier.js';
 import type { SinkHealth } from './sink-health.js';
 import type { SinkStats } from './sink-stats.js';
 import type { TableManager } from './table-manager.js';
+import { partitionKeyLength } from './core/static-partition-sql.js';
 
 export interface FlusherDeps {
   log: Logger;
@@ -149,7 +150,9 @@ export class Flusher {
     if (state.dropped) return;
     const parsed = this.d.shapes.shape(batch.schemaIds.key, batch.schemaIds.value);
     const first = batch.changes[0]!; // a batch holds one topic's changes (batcher.ts)
-    const target = await this.d.tables.target(batch.table, parsed.shape, { topic: first.ref.topic, ...(first.keyspace !== undefined ? { keyspace: first.keyspace } : {}) });
+    let target = await this.d.tables.target(batch.table, parsed.shape, { topic: first.ref.topic, ...(first.keyspace !== undefined ? { keyspace: first.keyspace } : {}) });
+    const partitionWide = batch.changes.find((c) => c.kind === 'static_row' || c.kind === 'partition_delete');
+    if (partitionWide) target = await this.d.tables.withStatics(target, partitionKeyLength(partitionWide), batch.changes.some((c) => c.kind === 'static_row'));
     const { steps } = foldChanges(batch.changes);
     await this.commitBatch(state, batch, { target, steps, isolateUnknown });
     this.d.stats.applied(batch);

@@ -12,6 +12,7 @@ import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ReplicatorError } from '../core/errors.js';
 import { batchPhaseSeconds } from '../metrics/sink-metrics.js';
+import { staticPartitionDeleteSql, staticRowSql } from './core/static-partition-sql.js';
 import { barrierDeleteSql, copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, staticRowUpdateSql, truncateStagingSql } from './core/apply-sql.js';
 import { classifyError } from './core/classify-error.js';
 import { rowTombstone, type FoldedRow, type Step } from './core/fold.js';
@@ -135,6 +136,9 @@ export class PgWriter {
   private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[], isolate: boolean): Promise<void> {
     const one = c.kind === 'static_row' ? staticRowUpdateSql(t, c) : undefined;
     const statements = c.kind === 'static_row' ? (one ? [one] : []) : barrierDeleteSql(t, c);
+    // The partition's static cells also live in the companion table (core/static-partition-sql.ts).
+    if (t.statics && c.kind === 'static_row') statements.push(...staticRowSql(t.statics, c));
+    if (t.statics && c.kind === 'partition_delete') statements.push(...staticPartitionDeleteSql(t.statics, c));
     if (statements.length === 0) return;
     await client.query('SAVEPOINT cdc_barrier');
     try {

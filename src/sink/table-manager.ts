@@ -18,6 +18,7 @@ import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
 import { emptyTableMap, resolveTarget, type TableMap } from './core/table-map.js';
 import { excludeFromShape } from './core/shape-exclude.js';
+import { staticTableDdl, staticTargetOf } from './core/static-partition-sql.js';
 
 export interface TableManagerOptions {
   autoCreate: boolean;
@@ -129,6 +130,25 @@ export class TableManager {
     this.cache.set(cacheKey, target);
     this.resolved.set(`${target.schema}\u0000${target.table}`, { schema: target.schema, table: target.table });
     return target;
+  }
+
+  private readonly staticsReady = new Set<string>();
+
+  /**
+   * `t` with its static companion (static-partition-sql.ts) for a partition key of `n` columns:
+   * created or evolved when `create` (the batch writes static cells), else only when it exists
+   * already (a partition delete clears it; no catalog cache, another sink may have made it).
+   */
+  async withStatics(t: TargetTable, n: number, create: boolean): Promise<TargetTable> {
+    const st = staticTargetOf(t, n);
+    const key = `${st.schema}\u0000${st.table}\u0000${n}\u0000${st.valueColumns.map((c) => `${c.name}:${c.pgType}`).join(',')}`;
+    if (!this.staticsReady.has(key)) {
+      if (!create && (await this.columns(st.schema, st.table)).size === 0) return t;
+      await this.ddl(st.schema, staticTableDdl(st));
+      this.staticsReady.add(key);
+      this.resolved.set(`${st.schema}\u0000${st.table}`, { schema: st.schema, table: st.table });
+    }
+    return { ...t, statics: st };
   }
 
   private readonly owners = new Map<string, string>();

@@ -26,6 +26,8 @@ export interface TargetTable {
    * SINK_TABLE_MAP puts in another schema uses them from there, so the operator's schema gets none.
    */
   helperSchema?: string;
+  /** The table's `_cdc_static_<table>` companion (static-partition-sql.ts), when it exists or the batch creates it. */
+  statics?: TargetTable;
 }
 
 export const helperSchemaOf = (t: TargetTable): string => t.helperSchema ?? t.schema;

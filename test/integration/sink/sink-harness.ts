@@ -58,6 +58,20 @@ export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> &
   };
 }
 
+/** A clustered table with a static column: partition key pk, clustering key ck, static st, regular v. */
+export function staticTableFixture(): Promise<TopicFixture> {
+  return topicFixture({
+    key: [
+      { name: 'pk', type: 'string' },
+      { name: 'ck', type: 'int' },
+    ],
+    columns: [
+      { name: 'st', type: 'string' },
+      { name: 'v', type: 'string' },
+    ],
+  });
+}
+
 let producer: Producer | undefined;
 export async function produce(topic: string, messages: { key: Buffer | null; value: Buffer | null; partition?: number; headers?: Record<string, string> }[]): Promise<void> {
   if (!producer) {

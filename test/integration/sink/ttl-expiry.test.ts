@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
 import { TtlPurge } from '../../../src/sink/ttl-purge.js';
-import { closeProducer, pgPool, produce, query, randomName, startSink, storedOffset, topicFixture, waitFor } from './sink-harness.js';
+import { closeProducer, pgPool, produce, query, randomName, startSink, storedOffset, staticTableFixture, topicFixture, waitFor } from './sink-harness.js';
 
 const schema = randomName('sink_ttl');
 const mappedSchema = randomName('sink_ttl_map');
@@ -90,16 +90,7 @@ describe('TTL expiry under the per-cell version guard', () => {
   }
 
   it("static cells: a TTL'd static write gives every row of the partition its expiry; a later one without TTL removes it", async () => {
-    const fx = await topicFixture({
-      key: [
-        { name: 'pk', type: 'string' },
-        { name: 'ck', type: 'int' },
-      ],
-      columns: [
-        { name: 'st', type: 'string' },
-        { name: 'v', type: 'string' },
-      ],
-    });
+    const fx = await staticTableFixture();
     const t = Date.now() * 1000;
     const group = randomName('g');
     const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TTL_PURGE_INTERVAL_MS: '0' });
