@@ -8,6 +8,7 @@
  * broker's configuration first.
  */
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+import { ConfigError } from '../config/spec.js';
 import { offsetsTopicName } from './checkpoint-store.js';
 import { controlTopicName } from './slot-coordinator.js';
 
@@ -44,14 +45,30 @@ export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<num
 
 /**
  * The topics of the slots themselves: the offsets topic (compacted, it keeps the last checkpoint
- * per key) and the control topic whose partitions the group hands out as slots.
+ * per key) and the control topic whose partitions the group hands out as slots. Both exist from the
+ * deployment's first start with SOURCE_SLOTS partitions; a restart with another SOURCE_SLOTS is
+ * refused (exit 2): units are dealt to slots by their count and each slot loads its checkpoints
+ * from its own offsets partition, so another count would resume every table from positions
+ * that another slot's units reached (changes skipped or repeated).
  */
 export async function ensureSlotTopics(admin: Admin, sourceName: string, slots: number, replicationFactor: number | undefined): Promise<void> {
-  await ensureTopic(admin, {
-    topic: offsetsTopicName(sourceName),
+  const offsets = offsetsTopicName(sourceName);
+  const found = await ensureTopic(admin, {
+    topic: offsets,
     numPartitions: slots,
     replicationFactor,
     configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
   });
-  await ensureTopic(admin, { topic: controlTopicName(sourceName), numPartitions: slots, replicationFactor });
+  const control = controlTopicName(sourceName);
+  const foundControl = await ensureTopic(admin, { topic: control, numPartitions: slots, replicationFactor });
+  const problems = [slotCountProblem(sourceName, offsets, slots, found), slotCountProblem(sourceName, control, slots, foundControl)].filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The message for a SOURCE_SLOTS that differs from an existing slot topic's partition count, or null. */
+export function slotCountProblem(sourceName: string, topic: string, configured: number, partitions: number): string | null {
+  if (configured === partitions) return null;
+  return `SOURCE_SLOTS=${configured}, but ${topic} has ${partitions} partitions: SOURCE_NAME ${sourceName} was started with SOURCE_SLOTS=${partitions}, `
+    + `and its checkpoints are kept per slot, so another slot count would resume tables from other slots' positions. `
+    + `Set SOURCE_SLOTS=${partitions} again, or start a new deployment under another SOURCE_NAME (it starts from SNAPSHOT_MODE / CDC_START)`;
 }
