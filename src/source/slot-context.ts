@@ -37,6 +37,7 @@ export interface SlotSettings {
   version: string;
   heartbeatMs: number;
   readConcurrency: number;
+  streamsPerQuery: number;
 }
 
 /** A slot worker's settings from the source's configuration (`heartbeatMs`: tests shorten it). */
@@ -52,6 +53,7 @@ export function slotSettings(config: SourceConfig, heartbeatMs: number): SlotSet
     version: VERSION,
     heartbeatMs,
     readConcurrency: config.sourceReadConcurrency,
+    streamsPerQuery: config.sourceStreamsPerQuery,
   };
 }
 

@@ -30,7 +30,8 @@ export async function streamStep(host: SlotStepHost, rt: TableRuntime, st: SlotC
   const { ctx } = host;
   const s = ctx.settings;
   const { units, fromMs, toMs } = planned;
-  const { unitRows, drift } = await readWindowRows(ctx.logReader, rt.model, units, fromMs, toMs, s.readConcurrency);
+  const groups = ctx.logReader.groups(rt.model.keyspace, units, queryStreams(rt, s.streamsPerQuery));
+  const { unitRows, drift } = await readWindowRows(ctx.logReader, rt.model, units, fromMs, toMs, s.readConcurrency, groups);
   if (drift) {
     const before = rt.model.columns.map((c) => c.name).join(',');
     rt = await ctx.refreshTable(rt.name);
@@ -42,6 +43,14 @@ export async function streamStep(host: SlotStepHost, rt: TableRuntime, st: SlotC
   await emitWindow(host, rt, planned, unitRows);
   host.observeLag(rt, toMs);
   return total > 0 ? 'worked' : 'idle';
+}
+
+/**
+ * Streams per query: vnodes only. The driver knows the vnode ring, not where tablets live (no
+ * tablets routing in cassandra-driver), so it cannot tell which tablet streams share replicas.
+ */
+function queryStreams(rt: TableRuntime, streamsPerQuery: number): number {
+  return rt.mode === 'vnodes' ? streamsPerQuery : 1;
 }
 
 /** Decides the window to read, or carries out a step that reads none (switch, wait, follow). */
@@ -70,7 +79,10 @@ async function planNextWindow(host: SlotStepHost, rt: TableRuntime, st: SlotChec
       return { result: await host.heartbeat(rt, followed) };
     }
     case 'probe': {
-      const firsts = await Promise.all(plan.units.map((u) => scyllaQuery('probe', () => ctx.logReader.probe(rt.model, u.streams as Buffer[], st.atMs, plan.limitMs))));
+      // One probe per query group (the earliest row of any of its streams is all the plan needs).
+      const groups = ctx.logReader.groups(rt.model.keyspace, plan.units, queryStreams(rt, s.streamsPerQuery));
+      const streamsOf = (g: number[]) => g.flatMap((i) => plan.units[i]!.streams as Buffer[]);
+      const firsts = await Promise.all(groups.map((g) => scyllaQuery('probe', () => ctx.logReader.probe(rt.model, streamsOf(g), st.atMs, plan.limitMs))));
       const probed = planAfterProbe(plan.input, plan.limitMs, firsts);
       if (probed.jumpedTo !== null) {
         ctx.log.debug({ table: rt.name, slot: ctx.slot, from: st.atMs, to: probed.jumpedTo }, 'skipping empty log history');

@@ -1,7 +1,7 @@
 import type { TableModel } from '../schema/table-model.js';
 import type { StreamUnit } from './core/generation-plan.js';
 import { hasDrift, logColumnDrift } from './core/log-columns.js';
-import type { CdcLogRow } from './core/log-row.js';
+import { hex, type CdcLogRow } from './core/log-row.js';
 import type { LogReader } from './log-reader.js';
 import { scyllaQuery } from './scylla-query.js';
 
@@ -12,24 +12,31 @@ export interface WindowRows {
   drift: boolean;
 }
 
-/** Reads `[fromMs, toMs)` of every unit, `concurrency` units at a time (one query per unit). */
-export async function readWindowRows(reader: LogReader, model: TableModel, units: readonly StreamUnit[], fromMs: number, toMs: number, concurrency: number): Promise<WindowRows> {
-  const unitRows: CdcLogRow[][] = new Array(units.length);
+/**
+ * Reads `[fromMs, toMs)` of every unit, `concurrency` queries at a time: one query per group of
+ * units (`groups`, from `LogReader.groups`; one unit per group = one query per unit), its rows
+ * handed back to their units by stream id.
+ */
+export async function readWindowRows(reader: LogReader, model: TableModel, units: readonly StreamUnit[], fromMs: number, toMs: number, concurrency: number, groups: readonly number[][] = units.map((_, i) => [i])): Promise<WindowRows> {
+  const unitRows: CdcLogRow[][] = units.map(() => []);
   let next = 0;
   let drift = false;
   const readOne = async () => {
-    while (next < units.length) {
-      const i = next++;
+    while (next < groups.length) {
+      const members = groups[next++]!;
+      const unitOf = new Map<string, number>();
+      for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
+      const streams = members.flatMap((i) => units[i]!.streams as Buffer[]);
       const rows: CdcLogRow[] = [];
       await scyllaQuery('window', async () => {
-        for await (const page of reader.readWindow(model, units[i]!.streams as Buffer[], fromMs, toMs)) {
+        for await (const page of reader.readWindow(model, streams, fromMs, toMs)) {
           if (!drift && hasDrift(logColumnDrift(model, page.columns))) drift = true;
           rows.push(...page.rows);
         }
       });
-      unitRows[i] = rows;
+      for (const r of rows) unitRows[members.length === 1 ? members[0]! : unitOf.get(hex(r.streamId))!]!.push(r);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, readOne));
+  await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, readOne));
   return { unitRows, drift };
 }
