@@ -8,7 +8,7 @@ import { NO_TS, TableStore, type Partition, type Row } from './table-store.js';
 export interface DerivedSource {
   /** Every partition key (latin1 key → token), in no particular order. */
   keys(): Map<string, { pk: Buffer[]; token: bigint }>;
-  /** The rows of one partition, in clustering order; null if the key does not exist. */
+  /** The rows of one partition (the store sorts them in clustering order); null if the key does not exist. */
   rows(key: string): Row[] | null;
 }
 
@@ -35,6 +35,7 @@ export class DerivedStore extends TableStore {
     if (!meta) return undefined;
     const rows = this.source.rows(key);
     if (!rows) return undefined;
+    rows.sort((a, b) => this.ckCompare(a.ck, b.ck));
     const p: Partition = { key, pk: meta.pk, token: meta.token, del: NO_TS, ranges: [], srow: null, rows };
     this.kept.set(key, p);
     while (this.kept.size > KEEP_PARTITIONS) this.kept.delete(this.kept.keys().next().value!);
