@@ -11,9 +11,8 @@ import type { CdcLogRow } from './core/log-row.js';
 import { planAfterProbe, planStream } from './core/stream-plan.js';
 import { windowBatches } from './core/window-batches.js';
 import { adaptWindowMs } from './core/window-planner.js';
-import { scyllaQuery } from './scylla-query.js';
 import type { SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
-import { readWindowRows } from './window-reader.js';
+import { probeGroups, readWindowRows } from './window-reader.js';
 
 /** A window to read: `st` is the checkpoint it starts from (moved past a skipped empty history). */
 interface PlannedWindow {
@@ -81,8 +80,7 @@ async function planNextWindow(host: SlotStepHost, rt: TableRuntime, st: SlotChec
     case 'probe': {
       // One probe per query group (the earliest row of any of its streams is all the plan needs).
       const groups = ctx.logReader.groups(rt.model.keyspace, plan.units, queryStreams(rt, s.streamsPerQuery));
-      const streamsOf = (g: number[]) => g.flatMap((i) => plan.units[i]!.streams as Buffer[]);
-      const firsts = await Promise.all(groups.map((g) => scyllaQuery('probe', () => ctx.logReader.probe(rt.model, streamsOf(g), st.atMs, plan.limitMs))));
+      const firsts = await probeGroups(ctx.logReader, rt.model, plan.units, groups, st.atMs, plan.limitMs, s.readConcurrency);
       const probed = planAfterProbe(plan.input, plan.limitMs, firsts);
       if (probed.jumpedTo !== null) {
         ctx.log.debug({ table: rt.name, slot: ctx.slot, from: st.atMs, to: probed.jumpedTo }, 'skipping empty log history');

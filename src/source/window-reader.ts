@@ -19,24 +19,41 @@ export interface WindowRows {
  */
 export async function readWindowRows(reader: LogReader, model: TableModel, units: readonly StreamUnit[], fromMs: number, toMs: number, concurrency: number, groups: readonly number[][] = units.map((_, i) => [i])): Promise<WindowRows> {
   const unitRows: CdcLogRow[][] = units.map(() => []);
-  let next = 0;
   let drift = false;
-  const readOne = async () => {
-    while (next < groups.length) {
-      const members = groups[next++]!;
-      const unitOf = new Map<string, number>();
-      for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
-      const streams = members.flatMap((i) => units[i]!.streams as Buffer[]);
-      const rows: CdcLogRow[] = [];
-      await scyllaQuery('window', async () => {
-        for await (const page of reader.readWindow(model, streams, fromMs, toMs)) {
-          if (!drift && hasDrift(logColumnDrift(model, page.columns))) drift = true;
-          rows.push(...page.rows);
-        }
-      });
-      for (const r of rows) unitRows[members.length === 1 ? members[0]! : unitOf.get(hex(r.streamId))!]!.push(r);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, readOne));
+  await forEachLimited(groups.length, concurrency, async (g) => {
+    const members = groups[g]!;
+    const unitOf = new Map<string, number>();
+    for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
+    const streams = members.flatMap((i) => units[i]!.streams as Buffer[]);
+    const rows: CdcLogRow[] = [];
+    await scyllaQuery('window', async () => {
+      for await (const page of reader.readWindow(model, streams, fromMs, toMs)) {
+        if (!drift && hasDrift(logColumnDrift(model, page.columns))) drift = true;
+        rows.push(...page.rows);
+      }
+    });
+    for (const r of rows) unitRows[members.length === 1 ? members[0]! : unitOf.get(hex(r.streamId))!]!.push(r);
+  });
   return { unitRows, drift };
+}
+
+/**
+ * The earliest row time of each group of units in `[fromMs, limitMs)` (PER PARTITION LIMIT 1
+ * probes), `concurrency` at a time: all of a slot's probes at once timed out at 204,800 streams.
+ */
+export async function probeGroups(reader: LogReader, model: TableModel, units: readonly StreamUnit[], groups: readonly number[][], fromMs: number, limitMs: number, concurrency: number): Promise<(number | null)[]> {
+  const firsts: (number | null)[] = new Array(groups.length).fill(null);
+  await forEachLimited(groups.length, concurrency, async (g) => {
+    firsts[g] = await scyllaQuery('probe', () => reader.probe(model, groups[g]!.flatMap((i) => units[i]!.streams as Buffer[]), fromMs, limitMs));
+  });
+  return firsts;
+}
+
+/** Runs fn(0 … count−1), at most `concurrency` at a time; the first failure rejects. */
+async function forEachLimited(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }

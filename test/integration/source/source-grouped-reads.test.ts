@@ -13,11 +13,10 @@ import { emulator, readTopic, sourceConfig, uniqueKs } from './harness.js';
 const VNODES = 8;
 const SHARDS = 2;
 const SLOTS = 2;
+
 async function run(streamsPerQuery: string | undefined): Promise<{ streamsPerRead: number[]; ids: number[] }> {
   const { emu, cql } = await emulator({ vnodes: VNODES, shards: SHARDS });
-  let svc: SourceService | undefined;
   onTestFinished(async () => {
-    await svc?.stop();
     await cql.shutdown();
     await emu.close();
   });
@@ -26,7 +25,8 @@ async function run(streamsPerQuery: string | undefined): Promise<{ streamsPerRea
   await cql.execute(`CREATE TABLE ${ks}.g (id int PRIMARY KEY, v int) WITH cdc = {'enabled': true}`);
   const reads = emu.traceReads((k, t) => k === ks && t.endsWith('_scylla_cdc_log'));
   const cfg = sourceConfig(emu, [`${ks}.g`], { SOURCE_SLOTS: String(SLOTS), ...(streamsPerQuery ? { SOURCE_STREAMS_PER_QUERY: streamsPerQuery } : {}) });
-  svc = new SourceService(cfg, createLogger('source', cfg.logLevel));
+  const svc = new SourceService(cfg, createLogger('source', cfg.logLevel));
+  onTestFinished(() => svc.stop()); // runs before the emulator's close (reverse order)
   await svc.start();
   for (let id = 0; id < 60; id++) await cql.execute(`INSERT INTO ${ks}.g (id, v) VALUES (${id}, ${id})`);
   const recs = await readTopic(topicFor(cfg.kafkaTopicTemplate, ks, 'g'), (r) => r.length >= 60);
