@@ -22,8 +22,6 @@ export async function readWindowRows(reader: LogReader, model: TableModel, units
   let drift = false;
   await forEachLimited(groups.length, concurrency, async (g) => {
     const members = groups[g]!;
-    const unitOf = new Map<string, number>();
-    for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
     const streams = members.flatMap((i) => units[i]!.streams as Buffer[]);
     const rows: CdcLogRow[] = [];
     await scyllaQuery('window', async () => {
@@ -32,7 +30,14 @@ export async function readWindowRows(reader: LogReader, model: TableModel, units
         rows.push(...page.rows);
       }
     });
-    for (const r of rows) unitRows[members.length === 1 ? members[0]! : unitOf.get(hex(r.streamId))!]!.push(r);
+    if (rows.length === 0) return; // the usual idle answer: no stream map to build
+    if (members.length === 1) {
+      unitRows[members[0]!] = rows;
+      return;
+    }
+    const unitOf = new Map<string, number>();
+    for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
+    for (const r of rows) unitRows[unitOf.get(hex(r.streamId))!]!.push(r);
   });
   return { unitRows, drift };
 }

@@ -43,6 +43,9 @@ export function* windowBatches(i: WindowBatchesInput): Generator<WindowBatch, Wi
   let records: SourceRecord[] = [];
   for (let u = 0; u < i.units.length; u++) {
     const rows = i.unitRows[u]!;
+    // An idle window: nothing to emit or mark for a unit without rows (unless a resumed window
+    // marked some of its streams), so its streams are not even looked at.
+    if (rows.length === 0 && marks.size === 0) continue;
     const byStream = new Map<string, CdcLogRow[]>();
     for (const r of rows) {
       const h = hex(r.streamId);
