@@ -1,6 +1,6 @@
 /**
- * Which units one log query may read together. A window read is one query per unit (a vnode's
- * shard streams, or one tablet stream); with 25,600 vnodes that is 25,600 queries per window,
+ * Which units one log query may read together. One query per unit (a vnode's shard streams, or
+ * one tablet stream) would be 25,600 queries per window with 25,600 vnodes,
  * nearly all of them answering "nothing" while the cluster is idle. Units whose streams have the
  * same replicas can share one `"cdc$stream_id" IN (…)` query: every partition it names is local to
  * whichever of those replicas serves it, so the query never fans out. ScyllaDB refuses an IN list
