@@ -2,6 +2,7 @@
  * npm run bench -- --scenario ceiling|copy-limit|sink|source|produce-limit|e2e|connect-sink[,…] [--rows N] [--workers N]
  *                  [--workload users|orders|mix|wide|collections] [--json FILE] [--partitions N]
  *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep]
+ * npm run bench -- --scenario topology --streams 16|20000|200000 [--idle-s N] [--backlog N] [--backlog-partitions N]
  *
  * See bench/README.md. Every run creates its own bench_<id> PG schemas, topics, groups and subjects
  * and removes them at the end (--keep leaves them for inspection); every child process it starts runs
@@ -25,10 +26,11 @@ import { BenchChild, installCleanupHandlers, selfMemory, stopAll } from './lib/p
 import { resolveConnect, startConnect, type ArtifactStatus } from './lib/connect.js';
 import { startEmulatorWriter, type EmulatorWriter } from './lib/emulator.js';
 import { waitForTarget, type WaitResult } from './scenarios/common.js';
+import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink'] as const;
+const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -47,6 +49,10 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'dist' },
     'node-options': { type: 'string' },
+    streams: { type: 'string', default: '16' },
+    'idle-s': { type: 'string', default: '30' },
+    backlog: { type: 'string', default: '20000' },
+    'backlog-partitions': { type: 'string', default: '2000' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -57,12 +63,15 @@ if (args.help) {
        [--rate N (source/e2e writes per second, 0 = as fast as possible)] [--seed N] [--stall-s N] [--keep]
        [--runtime dist|tsx (dist: compiled first, run as the Docker image does; tsx: from the sources)]
        [--node-options "..." (NODE_OPTIONS for our sink/source processes only, e.g. heap limits)]
+       --scenario topology --streams ${Object.keys(TOPOLOGIES).join('|')} [--idle-s 30] [--backlog 20000] [--backlog-partitions 2000]
+       (alone: its own emulator process with that many CDC streams, one source; see bench/README.md)
 `);
   process.exit(0);
 }
 
 const scenarios = args.scenario!.split(',').map((s) => s.trim()) as Scenario[];
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
+if (scenarios.includes('topology') && scenarios.length > 1) throw new Error('--scenario topology runs alone');
 if (!['dist', 'tsx'].includes(args.runtime!)) throw new Error(`--runtime must be dist or tsx, got ${args.runtime}`);
 const rows = Number(args.rows);
 const workers = Number(args.workers);
@@ -194,6 +203,10 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json')], { cwd: REPO, stdio: 'inherit' });
   }
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  if (scenarios[0] === 'topology') {
+    await topology(machine, command);
+    return;
+  }
   log(`run ${runId}: ${scenarios.join(',')} / ${workload.name} / ${rows} rows / ${workers} workers`);
   const changes: Change[] = workload.generate(rows, args.seed ? Number(args.seed) : undefined);
   const expected = expectedState(workload, changes);
@@ -407,6 +420,32 @@ async function main(): Promise<void> {
     }
   }
   process.exitCode = results.every((r) => r.completed) ? 0 : 1;
+}
+
+/** The `topology` scenario (bench/scenarios/topology.ts), in the result shape of the others; no ceiling. */
+async function topology(machine: MachineInfo, command: string): Promise<void> {
+  const backlog = Number(args.backlog);
+  log(`run ${runId}: topology / ${args.streams} streams / backlog ${backlog} changes over ${args['backlog-partitions']} partitions`);
+  const o = await runTopology({
+    repo: REPO, runId, tmp, streams: args.streams!, idleS: Number(args['idle-s']), backlog, backlogPartitions: Number(args['backlog-partitions']), stallMs,
+    source: (name, env) => ourChild(name, 'source', env),
+  });
+  const r: BenchResult = {
+    scenario: 'topology', workload: `topology-${args.streams}`, workloadDescription: `int key, one int column; ${args.streams} CDC streams per generation`,
+    rows: backlog, completed: o.completed, reason: o.reason, rowsPerSec: o.catchUpChangesPerSec, ceilingRowsPerSec: 0, ratioToCeiling: null,
+    latencyMs: o.idleWriteLatencyMs === null ? null : { p50: o.idleWriteLatencyMs, p95: o.idleWriteLatencyMs, p99: o.idleWriteLatencyMs, max: o.idleWriteLatencyMs, samples: 1 },
+    latencyBasis: 'one write while idle → Kafka LogAppendTime (rowsPerSec = backlog catch-up, source restart → last record; no ceiling: 0)',
+    peakRssMb: { ...o.peakRssMb, 'bench-harness': selfMemory().peakRssMb }, seconds: o.seconds, machine, date: new Date().toISOString(), command,
+    settings: { streams: Number(args.streams), idleS: Number(args['idle-s']), backlog, backlogPartitions: Number(args['backlog-partitions']), runId }, details: o.details,
+  };
+  printTable([r]);
+  process.stdout.write(`${JSON.stringify({ seconds: r.seconds, ...r.details }, null, 2)}\n`);
+  if (args.json) {
+    mkdirSync(dirname(resolve(args.json)), { recursive: true });
+    writeFileSync(args.json, `${JSON.stringify(r, null, 2)}\n`);
+    log(`wrote ${args.json}`);
+  }
+  process.exitCode = r.completed ? 0 : 1;
 }
 
 function printTable(results: BenchResult[]): void {

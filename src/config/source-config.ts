@@ -28,7 +28,8 @@ export const sourceVars = {
   kafkaTopicReplication: defineVar({ env: 'KAFKA_TOPIC_REPLICATION', schema: intIn(1, 10), description: 'replication factor of topics the source creates (unset = the broker\'s default.replication.factor)' }),
   sourceGroupSessionTimeoutMs: defineVar({ env: 'SOURCE_GROUP_SESSION_TIMEOUT_MS', schema: intIn(6000, 300000), default: '10000', description: 'session timeout of the slot group: a dead process\'s slots move to the others after this' }),
   sourceCheckpointIntervalMs: defineVar({ env: 'SOURCE_CHECKPOINT_INTERVAL_MS', schema: intIn(100), default: '5000', description: 'how often progress through empty windows is checkpointed (data windows commit with their records)' }),
-  sourceReadConcurrency: defineVar({ env: 'SOURCE_READ_CONCURRENCY', schema: intIn(1, 256), default: '4', description: 'log queries in flight per slot (one query per stream unit)' }),
+  sourceReadConcurrency: defineVar({ env: 'SOURCE_READ_CONCURRENCY', schema: intIn(1, 256), default: '4', description: 'log queries in flight per slot (one query per group of stream units, SOURCE_STREAMS_PER_QUERY)' }),
+  sourceStreamsPerQuery: defineVar({ env: 'SOURCE_STREAMS_PER_QUERY', schema: intIn(1, 1000), default: '100', description: 'vnodes: most CDC streams one log query names; units whose streams have the same replicas share a query up to this (ScyllaDB max_partition_key_restrictions_per_query, default 100); 1 = one query per unit' }),
   kafkaTransactionTimeoutMs: defineVar({ env: 'KAFKA_TRANSACTION_TIMEOUT_MS', schema: intIn(1000), default: '60000', description: 'transaction timeout; a zombie is fenced no later than this' }),
 };
 

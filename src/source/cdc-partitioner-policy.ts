@@ -67,15 +67,27 @@ export class CdcPartitionerPolicy extends cassandra.policies.loadBalancing.LoadB
 
   private replicasFor(keyspace: string | undefined, routingKey: Buffer | Buffer[] | undefined): Host[] {
     const client = this.clientRef;
-    if (!client || !keyspace || !Buffer.isBuffer(routingKey) || routingKey.length < 8) return [];
-    const tokenizer = (client.metadata as unknown as { tokenizer?: TokenizerLike }).tokenizer;
-    if (!tokenizer?.parse) return [];
-    try {
-      const token = tokenizer.parse(streamToken(routingKey).toString());
-      const hosts = client.getReplicas(keyspace, token as Buffer) as Host[] | null;
-      return hosts ?? [];
-    } catch {
-      return []; // ring metadata not loaded yet: the child policy still gives a valid plan
-    }
+    if (!client || !keyspace || !Buffer.isBuffer(routingKey)) return [];
+    return streamReplicas(client, keyspace, routingKey);
   }
+}
+
+/** The replicas of a log partition (its CDC token), from the driver's ring metadata; [] if unknown. */
+export function streamReplicas(client: Client, keyspace: string, streamId: Uint8Array): Host[] {
+  if (streamId.length < 8) return [];
+  const tokenizer = (client.metadata as unknown as { tokenizer?: TokenizerLike }).tokenizer;
+  if (!tokenizer?.parse) return [];
+  try {
+    const token = tokenizer.parse(streamToken(streamId).toString());
+    const hosts = client.getReplicas(keyspace, token as Buffer) as Host[] | null;
+    return hosts ?? [];
+  } catch {
+    return []; // ring metadata not loaded yet: the child policy still gives a valid plan
+  }
+}
+
+/** The replica set of a log partition as one string (addresses, sorted), or null when unknown. */
+export function replicaSetKey(client: Client, keyspace: string, streamId: Uint8Array): string | null {
+  const hosts = streamReplicas(client, keyspace, streamId);
+  return hosts.length === 0 ? null : hosts.map((h) => h.address).sort().join(',');
 }

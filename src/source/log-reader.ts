@@ -10,6 +10,8 @@ import { logTableName } from '../schema/table-model.js';
 import type { CdcLogRow } from './core/log-row.js';
 import { timeuuidToMicros } from './core/log-row.js';
 import { LOG_PROFILE } from './scylla-session.js';
+import { replicaSetKey } from './cdc-partitioner-policy.js';
+import { queryGroups } from './core/query-groups.js';
 
 export interface LogPage {
   rows: CdcLogRow[];
@@ -40,10 +42,28 @@ export function toLogRow(r: cassandra.types.Row): CdcLogRow {
 }
 
 export class LogReader {
+  /** Replica-set key per unit (units are immutable and cached per generation, so per object). */
+  private readonly unitKeys = new WeakMap<object, string | null>();
+
   constructor(
     private readonly client: cassandra.Client,
     private readonly fetchSize: number,
   ) {}
+
+  /**
+   * Which units share a query (core/query-groups.ts): those whose streams have the same replicas,
+   * at most `maxStreams` streams per query. A unit whose replicas are not known yet reads alone.
+   */
+  groups(keyspace: string, units: readonly { streams: readonly Uint8Array[] }[], maxStreams: number): number[][] {
+    if (maxStreams <= 1) return units.map((_, i) => [i]);
+    return queryGroups(units, (i) => {
+      const u = units[i]!;
+      if (this.unitKeys.has(u)) return this.unitKeys.get(u)!;
+      const key = u.streams[0] ? replicaSetKey(this.client, keyspace, u.streams[0]) : null;
+      if (key !== null) this.unitKeys.set(u, key);
+      return key;
+    }, maxStreams);
+  }
 
   async *readWindow(t: TableModel, streams: Buffer[], fromMs: number, toMs: number): AsyncGenerator<LogPage> {
     const query =

@@ -38,6 +38,7 @@ export interface SlotSettings {
   version: string;
   heartbeatMs: number;
   readConcurrency: number;
+  streamsPerQuery: number;
 }
 
 /** A slot worker's settings from the source's configuration (`heartbeatMs`: tests shorten it). */
@@ -53,6 +54,7 @@ export function slotSettings(config: SourceConfig, heartbeatMs: number): SlotSet
     version: VERSION,
     heartbeatMs,
     readConcurrency: config.sourceReadConcurrency,
+    streamsPerQuery: config.sourceStreamsPerQuery,
   };
 }
 

@@ -9,6 +9,7 @@
 import type cassandra from 'cassandra-driver';
 import type { Admin, Kafka } from 'kafkajs';
 import type { SourceConfig } from '../config/source-config.js';
+import { ConfigError } from '../config/spec.js';
 import type { Service } from '../lifecycle.js';
 import type { Logger } from '../log/logger.js';
 import { createKafka } from '../clients/kafka.js';
@@ -237,7 +238,8 @@ export class SourceService implements StatusProvider, Service {
       try {
         return await fn();
       } catch (err) {
-        if (err instanceof TableSetupError) throw err;
+        // Configuration (a missing table, a changed SOURCE_SLOTS): no retry can fix it, exit 2.
+        if (err instanceof TableSetupError || err instanceof ConfigError) throw err;
         this.startupProblem = `${what}: ${(err as Error).message}`;
         connectorHealthy.set({ component: 'source' }, 0);
         const wait = backoff.next();

@@ -11,9 +11,8 @@ import type { CdcLogRow } from './core/log-row.js';
 import { planAfterProbe, planStream } from './core/stream-plan.js';
 import { windowBatches } from './core/window-batches.js';
 import { adaptWindowMs } from './core/window-planner.js';
-import { scyllaQuery } from './scylla-query.js';
 import type { SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
-import { readWindowRows } from './window-reader.js';
+import { probeGroups, readWindowRows } from './window-reader.js';
 
 /** A window to read: `st` is the checkpoint it starts from (moved past a skipped empty history). */
 interface PlannedWindow {
@@ -30,7 +29,8 @@ export async function streamStep(host: SlotStepHost, rt: TableRuntime, st: SlotC
   const { ctx } = host;
   const s = ctx.settings;
   const { units, fromMs, toMs } = planned;
-  const { unitRows, drift } = await readWindowRows(ctx.logReader, rt.model, units, fromMs, toMs, s.readConcurrency);
+  const groups = ctx.logReader.groups(rt.model.keyspace, units, queryStreams(rt, s.streamsPerQuery));
+  const { unitRows, drift } = await readWindowRows(ctx.logReader, rt.model, units, fromMs, toMs, s.readConcurrency, groups);
   if (drift) {
     const before = rt.model.columns.map((c) => c.name).join(',');
     rt = await ctx.refreshTable(rt.name);
@@ -42,6 +42,14 @@ export async function streamStep(host: SlotStepHost, rt: TableRuntime, st: SlotC
   await emitWindow(host, rt, planned, unitRows);
   host.observeLag(rt, toMs);
   return total > 0 ? 'worked' : 'idle';
+}
+
+/**
+ * Streams per query: vnodes only. The driver knows the vnode ring, not where tablets live (no
+ * tablets routing in cassandra-driver), so it cannot tell which tablet streams share replicas.
+ */
+function queryStreams(rt: TableRuntime, streamsPerQuery: number): number {
+  return rt.mode === 'vnodes' ? streamsPerQuery : 1;
 }
 
 /** Decides the window to read, or carries out a step that reads none (switch, wait, follow). */
@@ -70,7 +78,9 @@ async function planNextWindow(host: SlotStepHost, rt: TableRuntime, st: SlotChec
       return { result: await host.heartbeat(rt, followed) };
     }
     case 'probe': {
-      const firsts = await Promise.all(plan.units.map((u) => scyllaQuery('probe', () => ctx.logReader.probe(rt.model, u.streams as Buffer[], st.atMs, plan.limitMs))));
+      // One probe per query group (the earliest row of any of its streams is all the plan needs).
+      const groups = ctx.logReader.groups(rt.model.keyspace, plan.units, queryStreams(rt, s.streamsPerQuery));
+      const firsts = await probeGroups(ctx.logReader, rt.model, plan.units, groups, st.atMs, plan.limitMs, s.readConcurrency);
       const probed = planAfterProbe(plan.input, plan.limitMs, firsts);
       if (probed.jumpedTo !== null) {
         ctx.log.debug({ table: rt.name, slot: ctx.slot, from: st.atMs, to: probed.jumpedTo }, 'skipping empty log history');

@@ -9,6 +9,7 @@
  */
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 import { createTopicsAndWait } from '../clients/create-topics.js';
+import { ConfigError } from '../config/spec.js';
 import { offsetsTopicName } from './checkpoint-store.js';
 import { controlTopicName } from './slot-coordinator.js';
 import { signalsTopicName } from './snapshot-signals.js';
@@ -40,21 +41,37 @@ export async function ensureTopic(admin: Admin, spec: ITopicConfig): Promise<num
 
 /**
  * The topics of the slots themselves: the offsets topic (compacted, it keeps the last checkpoint
- * per key), the control topic whose partitions the group hands out as slots, and the signals topic
- * (compacted: the latest snapshot request per table).
+ * per key) and the control topic whose partitions the group hands out as slots, and the signals topic
+ * (compacted: the latest snapshot request per table). The first two exist from the deployment's
+ * first start with SOURCE_SLOTS partitions; a restart with another SOURCE_SLOTS is refused (exit 2):
+ * units are dealt to slots by their count and each slot loads its checkpoints from its own offsets
+ * partition, so another count would resume every table from positions that another slot's units
+ * reached (changes skipped or repeated).
  */
 export async function ensureSlotTopics(admin: Admin, sourceName: string, slots: number, replicationFactor: number | undefined): Promise<void> {
-  await ensureTopic(admin, {
-    topic: offsetsTopicName(sourceName),
+  const offsets = offsetsTopicName(sourceName);
+  const found = await ensureTopic(admin, {
+    topic: offsets,
     numPartitions: slots,
     replicationFactor,
     configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
   });
-  await ensureTopic(admin, { topic: controlTopicName(sourceName), numPartitions: slots, replicationFactor });
+  const control = controlTopicName(sourceName);
+  const foundControl = await ensureTopic(admin, { topic: control, numPartitions: slots, replicationFactor });
+  const problems = [slotCountProblem(sourceName, offsets, slots, found), slotCountProblem(sourceName, control, slots, foundControl)].filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new ConfigError(problems);
   await ensureSignalsTopic(admin, sourceName, replicationFactor);
 }
 
 /** Also created by `scylla-pg-cdc snapshot`, which may run before any source did. */
 export async function ensureSignalsTopic(admin: Admin, sourceName: string, replicationFactor: number | undefined): Promise<void> {
   await ensureTopic(admin, { topic: signalsTopicName(sourceName), numPartitions: 1, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] });
+}
+
+/** The message for a SOURCE_SLOTS that differs from an existing slot topic's partition count, or null. */
+export function slotCountProblem(sourceName: string, topic: string, configured: number, partitions: number): string | null {
+  if (configured === partitions) return null;
+  return `SOURCE_SLOTS=${configured}, but ${topic} has ${partitions} partitions: SOURCE_NAME ${sourceName} was started with SOURCE_SLOTS=${partitions}, `
+    + `and its checkpoints are kept per slot, so another slot count would resume tables from other slots' positions. `
+    + `Set SOURCE_SLOTS=${partitions} again, or start a new deployment under another SOURCE_NAME (it starts from SNAPSHOT_MODE / CDC_START)`;
 }

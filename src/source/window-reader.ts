@@ -1,7 +1,7 @@
 import type { TableModel } from '../schema/table-model.js';
 import type { StreamUnit } from './core/generation-plan.js';
 import { hasDrift, logColumnDrift } from './core/log-columns.js';
-import type { CdcLogRow } from './core/log-row.js';
+import { hex, type CdcLogRow } from './core/log-row.js';
 import type { LogReader } from './log-reader.js';
 import { scyllaQuery } from './scylla-query.js';
 
@@ -12,24 +12,53 @@ export interface WindowRows {
   drift: boolean;
 }
 
-/** Reads `[fromMs, toMs)` of every unit, `concurrency` units at a time (one query per unit). */
-export async function readWindowRows(reader: LogReader, model: TableModel, units: readonly StreamUnit[], fromMs: number, toMs: number, concurrency: number): Promise<WindowRows> {
-  const unitRows: CdcLogRow[][] = new Array(units.length);
-  let next = 0;
+/**
+ * Reads `[fromMs, toMs)` of every unit, `concurrency` queries at a time: one query per group of
+ * units (`groups`, from `LogReader.groups`; one unit per group = one query per unit), its rows
+ * handed back to their units by stream id.
+ */
+export async function readWindowRows(reader: LogReader, model: TableModel, units: readonly StreamUnit[], fromMs: number, toMs: number, concurrency: number, groups: readonly number[][] = units.map((_, i) => [i])): Promise<WindowRows> {
+  const unitRows: CdcLogRow[][] = units.map(() => []);
   let drift = false;
-  const readOne = async () => {
-    while (next < units.length) {
-      const i = next++;
-      const rows: CdcLogRow[] = [];
-      await scyllaQuery('window', async () => {
-        for await (const page of reader.readWindow(model, units[i]!.streams as Buffer[], fromMs, toMs)) {
-          if (!drift && hasDrift(logColumnDrift(model, page.columns))) drift = true;
-          rows.push(...page.rows);
-        }
-      });
-      unitRows[i] = rows;
+  await forEachLimited(groups.length, concurrency, async (g) => {
+    const members = groups[g]!;
+    const streams = members.flatMap((i) => units[i]!.streams as Buffer[]);
+    const rows: CdcLogRow[] = [];
+    await scyllaQuery('window', async () => {
+      for await (const page of reader.readWindow(model, streams, fromMs, toMs)) {
+        if (!drift && hasDrift(logColumnDrift(model, page.columns))) drift = true;
+        rows.push(...page.rows);
+      }
+    });
+    if (rows.length === 0) return; // the usual idle answer: no stream map to build
+    if (members.length === 1) {
+      unitRows[members[0]!] = rows;
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, readOne));
+    const unitOf = new Map<string, number>();
+    for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
+    for (const r of rows) unitRows[unitOf.get(hex(r.streamId))!]!.push(r);
+  });
   return { unitRows, drift };
+}
+
+/**
+ * The earliest row time of each group of units in `[fromMs, limitMs)` (PER PARTITION LIMIT 1
+ * probes), `concurrency` at a time: all of a slot's probes at once timed out at 204,800 streams.
+ */
+export async function probeGroups(reader: LogReader, model: TableModel, units: readonly StreamUnit[], groups: readonly number[][], fromMs: number, limitMs: number, concurrency: number): Promise<(number | null)[]> {
+  const firsts: (number | null)[] = new Array(groups.length).fill(null);
+  await forEachLimited(groups.length, concurrency, async (g) => {
+    firsts[g] = await scyllaQuery('probe', () => reader.probe(model, groups[g]!.flatMap((i) => units[i]!.streams as Buffer[]), fromMs, limitMs));
+  });
+  return firsts;
+}
+
+/** Runs fn(0 … count−1), at most `concurrency` at a time; the first failure rejects. */
+async function forEachLimited(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }

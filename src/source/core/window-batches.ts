@@ -34,11 +34,20 @@ export interface WindowBatchesInput {
 }
 
 export function* windowBatches(i: WindowBatchesInput): Generator<WindowBatch, WindowBatch, void> {
-  let cur: SlotCheckpoint = { ...i.st, atMs: i.fromMs, toMs: i.toMs, partial: { ...i.st.partial } };
+  // Marks are kept in a Map and copied into a checkpoint only when a batch is cut: copying the
+  // object per stream cost O(streams²) per window, 85 % of the source's CPU at 20,000 streams.
+  // A stream without rows in the window gets no mark: re-reading it after a restart emits nothing,
+  // so the checkpoint of a cut window names only the streams that had changes in it.
+  const marks = new Map<string, string>(Object.entries(i.st.partial));
+  const base: SlotCheckpoint = { ...i.st, atMs: i.fromMs, toMs: i.toMs, partial: {} };
   let records: SourceRecord[] = [];
   for (let u = 0; u < i.units.length; u++) {
+    const rows = i.unitRows[u]!;
+    // An idle window: nothing to emit or mark for a unit without rows (unless a resumed window
+    // marked some of its streams), so its streams are not even looked at.
+    if (rows.length === 0 && marks.size === 0) continue;
     const byStream = new Map<string, CdcLogRow[]>();
-    for (const r of i.unitRows[u]!) {
+    for (const r of rows) {
       const h = hex(r.streamId);
       let list = byStream.get(h);
       if (!list) byStream.set(h, (list = []));
@@ -46,21 +55,23 @@ export function* windowBatches(i: WindowBatchesInput): Generator<WindowBatch, Wi
     }
     for (const stream of i.units[u]!.streams) {
       const h = hex(stream);
-      const mark = cur.partial[h];
+      const mark = marks.get(h);
       if (mark === DONE) continue;
+      const own = byStream.get(h);
+      if (!own && mark === undefined) continue;
       const keep = createResumeFilter(mark ? { lastTime: mark } : undefined);
-      const { changes, rest } = groupChangeRows((byStream.get(h) ?? []).filter(keep));
+      const { changes, rest } = groupChangeRows((own ?? []).filter(keep));
       if (rest.length > 0) changes.push({ streamId: rest[0]!.streamId, time: rest[0]!.time, timeMicros: rest[0]!.timeMicros, rows: rest });
       for (const ch of changes) {
         for (const rec of buildChangeRecords(i.model, ch, i.env, i.onUnknownOp)) records.push(rec);
         if (records.length >= i.maxRecords) {
-          cur = { ...cur, partial: { ...cur.partial, [h]: ch.time } };
-          yield { records, checkpoint: cur };
+          marks.set(h, ch.time);
+          yield { records, checkpoint: { ...base, partial: Object.fromEntries(marks) } };
           records = [];
         }
       }
-      cur = { ...cur, partial: { ...cur.partial, [h]: DONE } };
+      marks.set(h, DONE);
     }
   }
-  return { records, checkpoint: { ...cur, atMs: i.toMs, toMs: null, partial: {} } };
+  return { records, checkpoint: { ...base, atMs: i.toMs, toMs: null, partial: {} } };
 }

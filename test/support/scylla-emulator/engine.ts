@@ -27,7 +27,7 @@ import { CONTROL_DDL, CONTROL_KEYSPACE, runCommand } from './control.js';
 import type { CreateTableStmt as CT } from './cql/ast.js';
 import { putRow } from './system-tables.js';
 import { expiredRowDeletes } from './storage/row-ttl.js';
-import { expandReplicationFactor, splitHosts, viewFromHost } from './system-hosts.js';
+import { expandReplicationFactor, fitSystemDistributed, splitHosts, viewFromHost } from './system-hosts.js';
 import type { ReadTrace } from './read-trace.js';
 
 
@@ -121,6 +121,7 @@ export class Engine {
     this.tablets = new TabletStreams(this.catalog, genRng.fork());
     this.local = { hostId: opts.hostId, tokens: this.generations.tokens.map(String), address: opts.address };
     this.hosts = [this.local];
+    fitSystemDistributed(this.catalog, 1);
     this.generations.start(Date.now());
     const cdcRng = this.rng.fork();
     this.cdcCtx = {
@@ -594,6 +595,7 @@ export class Engine {
     this.hosts = splitHosts(this.local, this.generations.tokens, addresses);
     Object.assign(this.local, this.hosts[0]);
     this.hosts[0] = this.local;
+    fitSystemDistributed(this.catalog, this.hosts.length);
     this.schemaChanged();
   }
 

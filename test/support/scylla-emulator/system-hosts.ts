@@ -41,3 +41,17 @@ export function expandReplicationFactor(replication: [string, string][]): [strin
   const rest = replication.filter(([k]) => k !== 'replication_factor');
   return rest.some(([k]) => k === 'datacenter1') ? rest : [...rest, ['datacenter1', rf[1]]];
 }
+
+/**
+ * system_distributed is created with SimpleStrategy RF 3 (db/system_distributed_keyspace.cc). The
+ * emulator reports RF min(3, hosts): with fewer hosts than replicas, cassandra-driver's SimpleStrategy
+ * replica map (metadata/schema-parser.js `tokenSimpleStrategy`) walks the whole ring for every token
+ * looking for hosts that do not exist, O(tokens²): 18 s of CPU in every client at 25,600 vnode tokens
+ * on one host. A real cluster has at least RF nodes and finds them within a few tokens.
+ */
+export function fitSystemDistributed(catalog: Catalog, hostCount: number): void {
+  const ks = catalog.keyspaces.get('system_distributed');
+  if (!ks) return;
+  const rf = String(Math.min(3, Math.max(1, hostCount)));
+  ks.replication = ks.replication.map(([k, v]) => [k, k === 'replication_factor' ? rf : v]);
+}

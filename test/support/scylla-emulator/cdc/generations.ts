@@ -4,20 +4,18 @@ import { invalid, serverError } from '../errors.js';
 import type { Prng } from '../prng.js';
 import type { Catalog } from '../schema/catalog.js';
 import { putRow } from '../system-tables.js';
-import { MAX_TOKEN, makeStreamId, randomTokenIn, shardOf, tokenForShard } from './streams.js';
+import { MAX_TOKEN } from './streams.js';
+import { streamForToken, type Ring } from './ring.js';
+import { DerivedStore } from '../storage/derived-store.js';
+import { descriptionSource } from './description-rows.js';
 import { fmtTs as fmt, futureWriteError, GENERATION_LEEWAY_MS } from './leeway.js';
 
 export { GENERATION_LEEWAY_MS };
 
 
-export interface GenerationEntry {
-  rangeEnd: bigint;
-  streams: Buffer[];
-}
-
 export interface Generation {
   ts: number;
-  entries: GenerationEntry[];
+  ring: Ring;
 }
 
 export interface VnodeOptions {
@@ -26,14 +24,23 @@ export interface VnodeOptions {
   firstGenerationDelayMs: number;
 }
 
+/** ScyllaDB allows 22 bits of vnode index in a stream id (cdc/generation.cc `stream_id_index_bits`). */
+export const MAX_VNODES = 1 << 22;
+
 export class VnodeGenerations {
   readonly generations: Generation[] = [];
   tokens: bigint[] = [];
+  private ringTokens: BigInt64Array;
   private shards: number;
 
   constructor(private readonly catalog: Catalog, private readonly rng: Prng, private readonly opts: VnodeOptions) {
+    if (!Number.isInteger(opts.vnodes) || opts.vnodes < 1 || opts.vnodes >= MAX_VNODES) throw new Error(`vnodes must be an integer in 1..${MAX_VNODES - 1}`);
+    if (!Number.isInteger(opts.shards) || opts.shards < 1 || opts.shards > 256) throw new Error('shards must be an integer in 1..256');
     this.shards = opts.shards;
     this.tokens = this.randomTokens(opts.vnodes);
+    this.ringTokens = BigInt64Array.from(this.tokens);
+    const descr = catalog.findTable('system_distributed', 'cdc_streams_descriptions_v2')!;
+    descr.store = new DerivedStore(descr.store.ckCompare, descriptionSource(descr, () => this.generations));
   }
 
   private randomTokens(n: number): bigint[] {
@@ -50,30 +57,21 @@ export class VnodeGenerations {
   /** A node joins: its vnode tokens split existing ranges, and a new generation starts at now + delay. */
   addNode(nowMs: number, delayMs: number, vnodes = this.opts.vnodes): Generation {
     const merged = new Set([...this.tokens, ...this.randomTokens(vnodes)]);
+    if (merged.size >= MAX_VNODES) throw serverError(`a ring of ${merged.size} vnodes does not fit the stream id's 22-bit vnode index`);
     this.tokens = [...merged].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.ringTokens = BigInt64Array.from(this.tokens);
     return this.createGeneration(nowMs + delayMs);
   }
 
   private createGeneration(ts: number): Generation {
     const last = this.generations[this.generations.length - 1];
     if (last && ts <= last.ts) ts = last.ts + 1;
-    const entries: GenerationEntry[] = this.tokens.map((end, i) => {
-      const prev = i === 0 ? this.tokens[this.tokens.length - 1]! : this.tokens[i - 1]!;
-      const streams: Buffer[] = [];
-      for (let s = 0; s < this.shards; s++) {
-        const token = this.tokens.length === 1 ? randomTokenIn(end, end, this.rng) : tokenForShard(prev, end, s, this.shards, this.rng);
-        streams.push(makeStreamId(token, i, this.rng));
-      }
-      return { rangeEnd: end, streams };
-    });
-    const gen = { ts, entries };
+    // Streams are derived from the ring when asked for (ring.ts); only the tokens and a salt are kept.
+    const gen: Generation = { ts, ring: { tokens: this.ringTokens, shards: this.shards, salt: this.rng.nextBigU64() } };
     this.generations.push(gen);
-    // Streams are published before the timestamp, as Scylla does, so a reader that sees the
-    // timestamp always finds the complete stream set.
-    const descr = this.catalog.findTable('system_distributed', 'cdc_streams_descriptions_v2')!;
-    for (const e of entries) {
-      putRow(descr, { time: ts, range_end: e.rangeEnd, streams: [...e.streams].sort(Buffer.compare) });
-    }
+    // The description is readable (derived) before the timestamp is published, as Scylla writes the
+    // streams first, so a reader that sees the timestamp always finds the complete stream set.
+    this.catalog.findTable('system_distributed', 'cdc_streams_descriptions_v2')!.store.clear();
     putRow(this.catalog.findTable('system_distributed', 'cdc_generation_timestamps')!, { key: 'timestamps', time: ts, expired: null });
     putRow(this.catalog.findTable('system', 'cdc_local')!, { key: 'cdc_local', streams_timestamp: ts, uuid: null });
     return gen;
@@ -108,20 +106,12 @@ export class VnodeGenerations {
     }
     let g = first;
     while (g + 1 < gens.length && gens[g + 1]!.ts <= ts) g++;
-    return streamInGeneration(gens[g]!, token, this.shards);
+    return streamInGeneration(gens[g]!, token);
   }
 }
 
-export function streamInGeneration(gen: Generation, token: bigint, shards: number): Buffer {
-  const entries = gen.entries;
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid]!.rangeEnd < token) lo = mid + 1; else hi = mid;
-  }
-  const e = entries[lo === entries.length ? 0 : lo]!;
-  return e.streams[shardOf(token, e.streams.length === shards ? shards : e.streams.length)]!;
+export function streamInGeneration(gen: Generation, token: bigint): Buffer {
+  return streamForToken(gen.ring, token);
 }
 
 export { MAX_TOKEN };

@@ -21,21 +21,4 @@ export function shardOf(token: bigint, shards: number, ignoreMsb = SHARDING_IGNO
   return Number((shifted * BigInt(shards)) >> 64n);
 }
 
-/** A random token in the ring range (prev, end], wrapping past MAX_TOKEN when prev >= end. */
-export function randomTokenIn(prev: bigint, end: bigint, rng: Prng): bigint {
-  let size = (end - prev) & (TWO64 - 1n);
-  if (size === 0n) size = TWO64 - 1n;
-  const off = (rng.nextBigU64() % size) + 1n;
-  return BigInt.asIntN(64, prev + off);
-}
-
-/** A token of range (prev, end] owned by `shard`, so base and log rows are co-located. */
-export function tokenForShard(prev: bigint, end: bigint, shard: number, shards: number, rng: Prng): bigint {
-  for (let i = 0; i < 2000; i++) {
-    const t = randomTokenIn(prev, end, rng);
-    if (shardOf(t, shards) === shard) return t;
-  }
-  return end;
-}
-
 export { MAX_TOKEN, MIN_TOKEN };

@@ -5,7 +5,8 @@
 import { invalid, serverError } from '../errors.js';
 import type { Prng } from '../prng.js';
 import type { Catalog, TableDef } from '../schema/catalog.js';
-import { putRow } from '../system-tables.js';
+import { DerivedStore } from '../storage/derived-store.js';
+import { cdcStreamsSource, cdcTimestampsSource, type TableStreamSets } from './tablet-rows.js';
 import { makeStreamId, MAX_TOKEN, MIN_TOKEN } from './streams.js';
 import { futureWriteError, GENERATION_LEEWAY_MS } from './leeway.js';
 
@@ -19,12 +20,21 @@ export interface StreamSet {
   tablets: Tablet[];
 }
 
-export const STREAM_STATE = { current: 0, closed: 1, opened: 2 } as const;
+export { STREAM_STATE } from './tablet-rows.js';
 
 export class TabletStreams {
   private readonly sets = new Map<string, StreamSet[]>();
+  /** The keyspace and table name each stream set list was published under (kept after a DROP, as the rows were). */
+  private readonly names = new Map<string, { keyspace: string; table: string }>();
 
-  constructor(private readonly catalog: Catalog, private readonly rng: Prng) {}
+  constructor(private readonly catalog: Catalog, private readonly rng: Prng) {
+    // Derived when read, nothing stored per stream (tablet-rows.ts).
+    const all = (): TableStreamSets[] => [...this.sets].map(([id, sets]) => ({ ...this.names.get(id)!, sets }));
+    const ts = catalog.findTable('system', 'cdc_timestamps')!;
+    ts.store = new DerivedStore(ts.store.ckCompare, cdcTimestampsSource(ts, all));
+    const st = catalog.findTable('system', 'cdc_streams')!;
+    st.store = new DerivedStore(st.store.ckCompare, cdcStreamsSource(st, all));
+  }
 
   has(base: TableDef): boolean {
     return this.sets.has(base.id);
@@ -39,7 +49,7 @@ export class TabletStreams {
     const lasts = evenBoundaries(tabletCount);
     // The first stream set is dated generation_leeway before the log table's creation
     // (scylladb cdc/log.cc on_before_allocate_tablet_map), so writes in the near past find it.
-    this.publish(base, [], { ts: nowMs - GENERATION_LEEWAY_MS, tablets: lasts.map((last) => this.tablet(last)) });
+    this.publish(base, { ts: nowMs - GENERATION_LEEWAY_MS, tablets: lasts.map((last) => this.tablet(last)) });
   }
 
   private tablet(last: bigint): Tablet {
@@ -55,7 +65,7 @@ export class TabletStreams {
       tablets.push(this.tablet(mid), this.tablet(t.last));
       prev = t.last;
     }
-    return this.publish(base, cur.tablets, { ts: Math.max(nowMs + delayMs, cur.ts + 1), tablets });
+    return this.publish(base, { ts: Math.max(nowMs + delayMs, cur.ts + 1), tablets });
   }
 
   merge(base: TableDef, nowMs: number, delayMs: number): StreamSet {
@@ -66,7 +76,7 @@ export class TabletStreams {
       const b = cur.tablets[i + 1] ?? cur.tablets[i]!;
       tablets.push(this.tablet(b.last));
     }
-    return this.publish(base, cur.tablets, { ts: Math.max(nowMs + delayMs, cur.ts + 1), tablets });
+    return this.publish(base, { ts: Math.max(nowMs + delayMs, cur.ts + 1), tablets });
   }
 
   private current(base: TableDef): StreamSet {
@@ -75,23 +85,13 @@ export class TabletStreams {
     return sets[sets.length - 1]!;
   }
 
-  private publish(base: TableDef, old: Tablet[], set: StreamSet): StreamSet {
+  private publish(base: TableDef, set: StreamSet): StreamSet {
     const list = this.sets.get(base.id) ?? [];
     list.push(set);
     this.sets.set(base.id, list);
-    const streamsTable = this.catalog.findTable('system', 'cdc_streams')!;
-    const key = { keyspace_name: base.keyspace, table_name: base.name, timestamp: set.ts };
-    const oldIds = new Set(old.map((t) => t.stream.toString('hex')));
-    const newIds = new Set(set.tablets.map((t) => t.stream.toString('hex')));
-    for (const t of set.tablets) {
-      putRow(streamsTable, { ...key, stream_state: STREAM_STATE.current, stream_id: t.stream });
-      if (!oldIds.has(t.stream.toString('hex'))) putRow(streamsTable, { ...key, stream_state: STREAM_STATE.opened, stream_id: t.stream });
-    }
-    for (const t of old) {
-      if (newIds.has(t.stream.toString('hex'))) continue;
-      putRow(streamsTable, { ...key, stream_state: STREAM_STATE.closed, stream_id: t.stream });
-    }
-    putRow(this.catalog.findTable('system', 'cdc_timestamps')!, key);
+    this.names.set(base.id, { keyspace: base.keyspace, table: base.name });
+    this.catalog.findTable('system', 'cdc_streams')!.store.clear();
+    this.catalog.findTable('system', 'cdc_timestamps')!.store.clear();
     return set;
   }
 

@@ -47,4 +47,11 @@ describe('windowBatches', () => {
     expect(cut).toEqual([]);
     expect(pks(last)).toEqual([3]);
   });
+  it('names only streams that had changes in a cut window, never the empty ones', () => {
+    const E = Buffer.from('1000000000000001bbbbbbbb10000001', 'hex'); // a stream of the same unit, no rows
+    const wide = [{ rangeEnd: 0n, streams: [E, A] }, { rangeEnd: 1n, streams: [B] }];
+    const { cut } = run(input({ units: wide, maxRecords: 2 }));
+    expect(cut.map(pks)).toEqual([[1, 2]]);
+    expect(cut[0]!.checkpoint.partial).toEqual({ [hex(A)]: '*', [hex(B)]: t(2) });
+  });
 });
