@@ -56,20 +56,27 @@ export interface CreateTopicsOptions {
 }
 
 /**
- * Creates the topics that do not exist yet (an existing topic is left as it is) and waits until all
- * of them, new or old, have a leader for every partition. Returns true when it created at least one.
+ * Creates the topics that do not exist yet (an existing topic is left as it is, whatever its
+ * partition count) and waits until all of them, new or old, have a leader for every partition.
+ * Returns true when it created at least one.
  */
 export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], opts: CreateTopicsOptions = {}): Promise<boolean> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const intervalMs = opts.intervalMs ?? 100;
-  let created: boolean;
+  // Topics that existed before keep their partition count (the caller checks it if it cares):
+  // only those created here must show the count asked for.
+  let existing = new Set<string>();
   try {
     // false when every topic already existed (kafkajs folds TOPIC_ALREADY_EXISTS into a false)
-    created = await admin.createTopics({ topics, waitForLeaders: false });
+    if (!(await admin.createTopics({ topics, waitForLeaders: false }))) existing = new Set(topics.map((t) => t.topic));
   } catch (err) {
-    if (errorType(err) !== 'TOPIC_ALREADY_EXISTS') throw new Error(`could not create ${describeCreateErrors(err, topics)}`, { cause: err });
-    created = false;
+    const parts = (err as { errors?: { topic?: string; type?: string }[] }).errors ?? [{ type: errorType(err) }];
+    if (!parts.every((e) => e.type === 'TOPIC_ALREADY_EXISTS')) throw new Error(`could not create ${describeCreateErrors(err, topics)}`, { cause: err });
+    existing = new Set(parts.map((e) => e.topic ?? '').filter((t) => t !== ''));
+    if (existing.size === 0) existing = new Set(topics.map((t) => t.topic));
   }
+  const created = topics.some((t) => !existing.has(t.topic));
+  const wanted = topics.map((t) => (existing.has(t.topic) ? { topic: t.topic } : t));
   const names = topics.map((t) => t.topic);
   const deadline = Date.now() + timeoutMs;
   let pending = names;
@@ -77,7 +84,7 @@ export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], 
   for (;;) {
     try {
       const md = await admin.fetchTopicMetadata({ topics: names });
-      pending = topicsNotReady(topics, md.topics);
+      pending = topicsNotReady(wanted, md.topics);
       if (pending.length === 0) return created;
       lastError = 'partitions without a leader';
     } catch (err) {

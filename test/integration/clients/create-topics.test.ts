@@ -39,6 +39,21 @@ describe('createTopicsAndWait', () => {
     }
   });
 
+  it('leaves an existing topic with another partition count as it is, without waiting for that count', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topic = randomName('create_wait_existing');
+      topics.push(topic);
+      await createTopicsAndWait(admin, [{ topic, numPartitions: 2 }]);
+      // The caller (e.g. the source's SOURCE_SLOTS check) compares the count; the create must not wait for 4.
+      await expect(createTopicsAndWait(admin, [{ topic, numPartitions: 4 }], { timeoutMs: 5_000 })).resolves.toBe(false);
+      expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(2);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('fails with the topic named when a create is refused', async () => {
     const admin = kafka.admin();
     await admin.connect();
