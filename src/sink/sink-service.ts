@@ -22,12 +22,11 @@ import { ReplicatorError } from '../core/errors.js';
 import { SerialLock } from '../core/serial-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
-import { consumerLag, fencedTotal, inflightBytes, sinkStalled } from '../metrics/sink-metrics.js';
+import { fencedTotal, inflightBytes } from '../metrics/sink-metrics.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { SchemaCache } from './core/decode-record.js';
 import { tpKey, tpOf } from './core/offset-tracker.js';
 import { parseTopicSelector } from './core/topic-match.js';
-import { refreshAccuracy } from './accuracy-gauge.js';
 import { AssignmentState } from './assignment-state.js';
 import { BoundedDecoder } from './bounded-decode.js';
 import { DeadLetters } from './dead-letters.js';
@@ -43,12 +42,12 @@ import { Retrier } from './retrier.js';
 import { SchemaFetcher } from './schema-fetcher.js';
 import { SinkHealth } from './sink-health.js';
 import { SinkStats } from './sink-stats.js';
-import { StallDetector, type PartitionSample } from './core/stall-detector.js';
+import { StallDetector } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
-import { TtlPurge } from './ttl-purge.js';
-import { TombstonePurge } from './tombstone-purge.js';
+import { Housekeeping } from './housekeeping.js';
+import { LagTimer } from './lag-timer.js';
 import { PausedTablesStore } from './paused-tables-store.js';
-import { TablePauses, type PausedPartitionLag } from './table-pauses.js';
+import { TablePauses } from './table-pauses.js';
 import { fetchSizes } from './core/fetch-sizes.js';
 
 export interface SinkServiceDeps {
@@ -76,8 +75,7 @@ export class SinkService implements StatusProvider {
   private readonly lock = new SerialLock();
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
-  private readonly purge: TtlPurge;
-  private readonly tombstones: TombstonePurge;
+  private readonly housekeeping: Housekeeping;
   private readonly pauses: TablePauses;
 
   private state: AssignmentState;
@@ -85,19 +83,36 @@ export class SinkService implements StatusProvider {
   private draining = false;
   private started = false;
   private loop: Promise<void> | undefined;
-  private lagTimer: NodeJS.Timeout | undefined;
+  private readonly lagTimer: LagTimer;
 
   constructor(deps: SinkServiceDeps) {
     const cfg = (this.cfg = deps.config);
     const log = (this.log = deps.log);
     this.pool = deps.pool;
     this.state = this.newState();
-    this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb, (err) => log.warn({ err }, 'a decode worker died outside a task (e.g. past SINK_WORKER_HEAP_MB); piscina replaces it'));
+    this.decode = new DecodePool(cfg.sinkWorkers, cfg.sinkWorkerHeapMb, (err) =>
+      log.warn({ err }, 'a decode worker died outside a task (e.g. past SINK_WORKER_HEAP_MB); piscina replaces it'),
+    );
     this.fetcher = new SchemaFetcher(new RegistryHttp(cfg));
     this.stall = new StallDetector({ timeoutMs: cfg.sinkStallTimeoutMs, maxLag: cfg.sinkStallMaxLag });
-    this.tables = new TableManager(deps.pool, cfg.pgSchema, { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
-    this.purge = new TtlPurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTtlPurgeIntervalMs, softDelete: cfg.sinkDeleteMode === 'soft', elsewhere: () => this.tables.resolvedTables() }, log);
-    this.tombstones = new TombstonePurge(deps.pool, cfg.pgSchema, { intervalMs: cfg.sinkTombstonePurgeIntervalMs, retentionMs: cfg.sinkTombstoneRetentionMs, elsewhere: () => this.tables.resolvedTables() }, log);
+    this.tables = new TableManager(
+      deps.pool,
+      cfg.pgSchema,
+      { autoCreate: cfg.sinkAutoCreate, autoEvolve: cfg.sinkAutoEvolve, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns },
+      log,
+    );
+    this.housekeeping = new Housekeeping(deps.pool, cfg, this.tables, log);
+    this.lagTimer = new LagTimer({
+      pool: deps.pool,
+      schema: cfg.pgSchema,
+      log,
+      consumer: () => this.consumer,
+      guard: () => this.guard,
+      pauses: () => this.pauses,
+      stall: this.stall,
+      state: () => this.state,
+      draining: () => this.draining,
+    });
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
@@ -112,11 +127,28 @@ export class SinkService implements StatusProvider {
         if (this.loop) this.fatal(err.message, cause);
       },
     });
-    this.guard = new OffsetGuard(deps.pool, deps.kafka, offsets, cfg.pgSchema, cfg.sinkGroupId, cfg.sinkOffsetReset, {
-      watermarks: (topic) => this.consumer.watermarks(topic),
-      retrying: (step, fn) => this.retry.run(step, fn),
-    }, log);
-    const common = { log, retryMaxMs: cfg.sinkRetryMaxMs, maxInflightBytes: cfg.sinkMaxInflightBytes, dead: this.dead, health: this.health, state: () => this.state, running: () => this.running };
+    this.guard = new OffsetGuard(
+      deps.pool,
+      deps.kafka,
+      offsets,
+      cfg.pgSchema,
+      cfg.sinkGroupId,
+      cfg.sinkOffsetReset,
+      {
+        watermarks: (topic) => this.consumer.watermarks(topic),
+        retrying: (step, fn) => this.retry.run(step, fn),
+      },
+      log,
+    );
+    const common = {
+      log,
+      retryMaxMs: cfg.sinkRetryMaxMs,
+      maxInflightBytes: cfg.sinkMaxInflightBytes,
+      dead: this.dead,
+      health: this.health,
+      state: () => this.state,
+      running: () => this.running,
+    };
     this.flusher = new Flusher({
       ...common,
       batchMaxWaitMs: cfg.sinkBatchMaxWaitMs,
@@ -142,11 +174,21 @@ export class SinkService implements StatusProvider {
       ready: (state, batch) => this.flusher.enqueue(state, batch),
       routed: () => this.flusher.wake(),
     });
-    this.consumer = new KafkaConsumer(deps.kafka, cfg.sinkGroupId, parseTopicSelector(cfg.sinkTopics), cfg.dlqTopic, cfg.sinkTopicRefreshMs, cfg.sinkSessionTimeoutMs, fetchSizes(cfg.sinkMaxInflightBytes), {
-      onAssign: (a) => this.onAssign(a),
-      onBatch: (b, hb) => this.intake.onBatch(b, hb),
-      onHealth: (ok) => this.health.set('kafka', ok),
-    }, log);
+    this.consumer = new KafkaConsumer(
+      deps.kafka,
+      cfg.sinkGroupId,
+      parseTopicSelector(cfg.sinkTopics),
+      cfg.dlqTopic,
+      cfg.sinkTopicRefreshMs,
+      cfg.sinkSessionTimeoutMs,
+      fetchSizes(cfg.sinkMaxInflightBytes),
+      {
+        onAssign: (a) => this.onAssign(a),
+        onBatch: (b, hb) => this.intake.onBatch(b, hb),
+        onHealth: (ok) => this.health.set('kafka', ok),
+      },
+      log,
+    );
   }
 
   async start(): Promise<void> {
@@ -163,19 +205,16 @@ export class SinkService implements StatusProvider {
     await this.retry.run({ stage: 'init', health: 'pg' }, () => this.pauses.refresh());
     this.loop = this.flusher.loop();
     await this.consumer.start();
-    this.lagTimer = setInterval(() => void this.updateLag(), Math.min(this.cfg.sinkTopicRefreshMs, 5000));
-    this.lagTimer.unref();
-    this.purge.start();
-    this.tombstones.start();
+    this.lagTimer.start(Math.min(this.cfg.sinkTopicRefreshMs, 5000));
+    this.housekeeping.start();
   }
 
   /** Drain: stop intake, finish decode, flush every batch, commit, close. */
   async stop(): Promise<void> {
     if (!this.started || this.draining) return;
     this.draining = true;
-    if (this.lagTimer) clearInterval(this.lagTimer);
-    await this.purge.stop();
-    await this.tombstones.stop();
+    this.lagTimer.stop();
+    await this.housekeeping.stop();
     for (const tp of this.state.tracker.committedOffsets().keys()) {
       const { topic, partition } = tpOf(tp);
       this.consumer.pause(topic, [partition], 'drain');
@@ -220,7 +259,9 @@ export class SinkService implements StatusProvider {
   }
 
   notReadyReasons(): string[] {
-    const offsets = this.guard.openProblems().map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
+    const offsets = this.guard
+      .openProblems()
+      .map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
     return [...offsets, ...this.stall.reasons()];
   }
 
@@ -288,58 +329,5 @@ export class SinkService implements StatusProvider {
     this.log.warn('fenced: another owner claimed a partition; dropping uncommitted work and rejoining');
     await this.lock.run(async () => this.dropState());
     await this.consumer.restart();
-  }
-
-  // ---- background refreshes (on the lag timer) ----
-
-  private async refreshOffsetProblems(): Promise<void> {
-    try {
-      if (await this.guard.refresh()) {
-        this.log.info('a held partition was acknowledged; re-joining the group to read it from its log start');
-        await this.consumer.restart();
-      }
-    } catch (err) {
-      this.log.debug({ err }, 'offset problems refresh failed');
-    }
-  }
-
-  /**
-   * The operator's pauses, polled; a failed poll keeps the last known ones. Not under the lock: a
-   * batch blocked in PostgreSQL holds it, and this timer must still run (stall detection follows).
-   * `apply` is safe mid-assignment: the assignment applies the pauses again once it has placed its
-   * partitions.
-   */
-  private async refreshTablePauses(): Promise<void> {
-    try {
-      await this.pauses.refresh();
-      if (!this.draining) this.pauses.apply(this.consumer, this.state);
-    } catch (err) {
-      this.log.debug({ err }, 'table pauses refresh failed');
-    }
-  }
-
-  private async updateLag(): Promise<void> {
-    await this.refreshTablePauses();
-    await this.refreshOffsetProblems();
-    // Piggybacks on the lag timer: the reconcile history changes rarely and the query is tiny.
-    await refreshAccuracy(this.pool, this.cfg.pgSchema).catch((err: unknown) => this.log.debug({ err }, 'accuracy refresh failed'));
-    try {
-      const committed = this.state.tracker.committedOffsets();
-      const samples: PartitionSample[] = [];
-      const paused: PausedPartitionLag[] = [];
-      for (const w of await this.consumer.highWatermarks()) {
-        const c = committed.get(tpKey(w.topic, w.partition));
-        if (c === undefined) continue;
-        consumerLag.set({ topic: w.topic, partition: String(w.partition) }, Number(w.high > c ? w.high - c : 0n));
-        const isPaused = this.pauses.isPaused(w.topic);
-        samples.push({ name: `${w.topic}/${w.partition}`, committed: c, end: w.high, paused: isPaused });
-        if (isPaused) paused.push({ topic: w.topic, partition: w.partition, committed: c, end: w.high });
-      }
-      this.pauses.observeLag(paused);
-      this.stall.observe(Date.now(), samples);
-      sinkStalled.set(this.stall.reasons().length > 0 ? 1 : 0);
-    } catch (err) {
-      this.log.debug({ err }, 'consumer lag refresh failed');
-    }
   }
 }

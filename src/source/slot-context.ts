@@ -97,3 +97,9 @@ export interface SlotStepHost {
   /** The table's adapted window size (reset when the slot re-opens). */
   readonly windowMs: Map<string, number>;
 }
+
+/** A table's entry in the source's /status. */
+export function tableStatus(t: TableRuntime) {
+  const { name: table, topic, partitions, mode, model, codec } = t;
+  return { table, topic, partitions, mode, cdc: model.cdc, columns: model.columns.length, keySchemaId: codec?.keyId ?? null, valueSchemaId: codec?.valueId ?? null };
+}

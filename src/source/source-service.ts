@@ -27,15 +27,15 @@ import { LogReader } from './log-reader.js';
 import { createScyllaClient, keyspacesWithoutReplication, systemReadConsistency } from './scylla-session.js';
 import { SchemaPublisher } from './schema-publisher.js';
 import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
-import { slotSettings, type TableRuntime } from './slot-context.js';
+import { slotSettings, tableStatus, type TableRuntime } from './slot-context.js';
 import { SlotWorker } from './slot-worker.js';
 import { SnapshotReader } from './snapshot-reader.js';
 import { SignalWatcher, signalsTopicName } from './snapshot-signals.js';
 import { requestProgress } from './core/snapshot-request.js';
-import { notStreamingReasons } from './core/slot-readiness.js';
+import { expiredGapReasons, notStreamingReasons } from './core/slot-readiness.js';
 import { TableSetupError, discoverTable, discoverTables, type DiscoveredTable } from './table-discovery.js';
 import { topicFor } from '../core/topic-name.js';
-import { ensureSlotTopics, ensureTopic } from './topic-admin.js';
+import { ensureDataTopics, ensureSlotTopics } from './topic-admin.js';
 
 export interface SourceServiceOptions {
   /** How often the signals topic's end is checked for new snapshot requests (default 2 s). */
@@ -110,10 +110,7 @@ export class SourceService implements StatusProvider, Service {
       sessionTimeoutMs: this.options.groupSessionTimeoutMs ?? this.config.sourceGroupSessionTimeoutMs,
       workers: this.workers,
     });
-    const expired = [...this.workers.values()].flatMap((w) =>
-      w.gaps.map((g) => `${g.table}: CDC log rows between ${new Date(g.fromMs).toISOString()} and ${new Date(g.toMs).toISOString()} expired before they were read (cdc ttl); run \`reconcile --table ${g.table} --repair\`, then restart the source`),
-    );
-    return [...notStreaming, ...expired];
+    return [...notStreaming, ...expiredGapReasons([...this.workers.values()].flatMap((w) => w.gaps))];
   }
 
   status(): unknown {
@@ -126,7 +123,7 @@ export class SourceService implements StatusProvider, Service {
       ready: this.ready(),
       notStreaming: this.notReadyReasons(),
       slots: { total: this.config.sourceSlots, assigned: this.assignment, memberId: this.coordinator?.memberId ?? null },
-      tables: [...this.tables.values()].map((t) => ({ table: t.name, topic: t.topic, partitions: t.partitions, mode: t.mode, cdc: t.model.cdc, columns: t.model.columns.length, keySchemaId: t.codec?.keyId ?? null, valueSchemaId: t.codec?.valueId ?? null })),
+      tables: [...this.tables.values()].map(tableStatus),
       generations: this.generationCache?.summary() ?? {},
       workers: [...this.workers.values()].map((w) => w.status()),
       checkpoints: this.store?.all() ?? [],
@@ -187,9 +184,15 @@ export class SourceService implements StatusProvider, Service {
   private async discoverTables(client: cassandra.Client): Promise<DiscoveredTable[] | undefined> {
     const models = await this.retry('discovery', () => discoverTables(client, this.config.scyllaTables, this.config.scyllaExcludeColumns ?? []));
     if (this.abort.signal.aborted || !models) return models;
-    const unplaced = keyspacesWithoutReplication(client, models.map((m) => m.model.keyspace));
+    const unplaced = keyspacesWithoutReplication(
+      client,
+      models.map((m) => m.model.keyspace),
+    );
     if (unplaced.length > 0) {
-      this.log.warn({ keyspaces: unplaced }, 'the driver does not know these keyspaces\' replication (cassandra-driver installed without patches/cassandra-driver+4.10.0.patch?): log reads go to the primary replica only');
+      this.log.warn(
+        { keyspaces: unplaced },
+        "the driver does not know these keyspaces' replication (cassandra-driver installed without patches/cassandra-driver+4.10.0.patch?): log reads go to the primary replica only",
+      );
     }
     return models;
   }
@@ -203,13 +206,14 @@ export class SourceService implements StatusProvider, Service {
     }
     const admin = this.admin;
     await ensureSlotTopics(admin, this.config.sourceName, this.config.sourceSlots, this.config.kafkaTopicReplication);
-    for (const m of models) {
-      const topic = topicFor(this.config.kafkaTopicTemplate, m.model.keyspace, m.model.table);
-      const partitions = await ensureTopic(admin, { topic, numPartitions: this.config.kafkaTopicPartitions, replicationFactor: this.config.kafkaTopicReplication });
+    const specs = models.map((m) => m.model);
+    const topics = await ensureDataTopics(admin, this.config, specs);
+    models.forEach((m, i) => {
+      const { topic, partitions } = topics[i]!;
       const existing = this.tables.get(m.name);
       if (existing) existing.partitions = partitions;
       else this.tables.set(m.name, { name: m.name, topic, partitions, mode: m.mode, model: m.model, codec: undefined as unknown as TableRuntime['codec'] });
-    }
+    });
   }
 
   /** Registers each table's key and value schemas (BACKWARD) and keeps their codecs. */

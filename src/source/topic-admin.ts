@@ -10,6 +10,7 @@
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 import { createTopicsAndWait } from '../clients/create-topics.js';
 import { ConfigError } from '../config/spec.js';
+import { topicFor } from '../core/topic-name.js';
 import { offsetsTopicName } from './checkpoint-store.js';
 import { controlTopicName } from './slot-coordinator.js';
 import { signalsTopicName } from './snapshot-signals.js';
@@ -71,7 +72,23 @@ export async function ensureSignalsTopic(admin: Admin, sourceName: string, repli
 /** The message for a SOURCE_SLOTS that differs from an existing slot topic's partition count, or null. */
 export function slotCountProblem(sourceName: string, topic: string, configured: number, partitions: number): string | null {
   if (configured === partitions) return null;
-  return `SOURCE_SLOTS=${configured}, but ${topic} has ${partitions} partitions: SOURCE_NAME ${sourceName} was started with SOURCE_SLOTS=${partitions}, `
-    + `and its checkpoints are kept per slot, so another slot count would resume tables from other slots' positions. `
-    + `Set SOURCE_SLOTS=${partitions} again, or start a new deployment under another SOURCE_NAME (it starts from SNAPSHOT_MODE / CDC_START)`;
+  return (
+    `SOURCE_SLOTS=${configured}, but ${topic} has ${partitions} partitions: SOURCE_NAME ${sourceName} was started with SOURCE_SLOTS=${partitions}, ` +
+    `and its checkpoints are kept per slot, so another slot count would resume tables from other slots' positions. ` +
+    `Set SOURCE_SLOTS=${partitions} again, or start a new deployment under another SOURCE_NAME (it starts from SNAPSHOT_MODE / CDC_START)`
+  );
+}
+
+/** Each table's data topic, created when missing: its name (KAFKA_TOPIC_TEMPLATE) and partition count in use. */
+export async function ensureDataTopics(
+  admin: Admin,
+  cfg: { kafkaTopicTemplate: string; kafkaTopicPartitions: number; kafkaTopicReplication?: number | undefined },
+  tables: readonly { keyspace: string; table: string }[],
+): Promise<{ topic: string; partitions: number }[]> {
+  const out: { topic: string; partitions: number }[] = [];
+  for (const t of tables) {
+    const topic = topicFor(cfg.kafkaTopicTemplate, t.keyspace, t.table);
+    out.push({ topic, partitions: await ensureTopic(admin, { topic, numPartitions: cfg.kafkaTopicPartitions, replicationFactor: cfg.kafkaTopicReplication }) });
+  }
+  return out;
 }

@@ -19,7 +19,7 @@ import { encodeCopyRow } from './copy-encoder.js';
 import { cellTsOf, type FoldedRow } from './fold.js';
 import { MARKER_KEY, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
 import { CTS, MIN_TS, TS, newCts, storedTs } from './cell-times-sql.js';
-import { CEXP, EXP_AT, deltaExpirySql, earliest, expirySets, newCexp, storedExp } from './expiry-sql.js';
+import { CEXP, EXP_AT, deltaExpirySql, earliest, newCexp, storedExp } from './expiry-sql.js';
 import { stagedExpiry } from './expiry.js';
 import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
 import { helperSchemaOf, type TargetColumn, type TargetTable } from './target-table.js';
@@ -29,7 +29,7 @@ export const STAGING = '_cdc_stg';
 const MODE = { untouched: '0', set: '1', modify: '2' } as const;
 
 /** Type of the `removed` delta column, or undefined when the column takes no deltas. */
-function removedType(c: TargetColumn): string | undefined {
+export function removedType(c: TargetColumn): string | undefined {
   if (!c.collection) return undefined;
   if (c.collection === 'set') return c.storage === 'array' ? c.pgType : 'jsonb';
   return 'text[]';
@@ -84,8 +84,7 @@ export function stagingLine(t: TargetTable, row: FoldedRow): string {
   return encodeCopyRow(fields);
 }
 
-const keyMatch = (t: TargetTable, left: string, right: (i: number) => string) =>
-  t.keyColumns.map((c, i) => `${left}.${quoteIdent(c.name)} = ${right(i)}`).join(' AND ');
+const keyMatch = (t: TargetTable, left: string, right: (i: number) => string) => t.keyColumns.map((c, i) => `${left}.${quoteIdent(c.name)} = ${right(i)}`).join(' AND ');
 
 /** Delta-merge expression of a collection column over `base` (the stored value, or NULL). */
 export function mergeExpr(schema: string, c: TargetColumn, base: string, baseKeys: string, src: { v: string; r: string; l: string }): string {
@@ -119,8 +118,13 @@ function aliveAfter(t: TargetTable, d: string): string {
 
 /** Row deletes (op=d): the target row goes (or is marked, soft mode) when nothing in it is newer than the delete. */
 export function deleteRowsSql(t: TargetTable): string {
-  return removeRowsSql(t, `s._op = 'd' AND ${keyMatch(t, 't', (i) => `s.k${i}`)}
-  AND NOT ${aliveAfter(t, 's._ts')}`, 's._ts', `${STAGING} AS s`);
+  return removeRowsSql(
+    t,
+    `s._op = 'd' AND ${keyMatch(t, 't', (i) => `s.k${i}`)}
+  AND NOT ${aliveAfter(t, 's._ts')}`,
+    's._ts',
+    `${STAGING} AS s`,
+  );
 }
 
 /** Remembers every staged row tombstone (op=d, or a delete folded under an upsert). */
@@ -180,9 +184,13 @@ export function mergeRowsSql(t: TargetTable): string {
     insCols.push(col);
     insVals.push(valueIns);
     if (c.collection === 'list') {
-      sets.push(`${lk} = CASE WHEN ${applies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(helperSchemaOf(t), c, base, baseKeys, src)} END) ELSE ${baseKeys} END`);
+      sets.push(
+        `${lk} = CASE WHEN ${applies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(helperSchemaOf(t), c, base, baseKeys, src)} END) ELSE ${baseKeys} END`,
+      );
       insCols.push(lk);
-      insVals.push(`CASE WHEN ${insApplies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(helperSchemaOf(t), c, `NULL::${c.pgType}`, 'NULL', src)} END) END`);
+      insVals.push(
+        `CASE WHEN ${insApplies} THEN (CASE s.m${i} WHEN 1 THEN s.l${i} WHEN 2 THEN ${listKeysMergeExpr(helperSchemaOf(t), c, `NULL::${c.pgType}`, 'NULL', src)} END) END`,
+      );
     }
     anyApplies.push(applies);
     aliveNew.push(`(${value}) IS NOT NULL`);
@@ -283,59 +291,9 @@ ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`,
       values,
     },
     { text: removeRowsSql(t, `${where} AND NOT ${aliveAfter(t, d)}`, d), values },
-    { text: `UPDATE ${tgt} AS t SET ${sets.join(', ')} WHERE ${where}${andLive(t)} AND (${[gone(MARKER_KEY), ...t.valueColumns.map((col) => `(t.${quoteIdent(col.name)} IS NOT NULL AND ${gone(col.name)})`)].join(' OR ')})`, values },
+    {
+      text: `UPDATE ${tgt} AS t SET ${sets.join(', ')} WHERE ${where}${andLive(t)} AND (${[gone(MARKER_KEY), ...t.valueColumns.map((col) => `(t.${quoteIdent(col.name)} IS NOT NULL AND ${gone(col.name)})`)].join(' OR ')})`,
+      values,
+    },
   ];
-}
-
-/**
- * Static-row change: Scylla static columns are shared by the partition; PostgreSQL has no such
- * thing, so the cells are written to every stored row of the partition, each cell only where the
- * stored cell is not newer than the change.
- */
-export function staticRowUpdateSql(t: TargetTable, c: RowChange): ParamSql | undefined {
-  const values: (string | null)[] = [];
-  const p = (v: string | null, type: string) => {
-    values.push(v);
-    return `$${values.length}::${type}`;
-  };
-  const ts = p(c.tsUs, 'bigint');
-  const sets: string[] = [];
-  const applies: string[] = [];
-  const entries: [string, string][] = [[MARKER_KEY, `nullif(${storedTs(MARKER_KEY)}, ${MIN_TS})`]];
-  const exps: [string, string][] = [];
-  for (const col of t.valueColumns) {
-    const cell = c.cells[col.name];
-    if (!cell) {
-      entries.push([col.name, `nullif(${storedTs(col.name)}, ${MIN_TS})`]);
-      continue;
-    }
-    const q = quoteIdent(col.name);
-    const ok = `${ts} >= ${storedTs(col.name)}`;
-    let v: string;
-    if (cell.m === 'set' || !col.collection) {
-      v = p(cell.m === 'set' ? cell.value : cell.add, col.pgType);
-    } else {
-      const src = { v: p(cell.add, col.pgType), r: p(cell.remove, removedType(col)!), l: p(cell.listKeys ?? null, 'text[]') };
-      const lk = quoteIdent(listKeysColumn(col.name));
-      v = mergeExpr(helperSchemaOf(t), col, `t.${q}`, col.collection === 'list' ? `t.${lk}` : 'NULL', src);
-    }
-    sets.push(`${q} = CASE WHEN ${ok} THEN ${v} ELSE t.${q} END`);
-    // The cell's expiry follows its write (a write without TTL makes it permanent).
-    const e = c.expiry?.cells[col.name];
-    const staged = e === undefined ? 'NULL::jsonb' : `to_jsonb(${p(e, 'bigint')})`;
-    const exp = cell.m === 'modify' && col.collection ? deltaExpirySql(`t.${q}`, storedExp(col.name), staged) : staged;
-    exps.push([col.name, `CASE WHEN ${ok} THEN ${exp} ELSE ${storedExp(col.name)} END`]);
-    applies.push(ok);
-    entries.push([col.name, `CASE WHEN ${ok} THEN ${ts} ELSE nullif(${storedTs(col.name)}, ${MIN_TS}) END`]);
-  }
-  if (sets.length === 0) return undefined;
-  sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, ${ts})`, entries)}`, `${TS} = GREATEST(t.${TS}, ${ts})`);
-  const unwritten = [MARKER_KEY, ...t.valueColumns.map((col) => col.name).filter((n) => !c.cells[n])].map((k): [string, string] => [k, storedExp(k)]);
-  sets.push(...expirySets(`t.${CEXP}`, exps, c.expiry ? 'false' : `t.${CEXP} IS NULL`, [...exps, ...unwritten]));
-  const prefix = c.key.findIndex((k) => k === null);
-  const prefixLen = prefix < 0 ? c.key.length : prefix;
-  const conds = t.keyColumns.slice(0, prefixLen).map((col, i) => `t.${quoteIdent(col.name)} = ${p(c.key[i]!, col.pgType)}`);
-  conds.push(`(${applies.join(' OR ')})`);
-  if (t.deletedAt) conds.push(`NOT ${isSoftDeleted(t)}`);
-  return { text: `UPDATE ${qualified(t.schema, t.table)} AS t SET ${sets.join(', ')} WHERE ${conds.join(' AND ')}`, values };
 }

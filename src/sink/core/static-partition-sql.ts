@@ -14,7 +14,8 @@
  * - row and range deletes never touch static cells (ScyllaDB: they delete clustering rows only).
  */
 import { listKeysColumn, qualified, quoteIdent, staticTable, tombstoneTable, TS_COLUMN } from '../../core/sql-ident.js';
-import { barrierDeleteSql, staticRowUpdateSql, type ParamSql } from './apply-sql.js';
+import { barrierDeleteSql, type ParamSql } from './apply-sql.js';
+import { staticRowUpdateSql } from './static-row-sql.js';
 import { addCtsColumnSql, addTsColumnSql, createTombstoneTableSql } from './ddl-sql.js';
 import { expiryColumnsSql } from './expiry-sql.js';
 import type { TargetTable } from './target-table.js';
@@ -28,7 +29,15 @@ export function partitionKeyLength(c: RowChange): number {
 
 /** The companion table of `t` as the apply SQL sees it (hard deletes: it mirrors what ScyllaDB holds). */
 export function staticTargetOf(t: TargetTable, partitionKeyLen: number): TargetTable {
-  return { schema: t.schema, table: staticTable(t.table), keyColumns: t.keyColumns.slice(0, partitionKeyLen), valueColumns: t.valueColumns, softDelete: false, deletedAt: false, helperSchema: t.helperSchema ?? t.schema };
+  return {
+    schema: t.schema,
+    table: staticTable(t.table),
+    keyColumns: t.keyColumns.slice(0, partitionKeyLen),
+    valueColumns: t.valueColumns,
+    softDelete: false,
+    deletedAt: false,
+    helperSchema: t.helperSchema ?? t.schema,
+  };
 }
 
 export function createStaticTableSql(st: TargetTable): string {

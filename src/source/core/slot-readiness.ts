@@ -27,7 +27,8 @@ export interface TableReadiness {
 export function tableReadiness(phase: SlotPhase, tables: string[], state: ReadonlyMap<string, SlotCheckpoint>, nowMs: number): TableReadiness[] {
   return tables.map((table) => {
     const secs = (since: number) => `${Math.max(0, Math.round((nowMs - since) / 1000))} s`;
-    if (phase.kind === 'opening') return { table, streaming: false, reason: `opening the slot for ${secs(phase.sinceMs)}: fencing the previous owner's producer, reading the slot's checkpoints` };
+    if (phase.kind === 'opening')
+      return { table, streaming: false, reason: `opening the slot for ${secs(phase.sinceMs)}: fencing the previous owner's producer, reading the slot's checkpoints` };
     if (phase.kind === 'retrying') return { table, streaming: false, reason: `failing for ${secs(phase.sinceMs)}, retrying from the last committed checkpoint: ${phase.error}` };
     if (phase.kind === 'stopped') return { table, streaming: false, reason: 'slot stopped' };
     if (phase.kind === 'stalled') return { table, streaming: false, reason: `no progress for ${secs(phase.sinceMs)}: a call to Kafka or ScyllaDB has not returned` };
@@ -64,7 +65,9 @@ export function notStreamingReasons(p: ProcessView): string[] {
     return [`starting: ${problem}`];
   }
   if (p.assigned === undefined) {
-    return [`waiting for the slot group to assign slots (a killed process still holds its slots until its session times out, SOURCE_GROUP_SESSION_TIMEOUT_MS=${p.sessionTimeoutMs})`];
+    return [
+      `waiting for the slot group to assign slots (a killed process still holds its slots until its session times out, SOURCE_GROUP_SESSION_TIMEOUT_MS=${p.sessionTimeoutMs})`,
+    ];
   }
   const out: string[] = [];
   for (const slot of p.assigned) {
@@ -76,4 +79,12 @@ export function notStreamingReasons(p: ProcessView): string[] {
     for (const r of w.readiness()) if (!r.streaming) out.push(`slot ${slot} ${r.table}: ${r.reason}`);
   }
   return out;
+}
+
+/** Changes the CDC log expired before a slot read them (slot-worker.ts noteExpired), with what to do. */
+export function expiredGapReasons(gaps: readonly { table: string; fromMs: number; toMs: number }[]): string[] {
+  return gaps.map(
+    (g) =>
+      `${g.table}: CDC log rows between ${new Date(g.fromMs).toISOString()} and ${new Date(g.toMs).toISOString()} expired before they were read (cdc ttl); run \`reconcile --table ${g.table} --repair\`, then restart the source`,
+  );
 }
