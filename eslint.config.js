@@ -5,11 +5,30 @@ import tseslint from 'typescript-eslint';
 import noImportCycle from './eslint/no-import-cycle.mjs';
 
 const IO_MODULES = [
-  'pg', 'pg-copy-streams', 'kafkajs', 'cassandra-driver', 'piscina', 'prom-client', 'pino',
+  'pg',
+  'pg-copy-streams',
+  'kafkajs',
+  'cassandra-driver',
+  'piscina',
+  'prom-client',
+  'pino',
   '@kafkajs/confluent-schema-registry',
-  'node:net', 'node:tls', 'node:http', 'node:https', 'node:fs', 'node:fs/promises',
-  'node:worker_threads', 'node:child_process', 'net', 'tls', 'http', 'https', 'fs', 'fs/promises',
-  'worker_threads', 'child_process',
+  'node:net',
+  'node:tls',
+  'node:http',
+  'node:https',
+  'node:fs',
+  'node:fs/promises',
+  'node:worker_threads',
+  'node:child_process',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'fs',
+  'fs/promises',
+  'worker_threads',
+  'child_process',
 ];
 
 export default tseslint.config(
@@ -17,7 +36,19 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
@@ -37,9 +68,12 @@ export default tseslint.config(
   {
     files: ['src/core/**', 'src/schema/**', 'src/sink/core/**', 'src/source/core/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: IO_MODULES.map((name) => ({ name, message: 'The pure core must not do I/O: move this to a shell.' })),
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: IO_MODULES.map((name) => ({ name, message: 'The pure core must not do I/O: move this to a shell.' })),
+        },
+      ],
     },
   },
 );

@@ -11,7 +11,8 @@ const FETCH_SIZE = Number(process.env.BENCH_FETCH_SIZE ?? 5000);
 
 const emu = await startEmulator({ port: 0, seed: 1 });
 const client = new cassandra.Client({
-  contactPoints: [emu.contactPoint], localDataCenter: 'datacenter1',
+  contactPoints: [emu.contactPoint],
+  localDataCenter: 'datacenter1',
   pooling: { maxRequestsPerConnection: 2048 },
 });
 await client.connect();
@@ -24,12 +25,14 @@ const insert = 'INSERT INTO bench.w (pk, ck, v, n) VALUES (?, ?, ?, ?)';
 await client.execute(insert, [cassandra.types.Long.fromNumber(-1), 0, 'warmup', 0], { prepare: true });
 let next = 0;
 const t0 = process.hrtime.bigint();
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < INSERTS) {
-    const i = next++;
-    await client.execute(insert, [cassandra.types.Long.fromNumber(i % 10_000), i, `value-${i}`, i], { prepare: true });
-  }
-}));
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < INSERTS) {
+      const i = next++;
+      await client.execute(insert, [cassandra.types.Long.fromNumber(i % 10_000), i, `value-${i}`, i], { prepare: true });
+    }
+  }),
+);
 const insertSecs = Number(process.hrtime.bigint() - t0) / 1e9;
 const insertRate = INSERTS / insertSecs;
 
@@ -62,4 +65,7 @@ const report = {
   bulkWrite: { rows: LOG_ROWS, seconds: +bulkSecs.toFixed(2), rowsPerSecond: Math.round(LOG_ROWS / bulkSecs) },
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-if (read !== LOG_ROWS) { process.stderr.write(`expected ${LOG_ROWS} log rows, read ${read}\n`); process.exitCode = 1; }
+if (read !== LOG_ROWS) {
+  process.stderr.write(`expected ${LOG_ROWS} log rows, read ${read}\n`);
+  process.exitCode = 1;
+}

@@ -133,13 +133,29 @@ function ourChild(name: string, cmd: 'sink' | 'source', env: Record<string, stri
   const entry = args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'];
   return new BenchChild(name, process.execPath, [...entry, cmd], {
     cwd: REPO,
-    env: { ...process.env, ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}), KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL: REGISTRY_URL, PG_URL, METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SCHEMA_REGISTRY_URL: REGISTRY_URL,
+      PG_URL,
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     logFile: join(tmp, `${name}.log`),
   });
 }
 
 function sinkEnv(schema: string, sinkTopic: string): Record<string, string> {
-  return { PG_SCHEMA: schema, SINK_TOPICS: sinkTopic, SINK_GROUP_ID: `${runId}-sink-${sinkTopic}`, SINK_WORKERS: String(workers), SINK_BATCH_SIZE: String(batchSize), DLQ_TOPIC: `${runId}.dlq-sink` };
+  return {
+    PG_SCHEMA: schema,
+    SINK_TOPICS: sinkTopic,
+    SINK_GROUP_ID: `${runId}-sink-${sinkTopic}`,
+    SINK_WORKERS: String(workers),
+    SINK_BATCH_SIZE: String(batchSize),
+    DLQ_TOPIC: `${runId}.dlq-sink`,
+  };
 }
 
 /**
@@ -155,9 +171,17 @@ function applyRate(changes: number, expectedRows: number, w: WaitResult, t0: num
   return { rowsPerSec: (changes * share) / s, applySeconds: s };
 }
 
-async function consumeSourceTopic(topic: string, expected: number, writeTimeMs: Float64Array, child: BenchChild): Promise<{ count: number; firstAppend: number; lastAppend: number; latencies: number[]; reason: string }> {
+async function consumeSourceTopic(
+  topic: string,
+  expected: number,
+  writeTimeMs: Float64Array,
+  child: BenchChild,
+): Promise<{ count: number; firstAppend: number; lastAppend: number; latencies: number[]; reason: string }> {
   const registry = new SchemaRegistry({ host: REGISTRY_URL });
-  const consumer = new Kafka({ clientId: `${runId}-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `${runId}-reader-${topic}`, readUncommitted: false });
+  const consumer = new Kafka({ clientId: `${runId}-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({
+    groupId: `${runId}-reader-${topic}`,
+    readUncommitted: false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let count = 0;
@@ -259,7 +283,7 @@ async function main(): Promise<void> {
         r.rowsPerSec = round(ceiling.rowsPerSec);
         r.ratioToCeiling = 1;
       } else if (scenario === 'copy-limit') {
-        log('copy-limit: the final rows COPY\'d straight into the indexed target, no upsert');
+        log("copy-limit: the final rows COPY'd straight into the indexed target, no upsert");
         const cl = await runCopyLimit(workload, changes, `${runId}_copylimit`, { workers, batchSize });
         await dropSchemas(`${runId}_copylimit`);
         r.completed = cl.verified;
@@ -293,7 +317,19 @@ async function main(): Promise<void> {
           r.details.artifacts = status;
           const missing = status.filter((s) => !s.resolved && ['runtime', 'debezium-jdbc', 'apicurio-converter'].includes(s.name));
           if (missing.length) throw new Error(`unresolvable: ${missing.map((m) => `${m.artifact}: ${m.error}`).join('; ')}`);
-          const c = startConnect({ repo: REPO, workDir: join(tmp, 'connect'), runId, topic, workload, pgSchema: schema, tasks: workers, batchSize, restPort: 18083, status, heap: args['connect-heap']! });
+          const c = startConnect({
+            repo: REPO,
+            workDir: join(tmp, 'connect'),
+            runId,
+            topic,
+            workload,
+            pgSchema: schema,
+            tasks: workers,
+            batchSize,
+            restPort: 18083,
+            status,
+            heap: args['connect-heap']!,
+          });
           child = c.child;
           r.details.transform = c.transform;
           r.details.connectorConfig = c.connectorConfig;
@@ -315,7 +351,12 @@ async function main(): Promise<void> {
         r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
         if (w.completed) {
           // Count and sum(seq) say every change arrived; contents say it was applied right.
-          const differing = await differingRows(schema, workload.table, `${runId}_expected`, workload.columns.map((col) => col.name));
+          const differing = await differingRows(
+            schema,
+            workload.table,
+            `${runId}_expected`,
+            workload.columns.map((col) => col.name),
+          );
           r.details.rowsDifferingFromExpected = differing;
           r.contentsMatch = differing === 0;
         }
@@ -378,12 +419,17 @@ async function main(): Promise<void> {
             r.seconds.apply = applySeconds === null ? null : round(applySeconds, 2);
             r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
             r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
-        if (w.completed) {
-          // Count and sum(seq) say every change arrived; contents say it was applied right.
-          const differing = await differingRows(schema, workload.table, `${runId}_expected`, workload.columns.map((col) => col.name));
-          r.details.rowsDifferingFromExpected = differing;
-          r.contentsMatch = differing === 0;
-        }
+            if (w.completed) {
+              // Count and sum(seq) say every change arrived; contents say it was applied right.
+              const differing = await differingRows(
+                schema,
+                workload.table,
+                `${runId}_expected`,
+                workload.columns.map((col) => col.name),
+              );
+              r.details.rowsDifferingFromExpected = differing;
+              r.contentsMatch = differing === 0;
+            }
           }
           r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);
           r.details.logs = tmp;
@@ -427,16 +473,35 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
   const backlog = Number(args.backlog);
   log(`run ${runId}: topology / ${args.streams} streams / backlog ${backlog} changes over ${args['backlog-partitions']} partitions`);
   const o = await runTopology({
-    repo: REPO, runId, tmp, streams: args.streams!, idleS: Number(args['idle-s']), backlog, backlogPartitions: Number(args['backlog-partitions']), stallMs,
+    repo: REPO,
+    runId,
+    tmp,
+    streams: args.streams!,
+    idleS: Number(args['idle-s']),
+    backlog,
+    backlogPartitions: Number(args['backlog-partitions']),
+    stallMs,
     source: (name, env) => ourChild(name, 'source', env),
   });
   const r: BenchResult = {
-    scenario: 'topology', workload: `topology-${args.streams}`, workloadDescription: `int key, one int column; ${args.streams} CDC streams per generation`,
-    rows: backlog, completed: o.completed, reason: o.reason, rowsPerSec: o.catchUpChangesPerSec, ceilingRowsPerSec: 0, ratioToCeiling: null,
+    scenario: 'topology',
+    workload: `topology-${args.streams}`,
+    workloadDescription: `int key, one int column; ${args.streams} CDC streams per generation`,
+    rows: backlog,
+    completed: o.completed,
+    reason: o.reason,
+    rowsPerSec: o.catchUpChangesPerSec,
+    ceilingRowsPerSec: 0,
+    ratioToCeiling: null,
     latencyMs: o.idleWriteLatencyMs === null ? null : { p50: o.idleWriteLatencyMs, p95: o.idleWriteLatencyMs, p99: o.idleWriteLatencyMs, max: o.idleWriteLatencyMs, samples: 1 },
     latencyBasis: 'one write while idle → Kafka LogAppendTime (rowsPerSec = backlog catch-up, source restart → last record; no ceiling: 0)',
-    peakRssMb: { ...o.peakRssMb, 'bench-harness': selfMemory().peakRssMb }, seconds: o.seconds, machine, date: new Date().toISOString(), command,
-    settings: { streams: Number(args.streams), idleS: Number(args['idle-s']), backlog, backlogPartitions: Number(args['backlog-partitions']), runId }, details: o.details,
+    peakRssMb: { ...o.peakRssMb, 'bench-harness': selfMemory().peakRssMb },
+    seconds: o.seconds,
+    machine,
+    date: new Date().toISOString(),
+    command,
+    settings: { streams: Number(args.streams), idleS: Number(args['idle-s']), backlog, backlogPartitions: Number(args['backlog-partitions']), runId },
+    details: o.details,
   };
   printTable([r]);
   process.stdout.write(`${JSON.stringify({ seconds: r.seconds, ...r.details }, null, 2)}\n`);
@@ -461,7 +526,10 @@ function printTable(results: BenchResult[]): void {
     r.latencyMs ? String(r.latencyMs.p50) : '-',
     r.latencyMs ? String(r.latencyMs.p95) : '-',
     r.latencyMs ? String(r.latencyMs.p99) : '-',
-    Object.entries(r.peakRssMb).filter(([k]) => !k.endsWith('-hwm')).map(([k, v]) => `${k}=${v}`).join(' '),
+    Object.entries(r.peakRssMb)
+      .filter(([k]) => !k.endsWith('-hwm'))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
     !r.completed ? r.reason : r.contentsMatch === false ? `WRONG CONTENTS (${String(r.details.rowsDifferingFromExpected)} rows differ)` : 'ok',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));

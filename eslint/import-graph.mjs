@@ -70,7 +70,11 @@ export function buildGraph(root, roots) {
   const files = [];
   for (const r of roots) walk(join(root, r), files);
   const graph = new Map();
-  for (const f of files) graph.set(f, importsOf(readFileSync(f, 'utf8')).map((s) => resolveSpecifier(f, s)));
+  for (const f of files)
+    graph.set(
+      f,
+      importsOf(readFileSync(f, 'utf8')).map((s) => resolveSpecifier(f, s)),
+    );
   return graph;
 }
 

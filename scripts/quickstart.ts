@@ -57,7 +57,10 @@ function startProcess(name: 'source' | 'sink', env: Record<string, string>): Chi
 
 async function createTables(client: cassandra.Client): Promise<void> {
   const script = readFileSync(join(ROOT, 'deploy/scylla/init.cql'), 'utf8').replace(/--[^\n]*/g, '');
-  for (const statement of script.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const statement of script
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     // The emulator is a single node: the docker-compose script's NetworkTopologyStrategy works as is.
     await client.execute(statement);
   }
@@ -72,10 +75,10 @@ async function forgetOldRows(say: (l: string) => void): Promise<void> {
   const client = new pg.Client({ connectionString: ENDPOINTS.postgres });
   await client.connect();
   try {
-    const { rows } = await client.query<{ t: string }>(
-      `SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`,
-      [PG_SCHEMA, ['users', 'orders', '_cdc_tombstones_users', '_cdc_tombstones_orders']],
-    );
+    const { rows } = await client.query<{ t: string }>(`SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`, [
+      PG_SCHEMA,
+      ['users', 'orders', '_cdc_tombstones_users', '_cdc_tombstones_orders'],
+    ]);
     if (rows.length === 0) return;
     await client.query(`TRUNCATE ${rows.map((r) => `"${PG_SCHEMA}".${r.t}`).join(', ')}`);
     say(`ScyllaDB is new (the stack was reset): emptied ${PG_SCHEMA}'s quickstart tables, whose rows came from the old one`);
@@ -90,7 +93,10 @@ class Writer {
   private userIds: cassandra.types.Uuid[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly client: cassandra.Client, private readonly rate: number) {}
+  constructor(
+    private readonly client: cassandra.Client,
+    private readonly rate: number,
+  ) {}
 
   start(): void {
     const perTick = Math.max(1, Math.round(this.rate / 10));
@@ -108,7 +114,11 @@ class Writer {
     if (dice < 0.5 || this.userIds.length < 10) {
       const id = cassandra.types.Uuid.random();
       this.userIds.push(id);
-      await this.client.execute('INSERT INTO app_data.users (id, name, email, created_at, tags) VALUES (?, ?, ?, ?, ?)', [id, `user ${this.userIds.length}`, `u${this.userIds.length}@example.com`, new Date(), ['new']], { prepare: true });
+      await this.client.execute(
+        'INSERT INTO app_data.users (id, name, email, created_at, tags) VALUES (?, ?, ?, ?, ?)',
+        [id, `user ${this.userIds.length}`, `u${this.userIds.length}@example.com`, new Date(), ['new']],
+        { prepare: true },
+      );
       this.written.users++;
     } else if (dice < 0.7) {
       const id = this.userIds[Math.floor(Math.random() * this.userIds.length)]!;
@@ -120,7 +130,11 @@ class Writer {
       this.written.users++;
     } else {
       const customer = this.userIds[Math.floor(Math.random() * this.userIds.length)]!;
-      await this.client.execute('INSERT INTO app_data.orders (customer_id, order_id, status, total, items) VALUES (?, now(), ?, ?, ?)', [customer, 'new', cassandra.types.BigDecimal.fromString((Math.random() * 100).toFixed(2)), { widget: 1 + Math.floor(Math.random() * 5) }], { prepare: true });
+      await this.client.execute(
+        'INSERT INTO app_data.orders (customer_id, order_id, status, total, items) VALUES (?, now(), ?, ?, ?)',
+        [customer, 'new', cassandra.types.BigDecimal.fromString((Math.random() * 100).toFixed(2)), { widget: 1 + Math.floor(Math.random() * 5) }],
+        { prepare: true },
+      );
       this.written.orders++;
     }
   }
@@ -162,7 +176,10 @@ async function main(): Promise<number> {
   let stopping = false;
   const source = startProcess('source', { ...common, METRICS_PORT: String(SOURCE_PORT) });
   const sink = startProcess('sink', { ...common, METRICS_PORT: String(SINK_PORT) });
-  for (const [name, child] of [['source', source], ['sink', sink]] as const) {
+  for (const [name, child] of [
+    ['source', source],
+    ['sink', sink],
+  ] as const) {
     child.once('exit', (code, signal) => {
       if (!stopping) say(`${name} exited (${code ?? signal}); see ${join(STATE_DIR, 'quickstart', `${name}.log`)}`);
     });
@@ -187,11 +204,16 @@ async function main(): Promise<number> {
     const [src, snk] = await Promise.all([scrape(SOURCE_PORT), scrape(SINK_PORT)]);
     const lines = [`— ${Math.round((Date.now() - t0) / 1000)} s —  table     written  in Kafka  in PostgreSQL  rows  lag s`];
     for (const table of ['users', 'orders'] as const) {
-      const rows = await warehouse.query<{ n: string }>(`SELECT count(*) AS n FROM "${PG_SCHEMA}"."${table}"`).then((r) => r.rows[0]?.n ?? '0', () => '-');
+      const rows = await warehouse.query<{ n: string }>(`SELECT count(*) AS n FROM "${PG_SCHEMA}"."${table}"`).then(
+        (r) => r.rows[0]?.n ?? '0',
+        () => '-',
+      );
       const produced = src ? sumMetric(src, 'cdc_records_replicated_total', { table }) : undefined;
       const applied = snk ? sumMetric(snk, 'cdc_records_replicated_total', { table }) : undefined;
       const lag = snk ? sumMetric(snk, 'cdc_replication_lag_seconds', { table }) : undefined;
-      lines.push(`                 ${table.padEnd(8)} ${String(writer.written[table]).padStart(8)}  ${String(produced ?? '-').padStart(8)}  ${String(applied ?? '-').padStart(13)}  ${rows.padStart(4)}  ${lag === undefined ? '-' : lag.toFixed(1)}`);
+      lines.push(
+        `                 ${table.padEnd(8)} ${String(writer.written[table]).padStart(8)}  ${String(produced ?? '-').padStart(8)}  ${String(applied ?? '-').padStart(13)}  ${rows.padStart(4)}  ${lag === undefined ? '-' : lag.toFixed(1)}`,
+      );
     }
     const dlq = snk ? sumMetric(snk, 'cdc_sink_dlq_records_total', {}) : undefined;
     // A rerun on a reset stack meets offsets stored for the old Kafka: the sink resets them (and says so).
@@ -203,7 +225,9 @@ async function main(): Promise<number> {
       lost ? `${lost} offset(s) lost to retention` : '',
       problems ? `${problems} offset problem(s) to acknowledge (scylla-pg-cdc offsets ack)` : '',
     ].filter(Boolean);
-    lines.push(`  source ${src ? 'up' : 'starting'}, sink ${snk ? 'up' : 'starting'}, dead-lettered ${dlq ?? (snk ? 0 : '-')}${resets.length ? `; offsets: ${resets.join(', ')}` : ''}`);
+    lines.push(
+      `  source ${src ? 'up' : 'starting'}, sink ${snk ? 'up' : 'starting'}, dead-lettered ${dlq ?? (snk ? 0 : '-')}${resets.length ? `; offsets: ${resets.join(', ')}` : ''}`,
+    );
     say(lines.join('\n'));
   }
 

@@ -165,12 +165,16 @@ async function upPostgres(log: Log): Promise<boolean> {
     await waitFor('postgres', () => portOpen(PORTS.postgres), 60_000);
     started = true;
   }
-  const exists = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname = 'warehouse'"], { encoding: 'utf8' }).trim();
+  const exists = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname = 'warehouse'"], {
+    encoding: 'utf8',
+  }).trim();
   if (exists !== '1') {
     log('postgres: creating database warehouse');
     execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', 'CREATE DATABASE warehouse'], { stdio: 'inherit' });
   }
-  const registryDb = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname = 'apicurio'"], { encoding: 'utf8' }).trim();
+  const registryDb = execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-tAc', "SELECT 1 FROM pg_database WHERE datname = 'apicurio'"], {
+    encoding: 'utf8',
+  }).trim();
   if (registryDb !== '1') {
     execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-c', 'CREATE DATABASE apicurio'], { stdio: 'inherit' });
   }
@@ -203,7 +207,10 @@ export function kafkaClasspath(log: Log): string {
 }
 
 /** Writes a single-node KRaft broker's config into `dir`; other ports let tests run their own broker. */
-export function writeKafkaConfig(dir: string, ports: { kafka: number; controller: number } = { kafka: PORTS.kafka, controller: PORTS.kafkaController }): { props: string; log4j: string } {
+export function writeKafkaConfig(
+  dir: string,
+  ports: { kafka: number; controller: number } = { kafka: PORTS.kafka, controller: PORTS.kafkaController },
+): { props: string; log4j: string } {
   const props = join(dir, 'server.properties');
   const log4j = join(dir, 'log4j.properties');
   // Tuned for tests (README, "Local stack"): one partition for internal topics, no rebalance delay,
@@ -245,12 +252,26 @@ export function writeKafkaConfig(dir: string, ports: { kafka: number; controller
 /** Formats a broker's storage (once per data dir). */
 export function formatKafkaStorage(cp: string, props: string, log4j: string): void {
   // A fixed cluster id: 22 chars of base64url (16 bytes), any value works for a single node.
-  execFileSync('java', ['-cp', cp, `-Dlog4j.configuration=file:${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', 'c2N5bGxhLXBnLWNkYy1zdA', '-c', props, '--ignore-formatted'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('java', ['-cp', cp, `-Dlog4j.configuration=file:${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', 'c2N5bGxhLXBnLWNkYy1zdA', '-c', props, '--ignore-formatted'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** The broker's java command line (the marker `kafka.Kafka` identifies the process). */
 export function kafkaJavaArgs(cp: string, props: string, log4j: string, dir: string): string[] {
-  return ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', cp, KAFKA_MARKER, props];
+  return [
+    '-Xms256m',
+    '-Xmx512m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${log4j}`,
+    `-Dkafka.logs.dir=${dir}`,
+    '-cp',
+    cp,
+    KAFKA_MARKER,
+    props,
+  ];
 }
 
 export async function kafkaReady(port: number = PORTS.kafka): Promise<boolean> {
@@ -332,13 +353,20 @@ async function upRegistry(log: Log): Promise<boolean> {
     'registry',
     'java',
     [
-      '-Xms128m', '-Xmx384m', '-XX:+UseSerialGC',
-      '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${PORTS.registry}`,
-      '-Dapicurio.storage.kind=sql', '-Dapicurio.storage.sql.kind=postgresql',
+      '-Xms128m',
+      '-Xmx384m',
+      '-XX:+UseSerialGC',
+      '-Dquarkus.http.host=127.0.0.1',
+      `-Dquarkus.http.port=${PORTS.registry}`,
+      '-Dapicurio.storage.kind=sql',
+      '-Dapicurio.storage.sql.kind=postgresql',
       `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${PORTS.postgres}/apicurio`,
-      '-Dapicurio.datasource.username=postgres', '-Dapicurio.datasource.password=postgres',
-      '-Dquarkus.log.level=WARN', '-Dquarkus.http.access-log.enabled=false',
-      '-jar', join(REGISTRY_APP, REGISTRY_MARKER),
+      '-Dapicurio.datasource.username=postgres',
+      '-Dapicurio.datasource.password=postgres',
+      '-Dquarkus.log.level=WARN',
+      '-Dquarkus.http.access-log.enabled=false',
+      '-jar',
+      join(REGISTRY_APP, REGISTRY_MARKER),
     ],
     dir,
   );

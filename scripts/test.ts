@@ -20,7 +20,9 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 function vitest(name: string, args: string[]): number {
   const out = join(STATE_DIR, `test-results-${name}.json`);
   rmSync(out, { force: true });
-  const status = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], { stdio: 'inherit', env }).status ?? 1;
+  const status =
+    spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...args], { stdio: 'inherit', env })
+      .status ?? 1;
   if (existsSync(out)) {
     const r = JSON.parse(readFileSync(out, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
     totals.passed += r.numPassedTests;

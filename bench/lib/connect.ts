@@ -45,7 +45,9 @@ function jdbcUrl(): { url: string; user: string; password: string } {
 }
 
 const props = (o: Record<string, string | number | boolean>) =>
-  `${Object.entries(o).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`).join('\n')}\n`;
+  `${Object.entries(o)
+    .map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`)
+    .join('\n')}\n`;
 
 export interface ConnectRun {
   child: BenchChild;

@@ -143,7 +143,9 @@ export async function differingRows(schema: string, table: string, expectedSchem
     const typeOf = new Map(types.rows.map((r) => [r.name, r.type]));
     const cols = columns.filter((n) => typeOf.has(n));
     const sel = (s: string) => `SELECT ${cols.map((n) => `CAST(${qi(n)} AS ${typeOf.get(n)}) AS ${qi(n)}`).join(', ')} FROM ${qi(s)}.${qi(table)}`;
-    const r = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM ((${sel(schema)} EXCEPT ALL ${sel(expectedSchema)}) UNION ALL (${sel(expectedSchema)} EXCEPT ALL ${sel(schema)})) d`);
+    const r = await c.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ((${sel(schema)} EXCEPT ALL ${sel(expectedSchema)}) UNION ALL (${sel(expectedSchema)} EXCEPT ALL ${sel(schema)})) d`,
+    );
     return Number(r.rows[0]!.n);
   });
 }
@@ -156,7 +158,10 @@ export async function differingRows(schema: string, table: string, expectedSchem
  * the same key follows in the same batch.
  */
 /** The table's final rows after every change in order: partial updates merge, deletes remove. */
-export function finalRows(changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null }[], keyOf: (key: Record<string, unknown>) => string): Map<string, Record<string, unknown>> {
+export function finalRows(
+  changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null }[],
+  keyOf: (key: Record<string, unknown>) => string,
+): Map<string, Record<string, unknown>> {
   const rows = new Map<string, Record<string, unknown>>();
   for (const ch of changes) {
     const k = keyOf(ch.key);
@@ -166,7 +171,12 @@ export function finalRows(changes: { op: string; key: Record<string, unknown>; c
   return rows;
 }
 
-export async function loadExpectedState(w: Workload, changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null; seq: number }[], schema: string, keyOf: (key: Record<string, unknown>) => string): Promise<void> {
+export async function loadExpectedState(
+  w: Workload,
+  changes: { op: string; key: Record<string, unknown>; cells: Record<string, unknown> | null; seq: number }[],
+  schema: string,
+  keyOf: (key: Record<string, unknown>) => string,
+): Promise<void> {
   const rows = finalRows(changes, keyOf);
   await withPg(async (c) => {
     await c.query(`CREATE SCHEMA IF NOT EXISTS ${qi(schema)}`);

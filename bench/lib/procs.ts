@@ -64,10 +64,12 @@ export class BenchChild {
     this.proc = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout?.pipe(out);
     this.proc.stderr?.pipe(out);
-    this.exited = new Promise((resolve) => this.proc.on('exit', (code) => {
-      this.exitCode = code;
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      this.proc.on('exit', (code) => {
+        this.exitCode = code;
+        resolve(code);
+      }),
+    );
     this.timer = setInterval(() => this.sample(), 250);
     this.timer.unref();
     live.add(this);

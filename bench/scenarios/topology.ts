@@ -100,11 +100,19 @@ const total = (r: Record<string, number>): number => Object.values(r).reduce((a,
 
 /** Counts the data topic's committed records and notes each one's append time. */
 async function topicWatcher(runId: string, topic: string) {
-  const consumer = new Kafka({ clientId: `${runId}-topology-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({ groupId: `${runId}-topology-reader`, readUncommitted: false });
+  const consumer = new Kafka({ clientId: `${runId}-topology-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({
+    groupId: `${runId}-topology-reader`,
+    readUncommitted: false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const appends: number[] = [];
-  await consumer.run({ eachBatchAutoResolve: true, eachBatch: async ({ batch }) => { for (const m of batch.messages) if (m.value) appends.push(Number(m.timestamp)); } });
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) if (m.value) appends.push(Number(m.timestamp));
+    },
+  });
   return { appends, close: () => consumer.disconnect() };
 }
 
@@ -140,7 +148,10 @@ async function readOffsetsTopic(runId: string, topic: string): Promise<Record<st
   });
   // Committed records plus transaction markers reach the high watermark; stop when nothing moves.
   let last = -1;
-  for (let i = 0; i < 100 && (records !== last || i < 20); i++) { last = records; await sleep(200); }
+  for (let i = 0; i < 100 && (records !== last || i < 20); i++) {
+    last = records;
+    await sleep(200);
+  }
   await consumer.disconnect();
   return { records, bytes, maxValueBytes: maxValue, keys: latest.size, latestBytes: [...latest.values()].reduce((a, b) => a + b, 0), highWatermarkSum: target, seenOffsets };
 }
@@ -148,17 +159,38 @@ async function readOffsetsTopic(runId: string, topic: string): Promise<Record<st
 export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> {
   const topo = TOPOLOGIES[o.streams];
   if (!topo) throw new Error(`--streams must be one of ${Object.keys(TOPOLOGIES).join(', ')}`);
-  const out: TopologyOutcome = { completed: false, reason: '', catchUpChangesPerSec: null, idleWriteLatencyMs: null, seconds: {}, peakRssMb: {}, details: { ...topo, streams: topo.vnodes * topo.shards } };
+  const out: TopologyOutcome = {
+    completed: false,
+    reason: '',
+    catchUpChangesPerSec: null,
+    idleWriteLatencyMs: null,
+    seconds: {},
+    peakRssMb: {},
+    details: { ...topo, streams: topo.vnodes * topo.shards },
+  };
   const emuPort = await freePort();
   const emuLog = join(o.tmp, 'emulator.log');
   const t0 = performance.now();
-  const emulator = new BenchChild('emulator', process.execPath, ['--import', 'tsx', 'test/support/scylla-emulator/main.ts', '--port', String(emuPort), '--vnodes', String(topo.vnodes), '--shards', String(topo.shards), '--seed', '1'], { cwd: o.repo, env: process.env, logFile: emuLog });
+  const emulator = new BenchChild(
+    'emulator',
+    process.execPath,
+    ['--import', 'tsx', 'test/support/scylla-emulator/main.ts', '--port', String(emuPort), '--vnodes', String(topo.vnodes), '--shards', String(topo.shards), '--seed', '1'],
+    { cwd: o.repo, env: process.env, logFile: emuLog },
+  );
   let client: cassandra.Client | null = null;
   let source: BenchChild | null = null;
   let watcher: Awaited<ReturnType<typeof topicWatcher>> | null = null;
   try {
-    const emuReady = (): string => { try { return readFileSync(emuLog, 'utf8'); } catch { return ''; } };
-    await waitFor('the emulator', 120_000, () => (emuReady().includes('ready') ? true : emulator.running ? null : Promise.reject(new Error(`emulator exited ${emulator.exitCode}`))));
+    const emuReady = (): string => {
+      try {
+        return readFileSync(emuLog, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await waitFor('the emulator', 120_000, () =>
+      emuReady().includes('ready') ? true : emulator.running ? null : Promise.reject(new Error(`emulator exited ${emulator.exitCode}`)),
+    );
     out.seconds.emulatorStart = round((performance.now() - t0) / 1000, 2);
     client = new cassandra.Client({ contactPoints: [`127.0.0.1:${emuPort}`], localDataCenter: 'datacenter1', protocolOptions: { port: emuPort } });
     await client.connect();
@@ -171,12 +203,24 @@ export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> 
     watcher = await topicWatcher(o.runId, topic);
     const metricsPort = await freePort();
     const env = {
-      SCYLLA_CONTACT_POINTS: `127.0.0.1:${emuPort}`, SCYLLA_LOCAL_DC: 'datacenter1', SCYLLA_TABLES: `${ks}.t`,
-      KAFKA_TOPIC_TEMPLATE: `${o.runId}.topology.{table}`, KAFKA_TOPIC_PARTITIONS: '6', SOURCE_NAME: `${o.runId}_topology`,
-      SNAPSHOT_MODE: 'never', CDC_START: 'earliest', METRICS_PORT: String(metricsPort),
+      SCYLLA_CONTACT_POINTS: `127.0.0.1:${emuPort}`,
+      SCYLLA_LOCAL_DC: 'datacenter1',
+      SCYLLA_TABLES: `${ks}.t`,
+      KAFKA_TOPIC_TEMPLATE: `${o.runId}.topology.{table}`,
+      KAFKA_TOPIC_PARTITIONS: '6',
+      SOURCE_NAME: `${o.runId}_topology`,
+      SNAPSHOT_MODE: 'never',
+      CDC_START: 'earliest',
+      METRICS_PORT: String(metricsPort),
     };
     const w = watcher;
-    const recordsAtLeast = (n: number, what: string, timeoutMs = o.stallMs) => waitFor(what, timeoutMs, () => (w.appends.length >= n ? w.appends[n - 1]! : source && !source.running ? Promise.reject(new Error(`source exited ${source.exitCode}`)) : null), 50);
+    const recordsAtLeast = (n: number, what: string, timeoutMs = o.stallMs) =>
+      waitFor(
+        what,
+        timeoutMs,
+        () => (w.appends.length >= n ? w.appends[n - 1]! : source && !source.running ? Promise.reject(new Error(`source exited ${source.exitCode}`)) : null),
+        50,
+      );
 
     // 1. Start-up: spawn, one change written at once, its record in Kafka.
     const spawnAt = performance.now();
@@ -198,7 +242,12 @@ export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> 
     const c1 = cpuSeconds(source.pid);
     const byKind: Record<string, number> = {};
     for (const k of new Set([...Object.keys(q0), ...Object.keys(q1)])) byKind[k] = round(((q1[k] ?? 0) - (q0[k] ?? 0)) / idleS, 1);
-    out.details.idle = { seconds: round(idleS, 1), logQueriesPerSec: round((total(q1) - total(q0)) / idleS, 1), queriesPerSecByKind: byKind, cpuSecondsPerMinute: round(((c1 - c0) / idleS) * 60, 2) };
+    out.details.idle = {
+      seconds: round(idleS, 1),
+      logQueriesPerSec: round((total(q1) - total(q0)) / idleS, 1),
+      queriesPerSecByKind: byKind,
+      cpuSecondsPerMinute: round(((c1 - c0) / idleS) * 60, 2),
+    };
     log(`topology ${o.streams}: idle ${JSON.stringify(out.details.idle)}`);
 
     // 3. One write while idle.
@@ -233,7 +282,12 @@ export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> 
     out.seconds.catchUpWall = round((doneAt - restartAt) / 1000, 2);
     out.seconds.catchUpAppendSpan = round((lastAppend - firstAppend) / 1000, 2);
     out.catchUpChangesPerSec = round(o.backlog / Math.max(0.001, (doneAt - restartAt) / 1000));
-    out.details.catchUp = { changes: o.backlog, partitions: o.backlogPartitions, changesPerSecIncludingStart: out.catchUpChangesPerSec, changesPerSecFirstToLast: round(o.backlog / Math.max(0.001, (lastAppend - firstAppend) / 1000)) };
+    out.details.catchUp = {
+      changes: o.backlog,
+      partitions: o.backlogPartitions,
+      changesPerSecIncludingStart: out.catchUpChangesPerSec,
+      changesPerSecFirstToLast: round(o.backlog / Math.max(0.001, (lastAppend - firstAppend) / 1000)),
+    };
     await sleep(6_000); // one more checkpoint interval, so the idle checkpoint after the backlog is written
     await source.stop();
     out.peakRssMb['source'] = Math.max(out.peakRssMb['source-first-run'] ?? 0, source.memory().peakRssMb);

@@ -79,8 +79,7 @@ export function prng(seed: number): () => number {
 
 /** A v4-shaped uuid from the PRNG (deterministic, unlike crypto.randomUUID). */
 export function uuidFrom(rand: () => number): string {
-  const hex = (n: number) =>
-    Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(rand() * 4)]}${hex(3)}-${hex(12)}`;
 }
 

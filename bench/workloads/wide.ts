@@ -22,12 +22,24 @@ export const wide: Workload = {
       for (const c of columns) {
         if (c.kind !== 'regular' || c.name === 'seq') continue;
         switch (c.cql) {
-          case 'text': cells[c.name] = `${word(rand)}-${i}`; break;
-          case 'int': cells[c.name] = Math.floor(rand() * 1e6); break;
-          case 'double': cells[c.name] = rand() * 1000; break;
-          case 'timestamp': cells[c.name] = new Date(BASE_TIME_MS + Math.floor(rand() * 1e9)); break;
-          case 'boolean': cells[c.name] = rand() < 0.5; break;
-          case 'bigint': cells[c.name] = Math.floor(rand() * 1e12); break;
+          case 'text':
+            cells[c.name] = `${word(rand)}-${i}`;
+            break;
+          case 'int':
+            cells[c.name] = Math.floor(rand() * 1e6);
+            break;
+          case 'double':
+            cells[c.name] = rand() * 1000;
+            break;
+          case 'timestamp':
+            cells[c.name] = new Date(BASE_TIME_MS + Math.floor(rand() * 1e9));
+            break;
+          case 'boolean':
+            cells[c.name] = rand() < 0.5;
+            break;
+          case 'bigint':
+            cells[c.name] = Math.floor(rand() * 1e12);
+            break;
         }
       }
       out.push({ seq: i, op: 'c', key: { id: uuidFrom(rand) }, cells });

@@ -45,7 +45,8 @@ export const COMMANDS: Command[] = [
   {
     name: 'dlq',
     summary: 'list the dead-letter queue decoded for people, or replay records after the cause is fixed (exactly once)',
-    usage: 'scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--to TOPIC] [--dry-run]\n  TERM: reason=… stage=… partition=… offset>=… offset<=… key~… message~…',
+    usage:
+      'scylla-pg-cdc dlq list [--limit N] [--json] [--topic T] [--filter TERM] | dlq replay [--topic T] [--filter TERM] [--to TOPIC] [--dry-run]\n  TERM: reason=… stage=… partition=… offset>=… offset<=… key~… message~…',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/dlq.js')).runDlq(ctx),
   },
@@ -87,7 +88,8 @@ export const COMMANDS: Command[] = [
   {
     name: 'reconcile',
     summary: 'compare ScyllaDB and PostgreSQL row by row (JSON report), optionally repair through the version guard',
-    usage: 'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',
+    usage:
+      'scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]',
     vars: toolsVars,
     run: async (ctx) => (await import('../tools/reconcile/run.js')).runReconcile(ctx),
   },

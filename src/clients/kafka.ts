@@ -27,7 +27,8 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-const RETRIED_NOISE = /another concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS|group coordinator is not available|coordinator is loading|not the correct coordinator|There is no leader for this topic-partition/i;
+const RETRIED_NOISE =
+  /another concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS|group coordinator is not available|coordinator is loading|not the correct coordinator|There is no leader for this topic-partition/i;
 
 const warnedPlaintextSasl = new WeakSet<Logger>();
 

@@ -22,8 +22,18 @@ export type AbortFilter = (a: { messages: Msg[]; abortedTransactions: { firstOff
 
 const require = createRequire(import.meta.url);
 
-const rec = (offset: number, producerId: string, value: string): Msg => ({ offset: String(offset), key: Buffer.from('k'), value, batchContext: { producerId, inTransaction: true } });
-const marker = (offset: number, producerId: string): Msg => ({ offset: String(offset), key: Buffer.from([0, 0, 0, 0]), value: '', batchContext: { producerId, inTransaction: true } });
+const rec = (offset: number, producerId: string, value: string): Msg => ({
+  offset: String(offset),
+  key: Buffer.from('k'),
+  value,
+  batchContext: { producerId, inTransaction: true },
+});
+const marker = (offset: number, producerId: string): Msg => ({
+  offset: String(offset),
+  key: Buffer.from([0, 0, 0, 0]),
+  value: '',
+  batchContext: { producerId, inTransaction: true },
+});
 const kept = (filter: AbortFilter, messages: Msg[], aborted: [firstOffset: number, producerId: string][]): string =>
   filter({ messages, abortedTransactions: aborted.map(([firstOffset, producerId]) => ({ firstOffset: String(firstOffset), producerId })) })
     .filter((m) => m.value !== '')
@@ -35,8 +45,22 @@ const kept = (filter: AbortFilter, messages: Msg[], aborted: [firstOffset: numbe
  * first record it sees, and two listed in the order they ended (B began after A but was aborted first).
  */
 export function abortFilterIsFixed(filter: AbortFilter): boolean {
-  const bothOpen = kept(filter, [rec(12, 'B', 'b2'), rec(13, 'B', 'b3'), marker(14, 'A'), marker(15, 'B'), rec(16, 'C', 'c1')], [[10, 'A'], [11, 'B']]);
-  const endOrder = kept(filter, [rec(0, 'A', 'a1'), rec(1, 'B', 'b1'), marker(2, 'B'), marker(3, 'A'), rec(4, 'C', 'c1')], [[1, 'B'], [0, 'A']]);
+  const bothOpen = kept(
+    filter,
+    [rec(12, 'B', 'b2'), rec(13, 'B', 'b3'), marker(14, 'A'), marker(15, 'B'), rec(16, 'C', 'c1')],
+    [
+      [10, 'A'],
+      [11, 'B'],
+    ],
+  );
+  const endOrder = kept(
+    filter,
+    [rec(0, 'A', 'a1'), rec(1, 'B', 'b1'), marker(2, 'B'), marker(3, 'A'), rec(4, 'C', 'c1')],
+    [
+      [1, 'B'],
+      [0, 'A'],
+    ],
+  );
   return bothOpen === 'c1' && endOrder === 'c1';
 }
 

@@ -106,12 +106,25 @@ function tlsOffProblems(sslEnv: string, on: boolean | undefined, vars: [string, 
 export function connectionProblems(cfg: ConnectionFields): string[] {
   const problems: string[] = [];
   if ('scyllaSsl' in cfg) {
-    problems.push(...tlsOffProblems('SCYLLA_SSL', cfg.scyllaSsl, [['SCYLLA_SSL_CA', cfg.scyllaSslCa], ['SCYLLA_SSL_CERT', cfg.scyllaSslCert], ['SCYLLA_SSL_KEY', cfg.scyllaSslKey], ['SCYLLA_SSL_SERVERNAME', cfg.scyllaSslServername]]));
+    problems.push(
+      ...tlsOffProblems('SCYLLA_SSL', cfg.scyllaSsl, [
+        ['SCYLLA_SSL_CA', cfg.scyllaSslCa],
+        ['SCYLLA_SSL_CERT', cfg.scyllaSslCert],
+        ['SCYLLA_SSL_KEY', cfg.scyllaSslKey],
+        ['SCYLLA_SSL_SERVERNAME', cfg.scyllaSslServername],
+      ]),
+    );
     problems.push(...pairProblems('SCYLLA_SSL_CERT', cfg.scyllaSslCert, 'SCYLLA_SSL_KEY', cfg.scyllaSslKey));
     if (cfg.scyllaPassword !== undefined && cfg.scyllaUsername === undefined) problems.push('SCYLLA_USERNAME is required when SCYLLA_PASSWORD is set');
   }
   if ('kafkaSsl' in cfg) {
-    problems.push(...tlsOffProblems('KAFKA_SSL', cfg.kafkaSsl, [['KAFKA_SSL_CA', cfg.kafkaSslCa], ['KAFKA_SSL_CERT', cfg.kafkaSslCert], ['KAFKA_SSL_KEY', cfg.kafkaSslKey]]));
+    problems.push(
+      ...tlsOffProblems('KAFKA_SSL', cfg.kafkaSsl, [
+        ['KAFKA_SSL_CA', cfg.kafkaSslCa],
+        ['KAFKA_SSL_CERT', cfg.kafkaSslCert],
+        ['KAFKA_SSL_KEY', cfg.kafkaSslKey],
+      ]),
+    );
     problems.push(...pairProblems('KAFKA_SSL_CERT', cfg.kafkaSslCert, 'KAFKA_SSL_KEY', cfg.kafkaSslKey));
     if (cfg.kafkaSaslMechanism !== undefined && !cfg.kafkaSaslUsername) {
       problems.push(`KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set (${cfg.kafkaSaslMechanism})`);
@@ -123,7 +136,13 @@ export function connectionProblems(cfg: ConnectionFields): string[] {
       problems.push('SCHEMA_REGISTRY_USERNAME contradicts the user in SCHEMA_REGISTRY_URL: give the credentials in one place');
     }
     if (u.protocol === 'http:') {
-      const set = [['SCHEMA_REGISTRY_SSL_CA', cfg.schemaRegistrySslCa], ['SCHEMA_REGISTRY_SSL_CERT', cfg.schemaRegistrySslCert], ['SCHEMA_REGISTRY_SSL_KEY', cfg.schemaRegistrySslKey]].filter(([, v]) => v !== undefined).map(([n]) => n);
+      const set = [
+        ['SCHEMA_REGISTRY_SSL_CA', cfg.schemaRegistrySslCa],
+        ['SCHEMA_REGISTRY_SSL_CERT', cfg.schemaRegistrySslCert],
+        ['SCHEMA_REGISTRY_SSL_KEY', cfg.schemaRegistrySslKey],
+      ]
+        .filter(([, v]) => v !== undefined)
+        .map(([n]) => n);
       if (set.length > 0) problems.push(`${set.join(', ')} set but SCHEMA_REGISTRY_URL is http: (no TLS): use an https: URL, or unset them`);
     }
     problems.push(...pairProblems('SCHEMA_REGISTRY_SSL_CERT', cfg.schemaRegistrySslCert, 'SCHEMA_REGISTRY_SSL_KEY', cfg.schemaRegistrySslKey));

@@ -51,12 +51,7 @@ export function defineVar<const V extends VarSpec>(spec: V): V {
  * `check` sees the parsed values and returns problems that involve several variables (settings
  * that contradict each other), each naming the variables; they are reported with the others.
  */
-export function loadConfig<S extends SpecTable>(
-  table: S,
-  env: Record<string, string | undefined>,
-  readFile?: FileReader,
-  check?: (cfg: ConfigOf<S>) => string[],
-): ConfigOf<S> {
+export function loadConfig<S extends SpecTable>(table: S, env: Record<string, string | undefined>, readFile?: FileReader, check?: (cfg: ConfigOf<S>) => string[]): ConfigOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(table)) {
@@ -121,7 +116,13 @@ export const intIn = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .trim()
     .regex(/^-?\d+$/, { message: 'expected an integer' })
     .transform(Number)
-    .pipe(z.number().int().min(min, { message: `expected an integer >= ${min}` }).max(max, { message: `expected an integer <= ${max}` }));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { message: `expected an integer >= ${min}` })
+        .max(max, { message: `expected an integer <= ${max}` }),
+    );
 
 export const bool = z
   .string()
@@ -150,7 +151,12 @@ export const str = z.string();
 
 export const commaList = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
   .pipe(z.array(z.string()).min(1, { message: 'expected a non-empty comma-separated list' }));
 
 export const hostPortList = (defaultPort: number) =>
@@ -167,13 +173,16 @@ export const hostPortList = (defaultPort: number) =>
   );
 
 export const url = (protocols: string[]) =>
-  z.string().trim().refine(
-    (v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false; // new URL throws on malformed input; that is the validation result
-      }
-    },
-    { message: `expected a URL (${protocols.join(', ')})` },
-  );
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false; // new URL throws on malformed input; that is the validation result
+        }
+      },
+      { message: `expected a URL (${protocols.join(', ')})` },
+    );

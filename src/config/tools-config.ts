@@ -26,8 +26,18 @@ export const toolsVars = {
   sinkTableMap: sinkVars.sinkTableMap,
   sinkExcludeColumns: sinkVars.sinkExcludeColumns,
   logLevel: defineVar({ env: 'LOG_LEVEL', schema: str, default: 'warn', description: 'log level of the tools' }),
-  sourceStatusUrl: defineVar({ env: 'SOURCE_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9101', description: 'metrics endpoints of running source processes (comma list) for health/status' }),
-  sinkStatusUrl: defineVar({ env: 'SINK_STATUS_URL', schema: urlList, default: 'http://127.0.0.1:9102', description: 'metrics endpoints of running sink processes (comma list) for health/status' }),
+  sourceStatusUrl: defineVar({
+    env: 'SOURCE_STATUS_URL',
+    schema: urlList,
+    default: 'http://127.0.0.1:9101',
+    description: 'metrics endpoints of running source processes (comma list) for health/status',
+  }),
+  sinkStatusUrl: defineVar({
+    env: 'SINK_STATUS_URL',
+    schema: urlList,
+    default: 'http://127.0.0.1:9102',
+    description: 'metrics endpoints of running sink processes (comma list) for health/status',
+  }),
 };
 
 export type ToolsConfig = ConfigOf<typeof toolsVars>;

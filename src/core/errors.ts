@@ -11,15 +11,7 @@
  * Foreign errors (drivers, sockets) are classified where they are caught: the sink by SQLSTATE
  * (sink/core/classify-error.ts); anything unclassified counts as transient.
  */
-export type ErrorCode =
-  | 'CDC_CONFIG'
-  | 'CDC_SCHEMA'
-  | 'CDC_PG_RETRYABLE'
-  | 'CDC_KAFKA'
-  | 'CDC_REGISTRY'
-  | 'CDC_SCYLLA'
-  | 'CDC_FENCED'
-  | 'CDC_CLOSED';
+export type ErrorCode = 'CDC_CONFIG' | 'CDC_SCHEMA' | 'CDC_PG_RETRYABLE' | 'CDC_KAFKA' | 'CDC_REGISTRY' | 'CDC_SCYLLA' | 'CDC_FENCED' | 'CDC_CLOSED';
 
 export class ReplicatorError extends Error {
   constructor(

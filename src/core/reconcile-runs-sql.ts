@@ -30,4 +30,3 @@ export function createRunsTableSql(schema: string): string {
 export function latestAccuracySql(schema: string): string {
   return `SELECT DISTINCT ON (table_name) table_name, accuracy FROM ${qualified(schema, RUNS_TABLE)} ORDER BY table_name, id DESC`;
 }
-

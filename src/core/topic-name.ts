@@ -21,7 +21,9 @@ export function topicCollisions(template: string, tables: string[]): string[] {
   const out: string[] = [];
   for (const [topic, list] of byTopic) {
     if (list.length > 1) {
-      out.push(`KAFKA_TOPIC_TEMPLATE: ${list.join(' and ')} (SCYLLA_TABLES) would share topic ${topic} and one target table; put {keyspace} in the template (e.g. cdc.{keyspace}.{table}) or replicate them with separate sources`);
+      out.push(
+        `KAFKA_TOPIC_TEMPLATE: ${list.join(' and ')} (SCYLLA_TABLES) would share topic ${topic} and one target table; put {keyspace} in the template (e.g. cdc.{keyspace}.{table}) or replicate them with separate sources`,
+      );
     }
   }
   return out;

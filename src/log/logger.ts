@@ -5,23 +5,42 @@ import { scrub } from './secrets.js';
 export type { Logger };
 
 export const REDACT_PATHS = [
-  'pgUrl', '*.pgUrl', 'scyllaPassword', '*.scyllaPassword', 'kafkaSaslPassword', '*.kafkaSaslPassword',
-  'schemaRegistryPassword', '*.schemaRegistryPassword', 'password', '*.password', 'sasl.password',
-  'connectionString', '*.connectionString', 'ssl.key', '*.ssl.key',
-  'kafkaSslKey', '*.kafkaSslKey', 'pgSslKey', '*.pgSslKey', 'scyllaSslKey', '*.scyllaSslKey', 'schemaRegistrySslKey', '*.schemaRegistrySslKey',
+  'pgUrl',
+  '*.pgUrl',
+  'scyllaPassword',
+  '*.scyllaPassword',
+  'kafkaSaslPassword',
+  '*.kafkaSaslPassword',
+  'schemaRegistryPassword',
+  '*.schemaRegistryPassword',
+  'password',
+  '*.password',
+  'sasl.password',
+  'connectionString',
+  '*.connectionString',
+  'ssl.key',
+  '*.ssl.key',
+  'kafkaSslKey',
+  '*.kafkaSslKey',
+  'pgSslKey',
+  '*.pgSslKey',
+  'scyllaSslKey',
+  '*.scyllaSslKey',
+  'schemaRegistrySslKey',
+  '*.schemaRegistrySslKey',
 ];
 
 /** Services log to stdout; tools log to stderr so their stdout stays machine-readable (--json). */
 export function createLogger(component: string, level = process.env.LOG_LEVEL ?? 'info', stream: 'stdout' | 'stderr' = 'stdout'): Logger {
   return pino(
     {
-    level,
-    base: { component },
-    redact: { paths: REDACT_PATHS, censor: '<redacted>' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // Last line of defence: the serialized line is scrubbed whatever carried the secret (an error
-    // message quoting a URL, a driver's option dump), not only the redact paths above.
-    hooks: { streamWrite: scrub },
+      level,
+      base: { component },
+      redact: { paths: REDACT_PATHS, censor: '<redacted>' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Last line of defence: the serialized line is scrubbed whatever carried the secret (an error
+      // message quoting a URL, a driver's option dump), not only the redact paths above.
+      hooks: { streamWrite: scrub },
     },
     destination({ fd: stream === 'stdout' ? 1 : 2, sync: stream === 'stderr' }),
   );

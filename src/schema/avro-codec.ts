@@ -29,12 +29,18 @@ const bigLong = avro.types.LongType.__with({
 export type AvroType = avro.Type;
 
 export function avroType(schema: AvroSchema): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, {
-    registry: { long: bigLong } as unknown as Record<string, avro.Type>,
-    // The registry only replaces the bare name "long"; an annotated `{type: 'long', cql_type}` would
-    // get avsc's default long, which refuses values beyond 2^53 (CQL bigint reaches 2^63).
-    typeHook: (s: avro.Schema) => (typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long' && !(s as { logicalType?: unknown }).logicalType ? (bigLong as unknown as avro.Type) : undefined),
-  } as Partial<avro.ForSchemaOptions>);
+  return avro.Type.forSchema(
+    schema as avro.Schema,
+    {
+      registry: { long: bigLong } as unknown as Record<string, avro.Type>,
+      // The registry only replaces the bare name "long"; an annotated `{type: 'long', cql_type}` would
+      // get avsc's default long, which refuses values beyond 2^53 (CQL bigint reaches 2^63).
+      typeHook: (s: avro.Schema) =>
+        typeof s === 'object' && s !== null && (s as { type?: unknown }).type === 'long' && !(s as { logicalType?: unknown }).logicalType
+          ? (bigLong as unknown as avro.Type)
+          : undefined,
+    } as Partial<avro.ForSchemaOptions>,
+  );
 }
 
 export function frameConfluent(schemaId: number, body: Buffer): Buffer {

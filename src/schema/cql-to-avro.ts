@@ -65,7 +65,6 @@ const NATIVE_AVRO = Object.fromEntries(
   ]),
 ) as unknown as Record<NativeTypeName, AvroSchema>;
 
-
 /** The Avro type of a CQL value (never nullable at the top; element/field nullability is added here). */
 export function avroTypeFor(t: CqlType, path: string): AvroSchema {
   switch (t.kind) {

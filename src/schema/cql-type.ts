@@ -5,13 +5,50 @@
  */
 
 export type NativeTypeName =
-  | 'ascii' | 'text' | 'varchar' | 'boolean' | 'tinyint' | 'smallint' | 'int' | 'bigint' | 'counter'
-  | 'float' | 'double' | 'decimal' | 'varint' | 'blob' | 'uuid' | 'timeuuid' | 'timestamp' | 'date'
-  | 'time' | 'inet' | 'duration';
+  | 'ascii'
+  | 'text'
+  | 'varchar'
+  | 'boolean'
+  | 'tinyint'
+  | 'smallint'
+  | 'int'
+  | 'bigint'
+  | 'counter'
+  | 'float'
+  | 'double'
+  | 'decimal'
+  | 'varint'
+  | 'blob'
+  | 'uuid'
+  | 'timeuuid'
+  | 'timestamp'
+  | 'date'
+  | 'time'
+  | 'inet'
+  | 'duration';
 
 export const NATIVE_TYPE_NAMES: readonly NativeTypeName[] = [
-  'ascii', 'text', 'varchar', 'boolean', 'tinyint', 'smallint', 'int', 'bigint', 'counter', 'float', 'double',
-  'decimal', 'varint', 'blob', 'uuid', 'timeuuid', 'timestamp', 'date', 'time', 'inet', 'duration',
+  'ascii',
+  'text',
+  'varchar',
+  'boolean',
+  'tinyint',
+  'smallint',
+  'int',
+  'bigint',
+  'counter',
+  'float',
+  'double',
+  'decimal',
+  'varint',
+  'blob',
+  'uuid',
+  'timeuuid',
+  'timestamp',
+  'date',
+  'time',
+  'inet',
+  'duration',
 ];
 
 export type CqlType =

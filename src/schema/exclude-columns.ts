@@ -29,7 +29,8 @@ export function excludeColumns(t: TableModel, rules: readonly string[]): { model
   for (const { rule, column } of excludedIn(t.keyspace, t.table, rules)) {
     const c = t.columns.find((x) => x.name.toLowerCase() === column);
     if (!c) continue;
-    if (c.kind === 'partition_key' || c.kind === 'clustering') return { problem: `SCYLLA_EXCLUDE_COLUMNS: ${rule} names a primary key column of ${t.keyspace}.${t.table}; key columns cannot be excluded` };
+    if (c.kind === 'partition_key' || c.kind === 'clustering')
+      return { problem: `SCYLLA_EXCLUDE_COLUMNS: ${rule} names a primary key column of ${t.keyspace}.${t.table}; key columns cannot be excluded` };
     names.add(c.name);
   }
   if (names.size === 0) return { model: t };

@@ -152,7 +152,12 @@ export class Flusher {
     const first = batch.changes[0]!; // a batch holds one topic's changes (batcher.ts)
     let target = await this.d.tables.target(batch.table, parsed.shape, { topic: first.ref.topic, ...(first.keyspace !== undefined ? { keyspace: first.keyspace } : {}) });
     const partitionWide = batch.changes.find((c) => c.kind === 'static_row' || c.kind === 'partition_delete');
-    if (partitionWide) target = await this.d.tables.withStatics(target, partitionKeyLength(partitionWide), batch.changes.some((c) => c.kind === 'static_row'));
+    if (partitionWide)
+      target = await this.d.tables.withStatics(
+        target,
+        partitionKeyLength(partitionWide),
+        batch.changes.some((c) => c.kind === 'static_row'),
+      );
     const { steps } = foldChanges(batch.changes);
     await this.commitBatch(state, batch, { target, steps, isolateUnknown });
     this.d.stats.applied(batch);

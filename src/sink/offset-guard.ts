@@ -116,7 +116,11 @@ export class OffsetGuard {
     const w = marks.find((m) => m.partition === partition);
     const lost = w ? lostBeforeJump(expected, fetched, w.low) : 0n;
     if (lost === 0n || !w) return 'continue';
-    const m: Mismatch = { reason: 'retention-gap', lost, detail: `records ${expected}..${expected + lost - 1n} were removed from the log (retention or deleteRecords) before they were read: ${lost} offsets lost` };
+    const m: Mismatch = {
+      reason: 'retention-gap',
+      lost,
+      detail: `records ${expected}..${expected + lost - 1n} were removed from the log (retention or deleteRecords) before they were read: ${lost} offsets lost`,
+    };
     const stored = { next: expected, topicId: null };
     const logPos = { low: w.low, high: w.high, topicId: null };
     if (this.policy === 'fail') {
@@ -151,20 +155,60 @@ export class OffsetGuard {
     offsetProblemsOpen.set(this.problems.length);
   }
 
-  private async report(topic: string, partition: number, m: Mismatch, action: ResetAction, stored: { next: bigint | null; topicId: string | null }, logPos: { low: bigint; high: bigint; topicId: string | null }, acknowledged = false): Promise<void> {
+  private async report(
+    topic: string,
+    partition: number,
+    m: Mismatch,
+    action: ResetAction,
+    stored: { next: bigint | null; topicId: string | null },
+    logPos: { low: bigint; high: bigint; topicId: string | null },
+    acknowledged = false,
+  ): Promise<void> {
     if (action === 'held' && this.problems.some((p) => p.action === 'held' && p.topic === topic && p.partition === partition)) return; // already recorded, still open
     offsetResets.inc({ topic, partition: String(partition), reason: m.reason });
     if (m.lost !== null && m.reason === 'retention-gap') offsetsLost.inc({ topic, partition: String(partition) }, Number(m.lost));
     await this.io.retrying(CLAIM, () =>
-      this.resets.record(this.pool, { topic, partition, reason: m.reason, action, storedOffset: stored.next, logStart: logPos.low, logEnd: logPos.high, storedTopicId: stored.topicId, topicId: logPos.topicId, lost: m.lost, detail: m.detail, acknowledged }),
+      this.resets.record(this.pool, {
+        topic,
+        partition,
+        reason: m.reason,
+        action,
+        storedOffset: stored.next,
+        logStart: logPos.low,
+        logEnd: logPos.high,
+        storedTopicId: stored.topicId,
+        topicId: logPos.topicId,
+        lost: m.lost,
+        detail: m.detail,
+        acknowledged,
+      }),
     );
-    const ctx = { topic, partition, reason: m.reason, storedOffset: stored.next, logStart: logPos.low, logEnd: logPos.high, lostOffsets: m.lost, storedTopicId: stored.topicId, topicId: logPos.topicId };
+    const ctx = {
+      topic,
+      partition,
+      reason: m.reason,
+      storedOffset: stored.next,
+      logStart: logPos.low,
+      logEnd: logPos.high,
+      lostOffsets: m.lost,
+      storedTopicId: stored.topicId,
+      topicId: logPos.topicId,
+    };
     if (action === 'held') {
-      this.log.error(ctx, `stored offset does not fit the topic: ${m.detail}. SINK_OFFSET_RESET=fail: partition held, nothing read from it. Check the topic, then \`scylla-pg-cdc offsets ack --topic ${topic} --partition ${partition}\` to read it from its log start`);
+      this.log.error(
+        ctx,
+        `stored offset does not fit the topic: ${m.detail}. SINK_OFFSET_RESET=fail: partition held, nothing read from it. Check the topic, then \`scylla-pg-cdc offsets ack --topic ${topic} --partition ${partition}\` to read it from its log start`,
+      );
     } else if (m.reason === 'retention-gap') {
-      this.log.error(ctx, `data loss between Kafka and PostgreSQL: ${m.detail}. Reading on from the log start; the sink reports not ready until acknowledged. ${REPAIR}, then \`scylla-pg-cdc offsets ack\``);
+      this.log.error(
+        ctx,
+        `data loss between Kafka and PostgreSQL: ${m.detail}. Reading on from the log start; the sink reports not ready until acknowledged. ${REPAIR}, then \`scylla-pg-cdc offsets ack\``,
+      );
     } else {
-      this.log.warn(ctx, `stored offset does not fit the topic: ${m.detail}. Reading the partition from its log start (every record in it is unread). If the old topic held records the sink had not applied, ${REPAIR}`);
+      this.log.warn(
+        ctx,
+        `stored offset does not fit the topic: ${m.detail}. Reading the partition from its log start (every record in it is unread). If the old topic held records the sink had not applied, ${REPAIR}`,
+      );
     }
   }
 }

@@ -50,7 +50,21 @@ export class OffsetResets {
     await pool.query(
       `INSERT INTO ${this.table} (group_id, topic, partition, reason, action, stored_offset, log_start, log_end, stored_topic_id, topic_id, lost_offsets, detail, acknowledged_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $13 THEN now() END)`,
-      [this.groupId, r.topic, r.partition, r.reason, r.action, r.storedOffset?.toString() ?? null, r.logStart.toString(), r.logEnd.toString(), r.storedTopicId, r.topicId, r.lost?.toString() ?? null, r.detail, r.acknowledged === true],
+      [
+        this.groupId,
+        r.topic,
+        r.partition,
+        r.reason,
+        r.action,
+        r.storedOffset?.toString() ?? null,
+        r.logStart.toString(),
+        r.logEnd.toString(),
+        r.storedTopicId,
+        r.topicId,
+        r.lost?.toString() ?? null,
+        r.detail,
+        r.acknowledged === true,
+      ],
     );
   }
 
@@ -69,11 +83,29 @@ export class OffsetResets {
 
   /** Problems that keep the sink not ready: retention gaps and holds nobody acknowledged. */
   async open(pool: Pool): Promise<OpenProblem[]> {
-    const res = await pool.query<{ id: string; topic: string; partition: number; reason: ResetReason; action: ResetAction; lost_offsets: string | null; detail: string; detected_at: Date }>(
+    const res = await pool.query<{
+      id: string;
+      topic: string;
+      partition: number;
+      reason: ResetReason;
+      action: ResetAction;
+      lost_offsets: string | null;
+      detail: string;
+      detected_at: Date;
+    }>(
       `SELECT id::text, topic, partition, reason, action, lost_offsets::text, detail, detected_at FROM ${this.table}
        WHERE group_id = $1 AND acknowledged_at IS NULL AND (reason = 'retention-gap' OR action = 'held') ORDER BY id`,
       [this.groupId],
     );
-    return res.rows.map((r) => ({ id: r.id, topic: r.topic, partition: r.partition, reason: r.reason, action: r.action, lost: r.lost_offsets, detail: r.detail, detectedAt: r.detected_at.toISOString() }));
+    return res.rows.map((r) => ({
+      id: r.id,
+      topic: r.topic,
+      partition: r.partition,
+      reason: r.reason,
+      action: r.action,
+      lost: r.lost_offsets,
+      detail: r.detail,
+      detectedAt: r.detected_at.toISOString(),
+    }));
   }
 }

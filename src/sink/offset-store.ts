@@ -74,7 +74,14 @@ export class OffsetStore {
       `UPDATE ${this.table} AS o SET next_offset = u.next, updated_at = now()
        FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[]) AS u(topic, partition, next, gen, prev)
        WHERE o.group_id = $1 AND o.topic = u.topic AND o.partition = u.partition AND o.generation <= u.gen AND o.next_offset IS NOT DISTINCT FROM u.prev`,
-      [this.groupId, writes.map((w) => w.topic), writes.map((w) => w.partition), writes.map((w) => w.next.toString()), writes.map((w) => w.generation.toString()), writes.map((w) => (w.prev === null ? null : w.prev.toString()))],
+      [
+        this.groupId,
+        writes.map((w) => w.topic),
+        writes.map((w) => w.partition),
+        writes.map((w) => w.next.toString()),
+        writes.map((w) => w.generation.toString()),
+        writes.map((w) => (w.prev === null ? null : w.prev.toString())),
+      ],
     );
     return res.rowCount === writes.length;
   }

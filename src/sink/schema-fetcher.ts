@@ -12,7 +12,11 @@ const SCHEMA_NOT_FOUND = 40403;
 const ACCEPT = { accept: 'application/vnd.schemaregistry.v1+json, application/json' };
 
 function notTheApi(baseUrl: string, path: string): ReplicatorError {
-  const err = new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${baseUrl} answered 404 for ${path} without error code ${SCHEMA_NOT_FOUND}: it is not a Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)`, false);
+  const err = new ReplicatorError(
+    'CDC_CONFIG',
+    `SCHEMA_REGISTRY_URL ${baseUrl} answered 404 for ${path} without error code ${SCHEMA_NOT_FOUND}: it is not a Confluent-compatible schema registry API (Apicurio: …/apis/ccompat/v7)`,
+    false,
+  );
   return Object.assign(err, { exitCode: 2 });
 }
 
@@ -37,12 +41,23 @@ export class SchemaFetcher {
       throw new ReplicatorError('CDC_REGISTRY', `schema registry unreachable: ${(err as Error).message}`, true, { cause: err });
     }
     if (res.status === 401 || res.status === 403) {
-      throw Object.assign(new ReplicatorError('CDC_CONFIG', `schema registry refused the credentials (${res.status}): check SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD`, false), { exitCode: 2 });
+      throw Object.assign(
+        new ReplicatorError('CDC_CONFIG', `schema registry refused the credentials (${res.status}): check SCHEMA_REGISTRY_USERNAME / SCHEMA_REGISTRY_PASSWORD`, false),
+        { exitCode: 2 },
+      );
     }
     if (res.status === 404) throw notTheApi(this.registry.base, '/subjects');
     if (!res.ok) throw new ReplicatorError('CDC_REGISTRY', `schema registry answered ${res.status} for /subjects`, true);
     const body = await res.json().catch(() => undefined);
-    if (!Array.isArray(body)) throw Object.assign(new ReplicatorError('CDC_CONFIG', `SCHEMA_REGISTRY_URL ${this.registry.base}: /subjects did not answer a JSON array; not a Confluent-compatible schema registry API`, false), { exitCode: 2 });
+    if (!Array.isArray(body))
+      throw Object.assign(
+        new ReplicatorError(
+          'CDC_CONFIG',
+          `SCHEMA_REGISTRY_URL ${this.registry.base}: /subjects did not answer a JSON array; not a Confluent-compatible schema registry API`,
+          false,
+        ),
+        { exitCode: 2 },
+      );
   }
 
   /** Resolves to the schema JSON text, or null when the registry does not know the id. */

@@ -8,7 +8,19 @@ import type { Pool } from 'pg';
 import { schemaExists } from '../clients/pg-schema.js';
 import { ReplicatorError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import { addColumnsSql, addCtsColumnSql, addOffsetsTopicIdSql, createOffsetResetsTableSql, createPausedTablesSql, addTsColumnSql, createOffsetsTableSql, createSchemaSql, createTableSql, createTombstoneTableSql, mergeFunctionsSql } from './core/ddl-sql.js';
+import {
+  addColumnsSql,
+  addCtsColumnSql,
+  addOffsetsTopicIdSql,
+  createOffsetResetsTableSql,
+  createPausedTablesSql,
+  addTsColumnSql,
+  createOffsetsTableSql,
+  createSchemaSql,
+  createTableSql,
+  createTombstoneTableSql,
+  mergeFunctionsSql,
+} from './core/ddl-sql.js';
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
 import { expiryColumnsSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
@@ -54,7 +66,14 @@ export class TableManager {
   ) {}
 
   async init(): Promise<void> {
-    await this.ddl(this.schema, [...(await this.schemaSql(this.schema)), createOffsetsTableSql(this.schema), addOffsetsTopicIdSql(this.schema), createOffsetResetsTableSql(this.schema), createPausedTablesSql(this.schema), ...mergeFunctionsSql(this.schema)]);
+    await this.ddl(this.schema, [
+      ...(await this.schemaSql(this.schema)),
+      createOffsetsTableSql(this.schema),
+      addOffsetsTopicIdSql(this.schema),
+      createOffsetResetsTableSql(this.schema),
+      createPausedTablesSql(this.schema),
+      ...mergeFunctionsSql(this.schema),
+    ]);
   }
 
   /** The target tables resolved since the start, wherever SINK_TABLE_MAP put them. */
@@ -119,7 +138,10 @@ export class TableManager {
     const stored = await this.storedOrigin(schema, name);
     if (stored === null) ddl.push(setOriginSql(schema, name, origin));
     else if (stored !== undefined && stored !== origin) {
-      throw new RecordError('wrong-target', `PostgreSQL table ${schema}.${name} replicates ${stored}, not ${origin}: two source tables must not merge (map them apart with SINK_TABLE_MAP, or run a sink per keyspace with its own PG_SCHEMA)`);
+      throw new RecordError(
+        'wrong-target',
+        `PostgreSQL table ${schema}.${name} replicates ${stored}, not ${origin}: two source tables must not merge (map them apart with SINK_TABLE_MAP, or run a sink per keyspace with its own PG_SCHEMA)`,
+      );
     }
     await this.ddl(schema, ddl);
     cols = await this.columns(schema, name);
@@ -163,7 +185,11 @@ export class TableManager {
     if (isReserved(table)) throw new RecordError('wrong-target', `table ${JSON.stringify(table)}${via}: names starting with _cdc_ are the sink's own tables`);
     for (const n of [table, tombstoneTable(table)]) {
       const owner = this.owners.get(`${schema}.${n}`);
-      if (owner !== undefined && owner !== origin) throw new RecordError('wrong-target', `tables ${JSON.stringify(owner)} and ${JSON.stringify(origin)} would both use PostgreSQL table ${JSON.stringify(`${schema}.${n}`)}${via}`);
+      if (owner !== undefined && owner !== origin)
+        throw new RecordError(
+          'wrong-target',
+          `tables ${JSON.stringify(owner)} and ${JSON.stringify(origin)} would both use PostgreSQL table ${JSON.stringify(`${schema}.${n}`)}${via}`,
+        );
     }
     this.owners.set(`${schema}.${table}`, origin);
     this.owners.set(`${schema}.${tombstoneTable(table)}`, origin);

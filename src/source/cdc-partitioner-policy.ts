@@ -89,5 +89,10 @@ export function streamReplicas(client: Client, keyspace: string, streamId: Uint8
 /** The replica set of a log partition as one string (addresses, sorted), or null when unknown. */
 export function replicaSetKey(client: Client, keyspace: string, streamId: Uint8Array): string | null {
   const hosts = streamReplicas(client, keyspace, streamId);
-  return hosts.length === 0 ? null : hosts.map((h) => h.address).sort().join(',');
+  return hosts.length === 0
+    ? null
+    : hosts
+        .map((h) => h.address)
+        .sort()
+        .join(',');
 }

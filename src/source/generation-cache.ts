@@ -40,7 +40,13 @@ export class GenerationCache {
   summary(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of this.entries) {
-      if (v.resolved) out[k] = v.resolved.map((g) => ({ start: new Date(g.startMs).toISOString(), end: g.endMs ? new Date(g.endMs).toISOString() : null, units: g.units.length, streams: g.units.reduce((n, u) => n + u.streams.length, 0) }));
+      if (v.resolved)
+        out[k] = v.resolved.map((g) => ({
+          start: new Date(g.startMs).toISOString(),
+          end: g.endMs ? new Date(g.endMs).toISOString() : null,
+          units: g.units.length,
+          streams: g.units.reduce((n, u) => n + u.streams.length, 0),
+        }));
     }
     return out;
   }

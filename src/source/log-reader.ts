@@ -56,13 +56,17 @@ export class LogReader {
    */
   groups(keyspace: string, units: readonly { streams: readonly Uint8Array[] }[], maxStreams: number): number[][] {
     if (maxStreams <= 1) return units.map((_, i) => [i]);
-    return queryGroups(units, (i) => {
-      const u = units[i]!;
-      if (this.unitKeys.has(u)) return this.unitKeys.get(u)!;
-      const key = u.streams[0] ? replicaSetKey(this.client, keyspace, u.streams[0]) : null;
-      if (key !== null) this.unitKeys.set(u, key);
-      return key;
-    }, maxStreams);
+    return queryGroups(
+      units,
+      (i) => {
+        const u = units[i]!;
+        if (this.unitKeys.has(u)) return this.unitKeys.get(u)!;
+        const key = u.streams[0] ? replicaSetKey(this.client, keyspace, u.streams[0]) : null;
+        if (key !== null) this.unitKeys.set(u, key);
+        return key;
+      },
+      maxStreams,
+    );
   }
 
   async *readWindow(t: TableModel, streams: Buffer[], fromMs: number, toMs: number): AsyncGenerator<LogPage> {

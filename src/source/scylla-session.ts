@@ -42,7 +42,12 @@ export function scyllaClientOptions(s: ScyllaSettings, policy: CdcPartitionerPol
     queryOptions: { consistency: consistencyOf(s.scyllaConsistency), prepare: true },
     // Reconnect forever with a capped backoff: an unreachable cluster is a wait, not a crash.
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false) },
-    profiles: [new cassandra.ExecutionProfile(LOG_PROFILE, { loadBalancing: policy as unknown as cassandra.policies.loadBalancing.LoadBalancingPolicy, consistency: consistencyOf(s.scyllaConsistency) })],
+    profiles: [
+      new cassandra.ExecutionProfile(LOG_PROFILE, {
+        loadBalancing: policy as unknown as cassandra.policies.loadBalancing.LoadBalancingPolicy,
+        consistency: consistencyOf(s.scyllaConsistency),
+      }),
+    ],
   };
 }
 

@@ -53,7 +53,7 @@ export class SlotCoordinator {
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const slots = [...(e.payload.memberAssignment[this.topic] ?? [])].sort((a, b) => a - b);
       this.assigned = slots;
-      this.generationId = e.payload.groupId === this.groupId ? (e.payload as unknown as { generationId?: number }).generationId ?? -1 : -1;
+      this.generationId = e.payload.groupId === this.groupId ? ((e.payload as unknown as { generationId?: number }).generationId ?? -1) : -1;
       this.memberId = e.payload.memberId;
       this.log.info({ slots, memberId: e.payload.memberId, leader: e.payload.isLeader }, 'slots assigned');
       this.events.onAssigned(slots, this.generationId);

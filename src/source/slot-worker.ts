@@ -72,7 +72,12 @@ export class SlotWorker {
   readiness(): TableReadiness[] {
     const now = this.ctx.now();
     const phase: SlotPhase = this.phase.kind === 'running' && now - this.progressMs > STALLED_AFTER_MS ? { kind: 'stalled', sinceMs: this.progressMs } : this.phase;
-    return tableReadiness(phase, this.ctx.tables().map((t) => t.name), this.state, now);
+    return tableReadiness(
+      phase,
+      this.ctx.tables().map((t) => t.name),
+      this.state,
+      now,
+    );
   }
 
   status(): unknown {
@@ -89,7 +94,15 @@ export class SlotWorker {
         position: new Date(s.atMs).toISOString(),
         windowInProgress: s.toMs !== null ? new Date(s.toMs).toISOString() : null,
         partialStreams: Object.keys(s.partial).length,
-        snapshot: s.snapshot ? { requestId: s.snapshot.requestId ?? null, startMs: s.snapshot.startMs, rangesDone: s.snapshot.done ? s.snapshot.ranges.length : s.snapshot.rangePos, ranges: s.snapshot.ranges.length, done: s.snapshot.done } : null,
+        snapshot: s.snapshot
+          ? {
+              requestId: s.snapshot.requestId ?? null,
+              startMs: s.snapshot.startMs,
+              rangesDone: s.snapshot.done ? s.snapshot.ranges.length : s.snapshot.rangePos,
+              ranges: s.snapshot.ranges.length,
+              done: s.snapshot.done,
+            }
+          : null,
         expiredGaps: this.gaps.filter((g) => g.table === s.table).map((g) => ({ from: new Date(g.fromMs).toISOString(), to: new Date(g.toMs).toISOString() })),
         lastCommit: this.lastCommitMs.has(s.table) ? new Date(this.lastCommitMs.get(s.table)!).toISOString() : null,
       })),
@@ -184,7 +197,11 @@ export class SlotWorker {
     for (const [table, mine] of this.committedAt) {
       const read = store.offsetOf(table, slot);
       if (read === undefined || read < mine) {
-        throw new ReplicatorError('CDC_KAFKA', `checkpoint of ${table} in slot ${slot} read at offset ${read ?? 'none'}, older than the one this slot committed (${mine}): not resuming from a stale read`, true);
+        throw new ReplicatorError(
+          'CDC_KAFKA',
+          `checkpoint of ${table} in slot ${slot} read at offset ${read ?? 'none'}, older than the one this slot committed (${mine}): not resuming from a stale read`,
+          true,
+        );
       }
     }
     const configured = this.ctx.tables().map((t) => t.name);
@@ -212,8 +229,15 @@ export class SlotWorker {
       if (gens.length === 0) return 'idle'; // no generation yet (fresh cluster): wait
       const s = this.ctx.settings;
       st = initialCheckpoint({
-        table: rt.name, slot: this.ctx.slot, slots: this.ctx.slots, gens, nowMs: this.ctx.now(), ttlSeconds: rt.model.cdc.ttlSeconds,
-        snapshotMode: s.snapshotMode, cdcStart: s.cdcStart, confidenceMs: s.cdcConfidenceWindowMs,
+        table: rt.name,
+        slot: this.ctx.slot,
+        slots: this.ctx.slots,
+        gens,
+        nowMs: this.ctx.now(),
+        ttlSeconds: rt.model.cdc.ttlSeconds,
+        snapshotMode: s.snapshotMode,
+        cdcStart: s.cdcStart,
+        confidenceMs: s.cdcConfidenceWindowMs,
       });
       this.state.set(rt.name, st);
     }

@@ -63,7 +63,10 @@ async function planNextWindow(host: SlotStepHost, rt: TableRuntime, st: SlotChec
   const plan = planStream({ st, gens, nowMs: now, ttlSeconds: rt.model.cdc.ttlSeconds, slot: ctx.slot, slots: ctx.slots, confidenceMs: s.cdcConfidenceWindowMs, windowMs });
   switch (plan.kind) {
     case 'switch':
-      ctx.log.info({ table: rt.name, slot: ctx.slot, from: new Date(st.genMs).toISOString(), to: new Date(plan.toGenMs).toISOString(), reason: plan.reason }, 'switching generation');
+      ctx.log.info(
+        { table: rt.name, slot: ctx.slot, from: new Date(st.genMs).toISOString(), to: new Date(plan.toGenMs).toISOString(), reason: plan.reason },
+        'switching generation',
+      );
       sourceGenerationSwitches.inc({ table: metricTable(rt.name), reason: plan.reason });
       await host.commit(rt, [], plan.next);
       return { result: 'worked' };

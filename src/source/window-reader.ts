@@ -17,7 +17,15 @@ export interface WindowRows {
  * units (`groups`, from `LogReader.groups`; one unit per group = one query per unit), its rows
  * handed back to their units by stream id.
  */
-export async function readWindowRows(reader: LogReader, model: TableModel, units: readonly StreamUnit[], fromMs: number, toMs: number, concurrency: number, groups: readonly number[][] = units.map((_, i) => [i])): Promise<WindowRows> {
+export async function readWindowRows(
+  reader: LogReader,
+  model: TableModel,
+  units: readonly StreamUnit[],
+  fromMs: number,
+  toMs: number,
+  concurrency: number,
+  groups: readonly number[][] = units.map((_, i) => [i]),
+): Promise<WindowRows> {
   const unitRows: CdcLogRow[][] = units.map(() => []);
   let drift = false;
   await forEachLimited(groups.length, concurrency, async (g) => {
@@ -46,10 +54,25 @@ export async function readWindowRows(reader: LogReader, model: TableModel, units
  * The earliest row time of each group of units in `[fromMs, limitMs)` (PER PARTITION LIMIT 1
  * probes), `concurrency` at a time: all of a slot's probes at once timed out at 204,800 streams.
  */
-export async function probeGroups(reader: LogReader, model: TableModel, units: readonly StreamUnit[], groups: readonly number[][], fromMs: number, limitMs: number, concurrency: number): Promise<(number | null)[]> {
+export async function probeGroups(
+  reader: LogReader,
+  model: TableModel,
+  units: readonly StreamUnit[],
+  groups: readonly number[][],
+  fromMs: number,
+  limitMs: number,
+  concurrency: number,
+): Promise<(number | null)[]> {
   const firsts: (number | null)[] = new Array(groups.length).fill(null);
   await forEachLimited(groups.length, concurrency, async (g) => {
-    firsts[g] = await scyllaQuery('probe', () => reader.probe(model, groups[g]!.flatMap((i) => units[i]!.streams as Buffer[]), fromMs, limitMs));
+    firsts[g] = await scyllaQuery('probe', () =>
+      reader.probe(
+        model,
+        groups[g]!.flatMap((i) => units[i]!.streams as Buffer[]),
+        fromMs,
+        limitMs,
+      ),
+    );
   });
   return firsts;
 }

@@ -74,7 +74,8 @@ const NUMERIC_FIELDS = new Set(['partition', 'offset']);
 /** Every term is checked here, before anything is read: a bad one is exit 2, never a crash mid-way. */
 export function parseFilter(raw: string[]): DlqFilter['terms'] {
   return raw.map((t) => {
-    const bad = (why: string) => Object.assign(new Error(`bad --filter "${t}": ${why}; use reason=…, stage=…, partition=…, offset>=…, offset<=…, key~…, message~…`), { exitCode: 2 });
+    const bad = (why: string) =>
+      Object.assign(new Error(`bad --filter "${t}": ${why}; use reason=…, stage=…, partition=…, offset>=…, offset<=…, key~…, message~…`), { exitCode: 2 });
     const m = /^(reason|stage|partition|offset|key|message)(>=|<=|=|~)(.*)$/.exec(t);
     if (!m) throw bad('unknown field or operator');
     const [, field, op, value] = m as unknown as [string, string, '=' | '~' | '>=' | '<=', string];
@@ -88,7 +89,18 @@ export function parseFilter(raw: string[]): DlqFilter['terms'] {
 export function matches(e: DlqEntry, shownKey: string, filter: DlqFilter): boolean {
   if (filter.topic && filter.topic.length > 0 && !filter.topic.includes(e.topic ?? '')) return false;
   return filter.terms.every((t) => {
-    const actual = t.field === 'reason' ? e.reason : t.field === 'stage' ? e.stage : t.field === 'partition' ? String(e.partition) : t.field === 'offset' ? e.offset : t.field === 'key' ? shownKey : e.message;
+    const actual =
+      t.field === 'reason'
+        ? e.reason
+        : t.field === 'stage'
+          ? e.stage
+          : t.field === 'partition'
+            ? String(e.partition)
+            : t.field === 'offset'
+              ? e.offset
+              : t.field === 'key'
+                ? shownKey
+                : e.message;
     if (actual === undefined) return false;
     if (t.op === '=') return actual === t.value;
     if (t.op === '~') return actual.includes(t.value);

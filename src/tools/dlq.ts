@@ -112,7 +112,13 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   if (args.action === 'list') {
     const shown = selected.slice(-args.limit);
     if (args.json) {
-      print(`${JSON.stringify(shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })), null, 2)}\n`);
+      print(
+        `${JSON.stringify(
+          shown.map(({ entry, key }) => ({ ...entry, key, value: entry.value?.toString('base64') ?? null, originalHeaders: Object.keys(entry.originalHeaders) })),
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       print(`${messages.length} record(s) in ${cfg.dlqTopic}; showing ${shown.length}\n`);
       for (const { entry: e, key } of shown) {
@@ -128,12 +134,17 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
   const withValue = selected.filter(({ entry }) => entry.value !== null && (args.to !== undefined || entry.topic !== undefined));
   const replayable = args.to !== undefined ? withValue : withValue.filter(({ entry }) => consumed(entry.topic!));
   const chosen = new Set(replayable.map((r) => r.entry));
-  for (const { entry: e } of withValue) if (!chosen.has(e)) print(`  refused ${e.topic}[${e.partition}]@${e.offset}: ${e.topic} is not a topic the sink consumes (SINK_TOPICS ${cfg.sinkTopics}); use --to TOPIC to choose one\n`);
+  for (const { entry: e } of withValue)
+    if (!chosen.has(e))
+      print(`  refused ${e.topic}[${e.partition}]@${e.offset}: ${e.topic} is not a topic the sink consumes (SINK_TOPICS ${cfg.sinkTopics}); use --to TOPIC to choose one\n`);
   const skipped = selected.length - withValue.length;
   const refused = withValue.length - replayable.length;
-  print(`${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${refused ? `, ${refused} refused` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`);
+  print(
+    `${replayable.length} record(s) to replay${skipped ? `, ${skipped} without an original topic or value skipped` : ''}${refused ? `, ${refused} refused` : ''}${replayed.size ? `, ${replayed.size} already replayed earlier` : ''}\n`,
+  );
   if (args.dryRun || replayable.length === 0) {
-    for (const { entry: e, key } of replayable) print(`  would replay ${e.topic}[${e.partition}]@${e.offset}${args.to !== undefined ? ` to ${args.to}` : ''} key=${key} (${e.reason})\n`);
+    for (const { entry: e, key } of replayable)
+      print(`  would replay ${e.topic}[${e.partition}]@${e.offset}${args.to !== undefined ? ` to ${args.to}` : ''} key=${key} (${e.reason})\n`);
     return refused > 0 ? 1 : 0;
   }
   await ensureLedger(kafka, ledgerTopic(cfg));
@@ -149,7 +160,14 @@ export async function runDlq(ctx: CommandContext): Promise<number> {
             topic: args.to ?? e.topic!,
             // The original partition keeps the record in order with its key's other changes (another
             // topic may have other partitions: there the key decides).
-            messages: [{ key: e.key, value: e.value, ...(e.partition !== undefined && args.to === undefined ? { partition: e.partition } : {}), headers: { ...e.originalHeaders, [REPLAY_HEADER]: `${cfg.dlqTopic}/${ledgerKey(e)}` } }],
+            messages: [
+              {
+                key: e.key,
+                value: e.value,
+                ...(e.partition !== undefined && args.to === undefined ? { partition: e.partition } : {}),
+                headers: { ...e.originalHeaders, [REPLAY_HEADER]: `${cfg.dlqTopic}/${ledgerKey(e)}` },
+              },
+            ],
           });
         }
         await tx.send({ topic: ledgerTopic(cfg), messages: chunk.map(({ entry: e }) => ({ key: ledgerKey(e), value: new Date().toISOString() })) });

@@ -77,7 +77,8 @@ export interface ImportScope {
 export function importScopeProblems(file: OffsetsFile, scope: ImportScope): string[] {
   const out: string[] = [];
   if (file.source.name !== scope.sourceName) out.push(`source.name ${JSON.stringify(file.source.name)} is not SOURCE_NAME ${JSON.stringify(scope.sourceName)}`);
-  if (file.source.topic !== scope.checkpointsTopic) out.push(`source.topic ${JSON.stringify(file.source.topic)} is not this source's checkpoint topic ${JSON.stringify(scope.checkpointsTopic)}`);
+  if (file.source.topic !== scope.checkpointsTopic)
+    out.push(`source.topic ${JSON.stringify(file.source.topic)} is not this source's checkpoint topic ${JSON.stringify(scope.checkpointsTopic)}`);
   if (file.sink.schema !== scope.pgSchema) out.push(`sink.schema ${JSON.stringify(file.sink.schema)} is not PG_SCHEMA ${JSON.stringify(scope.pgSchema)}`);
   file.sink.offsets.forEach((o, i) => {
     if (o.group_id !== scope.sinkGroupId) out.push(`sink.offsets.${i}.group_id ${JSON.stringify(o.group_id)} is not SINK_GROUP_ID ${JSON.stringify(scope.sinkGroupId)}`);

@@ -44,7 +44,8 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
   for (const m of await readTopicToEnd(kafka, topic)) {
     const key = m.key?.toString('utf8');
     if (!key) continue;
-    if (m.value === null || m.value.length === 0) latest.delete(key); // a tombstone removes the key
+    if (m.value === null || m.value.length === 0)
+      latest.delete(key); // a tombstone removes the key
     else latest.set(key, { partition: m.partition, key, value: m.value.toString('utf8') });
   }
   const client = createPgClient(cfg, 'scylla-pg-cdc-offsets');
@@ -53,7 +54,12 @@ async function exportOffsets(cfg: ToolsConfig, kafka: ReturnType<typeof createKa
     const exists = await client.query('SELECT to_regclass($1) AS t', [qualified(cfg.pgSchema, OFFSETS_TABLE)]);
     if (exists.rows[0]?.t) await client.query(addOffsetsTopicIdSql(cfg.pgSchema)); // tables of older sinks
     const rows = exists.rows[0]?.t
-      ? (await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null; topic_id: string | null }>(`SELECT group_id, topic, partition, next_offset::text AS next_offset, topic_id FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 ORDER BY topic, partition`, [cfg.sinkGroupId])).rows
+      ? (
+          await client.query<{ group_id: string; topic: string; partition: number; next_offset: string | null; topic_id: string | null }>(
+            `SELECT group_id, topic, partition, next_offset::text AS next_offset, topic_id FROM ${qualified(cfg.pgSchema, OFFSETS_TABLE)} WHERE group_id = $1 ORDER BY topic, partition`,
+            [cfg.sinkGroupId],
+          )
+        ).rows
       : [];
     const ids = await topicIds(kafka, [...new Set(rows.map((r) => r.topic))], createLogger('offsets', cfg.logLevel, 'stderr'));
     return {
@@ -116,7 +122,10 @@ async function ackProblems(cfg: ToolsConfig, topic: string | undefined, partitio
       print(`nothing to acknowledge for sink group ${cfg.sinkGroupId}\n`);
       return 0;
     }
-    for (const r of rows) print(`acknowledged ${r.topic}/${r.partition} ${r.reason}${r.action === 'held' ? ' (held partition: the sink reads it from its log start within a few seconds)' : ''}: ${r.detail}\n`);
+    for (const r of rows)
+      print(
+        `acknowledged ${r.topic}/${r.partition} ${r.reason}${r.action === 'held' ? ' (held partition: the sink reads it from its log start within a few seconds)' : ''}: ${r.detail}\n`,
+      );
     return 0;
   } finally {
     await client.end();

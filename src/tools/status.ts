@@ -63,7 +63,10 @@ async function pausedTables(cfg: ReturnType<typeof loadToolsConfig>, kafka: Retu
   const admin = kafka.admin();
   try {
     await client.connect();
-    const connected = await admin.connect().then(() => true, () => false);
+    const connected = await admin.connect().then(
+      () => true,
+      () => false,
+    );
     return await pausedReport(client, connected ? admin : undefined, cfg);
   } catch {
     return null;
@@ -102,8 +105,14 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
     sourceWindowLagSeconds: windowLag.get(table) ?? null,
   }));
   const dlqByReason = new Map<string, number>();
-  for (const s of collect('sink', second)) if (s.name === 'cdc_sink_dlq_records_total') dlqByReason.set(s.labels.reason ?? '?', (dlqByReason.get(s.labels.reason ?? '?') ?? 0) + s.value);
-  const processes = urls.map(([component, url], i) => ({ component, url, up: second[i] !== undefined, healthy: second[i]?.find((s) => s.name === 'cdc_connector_healthy')?.value === 1 }));
+  for (const s of collect('sink', second))
+    if (s.name === 'cdc_sink_dlq_records_total') dlqByReason.set(s.labels.reason ?? '?', (dlqByReason.get(s.labels.reason ?? '?') ?? 0) + s.value);
+  const processes = urls.map(([component, url], i) => ({
+    component,
+    url,
+    up: second[i] !== undefined,
+    healthy: second[i]?.find((s) => s.name === 'cdc_connector_healthy')?.value === 1,
+  }));
   const dlq = { topic: cfg.dlqTopic, records: await dlqSize(kafka, cfg.dlqTopic), sinceStartByReason: Object.fromEntries(dlqByReason) };
   const snaps = await sourceSnapshots(cfg.sourceStatusUrl);
   const paused = await pausedTables(cfg, kafka);
@@ -113,14 +122,20 @@ export async function runStatus(ctx: CommandContext): Promise<number> {
     return 0;
   }
   for (const p of processes) print(`${p.component.padEnd(6)} ${p.url}  ${p.up ? (p.healthy ? 'healthy' : 'UNHEALTHY') : 'down'}\n`);
-  print(`\n${'table'.padEnd(20)} ${'produced'.padStart(10)} ${'applied'.padStart(10)} ${'in/s'.padStart(8)} ${'out/s'.padStart(8)} ${'lag s'.padStart(8)} ${'window lag s'.padStart(12)}\n`);
+  print(
+    `\n${'table'.padEnd(20)} ${'produced'.padStart(10)} ${'applied'.padStart(10)} ${'in/s'.padStart(8)} ${'out/s'.padStart(8)} ${'lag s'.padStart(8)} ${'window lag s'.padStart(12)}\n`,
+  );
   const f = (n: number | null, d = 1) => (n === null ? '-' : n.toFixed(d));
-  for (const r of rows) print(`${r.table.padEnd(20)} ${String(r.produced).padStart(10)} ${String(r.applied).padStart(10)} ${f(r.producedPerSec).padStart(8)} ${f(r.appliedPerSec).padStart(8)} ${f(r.lagSeconds).padStart(8)} ${f(r.sourceWindowLagSeconds).padStart(12)}\n`);
+  for (const r of rows)
+    print(
+      `${r.table.padEnd(20)} ${String(r.produced).padStart(10)} ${String(r.applied).padStart(10)} ${f(r.producedPerSec).padStart(8)} ${f(r.appliedPerSec).padStart(8)} ${f(r.lagSeconds).padStart(8)} ${f(r.sourceWindowLagSeconds).padStart(12)}\n`,
+    );
   for (const p of snaps ?? []) {
     print(`snapshot ${p.table}: requested ${p.requestedAt}, ${p.rangesDone}/${p.ranges} ranges (${p.slotsStarted}/${p.slots} slots started), ${p.done ? 'done' : 'in progress'}\n`);
   }
   // Only when there is something to say: most of the time nothing is paused.
-  if (paused === null || paused.length > 0) print(`\npaused tables (sink group ${cfg.sinkGroupId}):${paused === null ? ' unknown (PostgreSQL unreachable)\n' : `\n${formatPaused(paused)}`}`);
+  if (paused === null || paused.length > 0)
+    print(`\npaused tables (sink group ${cfg.sinkGroupId}):${paused === null ? ' unknown (PostgreSQL unreachable)\n' : `\n${formatPaused(paused)}`}`);
   print(`\nDLQ ${dlq.topic}: ${dlq.records ?? 'unknown'} record(s)${dlqByReason.size ? `; since sink start: ${[...dlqByReason].map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}\n`);
   return 0;
 }

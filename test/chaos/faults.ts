@@ -100,7 +100,11 @@ export async function inject(kind: FaultKind, ctx: FaultContext): Promise<boolea
     case 'scylla-timeouts':
       // Only the CDC readers' queries fail, as a loaded replica would answer them: the workload
       // keeps writing so the source has something to catch up on.
-      emu.faults.set({ failShare: 0.3, failKind: rng.pick(['read_timeout', 'unavailable'] as const), match: /scylla_cdc_log|system_distributed|cdc_streams|cdc_timestamps|token\(/ });
+      emu.faults.set({
+        failShare: 0.3,
+        failKind: rng.pick(['read_timeout', 'unavailable'] as const),
+        match: /scylla_cdc_log|system_distributed|cdc_streams|cdc_timestamps|token\(/,
+      });
       await sleep(rng.int(5000, 15000));
       emu.faults.reset();
       return true;

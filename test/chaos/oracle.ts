@@ -77,7 +77,9 @@ async function scyllaRows(client: cassandra.Client, ks: string, table: TableName
 
 async function pgRows(pool: pg.Pool, schema: string, table: TableName): Promise<Map<string, Record<string, unknown>>> {
   const spec = TABLE_SPECS[table];
-  const present = new Set((await pool.query<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table])).rows.map((r) => r.c));
+  const present = new Set(
+    (await pool.query<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table])).rows.map((r) => r.c),
+  );
   const cols = [...spec.key, ...Object.keys(spec.columns).filter((c) => present.has(c))];
   const res = await pool.query<Record<string, unknown>>(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${schema}"."${table}"`);
   return new Map(res.rows.map((r) => [keyText(spec, r), r]));

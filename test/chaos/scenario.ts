@@ -124,7 +124,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   let warehouse: pg.Pool | undefined;
   let writing = true;
   try {
-
     const pool = new pg.Pool({ connectionString: ENDPOINTS.postgres, max: 2 });
     warehouse = pool;
     pool.on('error', () => undefined); // a PostgreSQL restart is one of the faults
@@ -170,13 +169,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
           const prev = locks.get(cat) ?? Promise.resolve();
           let release!: () => void;
           const mine = new Promise<void>((r) => (release = r));
-          locks.set(cat, prev.then(() => mine));
+          locks.set(
+            cat,
+            prev.then(() => mine),
+          );
           await prev;
           const rec: FaultRecord = { index: i, kind, startedAtS: at(), healedAtS: 0, catchUpS: null };
           records.push(rec);
           log(`[${rec.startedAtS}s] fault #${i} ${kind}`);
           try {
-            const hit = await inject(kind, { rng, emu, sup, confidenceWindowMs: CONFIDENCE_MS, log: (l) => log(`  ${l}`), nextName, problem: (p) => problems.push(`fault #${i} ${kind}: ${p}`) });
+            const hit = await inject(kind, {
+              rng,
+              emu,
+              sup,
+              confidenceWindowMs: CONFIDENCE_MS,
+              log: (l) => log(`  ${l}`),
+              nextName,
+              problem: (p) => problems.push(`fault #${i} ${kind}: ${p}`),
+            });
             if (!hit) problems.push(`fault #${i} ${kind} had no victim: not injected`);
           } catch (err) {
             problems.push(`fault ${kind} could not be injected: ${(err as Error).message}`);
@@ -208,22 +218,70 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       try {
         await producer.connect();
         // A record whose `n` is a string where the table has an int: another producer's mistake.
-        const bad = { type: 'record', name: 'Envelope', namespace: 'chaos.incompatible', fields: [{ name: 'before', type: 'null', default: null }, { name: 'after', type: ['null', { type: 'record', name: 'Value', fields: [{ name: 'id', type: 'int' }, { name: 'n', type: ['null', { type: 'record', name: 'n_Cell', fields: [{ name: 'value', type: ['null', 'string'], default: null }] }], default: null }] }] }, { name: 'op', type: 'string' }, { name: 'source', type: { type: 'record', name: 'Source', fields: [{ name: 'table_name', type: 'string' }, { name: 'ts_us', type: 'long' }] } }] };
+        const bad = {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'chaos.incompatible',
+          fields: [
+            { name: 'before', type: 'null', default: null },
+            {
+              name: 'after',
+              type: [
+                'null',
+                {
+                  type: 'record',
+                  name: 'Value',
+                  fields: [
+                    { name: 'id', type: 'int' },
+                    { name: 'n', type: ['null', { type: 'record', name: 'n_Cell', fields: [{ name: 'value', type: ['null', 'string'], default: null }] }], default: null },
+                  ],
+                },
+              ],
+            },
+            { name: 'op', type: 'string' },
+            {
+              name: 'source',
+              type: {
+                type: 'record',
+                name: 'Source',
+                fields: [
+                  { name: 'table_name', type: 'string' },
+                  { name: 'ts_us', type: 'long' },
+                ],
+              },
+            },
+          ],
+        };
         const { id: badId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(bad) }, { subject: `chaos-${id}-incompatible-value` });
         const keySchema = { type: 'record', name: 'Key', namespace: 'chaos.incompatible', fields: [{ name: 'id', type: 'int' }] };
         const { id: keyId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(keySchema) }, { subject: `chaos-${id}-incompatible-key` });
         const key = await registry.encode(keyId, { id: 100_000 });
-        const value = await registry.encode(badId, { before: null, after: { id: 100_000, n: { value: 'not a number' } }, op: 'c', source: { table_name: 'users', ts_us: Date.now() * 1000 } });
-        await producer.send({ topic, messages: [{ key, value }, { key, value: Buffer.from([7, 7, 7, 7, 7, 7]) }] });
+        const value = await registry.encode(badId, {
+          before: null,
+          after: { id: 100_000, n: { value: 'not a number' } },
+          op: 'c',
+          source: { table_name: 'users', ts_us: Date.now() * 1000 },
+        });
+        await producer.send({
+          topic,
+          messages: [
+            { key, value },
+            { key, value: Buffer.from([7, 7, 7, 7, 7, 7]) },
+          ],
+        });
       } catch (err) {
         problems.push(`bad input could not be produced: ${(err as Error).message}`);
       } finally {
         await producer.disconnect().catch(() => undefined); // best effort
       }
       // A value PostgreSQL rejects (NUL in text): dead-lettered; a later change to the row heals it.
-      await scylla.execute(`INSERT INTO ${ks}.users (id, name, n) VALUES (?, ?, ?)`, [100_001, 'bad\u0000name', 1], { prepare: true }).catch((err: unknown) => problems.push(`NUL write: ${(err as Error).message}`));
+      await scylla
+        .execute(`INSERT INTO ${ks}.users (id, name, n) VALUES (?, ?, ?)`, [100_001, 'bad\u0000name', 1], { prepare: true })
+        .catch((err: unknown) => problems.push(`NUL write: ${(err as Error).message}`));
       await sleep(5000);
-      await scylla.execute(`INSERT INTO ${ks}.users (id, name, n) VALUES (?, ?, ?)`, [100_001, 'fixed name', 2], { prepare: true }).catch((err: unknown) => problems.push(`fix write: ${(err as Error).message}`));
+      await scylla
+        .execute(`INSERT INTO ${ks}.users (id, name, n) VALUES (?, ?, ?)`, [100_001, 'fixed name', 2], { prepare: true })
+        .catch((err: unknown) => problems.push(`fix write: ${(err as Error).message}`));
     })();
 
     await sleep(opts.durationS * 1000);
@@ -249,7 +307,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     let verdicts: ReconcileVerdict[] = [];
     for (let attempt = 0; attempt < 6; attempt++) {
       try {
-        verdicts = await reconcileAll(reconcileEnv, TABLES.map((t) => `${ks}.${t}`), dir);
+        verdicts = await reconcileAll(
+          reconcileEnv,
+          TABLES.map((t) => `${ks}.${t}`),
+          dir,
+        );
         if (verdicts.every((v) => v.accuracy === 100)) break;
       } catch (err) {
         if (attempt === 5) problems.push(`reconcile could not run: ${(err as Error).message.slice(0, 300)}`);
@@ -275,7 +337,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       await sleep(5000);
     }
 
-    const eo = await exactlyOnce(kafka, registry, (t: TableName) => `${topicPrefix}.${t}`, written, workload.deletesIssued(), workload.changesRewritten(), (t, k) => (t === 'events' ? `${String(k.pk)}:${String(k.ck)}` : String(k.id)));
+    const eo = await exactlyOnce(
+      kafka,
+      registry,
+      (t: TableName) => `${topicPrefix}.${t}`,
+      written,
+      workload.deletesIssued(),
+      workload.changesRewritten(),
+      (t, k) => (t === 'events' ? `${String(k.pk)}:${String(k.ck)}` : String(k.id)),
+    );
     // Dead letters by origin (Kafka Connect's __connect.errors.* headers): a record can legitimately be
     // dead-lettered twice across a crash between the DLQ ack and the offsets commit (docs/sink.md).
     const letters = await readTopicToEnd(kafka, env.DLQ_TOPIC!, Number.POSITIVE_INFINITY, 300_000);
@@ -285,7 +355,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
 
     const crashed = sup.crashed().map((i) => `${i.name} ${i.child.signalCode ? `died of ${i.child.signalCode}` : `exited ${i.child.exitCode}`}`);
 
-    for (const v of verdicts) if (v.accuracy !== 100) problems.push(`${v.table}: accuracy ${v.accuracy.toFixed(3)}% (missing ${v.missing}, extra ${v.extra}, mismatched ${v.mismatches}): ${JSON.stringify(v.sample).slice(0, 400)}`);
+    for (const v of verdicts)
+      if (v.accuracy !== 100)
+        problems.push(
+          `${v.table}: accuracy ${v.accuracy.toFixed(3)}% (missing ${v.missing}, extra ${v.extra}, mismatched ${v.mismatches}): ${JSON.stringify(v.sample).slice(0, 400)}`,
+        );
     for (const o of oracles) {
       if (o.missing.length) problems.push(`oracle ${o.table}: ${o.missing.length} row(s) in ScyllaDB missing in PostgreSQL, e.g. ${o.missing.slice(0, 5).join(', ')}`);
       if (o.extra.length) problems.push(`oracle ${o.table}: ${o.extra.length} row(s) in PostgreSQL not in ScyllaDB, e.g. ${o.extra.slice(0, 5).join(', ')}`);
@@ -299,11 +373,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       if (e.deletes.length) problems.push(`${e.table}: ${e.deletes.length} delete(s) in Kafka not as issued, e.g. ${e.deletes.slice(0, 5).join('; ')}`);
       // Injected into users only: one record that is not Confluent-framed, one of a foreign schema.
       const want = e.table === 'users' ? { notConfluent: 1, undecodable: 0, foreign: 1 } : { notConfluent: 0, undecodable: 0, foreign: 0 };
-      if (JSON.stringify(e.skipped) !== JSON.stringify(want)) problems.push(`${e.table}: records that are not workload changes ${JSON.stringify(e.skipped)}, injected ${JSON.stringify(want)}`);
+      if (JSON.stringify(e.skipped) !== JSON.stringify(want))
+        problems.push(`${e.table}: records that are not workload changes ${JSON.stringify(e.skipped)}, injected ${JSON.stringify(want)}`);
     }
     // Poison bytes, the incompatible record, and the NUL value: exactly three records dead-lettered.
-    if (dlq !== 3) problems.push(`expected exactly 3 dead-lettered records, found ${dlq}: ${[...new Set(letters.map((m) => `${origin(m.headers, 'topic')}/${origin(m.headers, 'partition')}@${origin(m.headers, 'offset')} ${origin(m.headers, 'exception.message').slice(0, 80)}`))].join('; ')}`);
-    if (records.some((r) => r.catchUpS === null)) problems.push(`no catch-up after fault(s) ${records.filter((r) => r.catchUpS === null).map((r) => `#${r.index} ${r.kind}`).join(', ')}`);
+    if (dlq !== 3)
+      problems.push(
+        `expected exactly 3 dead-lettered records, found ${dlq}: ${[...new Set(letters.map((m) => `${origin(m.headers, 'topic')}/${origin(m.headers, 'partition')}@${origin(m.headers, 'offset')} ${origin(m.headers, 'exception.message').slice(0, 80)}`))].join('; ')}`,
+      );
+    if (records.some((r) => r.catchUpS === null))
+      problems.push(
+        `no catch-up after fault(s) ${records
+          .filter((r) => r.catchUpS === null)
+          .map((r) => `#${r.index} ${r.kind}`)
+          .join(', ')}`,
+      );
     problems.push(...crashed.map((c) => `process crashed: ${c}`));
     problems.push(...(await sup.stopAll()));
 
@@ -319,7 +403,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       badInput: { dlqRecords: dlq, expected: 3 },
       finalCatchUpS,
       reconcile: verdicts,
-      oracle: oracles.map((o) => ({ table: o.table, scyllaRows: o.scyllaRows, pgRows: o.pgRows, missing: o.missing.length, extra: o.extra.length, differing: o.differing.length, model: o.model.length })),
+      oracle: oracles.map((o) => ({
+        table: o.table,
+        scyllaRows: o.scyllaRows,
+        pgRows: o.pgRows,
+        missing: o.missing.length,
+        extra: o.extra.length,
+        differing: o.differing.length,
+        model: o.model.length,
+      })),
       exactlyOnce: eo,
       crashed,
       problems,
@@ -337,9 +429,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
 export function formatSummary(s: ChaosSummary): string {
   const lines = [
     `chaos summary — seed ${s.seed}, ${s.durationS} s: ${s.ok ? 'PASS' : 'FAIL'}`,
-    `changes written: ${s.changes.writes} (${Object.entries(s.changes.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}); writes retried after injected errors: ${s.changes.retried}`,
-    `faults injected: ${s.faults.length} (${Object.entries(s.faultsByKind).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-    ...s.faults.map((f) => `  #${String(f.index).padStart(2)} ${f.kind.padEnd(24)} at ${String(f.startedAtS).padStart(6)} s, healed ${String(f.healedAtS).padStart(6)} s, caught up ${f.catchUpS === null ? 'NEVER' : `${f.catchUpS} s`} later`),
+    `changes written: ${s.changes.writes} (${Object.entries(s.changes.byKind)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}); writes retried after injected errors: ${s.changes.retried}`,
+    `faults injected: ${s.faults.length} (${Object.entries(s.faultsByKind)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+    ...s.faults.map(
+      (f) =>
+        `  #${String(f.index).padStart(2)} ${f.kind.padEnd(24)} at ${String(f.startedAtS).padStart(6)} s, healed ${String(f.healedAtS).padStart(6)} s, caught up ${f.catchUpS === null ? 'NEVER' : `${f.catchUpS} s`} later`,
+    ),
     `catch-up after the last write: ${s.finalCatchUpS} s`,
     `oracle (ScyllaDB vs PostgreSQL, test-only code): ${s.oracle.map((o) => `${o.table} ${o.scyllaRows}/${o.pgRows} rows, ${o.missing} missing, ${o.extra} extra, ${o.differing} differing, ${o.model} off-model`).join('; ')}`,
     `reconcile: ${s.reconcile.map((r) => `${r.table.split('.')[1]} ${r.accuracy.toFixed(2)}%`).join(', ')}`,

@@ -32,11 +32,25 @@ export async function reconcileAll(env: Record<string, string>, tables: string[]
   const out: ReconcileVerdict[] = [];
   for (const table of tables) {
     const reportPath = join(dir, `reconcile-${table.replace('.', '_')}-${Date.now()}.json`);
-    await run(process.execPath, ['--import', 'tsx', MAIN, 'reconcile', '--table', table, '--dry-run', '--report', reportPath, '--max-listed', '5'], { env: { ...process.env, ...env }, timeout: 300_000 }).catch((err: { code?: number; stderr?: string }) => {
+    await run(process.execPath, ['--import', 'tsx', MAIN, 'reconcile', '--table', table, '--dry-run', '--report', reportPath, '--max-listed', '5'], {
+      env: { ...process.env, ...env },
+      timeout: 300_000,
+    }).catch((err: { code?: number; stderr?: string }) => {
       if (err.code !== 3) throw new Error(`reconcile ${table} failed: ${err.stderr ?? String(err)}`);
     });
-    const r = JSON.parse(readFileSync(reportPath, 'utf8')) as { accuracy_percentage: number; counts: { missing_in_target: number; extra_in_target: number; mismatches: number }; discrepancies: unknown };
-    out.push({ table, accuracy: r.accuracy_percentage, missing: r.counts.missing_in_target, extra: r.counts.extra_in_target, mismatches: r.counts.mismatches, sample: r.discrepancies });
+    const r = JSON.parse(readFileSync(reportPath, 'utf8')) as {
+      accuracy_percentage: number;
+      counts: { missing_in_target: number; extra_in_target: number; mismatches: number };
+      discrepancies: unknown;
+    };
+    out.push({
+      table,
+      accuracy: r.accuracy_percentage,
+      missing: r.counts.missing_in_target,
+      extra: r.counts.extra_in_target,
+      mismatches: r.counts.mismatches,
+      sample: r.discrepancies,
+    });
   }
   return out;
 }

@@ -133,7 +133,12 @@ export class Workload {
       const dice = r.next();
       if (!exists || dice < 0.35) {
         const n = this.bump('users', key);
-        await this.exec('insert', `INSERT INTO ${this.ks}.users (id, name, email, score, tags, n) VALUES (?, ?, ?, ?, ?, ?)`, [id, `user ${id}`, `u${id}@x.io`, r.int(0, 1e6), ['a', `t${r.int(0, 5)}`], n], this.hasN('users', 'id = ?', [id], n));
+        await this.exec(
+          'insert',
+          `INSERT INTO ${this.ks}.users (id, name, email, score, tags, n) VALUES (?, ?, ?, ?, ?, ?)`,
+          [id, `user ${id}`, `u${id}@x.io`, r.int(0, 1e6), ['a', `t${r.int(0, 5)}`], n],
+          this.hasN('users', 'id = ?', [id], n),
+        );
       } else if (dice < 0.6) {
         const n = this.bump('users', key);
         const extra = this.altered && r.chance(0.5) ? ', nickname = ?' : '';
@@ -144,7 +149,12 @@ export class Workload {
       } else if (dice < 0.75) {
         const n = this.bump('users', key);
         const add = r.chance(0.5);
-        await this.exec(add ? 'set-add' : 'set-remove', `UPDATE ${this.ks}.users SET tags = tags ${add ? '+' : '-'} ?, n = ? WHERE id = ?`, [[`t${r.int(0, 5)}`], n, id], this.hasN('users', 'id = ?', [id], n));
+        await this.exec(
+          add ? 'set-add' : 'set-remove',
+          `UPDATE ${this.ks}.users SET tags = tags ${add ? '+' : '-'} ?, n = ? WHERE id = ?`,
+          [[`t${r.int(0, 5)}`], n, id],
+          this.hasN('users', 'id = ?', [id], n),
+        );
       } else if (dice < 0.85) {
         const n = this.bump('users', key);
         await this.exec('set-null', `UPDATE ${this.ks}.users SET name = null, n = ? WHERE id = ?`, [n, id], this.hasN('users', 'id = ?', [id], n));
@@ -160,14 +170,27 @@ export class Workload {
       const dice = r.next();
       if (dice < 0.55) {
         const n = this.bump('events', `${pk}:${ck}`);
-        await this.exec('insert', `INSERT INTO ${this.ks}.events (pk, ck, v, amount, attrs, n) VALUES (?, ?, ?, ?, ?, ?)`, [pk, ck, `v${r.int(0, 1000)}`, r.next() * 1000, { a: r.int(0, 9) }, n], this.hasN('events', 'pk = ? AND ck = ?', [pk, ck], n));
+        await this.exec(
+          'insert',
+          `INSERT INTO ${this.ks}.events (pk, ck, v, amount, attrs, n) VALUES (?, ?, ?, ?, ?, ?)`,
+          [pk, ck, `v${r.int(0, 1000)}`, r.next() * 1000, { a: r.int(0, 9) }, n],
+          this.hasN('events', 'pk = ? AND ck = ?', [pk, ck], n),
+        );
       } else if (dice < 0.75) {
         if (!this.counters.events.has(`${pk}:${ck}`)) return;
         const n = this.bump('events', `${pk}:${ck}`);
-        await this.exec('map-put', `UPDATE ${this.ks}.events SET attrs[?] = ?, n = ? WHERE pk = ? AND ck = ?`, [`k${r.int(0, 4)}`, r.int(0, 100), n, pk, ck], this.hasN('events', 'pk = ? AND ck = ?', [pk, ck], n));
+        await this.exec(
+          'map-put',
+          `UPDATE ${this.ks}.events SET attrs[?] = ?, n = ? WHERE pk = ? AND ck = ?`,
+          [`k${r.int(0, 4)}`, r.int(0, 100), n, pk, ck],
+          this.hasN('events', 'pk = ? AND ck = ?', [pk, ck], n),
+        );
       } else if (dice < 0.85) {
         for (const k of [...this.counters.events.keys()]) if (k === `${pk}:${ck}`) this.counters.events.delete(k);
-        await this.exec('row-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck = ?`, [pk, ck], this.absent('events', 'pk = ? AND ck = ?', [pk, ck]), { table: 'events', id: `row:${pk}:${ck}` });
+        await this.exec('row-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck = ?`, [pk, ck], this.absent('events', 'pk = ? AND ck = ?', [pk, ck]), {
+          table: 'events',
+          id: `row:${pk}:${ck}`,
+        });
       } else if (dice < 0.93) {
         const lo = r.int(0, 15);
         const hi = lo + r.int(1, 6);
@@ -175,7 +198,10 @@ export class Workload {
           const [p, c] = k.split(':').map(Number);
           if (p === pk && c! >= lo && c! < hi) this.counters.events.delete(k);
         }
-        await this.exec('range-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck >= ? AND ck < ?`, [pk, lo, hi], undefined, { table: 'events', id: `range:${pk}:${lo}:${hi}` });
+        await this.exec('range-delete', `DELETE FROM ${this.ks}.events WHERE pk = ? AND ck >= ? AND ck < ?`, [pk, lo, hi], undefined, {
+          table: 'events',
+          id: `range:${pk}:${lo}:${hi}`,
+        });
       } else {
         for (const k of [...this.counters.events.keys()]) if (k.startsWith(`${pk}:`)) this.counters.events.delete(k);
         await this.exec('partition-delete', `DELETE FROM ${this.ks}.events WHERE pk = ?`, [pk], undefined, { table: 'events', id: `partition:${pk}` });
@@ -189,7 +215,12 @@ export class Workload {
       const n = this.bump('items', key);
       // TTLs far beyond the run: expiry is not logged by CDC (ScyllaDB docs/features/cdc/cdc-basic-operations.rst: "TTL expirations are not operations");
       // the sink replays it on a schedule, so a row expiring mid-run could differ until the next purge. Expiry has its own tests (cell-ttl-to-postgres).
-      await this.exec('insert-ttl', `INSERT INTO ${this.ks}.items (id, v, history, n) VALUES (?, ?, ?, ?) USING TTL 86400`, [id, `v${r.int(0, 100)}`, [r.int(0, 9)], n], this.hasN('items', 'id = ?', [id], n));
+      await this.exec(
+        'insert-ttl',
+        `INSERT INTO ${this.ks}.items (id, v, history, n) VALUES (?, ?, ?, ?) USING TTL 86400`,
+        [id, `v${r.int(0, 100)}`, [r.int(0, 9)], n],
+        this.hasN('items', 'id = ?', [id], n),
+      );
     } else if (dice < 0.8) {
       const n = this.bump('items', key);
       await this.exec('list-append', `UPDATE ${this.ks}.items SET history = history + ?, n = ? WHERE id = ?`, [[r.int(0, 9)], n, id], this.hasN('items', 'id = ?', [id], n));

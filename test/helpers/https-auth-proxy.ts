@@ -48,9 +48,10 @@ export async function startAuthProxy(o: AuthProxyOptions): Promise<AuthProxy> {
     get requests() {
       return state.requests;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

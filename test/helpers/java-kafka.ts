@@ -26,7 +26,10 @@ export interface JavaRecord {
 
 /** Every record of `topics` a Java read_committed consumer returns, from the beginning to the last stable offset. */
 export async function javaReadCommitted(brokers: string[], topics: string[], timeoutMs = 120_000): Promise<JavaRecord[]> {
-  const { stdout } = await run('java', ['-cp', classpath(), '-Dlog4j.configuration=file:/dev/null', READER, brokers.join(','), ...topics], { maxBuffer: 512 * 1024 * 1024, timeout: timeoutMs });
+  const { stdout } = await run('java', ['-cp', classpath(), '-Dlog4j.configuration=file:/dev/null', READER, brokers.join(','), ...topics], {
+    maxBuffer: 512 * 1024 * 1024,
+    timeout: timeoutMs,
+  });
   return stdout
     .split('\n')
     .filter((l) => l.length > 0)
@@ -44,8 +47,15 @@ export async function javaReadCommitted(brokers: string[], topics: string[], tim
 export async function dumpLogSegments(logDir: string, topic: string, partition: number): Promise<string> {
   const dir = join(logDir, `${topic}-${partition}`);
   if (!existsSync(dir)) return `(no directory ${dir})`;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.log') || f.endsWith('.txnindex')).sort().map((f) => join(dir, f));
-  const { stdout } = await run('java', ['-cp', classpath(), '-Dlog4j.configuration=file:/dev/null', 'kafka.tools.DumpLogSegments', '--files', files.join(','), '--print-data-log'], { maxBuffer: 512 * 1024 * 1024 });
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.log') || f.endsWith('.txnindex'))
+    .sort()
+    .map((f) => join(dir, f));
+  const { stdout } = await run(
+    'java',
+    ['-cp', classpath(), '-Dlog4j.configuration=file:/dev/null', 'kafka.tools.DumpLogSegments', '--files', files.join(','), '--print-data-log'],
+    { maxBuffer: 512 * 1024 * 1024 },
+  );
   return stdout;
 }
 
@@ -67,7 +77,9 @@ export function transactionOf(dump: string, offset: bigint): string {
   for (let i = found.i + 1; i < lines.length; i++) {
     const m = header.exec(lines[i]!);
     if (m && m[3] === found.producerId && m[6] === 'true') {
-      out.push(`ended by: ${lines[i]!.replace(/ (position|size|magic|compresscodec|crc|isvalid|deleteHorizonMs|partitionLeaderEpoch): \S+/g, '')} ${/endTxnMarker: \w+/.exec(lines[i + 1] ?? '')?.[0] ?? '?'}`);
+      out.push(
+        `ended by: ${lines[i]!.replace(/ (position|size|magic|compresscodec|crc|isvalid|deleteHorizonMs|partitionLeaderEpoch): \S+/g, '')} ${/endTxnMarker: \w+/.exec(lines[i + 1] ?? '')?.[0] ?? '?'}`,
+      );
       break;
     }
   }

@@ -44,33 +44,42 @@ function postgresIds(): { uid: number; gid: number } | undefined {
 export async function startPgCluster(o: PgClusterOptions): Promise<PgCluster> {
   const ids = postgresIds();
   const asServer = (cmd: string, args: string[]) =>
-    ids ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) : execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    ids
+      ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      : execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const dir = mkdtempSync(join(tmpdir(), 'cdc-pg-'));
   const data = join(dir, 'data');
   if (ids) chownSync(dir, ids.uid, ids.gid);
   asServer(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  for (const [name, src] of [['server.crt', o.tls.cert], ['server.key', o.tls.key], ['ca.crt', o.tls.ca]] as const) {
+  for (const [name, src] of [
+    ['server.crt', o.tls.cert],
+    ['server.key', o.tls.key],
+    ['ca.crt', o.tls.ca],
+  ] as const) {
     const dst = join(data, name);
     copyFileSync(src, dst);
     chmodSync(dst, 0o600); // PostgreSQL refuses a key readable by others
     if (ids) chownSync(dst, ids.uid, ids.gid);
   }
   const port = await freePort();
-  appendFileSync(join(data, 'postgresql.conf'), [
-    `port = ${port}`,
-    `listen_addresses = '${(o.listen ?? ['127.0.0.1']).join(',')}'`,
-    `unix_socket_directories = '${dir}'`,
-    'ssl = on',
-    "ssl_cert_file = 'server.crt'",
-    "ssl_key_file = 'server.key'",
-    "ssl_ca_file = 'ca.crt'",
-    'fsync = off',
-    'shared_buffers = 16MB',
-    'max_connections = 30',
-    'log_connections = on',
-    "password_encryption = 'scram-sha-256'",
-    '',
-  ].join('\n'));
+  appendFileSync(
+    join(data, 'postgresql.conf'),
+    [
+      `port = ${port}`,
+      `listen_addresses = '${(o.listen ?? ['127.0.0.1']).join(',')}'`,
+      `unix_socket_directories = '${dir}'`,
+      'ssl = on',
+      "ssl_cert_file = 'server.crt'",
+      "ssl_key_file = 'server.key'",
+      "ssl_ca_file = 'ca.crt'",
+      'fsync = off',
+      'shared_buffers = 16MB',
+      'max_connections = 30',
+      'log_connections = on',
+      "password_encryption = 'scram-sha-256'",
+      '',
+    ].join('\n'),
+  );
   writeFileSync(join(data, 'pg_hba.conf'), ['local all all trust', ...o.hba, ''].join('\n'));
   const logFile = join(dir, 'server.log');
   asServer(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', '60', 'start']);

@@ -38,7 +38,13 @@ export function resolve(schema: AvroSchema, names: NameTable): AvroSchema {
     if (found === undefined) throw new Error(`unknown Avro type reference ${schema}`);
     return found;
   }
-  if (typeof schema === 'object' && !Array.isArray(schema) && typeof schema.type === 'string' && !PRIMITIVES.has(schema.type) && !['record', 'enum', 'fixed', 'array', 'map', 'error'].includes(schema.type)) {
+  if (
+    typeof schema === 'object' &&
+    !Array.isArray(schema) &&
+    typeof schema.type === 'string' &&
+    !PRIMITIVES.has(schema.type) &&
+    !['record', 'enum', 'fixed', 'array', 'map', 'error'].includes(schema.type)
+  ) {
     return resolve(schema.type, names);
   }
   return schema;

@@ -18,11 +18,7 @@ import { hasCode, ReplicatorError } from '../../core/errors.js';
 import { RecordError } from './record-error.js';
 import type { DlqReason } from './types.js';
 
-export type ErrorClass =
-  | { kind: 'transient' }
-  | { kind: 'record'; reason: DlqReason }
-  | { kind: 'fatal'; setting: string; message: string }
-  | { kind: 'unknown'; code: string };
+export type ErrorClass = { kind: 'transient' } | { kind: 'record'; reason: DlqReason } | { kind: 'fatal'; setting: string; message: string } | { kind: 'unknown'; code: string };
 
 export const UNKNOWN_ATTEMPTS = 5;
 

@@ -14,7 +14,14 @@ export function splitOversized(records: RawRecord[], maxBytes: number): { fit: R
   for (const r of records) {
     const n = recordBytes(r);
     if (n <= maxBytes) fit.push(r);
-    else failed.push({ ref: r.ref, reason: 'too-large', stage: 'VALUE_CONVERTER', errorClass: 'RecordTooLarge', message: `record is ${n} bytes (key + value), above SINK_MAX_RECORD_BYTES ${maxBytes}; not decoded` });
+    else
+      failed.push({
+        ref: r.ref,
+        reason: 'too-large',
+        stage: 'VALUE_CONVERTER',
+        errorClass: 'RecordTooLarge',
+        message: `record is ${n} bytes (key + value), above SINK_MAX_RECORD_BYTES ${maxBytes}; not decoded`,
+      });
   }
   return { fit, failed };
 }

@@ -20,7 +20,6 @@ export interface DecodedEnvelope {
   source?: Record<string, unknown> | null;
 }
 
-
 /** Renders one column value (non-null) as PG text according to the column's storage. */
 export function columnText(v: unknown, col: ColumnShape, names: NameTable): string | null {
   if (v === null || v === undefined) return null;
@@ -149,6 +148,5 @@ export function envelopeToChange(input: EnvelopeInput): RowChange {
   const timed = expiry.marker !== null || Object.keys(expiry.cells).length > 0;
   return { ...base, kind: isStatic ? 'static_row' : 'upsert', cells, ...(timed ? { expiry } : {}) };
 }
-
 
 export { RecordError };

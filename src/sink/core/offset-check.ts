@@ -43,7 +43,11 @@ export interface Mismatch {
 export function findMismatch(stored: StoredPosition, log: LogPosition): Mismatch | null {
   if (stored.next === null) return null;
   if (stored.topicId !== null && log.topicId !== null && stored.topicId !== log.topicId) {
-    return { reason: 'topic-recreated', lost: null, detail: `topic id changed from ${stored.topicId} to ${log.topicId} (the topic was deleted and recreated, or this is another cluster)` };
+    return {
+      reason: 'topic-recreated',
+      lost: null,
+      detail: `topic id changed from ${stored.topicId} to ${log.topicId} (the topic was deleted and recreated, or this is another cluster)`,
+    };
   }
   if (stored.next > log.high) {
     return { reason: 'topic-recreated', lost: null, detail: `stored offset ${stored.next} is beyond the log end ${log.high} (the topic was recreated or truncated)` };

@@ -196,7 +196,9 @@ export function jsonText(v: unknown, schema: AvroSchema, names: NameTable): stri
   }
   if (t === 'record') {
     const o = v as Record<string, unknown>;
-    return `{${fieldsOf(s).map((f) => `${jsonString(f.name)}:${jsonText(o[f.name], f.type, names)}`).join(',')}}`;
+    return `{${fieldsOf(s)
+      .map((f) => `${jsonString(f.name)}:${jsonText(o[f.name], f.type, names)}`)
+      .join(',')}}`;
   }
   return jsonUntyped(v);
 }
@@ -223,7 +225,9 @@ function jsonUntyped(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Uint8Array) return JSON.stringify(byteaText(v));
   if (Array.isArray(v)) return `[${v.map(jsonUntyped).join(',')}]`;
-  return `{${Object.entries(v as Record<string, unknown>).map(([k, e]) => `${jsonString(k)}:${jsonUntyped(e)}`).join(',')}}`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, e]) => `${jsonString(k)}:${jsonUntyped(e)}`)
+    .join(',')}}`;
 }
 
 /**

@@ -72,7 +72,10 @@ export function scalarPgType(s: AvroSchema): PgColumnType | undefined {
         // Avro spec: scale is a non-negative integer not above precision. Anything else (NaN, 1e9, -3)
         // would become `numeric(10,NaN)`, DDL PostgreSQL refuses for every record of the schema.
         if (!Number.isInteger(scale) || !Number.isInteger(precision) || scale < 0 || precision < 0 || scale > 1000 || (precision > 0 && scale > precision)) {
-          throw new RecordError('unsupported', `decimal with precision ${String(prop(s, 'precision') ?? params?.['connect.decimal.precision'])} and scale ${String(prop(s, 'scale') ?? params?.scale)} is not a valid Avro decimal`);
+          throw new RecordError(
+            'unsupported',
+            `decimal with precision ${String(prop(s, 'precision') ?? params?.['connect.decimal.precision'])} and scale ${String(prop(s, 'scale') ?? params?.scale)} is not a valid Avro decimal`,
+          );
         }
         // Scylla's decimal has a per-value scale; only a declared precision pins numeric(p,s).
         const pgType = precision > 0 && precision <= 1000 ? `numeric(${precision},${scale})` : 'numeric';
@@ -106,6 +109,8 @@ export function pgColumnType(schema: AvroSchema, names: NameTable): PgColumnType
 /** The connector v2 / envelope v1 map encoding: a record with exactly the fields `key` and `value`. */
 export function isEntryRecord(s: AvroSchema): boolean {
   if (typeName(s) !== 'record') return false;
-  const names = fieldsOf(s).map((f) => f.name).sort();
+  const names = fieldsOf(s)
+    .map((f) => f.name)
+    .sort();
   return names.length === 2 && names[0] === 'key' && names[1] === 'value';
 }

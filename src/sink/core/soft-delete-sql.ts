@@ -26,7 +26,12 @@ export const isSoftDeleted = (t: TargetTable, alias = 't') => (t.deletedAt ? `${
  * SET items that mark a row removed by a change at `tsUs`. Its TTL expiries go: nothing in a marked
  * row expires any more (a revival writes new ones), so the TTL purge never visits it.
  */
-export const markDeletedSets = (tsUs: string) => [`${DEL} = ${usToTimestamptz(`GREATEST(t.${TS}, ${tsUs})`)}`, `${TS} = GREATEST(t.${TS}, ${tsUs})`, `${quoteIdent(CEXP_COLUMN)} = NULL`, `${quoteIdent(EXPIRES_AT_COLUMN)} = NULL`];
+export const markDeletedSets = (tsUs: string) => [
+  `${DEL} = ${usToTimestamptz(`GREATEST(t.${TS}, ${tsUs})`)}`,
+  `${TS} = GREATEST(t.${TS}, ${tsUs})`,
+  `${quoteIdent(CEXP_COLUMN)} = NULL`,
+  `${quoteIdent(EXPIRES_AT_COLUMN)} = NULL`,
+];
 
 /** The SET item that revives a marked row. */
 export const reviveSet = `${DEL} = NULL`;

@@ -74,7 +74,9 @@ export class StallDetector {
     const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
     for (const [name, t] of this.tracks) {
       if (t.waitingSince !== undefined && this.now - t.waitingSince >= this.opts.timeoutMs) {
-        out.push(`${name}: stalled: ${t.lag} records to apply but the committed offset has stayed at ${t.committed} for ${secs(this.now - t.waitingSince)} (SINK_STALL_TIMEOUT_MS=${this.opts.timeoutMs}); see the sink's log and PostgreSQL locks (pg_locks)`);
+        out.push(
+          `${name}: stalled: ${t.lag} records to apply but the committed offset has stayed at ${t.committed} for ${secs(this.now - t.waitingSince)} (SINK_STALL_TIMEOUT_MS=${this.opts.timeoutMs}); see the sink's log and PostgreSQL locks (pg_locks)`,
+        );
       } else if (t.overSince !== undefined && this.now - t.overSince >= this.opts.timeoutMs) {
         out.push(`${name}: falling behind: lag ${t.lag} records, above SINK_STALL_MAX_LAG=${this.opts.maxLag} and not shrinking for ${secs(this.now - t.overSince)}`);
       }

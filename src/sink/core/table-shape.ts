@@ -84,7 +84,8 @@ function checkColumnNames(cols: ColumnShape[]): void {
     const own = [c.name, ...(c.collection === 'list' ? [listKeysColumn(c.name)] : [])];
     for (const n of own) {
       const other = seen.get(n);
-      if (other !== undefined) throw new RecordError('wrong-target', `columns ${JSON.stringify(other)} and ${JSON.stringify(c.field)} would both be PostgreSQL column ${JSON.stringify(n)}`);
+      if (other !== undefined)
+        throw new RecordError('wrong-target', `columns ${JSON.stringify(other)} and ${JSON.stringify(c.field)} would both be PostgreSQL column ${JSON.stringify(n)}`);
       seen.set(n, c.field);
     }
   }

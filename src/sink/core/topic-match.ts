@@ -4,7 +4,13 @@ export type TopicSelector = { kind: 'regex'; regex: RegExp } | { kind: 'list'; t
 export function parseTopicSelector(spec: string): TopicSelector {
   const s = spec.trim();
   if (s.startsWith('^')) return { kind: 'regex', regex: new RegExp(s) };
-  return { kind: 'list', topics: s.split(',').map((t) => t.trim()).filter((t) => t.length > 0) };
+  return {
+    kind: 'list',
+    topics: s
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+  };
 }
 
 export function matchTopics(sel: TopicSelector, existing: string[], dlqTopic: string): string[] {

@@ -63,9 +63,7 @@ export interface RecordRef {
  * - `modify`: a collection delta: `add` elements/entries and `remove` elements/keys, applied to the
  *   stored value by the merge functions of ddl-sql.ts.
  */
-export type CellChange =
-  | { m: 'set'; value: string | null; listKeys?: string | null }
-  | { m: 'modify'; add: string | null; remove: string | null; listKeys?: string | null };
+export type CellChange = { m: 'set'; value: string | null; listKeys?: string | null } | { m: 'modify'; add: string | null; remove: string | null; listKeys?: string | null };
 
 /** What applying a change does to the target (not the envelope's `change_kind`, which the source writes). */
 export type ApplyKind = 'upsert' | 'delete' | 'partition_delete' | 'range_delete' | 'static_row';

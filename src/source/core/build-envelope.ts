@@ -132,7 +132,6 @@ function valueWithKeys(t: TableModel, cols: Columns, row: Obj, keyCols: ColumnMo
   return v;
 }
 
-
 /** Builds every record of one change. Unknown negative/future op codes are skipped and reported. */
 export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeContext, onUnknownOp?: (op: number) => void): SourceRecord[] {
   const cols = columnsOf(t);
@@ -191,7 +190,11 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
             if (after[f] === null) after[f] = postImageCell(c, postRow.cells);
           }
         }
-        const ttls = mergedTtls(cols.values, g.rows.map((x) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: x.cells })), (c) => sanitizeAvroName(c.name));
+        const ttls = mergedTtls(
+          cols.values,
+          g.rows.map((x) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: x.cells })),
+          (c) => sanitizeAvroName(c.name),
+        );
         const op: EnvelopeOp = isInsert && !isStatic ? 'c' : 'u';
         const src = sourceBlock(t, ctx, ts, {
           change_kind: isStatic ? 'static_row' : 'row',
@@ -286,4 +289,3 @@ export function buildSnapshotRecord(t: TableModel, row: Obj, ctx: EnvelopeContex
   const src = sourceBlock(t, ctx, tsMicros, { change_kind: 'row', cdc_operation: null, ttl: null, stream_id: null, seq: null, snapshot: 'true' });
   return record(t, cols, 'r', row, null, after, src, ctx, tsMicros);
 }
-

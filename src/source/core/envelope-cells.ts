@@ -151,7 +151,11 @@ export const MARKER_TTL_FIELD = '$marker';
  * every live cell and the marker share one TTL, else each live cell's TTL by field name and the
  * marker's under MARKER_TTL_FIELD (absent = no TTL), so a sink can expire each on its own.
  */
-export function mergedTtls(values: ColumnModel[], rows: { ttl: number | null; isInsert: boolean; cells: Obj }[], fieldOf: (c: ColumnModel) => string): { ttl: number | null; cellTtls: Record<string, number> | null } {
+export function mergedTtls(
+  values: ColumnModel[],
+  rows: { ttl: number | null; isInsert: boolean; cells: Obj }[],
+  fieldOf: (c: ColumnModel) => string,
+): { ttl: number | null; cellTtls: Record<string, number> | null } {
   const per = new Map<string, number | null>();
   for (const r of rows) {
     if (r.isInsert) per.set(MARKER_TTL_FIELD, r.ttl);

@@ -4,9 +4,7 @@
  * never touches driver classes.
  */
 
-export const CDC_META_COLUMNS = new Set([
-  'cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$operation', 'cdc$ttl', 'cdc$end_of_batch',
-]);
+export const CDC_META_COLUMNS = new Set(['cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$operation', 'cdc$ttl', 'cdc$end_of_batch']);
 
 export interface CdcLogRow {
   streamId: Uint8Array;

@@ -57,9 +57,7 @@ export function planStream(i: StreamPlanInput): StreamPlan {
   return { kind: 'read', units, fromMs: plan.fromMs, toMs: plan.toMs };
 }
 
-export type ProbedPlan =
-  | { kind: 'wait' }
-  | { kind: 'read'; fromMs: number; toMs: number };
+export type ProbedPlan = { kind: 'wait' } | { kind: 'read'; fromMs: number; toMs: number };
 
 /**
  * After a probe (`firstRowMs`: each unit's first row time, null for an empty unit): `jumpedTo` is

@@ -17,10 +17,7 @@ export interface WindowInput {
   genEndMs: number | null;
 }
 
-export type WindowPlan =
-  | { kind: 'read'; fromMs: number; toMs: number; probeFirst: boolean }
-  | { kind: 'wait'; readyAtMs: number }
-  | { kind: 'generation-end' };
+export type WindowPlan = { kind: 'read'; fromMs: number; toMs: number; probeFirst: boolean } | { kind: 'wait'; readyAtMs: number } | { kind: 'generation-end' };
 
 export function planWindow(i: WindowInput): WindowPlan {
   if (i.genEndMs !== null && i.atMs >= i.genEndMs) return { kind: 'generation-end' };

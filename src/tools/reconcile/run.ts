@@ -47,7 +47,8 @@ export interface ReconcileArgs {
   ranges: number;
 }
 
-const USAGE = 'usage: scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]';
+const USAGE =
+  'usage: scylla-pg-cdc reconcile (--table KS.T | --all-tables) [--dry-run | --repair] [--report FILE] [--max-listed N] [--ranges N]\n       scylla-pg-cdc reconcile status [--limit N] [--json]';
 
 const OPTIONS: OptionSpec = {
   table: { type: 'string', multiple: true },
@@ -62,9 +63,16 @@ const OPTIONS: OptionSpec = {
 export function parseReconcileArgs(argv: string[]): ReconcileArgs {
   const x = parseCommandArgs(argv, OPTIONS, USAGE);
   const report = x.string('report');
-  const a: ReconcileArgs = { tables: x.strings('table'), all: x.flag('all-tables'), repair: x.flag('repair'), maxListed: x.int('max-listed', 1000), ranges: x.int('ranges', 64, 1), ...(report === undefined ? {} : { reportPath: report }) };
+  const a: ReconcileArgs = {
+    tables: x.strings('table'),
+    all: x.flag('all-tables'),
+    repair: x.flag('repair'),
+    maxListed: x.int('max-listed', 1000),
+    ranges: x.int('ranges', 64, 1),
+    ...(report === undefined ? {} : { reportPath: report }),
+  };
   if (x.flag('dry-run') && a.repair) throw x.error('--dry-run and --repair exclude each other');
-  if (a.all === (a.tables.length > 0)) throw x.error('give --table KS.T (repeatable) or --all-tables');
+  if (a.all === a.tables.length > 0) throw x.error('give --table KS.T (repeatable) or --all-tables');
   for (const t of a.tables) if (!/^[^.]+\.[^.]+$/.test(t)) throw x.error(`--table expects keyspace.table, got "${t}"`);
   return a;
 }
@@ -86,13 +94,24 @@ function progressPrinter(table: string): (p: StageProgress) => void {
   };
 }
 
-async function reconcileTable(cfg: ToolsConfig, args: ReconcileArgs, scylla: ReturnType<typeof createScyllaClient>['client'], pool: pg.Pool, qualifiedName: string): Promise<ReconcileReport> {
+async function reconcileTable(
+  cfg: ToolsConfig,
+  args: ReconcileArgs,
+  scylla: ReturnType<typeof createScyllaClient>['client'],
+  pool: pg.Pool,
+  qualifiedName: string,
+): Promise<ReconcileReport> {
   const log = createLogger('reconcile', cfg.logLevel, 'stderr');
   const startedAt = new Date();
   const versionUs = BigInt(startedAt.getTime()) * 1000n;
   const model = await discoverTable(scylla, qualifiedName, { exclude: cfg.scyllaExcludeColumns ?? [] });
   const { shape } = deriveTableShape(keySchema(model) as never, envelopeSchema(model) as never);
-  const tables = new TableManager(pool, cfg.pgSchema, { autoCreate: args.repair, autoEvolve: args.repair, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns }, log);
+  const tables = new TableManager(
+    pool,
+    cfg.pgSchema,
+    { autoCreate: args.repair, autoEvolve: args.repair, deleteMode: cfg.sinkDeleteMode, map: cfg.sinkTableMap, exclude: cfg.sinkExcludeColumns },
+    log,
+  );
   if (args.repair) await tables.init();
   const target = await tables.target(model.table, shape, { keyspace: model.keyspace, topic: topicFor(cfg.kafkaTopicTemplate, model.keyspace, model.table) });
 
@@ -131,7 +150,13 @@ async function reconcileTable(cfg: ToolsConfig, args: ReconcileArgs, scylla: Ret
       table: qualifiedName,
       mode: args.repair ? 'repair' : 'dry-run',
       startedAt,
-      counts: { source: Number(counts.source_rows), target: Number(counts.target_rows), missing: Number(counts.missing), extra: Number(counts.extra), mismatched: Number(counts.mismatched) },
+      counts: {
+        source: Number(counts.source_rows),
+        target: Number(counts.target_rows),
+        missing: Number(counts.missing),
+        extra: Number(counts.extra),
+        mismatched: Number(counts.mismatched),
+      },
       staticOnlySkipped: staged.staticOnly,
       missing,
       extra,

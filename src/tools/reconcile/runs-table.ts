@@ -19,7 +19,21 @@ export async function recordRun(pool: pg.Pool, schema: string, r: ReconcileRepor
   await pool.query(
     `INSERT INTO ${qualified(schema, RUNS_TABLE)} (table_name, mode, started_at, finished_at, source_rows, target_rows, missing, extra, mismatched, accuracy, repaired_upserts, repaired_deletes, report_path)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [r.table.split('.')[1], r.mode, r.started_at, r.finished_at, r.counts.source_rows, r.counts.target_rows, r.counts.missing_in_target, r.counts.extra_in_target, r.counts.mismatches, after, r.repaired?.upserted ?? null, r.repaired?.deleted ?? null, reportPath ?? null],
+    [
+      r.table.split('.')[1],
+      r.mode,
+      r.started_at,
+      r.finished_at,
+      r.counts.source_rows,
+      r.counts.target_rows,
+      r.counts.missing_in_target,
+      r.counts.extra_in_target,
+      r.counts.mismatches,
+      after,
+      r.repaired?.upserted ?? null,
+      r.repaired?.deleted ?? null,
+      reportPath ?? null,
+    ],
   );
 }
 
@@ -36,7 +50,9 @@ export async function printRuns(cfg: ToolsConfig, opts: { limit: number; json: b
     }
     if (rows.length === 0) print('no reconcile runs yet\n');
     for (const r of rows as Record<string, unknown>[]) {
-      print(`${(r.finished_at as Date).toISOString()}  ${String(r.table_name).padEnd(20)} ${String(r.mode).padEnd(7)} accuracy ${Number(r.accuracy).toFixed(3)}%  source ${r.source_rows}, target ${r.target_rows}, missing ${r.missing}, extra ${r.extra}, mismatched ${r.mismatched}${r.repaired_upserts !== null ? `, repaired ${r.repaired_upserts}+${r.repaired_deletes}` : ''}\n`);
+      print(
+        `${(r.finished_at as Date).toISOString()}  ${String(r.table_name).padEnd(20)} ${String(r.mode).padEnd(7)} accuracy ${Number(r.accuracy).toFixed(3)}%  source ${r.source_rows}, target ${r.target_rows}, missing ${r.missing}, extra ${r.extra}, mismatched ${r.mismatched}${r.repaired_upserts !== null ? `, repaired ${r.repaired_upserts}+${r.repaired_deletes}` : ''}\n`,
+      );
     }
     return 0;
   } finally {

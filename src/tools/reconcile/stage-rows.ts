@@ -38,7 +38,10 @@ export async function* stagingLines(
   const vSchema = envelopeSchema(t);
   const kType = avroType(kSchema);
   const vType = avroType(vSchema);
-  const texts = new Map([[KEY_ID, JSON.stringify(kSchema)], [VALUE_ID, JSON.stringify(vSchema)]]);
+  const texts = new Map([
+    [KEY_ID, JSON.stringify(kSchema)],
+    [VALUE_ID, JSON.stringify(vSchema)],
+  ]);
   const cache = new SchemaCache((id) => texts.get(id));
   const reader = new SnapshotReader(client, opts.fetchSize);
   const ranges = splitRing(opts.ranges);
@@ -55,7 +58,11 @@ export async function* stagingLines(
         }
         const rec = buildSnapshotRecord(t, row, ctx, ts);
         const decoded = decodeRecord(
-          { ref: { topic: 'reconcile', partition: 0, offset: String(progress.rows) }, key: frameConfluent(KEY_ID, kType.toBuffer(rec.key)), value: frameConfluent(VALUE_ID, vType.toBuffer(rec.value)) },
+          {
+            ref: { topic: 'reconcile', partition: 0, offset: String(progress.rows) },
+            key: frameConfluent(KEY_ID, kType.toBuffer(rec.key)),
+            value: frameConfluent(VALUE_ID, vType.toBuffer(rec.value)),
+          },
           cache,
         );
         if (decoded.ok !== true) throw new Error(`cannot render a row of ${t.keyspace}.${t.table}: ${decoded.ok === false ? decoded.failure.message : 'skipped'}`);

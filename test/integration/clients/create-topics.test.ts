@@ -22,7 +22,10 @@ describe('createTopicsAndWait', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const created = await createTopicsAndWait(admin, [{ topic: topics[0]!, numPartitions: 6 }, { topic: topics[1]!, numPartitions: 1 }]);
+      const created = await createTopicsAndWait(admin, [
+        { topic: topics[0]!, numPartitions: 6 },
+        { topic: topics[1]!, numPartitions: 1 },
+      ]);
       expect(created).toBe(true);
       const other = kafka.admin();
       await other.connect();
@@ -59,7 +62,9 @@ describe('createTopicsAndWait', () => {
     await admin.connect();
     try {
       const bad = randomName('bad');
-      await expect(createTopicsAndWait(admin, [{ topic: bad, numPartitions: 1, replicationFactor: 5 }])).rejects.toThrow(`could not create topic ${bad}: INVALID_REPLICATION_FACTOR`);
+      await expect(createTopicsAndWait(admin, [{ topic: bad, numPartitions: 1, replicationFactor: 5 }])).rejects.toThrow(
+        `could not create topic ${bad}: INVALID_REPLICATION_FACTOR`,
+      );
     } finally {
       await admin.disconnect();
     }

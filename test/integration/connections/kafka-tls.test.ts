@@ -24,7 +24,14 @@ function kafkaFor(env: Record<string, string>) {
   return createKafka(loadToolsConfig(env, readSecretFile), quiet, '-tls-test', { retries: 0, connectionTimeoutMs: 5000 });
 }
 
-const sasl = () => ({ KAFKA_BROKERS: broker.saslSsl, KAFKA_SSL: 'true', KAFKA_SSL_CA: certs.ca, KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256', KAFKA_SASL_USERNAME: USER.name, KAFKA_SASL_PASSWORD: USER.password });
+const sasl = () => ({
+  KAFKA_BROKERS: broker.saslSsl,
+  KAFKA_SSL: 'true',
+  KAFKA_SSL_CA: certs.ca,
+  KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+  KAFKA_SASL_USERNAME: USER.name,
+  KAFKA_SASL_PASSWORD: USER.password,
+});
 const mtls = () => ({ KAFKA_BROKERS: broker.mtls, KAFKA_SSL: 'true', KAFKA_SSL_CA: certs.ca, KAFKA_SSL_CERT: certs.clientCert, KAFKA_SSL_KEY: certs.clientKey });
 
 /** describeCluster through the project's factory; resolves to the error if any. */
@@ -95,9 +102,16 @@ describe('Kafka TLS + SASL/SCRAM', () => {
 
   it('health, dlq and offsets work through the same settings', async () => {
     const env = {
-      ...sasl(), KAFKA_SASL_MECHANISM: 'scram-sha-256', PG_URL, SCHEMA_REGISTRY_URL, PG_SCHEMA: randomName('kafkatls'),
-      SOURCE_NAME: randomName('kafkatls'), SINK_GROUP_ID: randomName('kafkatls'), DLQ_TOPIC: randomName('kafkatls_dlq'),
-      SOURCE_STATUS_URL: 'http://127.0.0.1:1', SINK_STATUS_URL: 'http://127.0.0.1:1',
+      ...sasl(),
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      PG_URL,
+      SCHEMA_REGISTRY_URL,
+      PG_SCHEMA: randomName('kafkatls'),
+      SOURCE_NAME: randomName('kafkatls'),
+      SINK_GROUP_ID: randomName('kafkatls'),
+      DLQ_TOPIC: randomName('kafkatls_dlq'),
+      SOURCE_STATUS_URL: 'http://127.0.0.1:1',
+      SINK_STATUS_URL: 'http://127.0.0.1:1',
     };
     const health = await runCli(['health', '--json', '--no-processes'], env);
     expect((JSON.parse(health.out) as { name: string; ok: boolean }[]).find((p) => p.name === 'kafka')).toMatchObject({ ok: true });

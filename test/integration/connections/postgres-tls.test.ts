@@ -28,11 +28,7 @@ beforeAll(async () => {
   cluster = await startPgCluster({
     tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca },
     listen: ['127.0.0.1', '127.0.0.2'],
-    hba: [
-      'hostnossl all all 127.0.0.0/8 reject',
-      'hostssl mtls all 127.0.0.0/8 cert',
-      'hostssl all all 127.0.0.0/8 trust',
-    ],
+    hba: ['hostnossl all all 127.0.0.0/8 reject', 'hostssl mtls all 127.0.0.0/8 cert', 'hostssl all all 127.0.0.0/8 trust'],
     setup: ['CREATE DATABASE warehouse', 'CREATE DATABASE mtls'],
   });
 });
@@ -96,7 +92,9 @@ describe('PostgreSQL TLS', () => {
   it('presents the client certificate where the server requires one (mTLS)', async () => {
     const without = await connect({ PG_URL: url('mtls'), PG_SSL: 'verify-full', PG_SSL_CA: certs.ca });
     expect(without.err?.message).toMatch(/certificate/i);
-    expect(await connect({ PG_URL: url('mtls'), PG_SSL: 'verify-full', PG_SSL_CA: certs.ca, PG_SSL_CERT: certs.clientCert, PG_SSL_KEY_FILE: certs.clientKey })).toEqual({ ssl: true });
+    expect(await connect({ PG_URL: url('mtls'), PG_SSL: 'verify-full', PG_SSL_CA: certs.ca, PG_SSL_CERT: certs.clientCert, PG_SSL_KEY_FILE: certs.clientKey })).toEqual({
+      ssl: true,
+    });
   });
 
   it('a PG_URL sslmode contradicting PG_SSL is a configuration error naming both (exit 2)', async () => {
@@ -121,10 +119,22 @@ describe('PostgreSQL TLS', () => {
       for (let i = 0; i < 5; i++) await scylla.execute(`INSERT INTO ${ks}.items (id, name) VALUES (?, ?)`, [i, `n${i}`], { prepare: true });
       await scylla.shutdown();
       env = {
-        PG_URL: url('mtls'), PG_SSL: 'verify-full', PG_SSL_CA: certs.ca, PG_SSL_CERT: certs.clientCert, PG_SSL_KEY_FILE: certs.clientKey,
-        PG_SCHEMA: schema, SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_CONSISTENCY: 'ONE', SCYLLA_SSL: 'true', SCYLLA_SSL_CA: certs.ca,
-        KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, SOURCE_NAME: randomName('pgtls'), SINK_GROUP_ID: randomName('pgtls'),
-        SOURCE_STATUS_URL: 'http://127.0.0.1:1', SINK_STATUS_URL: 'http://127.0.0.1:1',
+        PG_URL: url('mtls'),
+        PG_SSL: 'verify-full',
+        PG_SSL_CA: certs.ca,
+        PG_SSL_CERT: certs.clientCert,
+        PG_SSL_KEY_FILE: certs.clientKey,
+        PG_SCHEMA: schema,
+        SCYLLA_CONTACT_POINTS: emu.contactPoint,
+        SCYLLA_CONSISTENCY: 'ONE',
+        SCYLLA_SSL: 'true',
+        SCYLLA_SSL_CA: certs.ca,
+        KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+        SCHEMA_REGISTRY_URL,
+        SOURCE_NAME: randomName('pgtls'),
+        SINK_GROUP_ID: randomName('pgtls'),
+        SOURCE_STATUS_URL: 'http://127.0.0.1:1',
+        SINK_STATUS_URL: 'http://127.0.0.1:1',
       };
     });
 

@@ -43,7 +43,11 @@ describe('schema registry over HTTPS with basic auth', () => {
     const registry = new RegistryHttp(settings(proxy.url));
     const subject = `${randomName('tls')}-value`;
     const schema = { type: 'record', name: 'TlsRow', fields: [{ name: 'id', type: 'int' }] };
-    const res = await registry.fetch(`/subjects/${subject}/versions`, { method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: JSON.stringify(schema) }) });
+    const res = await registry.fetch(`/subjects/${subject}/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(schema) }),
+    });
     expect(res.status).toBe(200);
     const { id } = (await res.json()) as { id: number };
     expect(JSON.parse((await new SchemaFetcher(registry).get(id)) ?? 'null')).toMatchObject({ name: 'TlsRow' });
@@ -79,14 +83,22 @@ describe('schema registry over HTTPS with basic auth', () => {
 
   it('health probes the registry through the same settings; missing credentials are a clear failure', async () => {
     const env = {
-      SCHEMA_REGISTRY_URL: `${mtlsProxy.url}/apis/ccompat/v7`, SCHEMA_REGISTRY_USERNAME: AUTH.username, SCHEMA_REGISTRY_PASSWORD: AUTH.password,
-      SCHEMA_REGISTRY_SSL_CA: certs.ca, SCHEMA_REGISTRY_SSL_CERT: certs.clientCert, SCHEMA_REGISTRY_SSL_KEY_FILE: certs.clientKey, PG_URL,
+      SCHEMA_REGISTRY_URL: `${mtlsProxy.url}/apis/ccompat/v7`,
+      SCHEMA_REGISTRY_USERNAME: AUTH.username,
+      SCHEMA_REGISTRY_PASSWORD: AUTH.password,
+      SCHEMA_REGISTRY_SSL_CA: certs.ca,
+      SCHEMA_REGISTRY_SSL_CERT: certs.clientCert,
+      SCHEMA_REGISTRY_SSL_KEY_FILE: certs.clientKey,
+      PG_URL,
     };
     const ok = await runCli(['health', '--json', '--no-processes'], env);
     expect((JSON.parse(ok.out) as { name: string; ok: boolean }[]).find((p) => p.name === 'registry')).toMatchObject({ ok: true });
     const { SCHEMA_REGISTRY_USERNAME: _u, SCHEMA_REGISTRY_PASSWORD: _p, ...noAuth } = env;
     const denied = await runCli(['health', '--json', '--no-processes'], noAuth);
-    expect((JSON.parse(denied.out) as { name: string; ok: boolean; detail: string }[]).find((p) => p.name === 'registry')).toMatchObject({ ok: false, detail: expect.stringMatching(/^HTTP 401: credentials refused/) });
+    expect((JSON.parse(denied.out) as { name: string; ok: boolean; detail: string }[]).find((p) => p.name === 'registry')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^HTTP 401: credentials refused/),
+    });
     for (const r of [ok, denied]) expect(r.out + r.err).not.toContain(AUTH.password);
   });
 });

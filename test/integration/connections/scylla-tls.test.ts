@@ -37,7 +37,12 @@ function settings(emu: EmulatorHandle, extra: Partial<ScyllaConnectionSettings>)
 
 /** Connects with the project's options and reads system.local; resolves to the error if any. */
 async function tryConnect(s: ScyllaConnectionSettings): Promise<Error | undefined> {
-  const client = new cassandra.Client({ ...scyllaConnectionOptions(s), protocolOptions: { maxVersion: 4 }, socketOptions: { connectTimeout: 5000 }, pooling: { heartBeatInterval: 0 } });
+  const client = new cassandra.Client({
+    ...scyllaConnectionOptions(s),
+    protocolOptions: { maxVersion: 4 },
+    socketOptions: { connectTimeout: 5000 },
+    pooling: { heartBeatInterval: 0 },
+  });
   try {
     await client.connect();
     const rs = await client.execute('SELECT release_version FROM system.local');
@@ -102,8 +107,12 @@ describe('ScyllaDB TLS', () => {
     expect(await tryConnect(settings(mtlsEmu, { scyllaSslCa: certs.ca, scyllaSslCert: certs.clientCert, scyllaSslKey: certs.read(certs.clientKey) }))).toBeUndefined();
   });
 
-  it('the source\'s client (createScyllaClient) goes through the same options', async () => {
-    const base = { ...settings(mtlsEmu, { scyllaSslCa: certs.ca, scyllaSslCert: certs.clientCert, scyllaSslKey: certs.clientKey }), scyllaConsistency: 'ONE' as const, scyllaRequestTimeoutMs: 5000 };
+  it("the source's client (createScyllaClient) goes through the same options", async () => {
+    const base = {
+      ...settings(mtlsEmu, { scyllaSslCa: certs.ca, scyllaSslCert: certs.clientCert, scyllaSslKey: certs.clientKey }),
+      scyllaConsistency: 'ONE' as const,
+      scyllaRequestTimeoutMs: 5000,
+    };
     const { client } = createScyllaClient(base);
     try {
       await client.connect();
@@ -121,7 +130,12 @@ describe('ScyllaDB TLS', () => {
     const ok = await runCli(['health', '--json', '--no-processes'], { ...base, SCYLLA_SSL_CERT: certs.clientCert, SCYLLA_SSL_KEY_FILE: certs.clientKey });
     const okScylla = (JSON.parse(ok.out) as { name: string; ok: boolean; detail: string }[]).find((r) => r.name === 'scylla');
     expect(okScylla).toMatchObject({ ok: true });
-    const bad = await runCli(['health', '--json', '--no-processes'], { ...base, SCYLLA_SSL_CA: certs.otherCa, SCYLLA_SSL_CERT: certs.clientCert, SCYLLA_SSL_KEY_FILE: certs.clientKey });
+    const bad = await runCli(['health', '--json', '--no-processes'], {
+      ...base,
+      SCYLLA_SSL_CA: certs.otherCa,
+      SCYLLA_SSL_CERT: certs.clientCert,
+      SCYLLA_SSL_KEY_FILE: certs.clientKey,
+    });
     const badScylla = (JSON.parse(bad.out) as { name: string; ok: boolean; detail: string }[]).find((r) => r.name === 'scylla');
     expect(badScylla?.ok).toBe(false);
     expect(badScylla?.detail).toMatch(/TLS: the server's certificate is not trusted/);

@@ -22,10 +22,7 @@ const SECRETS = {
   scyllaFile: 'ScyllaFilePass-9z1r',
 };
 /** What a leaked Authorization header would show. */
-const BASIC = [
-  Buffer.from(`reguser:${SECRETS.registryUserInfo}`).toString('base64'),
-  Buffer.from(`reguser:${SECRETS.registryFile}`).toString('base64'),
-];
+const BASIC = [Buffer.from(`reguser:${SECRETS.registryUserInfo}`).toString('base64'), Buffer.from(`reguser:${SECRETS.registryFile}`).toString('base64')];
 
 const dir = mkdtempSync(join(tmpdir(), 'cdc-secrets-'));
 const file = (name: string, content: string) => {
@@ -70,7 +67,11 @@ beforeAll(async () => {
   // A sink run: logs at debug, /status and /metrics read while it handles a record whose schema id
   // the registry does not know (a registry call, an error path, a dead letter).
   const port = await freePort();
-  const { child: sink, log: sinkLog, exited } = spawnCli(['sink'], { ...common, SINK_TOPICS: topic, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '10000' });
+  const {
+    child: sink,
+    log: sinkLog,
+    exited,
+  } = spawnCli(['sink'], { ...common, SINK_TOPICS: topic, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '10000' });
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor('the sink to be ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 90_000);
@@ -106,13 +107,23 @@ describe('secrets', () => {
   it('stay out of health, dlq and --help', async () => {
     const tools = {
       ...common,
-      KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'sasluser', KAFKA_SASL_PASSWORD_FILE: file('sasl-pass', SECRETS.saslFile),
-      SOURCE_STATUS_URL: 'http://127.0.0.1:1', SINK_STATUS_URL: 'http://127.0.0.1:1',
+      KAFKA_SASL_MECHANISM: 'PLAIN',
+      KAFKA_SASL_USERNAME: 'sasluser',
+      KAFKA_SASL_PASSWORD_FILE: file('sasl-pass', SECRETS.saslFile),
+      SOURCE_STATUS_URL: 'http://127.0.0.1:1',
+      SINK_STATUS_URL: 'http://127.0.0.1:1',
     };
     const health = await runCli(['health', '--json'], { ...tools, PG_URL: `postgres://postgres:${SECRETS.pgUserInfo}@127.0.0.1:1/warehouse?password=${SECRETS.pgQuery}` });
     expect(health.code).toBe(1);
     record('health (SASL against a plaintext broker, PostgreSQL down)', health.out + health.err);
-    const health2 = await runCli(['health'], { ...common, SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7', SCHEMA_REGISTRY_USERNAME: 'reguser', SCHEMA_REGISTRY_PASSWORD_FILE: file('reg-pass', SECRETS.registryFile), SOURCE_STATUS_URL: 'http://127.0.0.1:1', SINK_STATUS_URL: 'http://127.0.0.1:1' });
+    const health2 = await runCli(['health'], {
+      ...common,
+      SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      SCHEMA_REGISTRY_USERNAME: 'reguser',
+      SCHEMA_REGISTRY_PASSWORD_FILE: file('reg-pass', SECRETS.registryFile),
+      SOURCE_STATUS_URL: 'http://127.0.0.1:1',
+      SINK_STATUS_URL: 'http://127.0.0.1:1',
+    });
     expect(health2.out).toMatch(/registry/);
     record('health (registry password from a file)', health2.out + health2.err);
     const dlq = await runCli(['dlq', 'list'], common);
@@ -128,7 +139,8 @@ describe('secrets', () => {
     const bad = await runCli(['health'], {
       PG_URL: `postgres://postgres:${SECRETS.pgUserInfo}@[bad/warehouse?password=${SECRETS.pgQuery}`,
       SCHEMA_REGISTRY_URL: `ftp://reguser:${SECRETS.registryUserInfo}@registry/x`,
-      KAFKA_SASL_PASSWORD: SECRETS.saslFile, KAFKA_SASL_PASSWORD_FILE: file('sasl-pass-2', SECRETS.saslFile),
+      KAFKA_SASL_PASSWORD: SECRETS.saslFile,
+      KAFKA_SASL_PASSWORD_FILE: file('sasl-pass-2', SECRETS.saslFile),
     });
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/SCHEMA_REGISTRY_URL/);

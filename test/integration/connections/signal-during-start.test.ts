@@ -39,8 +39,12 @@ function termWhileRetrying(command: string, env: Record<string, string>): Promis
 describe('a signal during start-up', () => {
   it('stops the sink while it waits for PostgreSQL', async () => {
     const r = await termWhileRetrying('sink', {
-      PG_URL: 'postgres://postgres@127.0.0.1:1/warehouse', KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL,
-      SINK_GROUP_ID: randomName('sigterm'), SINK_TOPICS: randomName('sigterm'), PG_SCHEMA: randomName('sigterm'),
+      PG_URL: 'postgres://postgres@127.0.0.1:1/warehouse',
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SCHEMA_REGISTRY_URL,
+      SINK_GROUP_ID: randomName('sigterm'),
+      SINK_TOPICS: randomName('sigterm'),
+      PG_SCHEMA: randomName('sigterm'),
     });
     expect(r.log).toMatch(/draining/);
     expect(r.code).not.toBeNull();
@@ -48,7 +52,11 @@ describe('a signal during start-up', () => {
 
   it('stops the source while it waits for ScyllaDB', async () => {
     const r = await termWhileRetrying('source', {
-      SCYLLA_CONTACT_POINTS: '127.0.0.1:1', SCYLLA_TABLES: 'ks.t', KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, SOURCE_NAME: randomName('sigterm'),
+      SCYLLA_CONTACT_POINTS: '127.0.0.1:1',
+      SCYLLA_TABLES: 'ks.t',
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SCHEMA_REGISTRY_URL,
+      SOURCE_NAME: randomName('sigterm'),
     });
     expect(r.log).toMatch(/draining/);
     expect(r.code).toBe(0);

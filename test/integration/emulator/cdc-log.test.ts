@@ -11,7 +11,9 @@ beforeAll(async () => {
   await h.client.execute(`CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   await h.client.execute(`CREATE TYPE ${KS}.ut (a int, b int, c int)`);
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 /** The doc's example table: (pk int, ck int, v int, s int static, m map<int,text>), plus w, l, u for the extra rows. */
 async function table(opts = "{'enabled': true}", extra = ''): Promise<string> {
@@ -31,23 +33,17 @@ async function run(t: string, ...stmts: string[]): Promise<Record<string, unknow
 describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base write', () => {
   it('INSERT INTO t(pk,ck,v) VALUES(0,0,1)', async () => {
     const t = await table();
-    expect(strip(await run(t, 'INSERT INTO t(pk,ck,v) VALUES(0,0,1)'))).toEqual([
-      { batch_seq_no: 0, operation: 2, pk: 0, ck: 0, v: 1, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'INSERT INTO t(pk,ck,v) VALUES(0,0,1)'))).toEqual([{ batch_seq_no: 0, operation: 2, pk: 0, ck: 0, v: 1, end_of_batch: true }]);
   });
 
   it('INSERT ... VALUES(0,0,null) marks cdc$deleted_v', async () => {
     const t = await table();
-    expect(strip(await run(t, 'INSERT INTO t(pk,ck,v) VALUES(0,0,null)'))).toEqual([
-      { batch_seq_no: 0, operation: 2, pk: 0, ck: 0, deleted_v: true, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'INSERT INTO t(pk,ck,v) VALUES(0,0,null)'))).toEqual([{ batch_seq_no: 0, operation: 2, pk: 0, ck: 0, deleted_v: true, end_of_batch: true }]);
   });
 
   it('INSERT INTO t(pk,ck) VALUES(0,0) (row marker only)', async () => {
     const t = await table();
-    expect(strip(await run(t, 'INSERT INTO t(pk,ck) VALUES(0,0)'))).toEqual([
-      { batch_seq_no: 0, operation: 2, pk: 0, ck: 0, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'INSERT INTO t(pk,ck) VALUES(0,0)'))).toEqual([{ batch_seq_no: 0, operation: 2, pk: 0, ck: 0, end_of_batch: true }]);
   });
 
   it('INSERT INTO t(pk,ck,s,v): static change is a separate op=1 row with ck null', async () => {
@@ -62,16 +58,12 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
 
   it('INSERT INTO t(pk,s) VALUES(0,5)', async () => {
     const t = await table();
-    expect(strip(await run(t, 'INSERT INTO t(pk,s) VALUES(0,5)'))).toEqual([
-      { batch_seq_no: 0, operation: 1, pk: 0, s: 5, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'INSERT INTO t(pk,s) VALUES(0,5)'))).toEqual([{ batch_seq_no: 0, operation: 1, pk: 0, s: 5, end_of_batch: true }]);
   });
 
   it('UPDATE t SET v=1', async () => {
     const t = await table();
-    expect(strip(await run(t, 'UPDATE t SET v=1 WHERE pk=0 AND ck=0'))).toEqual([
-      { batch_seq_no: 0, operation: 1, pk: 0, ck: 0, v: 1, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'UPDATE t SET v=1 WHERE pk=0 AND ck=0'))).toEqual([{ batch_seq_no: 0, operation: 1, pk: 0, ck: 0, v: 1, end_of_batch: true }]);
   });
 
   it('UPDATE t SET v=null and DELETE v FROM t both mark cdc$deleted_v', async () => {
@@ -92,9 +84,7 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
 
   it('UPDATE t USING TTL 5 SET v=0 sets cdc$ttl', async () => {
     const t = await table();
-    expect(strip(await run(t, 'UPDATE t USING TTL 5 SET v=0 WHERE pk=0 AND ck=0'))).toEqual([
-      { batch_seq_no: 0, operation: 1, pk: 0, ck: 0, v: 0, ttl: 5, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'UPDATE t USING TTL 5 SET v=0 WHERE pk=0 AND ck=0'))).toEqual([{ batch_seq_no: 0, operation: 1, pk: 0, ck: 0, v: 0, ttl: 5, end_of_batch: true }]);
   });
 
   it('UPDATE t USING TTL 5 SET a=0, b=null splits into no-TTL row then TTL row, same cdc$time', async () => {
@@ -109,24 +99,18 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
 
   it('DELETE FROM t WHERE pk=0 AND ck=0 is op=3', async () => {
     const t = await table();
-    expect(strip(await run(t, 'DELETE FROM t WHERE pk=0 AND ck=0'))).toEqual([
-      { batch_seq_no: 0, operation: 3, pk: 0, ck: 0, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'DELETE FROM t WHERE pk=0 AND ck=0'))).toEqual([{ batch_seq_no: 0, operation: 3, pk: 0, ck: 0, end_of_batch: true }]);
   });
 
   it('DELETE FROM t WHERE pk=0 is op=4 with ck null', async () => {
     const t = await table();
-    expect(strip(await run(t, 'DELETE FROM t WHERE pk=0'))).toEqual([
-      { batch_seq_no: 0, operation: 4, pk: 0, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'DELETE FROM t WHERE pk=0'))).toEqual([{ batch_seq_no: 0, operation: 4, pk: 0, end_of_batch: true }]);
   });
 
   it('table without clustering key: DELETE FROM t2 WHERE pk=0 is op=4', async () => {
     const t = uniqueName('nock');
     await h.client.execute(`CREATE TABLE ${KS}.${t} (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}`);
-    expect(strip(await run(t, 'DELETE FROM t WHERE pk=0'))).toEqual([
-      { batch_seq_no: 0, operation: 4, pk: 0, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, 'DELETE FROM t WHERE pk=0'))).toEqual([{ batch_seq_no: 0, operation: 4, pk: 0, end_of_batch: true }]);
   });
 
   it('DELETE ... ck>0 AND ck<=2 gives op=6 ck=0 then op=7 ck=2', async () => {
@@ -173,9 +157,7 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
 
   it("UPDATE t SET m = m + {1:'a'}", async () => {
     const t = await table();
-    expect(strip(await run(t, "UPDATE t SET m = m + {1:'a'} WHERE pk=0 AND ck=0"))).toEqual([
-      { batch_seq_no: 0, operation: 1, pk: 0, ck: 0, m: { 1: 'a' }, end_of_batch: true },
-    ]);
+    expect(strip(await run(t, "UPDATE t SET m = m + {1:'a'} WHERE pk=0 AND ck=0"))).toEqual([{ batch_seq_no: 0, operation: 1, pk: 0, ck: 0, m: { 1: 'a' }, end_of_batch: true }]);
   });
 
   it('UPDATE t SET m = m - {1,2} lists the keys in cdc$deleted_elements_m', async () => {
@@ -189,9 +171,7 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
     const t = await table();
     const ts = BigInt(Date.now()) * 1000n;
     const rows = await run(t, `UPDATE t USING TIMESTAMP ${ts} SET m = {1:'a'} WHERE pk=0 AND ck=0`);
-    expect(strip(rows)).toEqual([
-      { batch_seq_no: 0, operation: 1, pk: 0, ck: 0, m: { 1: 'a' }, deleted_m: true, end_of_batch: true },
-    ]);
+    expect(strip(rows)).toEqual([{ batch_seq_no: 0, operation: 1, pk: 0, ck: 0, m: { 1: 'a' }, deleted_m: true, end_of_batch: true }]);
     expect(rows[0]!['_micros']).toBe(ts);
   });
 
@@ -243,7 +223,10 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
     const t = await table();
     const rows = await run(t, 'UPDATE t SET l = l + [1,2,1] WHERE pk=0 AND ck=0', 'UPDATE t SET l = l - [1] WHERE pk=0 AND ck=0');
     const added = rows[0]!['l'] as Record<string, number>;
-    const keysOf1 = Object.entries(added).filter(([, v]) => v === 1).map(([k]) => k).sort();
+    const keysOf1 = Object.entries(added)
+      .filter(([, v]) => v === 1)
+      .map(([k]) => k)
+      .sort();
     expect((rows[1]!['deleted_elements_l'] as string[]).slice().sort()).toEqual(keysOf1);
     expect(rows[1]!['l']).toBeUndefined();
   });
@@ -268,7 +251,10 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
   it('batch with different USING TIMESTAMP per statement: one record per timestamp', async () => {
     const t = await table();
     const now = BigInt(Date.now()) * 1000n;
-    const rows = await run(t, `BEGIN BATCH UPDATE t USING TIMESTAMP ${now} SET v=1 WHERE pk=0 AND ck=0; UPDATE t USING TIMESTAMP ${now + 5n} SET v=2 WHERE pk=0 AND ck=1; APPLY BATCH`);
+    const rows = await run(
+      t,
+      `BEGIN BATCH UPDATE t USING TIMESTAMP ${now} SET v=1 WHERE pk=0 AND ck=0; UPDATE t USING TIMESTAMP ${now + 5n} SET v=2 WHERE pk=0 AND ck=1; APPLY BATCH`,
+    );
     expect(strip(rows)).toEqual([
       { batch_seq_no: 0, operation: 1, pk: 0, ck: 0, v: 1, end_of_batch: true },
       { batch_seq_no: 0, operation: 1, pk: 0, ck: 1, v: 2, end_of_batch: true },
@@ -285,9 +271,10 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
     expect(rows[0]!['_micros']).toBe(rows[1]!['_micros']);
   });
 
-  it('counter table with CDC is refused with ScyllaDB\'s message', async () => {
-    await expect(h.client.execute(`CREATE TABLE ${KS}.cnt (pk int PRIMARY KEY, c counter) WITH cdc = {'enabled': true}`))
-      .rejects.toThrow(`Cannot create CDC log for table ${KS}.cnt. Counter support not implemented`);
+  it("counter table with CDC is refused with ScyllaDB's message", async () => {
+    await expect(h.client.execute(`CREATE TABLE ${KS}.cnt (pk int PRIMARY KEY, c counter) WITH cdc = {'enabled': true}`)).rejects.toThrow(
+      `Cannot create CDC log for table ${KS}.cnt. Counter support not implemented`,
+    );
   });
 
   it('per-write TTL expiry logs nothing', async () => {
@@ -296,9 +283,7 @@ describe('docs/features/cdc/cdc-basic-operations.rst: rows produced per base wri
     await new Promise((r) => setTimeout(r, 1100));
     const base = await h.client.execute(`SELECT * FROM ${KS}.${t}`);
     expect(base.rows).toHaveLength(0);
-    expect(strip(await logRows(h.client, KS, t))).toEqual([
-      { batch_seq_no: 0, operation: 2, pk: 0, ck: 0, v: 1, ttl: 1, end_of_batch: true },
-    ]);
+    expect(strip(await logRows(h.client, KS, t))).toEqual([{ batch_seq_no: 0, operation: 2, pk: 0, ck: 0, v: 1, ttl: 1, end_of_batch: true }]);
   });
 
   it('LWT that applies writes normal rows', async () => {
@@ -376,10 +361,25 @@ describe('log table schema', () => {
     expect(md).toBeTruthy();
     const types = Object.fromEntries(md!.columns.map((c) => [c.name, describeType(c.type)]));
     expect(types).toMatchObject({
-      'cdc$stream_id': 'blob', 'cdc$time': 'timeuuid', 'cdc$batch_seq_no': 'int', 'cdc$operation': 'tinyint', 'cdc$ttl': 'bigint',
-      'cdc$end_of_batch': 'boolean', pk: 'int', ck: 'int', v: 'int', 'cdc$deleted_v': 'boolean', s: 'int', 'cdc$deleted_s': 'boolean',
-      m: 'map<int,text>', 'cdc$deleted_m': 'boolean', 'cdc$deleted_elements_m': 'set<int>',
-      l: 'map<timeuuid,int>', 'cdc$deleted_elements_l': 'set<timeuuid>', u: 'udt:ut', 'cdc$deleted_elements_u': 'set<smallint>',
+      cdc$stream_id: 'blob',
+      cdc$time: 'timeuuid',
+      cdc$batch_seq_no: 'int',
+      cdc$operation: 'tinyint',
+      cdc$ttl: 'bigint',
+      cdc$end_of_batch: 'boolean',
+      pk: 'int',
+      ck: 'int',
+      v: 'int',
+      cdc$deleted_v: 'boolean',
+      s: 'int',
+      cdc$deleted_s: 'boolean',
+      m: 'map<int,text>',
+      cdc$deleted_m: 'boolean',
+      cdc$deleted_elements_m: 'set<int>',
+      l: 'map<timeuuid,int>',
+      cdc$deleted_elements_l: 'set<timeuuid>',
+      u: 'udt:ut',
+      cdc$deleted_elements_u: 'set<smallint>',
     });
     expect(md!.partitionKeys.map((c) => c.name)).toEqual(['cdc$stream_id']);
     expect(md!.clusteringKeys.map((c) => c.name)).toEqual(['cdc$time', 'cdc$batch_seq_no']);
@@ -411,20 +411,34 @@ describe('log table schema', () => {
     const n = blob.readInt32LE(0);
     const out: Record<string, string> = {};
     let off = 4;
-    const str = (): string => { const len = blob.readInt32LE(off); off += 4; const s = blob.toString('utf8', off, off + len); off += len; return s; };
-    for (let i = 0; i < n; i++) { const k = str(); out[k] = str(); }
+    const str = (): string => {
+      const len = blob.readInt32LE(off);
+      off += 4;
+      const s = blob.toString('utf8', off, off + len);
+      off += len;
+      return s;
+    };
+    for (let i = 0; i < n; i++) {
+      const k = str();
+      out[k] = str();
+    }
     expect(out).toEqual({ enabled: 'true', preimage: 'full', postimage: 'false', delta: 'full', ttl: '3600' });
   });
 
   it('bad CDC options fail with ScyllaDB messages', async () => {
     await expect(h.client.execute(`CREATE TABLE ${KS}.bad1 (pk int PRIMARY KEY) WITH cdc = {'enabled': true, 'foo': 1}`)).rejects.toThrow('Invalid CDC option: foo');
-    await expect(h.client.execute(`CREATE TABLE ${KS}.bad2 (pk int PRIMARY KEY) WITH cdc = {'enabled': true, 'delta': 'x'}`)).rejects.toThrow('Invalid value for CDC option "delta": x');
+    await expect(h.client.execute(`CREATE TABLE ${KS}.bad2 (pk int PRIMARY KEY) WITH cdc = {'enabled': true, 'delta': 'x'}`)).rejects.toThrow(
+      'Invalid value for CDC option "delta": x',
+    );
   });
 });
 
 function describeType(t: { code: number; info?: unknown }): string {
   const names: Record<number, string> = { 2: 'bigint', 3: 'blob', 4: 'boolean', 9: 'int', 10: 'text', 13: 'text', 15: 'timeuuid', 19: 'smallint', 20: 'tinyint', 11: 'timestamp' };
-  if (t.code === 0x21) { const [k, v] = t.info as [{ code: number }, { code: number }]; return `map<${describeType(k)},${describeType(v)}>`; }
+  if (t.code === 0x21) {
+    const [k, v] = t.info as [{ code: number }, { code: number }];
+    return `map<${describeType(k)},${describeType(v)}>`;
+  }
   if (t.code === 0x22 || t.code === 0x20) return `${t.code === 0x22 ? 'set' : 'list'}<${describeType(t.info as { code: number })}>`;
   if (t.code === 0x30) return `udt:${(t.info as { name: string }).name}`;
   return names[t.code] ?? String(t.code);

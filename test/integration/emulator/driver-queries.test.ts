@@ -20,7 +20,9 @@ beforeAll(async () => {
     tup tuple<int, text>, ad addr, fad frozen<addr>, st_c int static,
     PRIMARY KEY ((a, b), c)) WITH CLUSTERING ORDER BY (c DESC) AND cdc = {'enabled': true}`);
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 describe('driver connection and metadata', () => {
   it('connects with default options and reports datacenter1 / release 3.0.8', async () => {
@@ -53,13 +55,33 @@ describe('driver connection and metadata', () => {
 
   it('round-trips every scalar and collection type through prepared statements', async () => {
     const values = {
-      a: 1, b: 'x', c: new Date(1700000000123), ascii_c: 'asc', bigint_c: cassandra.types.Long.fromString('9007199254740993'),
-      blob_c: Buffer.from('beef', 'hex'), bool_c: true, date_c: new cassandra.types.LocalDate(2024, 2, 29),
-      dec_c: cassandra.types.BigDecimal.fromString('12.345'), dbl_c: 1.5, flt_c: 2.5, inet_c: cassandra.types.InetAddress.fromString('10.0.0.1'),
-      small_c: 7, time_c: cassandra.types.LocalTime.fromString('12:34:56.789'), tuuid_c: cassandra.types.TimeUuid.now(), tiny_c: -3,
-      uuid_c: cassandra.types.Uuid.random(), varint_c: cassandra.types.Integer.fromString('123456789012345678901234567890'), l: [3, 1, 2],
-      fl: ['p', 'q'], st: ['b', 'a'], m: { k: 1 }, fm: { 2: 'two' }, tup: new cassandra.types.Tuple(1, 'one'), ad: { street: 's', zip: 5 },
-      fad: { street: 'f', zip: 6 }, st_c: 9,
+      a: 1,
+      b: 'x',
+      c: new Date(1700000000123),
+      ascii_c: 'asc',
+      bigint_c: cassandra.types.Long.fromString('9007199254740993'),
+      blob_c: Buffer.from('beef', 'hex'),
+      bool_c: true,
+      date_c: new cassandra.types.LocalDate(2024, 2, 29),
+      dec_c: cassandra.types.BigDecimal.fromString('12.345'),
+      dbl_c: 1.5,
+      flt_c: 2.5,
+      inet_c: cassandra.types.InetAddress.fromString('10.0.0.1'),
+      small_c: 7,
+      time_c: cassandra.types.LocalTime.fromString('12:34:56.789'),
+      tuuid_c: cassandra.types.TimeUuid.now(),
+      tiny_c: -3,
+      uuid_c: cassandra.types.Uuid.random(),
+      varint_c: cassandra.types.Integer.fromString('123456789012345678901234567890'),
+      l: [3, 1, 2],
+      fl: ['p', 'q'],
+      st: ['b', 'a'],
+      m: { k: 1 },
+      fm: { 2: 'two' },
+      tup: new cassandra.types.Tuple(1, 'one'),
+      ad: { street: 's', zip: 5 },
+      fad: { street: 'f', zip: 6 },
+      st_c: 9,
     };
     const cols = Object.keys(values);
     await h.client.execute(`INSERT INTO ${KS}.all_types (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`, Object.values(values), { prepare: true });
@@ -113,8 +135,11 @@ describe('tokens and routing', () => {
       const q = `SELECT pk, ck, token(pk) AS t FROM ${KS}.scan WHERE token(pk) > ? AND token(pk) <= ?`;
       let pageState: string | undefined;
       do {
-        const rs = await h.client.execute(q, [cassandra.types.Long.fromString(bounds[i]!.toString()), cassandra.types.Long.fromString(bounds[i + 1]!.toString())],
-          { prepare: true, fetchSize: 7, pageState });
+        const rs = await h.client.execute(q, [cassandra.types.Long.fromString(bounds[i]!.toString()), cassandra.types.Long.fromString(bounds[i + 1]!.toString())], {
+          prepare: true,
+          fetchSize: 7,
+          pageState,
+        });
         for (const r of rs.rows) {
           const t = BigInt(r['t'].toString());
           expect(t > bounds[i]! && t <= bounds[i + 1]!).toBe(true);
@@ -141,7 +166,9 @@ describe('errors', () => {
     await expect(h.client.execute('SELEC * FROM x')).rejects.toMatchObject({ code: codes.syntaxError });
     await expect(h.client.execute(`SELECT * FROM ${KS}.nope`)).rejects.toMatchObject({ code: codes.invalid });
     await expect(h.client.execute(`CREATE TABLE ${KS}.scan (pk int PRIMARY KEY)`)).rejects.toMatchObject({ code: codes.alreadyExists });
-    await expect(h.client.execute(`CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`)).rejects.toMatchObject({ code: codes.alreadyExists });
+    await expect(h.client.execute(`CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`)).rejects.toMatchObject({
+      code: codes.alreadyExists,
+    });
   });
 
   it('an unknown prepared id answers UNPREPARED and the driver re-prepares transparently', async () => {
@@ -162,17 +189,35 @@ describe('log queries sent by CDC readers', () => {
     const all = await h.client.execute(`SELECT "cdc$stream_id", "cdc$time", pk FROM ${KS}.lq_scylla_cdc_log`, [], { fetchSize: 1000 });
     expect(all.rows).toHaveLength(50);
     const streams = [...new Set(all.rows.map((r) => (r['cdc$stream_id'] as Buffer).toString('hex')))].map((x) => Buffer.from(x, 'hex'));
-    const perStream = await Promise.all(streams.map(async (s) => (await h.client.execute(
-      `SELECT * FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" = ? AND "cdc$time" > minTimeuuid(?) AND "cdc$time" <= maxTimeuuid(?) BYPASS CACHE`,
-      [s, new Date(start), new Date(end)], { prepare: true })).rows.length));
+    const perStream = await Promise.all(
+      streams.map(
+        async (s) =>
+          (
+            await h.client.execute(
+              `SELECT * FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" = ? AND "cdc$time" > minTimeuuid(?) AND "cdc$time" <= maxTimeuuid(?) BYPASS CACHE`,
+              [s, new Date(start), new Date(end)],
+              { prepare: true },
+            )
+          ).rows.length,
+      ),
+    );
     expect(perStream.reduce((a, b) => a + b, 0)).toBe(50);
-    const inRs = await h.client.execute(`SELECT pk FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? AND "cdc$time" >= minTimeuuid(?) AND "cdc$time" < minTimeuuid(?) BYPASS CACHE`,
-      [streams, new Date(start), new Date(end)], { prepare: true, fetchSize: 7 });
-    const paged = await pageAll(h.client, `SELECT pk FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? AND "cdc$time" >= minTimeuuid(?) BYPASS CACHE`,
-      [streams, new Date(start)], 7);
+    const inRs = await h.client.execute(
+      `SELECT pk FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? AND "cdc$time" >= minTimeuuid(?) AND "cdc$time" < minTimeuuid(?) BYPASS CACHE`,
+      [streams, new Date(start), new Date(end)],
+      { prepare: true, fetchSize: 7 },
+    );
+    const paged = await pageAll(
+      h.client,
+      `SELECT pk FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? AND "cdc$time" >= minTimeuuid(?) BYPASS CACHE`,
+      [streams, new Date(start)],
+      7,
+    );
     expect(paged.map((r) => r['pk'] as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(inRs.rows.length).toBe(7);
-    const empty = await h.client.execute(`SELECT * FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? AND "cdc$time" > maxTimeuuid(?)`, [streams, new Date(end + 1000)], { prepare: true });
+    const empty = await h.client.execute(`SELECT * FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? AND "cdc$time" > maxTimeuuid(?)`, [streams, new Date(end + 1000)], {
+      prepare: true,
+    });
     expect(empty.rows).toHaveLength(0);
     const ppl = await h.client.execute(`SELECT "cdc$stream_id" FROM ${KS}.lq_scylla_cdc_log WHERE "cdc$stream_id" IN ? PER PARTITION LIMIT 1`, [streams], { prepare: true });
     expect(ppl.rows).toHaveLength(streams.length);

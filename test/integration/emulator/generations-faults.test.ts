@@ -35,7 +35,9 @@ describe('vnode generations', () => {
     await h.client.execute("CREATE KEYSPACE g WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     await h.client.execute("CREATE TABLE g.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('publishes generations whose stream ids are laid out as cdc/generation.cc makes them', async () => {
     const ts = await h.client.execute("SELECT time, expired FROM system_distributed.cdc_generation_timestamps WHERE key = 'timestamps'");
@@ -96,9 +98,11 @@ describe('vnode generations', () => {
       await late.client.execute("CREATE KEYSPACE k WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
       await late.client.execute("CREATE TABLE k.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
       await expect(late.client.execute('INSERT INTO k.t (pk, v) VALUES (1, 1)')).rejects.toThrow(/could not find any CDC stream/);
-      await late.client.execute("CREATE TABLE k.plain (pk int PRIMARY KEY, v int)");
+      await late.client.execute('CREATE TABLE k.plain (pk int PRIMARY KEY, v int)');
       await late.client.execute('INSERT INTO k.plain (pk, v) VALUES (1, 1)');
-    } finally { await late.close(); }
+    } finally {
+      await late.close();
+    }
   });
 
   it('self-consistency, not conformance: the same seed gives the same streams', async () => {
@@ -109,7 +113,10 @@ describe('vnode generations', () => {
       const sa = (await a.client.execute(q)).rows.map((r) => (r['streams'] as Buffer[]).map((x) => x.toString('hex')).join());
       const sb = (await b.client.execute(q)).rows.map((r) => (r['streams'] as Buffer[]).map((x) => x.toString('hex')).join());
       expect(sa).toEqual(sb);
-    } finally { await a.close(); await b.close(); }
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
 
@@ -121,7 +128,9 @@ describe('tablets', () => {
     await h.client.execute("CREATE KEYSPACE tb WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1} AND tablets = {'enabled': true}");
     await h.client.execute("CREATE TABLE tb.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   /**
    * Tokens of the tablet streams: cdc/generation.cc create_table_streams_mutation and
@@ -133,14 +142,20 @@ describe('tablets', () => {
     4: ['3fffffffffffffff', '7fffffffffffffff', 'bfffffffffffffff', 'ffffffffffffffff'],
   };
   const tokensOf = (ids: string[]) => ids.map((x) => x.slice(0, 16));
-  const allVersion1Index0 = (ids: string[]) => ids.every((x) => {
-    const f = streamIdFields(Buffer.from(x, 'hex'));
-    return f.version === 1 && f.index === 0;
-  });
+  const allVersion1Index0 = (ids: string[]) =>
+    ids.every((x) => {
+      const f = streamIdFields(Buffer.from(x, 'hex'));
+      return f.version === 1 && f.index === 0;
+    });
 
-  const streamsAt = async (ts: Date, state: number): Promise<string[]> => (await h.client.execute(
-    'SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = ?',
-    ['tb', 't', ts, state], { prepare: true })).rows.map((r: cassandra.types.Row) => (r['stream_id'] as Buffer).toString('hex')).sort();
+  const streamsAt = async (ts: Date, state: number): Promise<string[]> =>
+    (
+      await h.client.execute('SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = ?', ['tb', 't', ts, state], {
+        prepare: true,
+      })
+    ).rows
+      .map((r: cassandra.types.Row) => (r['stream_id'] as Buffer).toString('hex'))
+      .sort();
 
   it('initial_tablets, cdc_timestamps and cdc_streams (first set listed as current and opened)', async () => {
     const ks = await h.client.execute("SELECT initial_tablets FROM system_schema.scylla_keyspaces WHERE keyspace_name = 'tb'");
@@ -160,7 +175,10 @@ describe('tablets', () => {
 
   it('split closes every stream (listed only in system.cdc_streams), opens one per new tablet; merge reverses', async () => {
     await h.client.execute('INSERT INTO tb.t (pk, v) VALUES (1, 1)');
-    const before = await streamsAt((await h.client.execute("SELECT timestamp FROM system.cdc_timestamps WHERE keyspace_name = 'tb' AND table_name = 't'")).rows[0]!['timestamp'] as Date, STREAM_STATE.current);
+    const before = await streamsAt(
+      (await h.client.execute("SELECT timestamp FROM system.cdc_timestamps WHERE keyspace_name = 'tb' AND table_name = 't'")).rows[0]!['timestamp'] as Date,
+      STREAM_STATE.current,
+    );
     const set = h.emu.splitTablet('tb', 't');
     const ts = await h.client.execute("SELECT timestamp FROM system.cdc_timestamps WHERE keyspace_name = 'tb' AND table_name = 't'");
     const times = ts.rows.map((r) => (r['timestamp'] as Date).getTime());
@@ -193,7 +211,9 @@ describe('fault injection', () => {
     await h.client.execute("CREATE KEYSPACE f WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     await h.client.execute("CREATE TABLE f.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('read_timeout, write_timeout and unavailable errors reach the driver with their codes', async () => {
     const codes = cassandra.types.responseErrorCodes;
@@ -220,7 +240,12 @@ describe('fault injection', () => {
     expect(dropped).toBeGreaterThan(0);
     let ok = false;
     for (let i = 0; i < 50 && !ok; i++) {
-      try { await h.client.execute('SELECT * FROM f.t'); ok = true; } catch { await new Promise((r) => setTimeout(r, 100)); }
+      try {
+        await h.client.execute('SELECT * FROM f.t');
+        ok = true;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
     expect(ok).toBe(true);
   });

@@ -14,8 +14,12 @@ export async function startHarness(opts: EmulatorOptions = {}): Promise<Harness>
   const client = new cassandra.Client({ contactPoints: [emu.contactPoint], localDataCenter: 'datacenter1' });
   await client.connect();
   return {
-    emu, client,
-    close: async () => { await client.shutdown(); await emu.close(); },
+    emu,
+    client,
+    close: async () => {
+      await client.shutdown();
+      await emu.close();
+    },
   };
 }
 
@@ -31,21 +35,28 @@ export type Compact = Record<string, unknown>;
 export async function logRows(client: cassandra.Client, ks: string, table: string): Promise<Compact[]> {
   const rs = await client.execute(`SELECT * FROM ${ks}.${table}_scylla_cdc_log`, [], { fetchSize: 100000 });
   // Static-only partitions (closed tablet streams) come back with a null cdc$time: not changes.
-  const rows = rs.rows.filter((r) => r['cdc$time'] !== null).map((r) => {
-    const o: Compact = {};
-    for (const k of Object.keys(r)) {
-      const v = (r as unknown as Record<string, unknown>)[k];
-      if (v === null || v === undefined) continue;
-      if (k === 'cdc$stream_id' || k === 'cdc$time') continue;
-      o[k.replace('cdc$', '')] = normalize(v);
-    }
-    o['_time'] = (r['cdc$time'] as cassandra.types.TimeUuid).toString();
-    o['_micros'] = timeMicros(r['cdc$time'] as cassandra.types.TimeUuid);
-    o['_stream'] = (r['cdc$stream_id'] as Buffer).toString('hex');
-    return o;
-  });
-  rows.sort((a, b) => (a['_micros'] as bigint) < (b['_micros'] as bigint) ? -1 : (a['_micros'] as bigint) > (b['_micros'] as bigint) ? 1
-    : String(a['_time']).localeCompare(String(b['_time'])) || (a['batch_seq_no'] as number) - (b['batch_seq_no'] as number));
+  const rows = rs.rows
+    .filter((r) => r['cdc$time'] !== null)
+    .map((r) => {
+      const o: Compact = {};
+      for (const k of Object.keys(r)) {
+        const v = (r as unknown as Record<string, unknown>)[k];
+        if (v === null || v === undefined) continue;
+        if (k === 'cdc$stream_id' || k === 'cdc$time') continue;
+        o[k.replace('cdc$', '')] = normalize(v);
+      }
+      o['_time'] = (r['cdc$time'] as cassandra.types.TimeUuid).toString();
+      o['_micros'] = timeMicros(r['cdc$time'] as cassandra.types.TimeUuid);
+      o['_stream'] = (r['cdc$stream_id'] as Buffer).toString('hex');
+      return o;
+    });
+  rows.sort((a, b) =>
+    (a['_micros'] as bigint) < (b['_micros'] as bigint)
+      ? -1
+      : (a['_micros'] as bigint) > (b['_micros'] as bigint)
+        ? 1
+        : String(a['_time']).localeCompare(String(b['_time'])) || (a['batch_seq_no'] as number) - (b['batch_seq_no'] as number),
+  );
   return rows;
 }
 
@@ -53,7 +64,9 @@ export async function logRows(client: cassandra.Client, ks: string, table: strin
 export function strip(rows: Compact[]): Compact[] {
   return rows.map((r) => {
     const o = { ...r };
-    delete o['_time']; delete o['_micros']; delete o['_stream'];
+    delete o['_time'];
+    delete o['_micros'];
+    delete o['_stream'];
     return o;
   });
 }

@@ -16,7 +16,9 @@ describe('a 25,600-vnode × 8-shard ring', () => {
     await h.client.execute("CREATE KEYSPACE big WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     await h.client.execute("CREATE TABLE big.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
   });
-  afterAll(async () => { await h?.close(); });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('lists every stream of the generation through paging, and every write lands in a listed stream', async () => {
     const ts = await h.client.execute("SELECT time FROM system_distributed.cdc_generation_timestamps WHERE key = 'timestamps'");
@@ -48,10 +50,17 @@ describe('a table of 8,192 tablets', () => {
     await h.client.execute("CREATE KEYSPACE tk WITH replication = {'class': 'NetworkTopologyStrategy', 'replication_factor': 1}");
     await h.client.execute("CREATE TABLE tk.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}");
   });
-  afterAll(async () => { await h?.close(); });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   const streams = async (ts: Date, state: number): Promise<Set<string>> => {
-    const rows = await pageAll(h.client, 'SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = ?', ['tk', 't', ts, state], 1000);
+    const rows = await pageAll(
+      h.client,
+      'SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = ?',
+      ['tk', 't', ts, state],
+      1000,
+    );
     return new Set(rows.map((r) => (r['stream_id'] as Buffer).toString('hex')));
   };
 

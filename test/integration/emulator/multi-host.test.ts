@@ -16,12 +16,20 @@ beforeAll(async () => {
   await client.execute("CREATE KEYSPACE mh WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
   await client.execute('CREATE TABLE mh.t (pk int PRIMARY KEY, v int)');
 });
-afterAll(async () => { await client.shutdown(); await emu.close(); });
+afterAll(async () => {
+  await client.shutdown();
+  await emu.close();
+});
 
 describe('three hosts', () => {
   it('system.peers lists the other two hosts from each host; tokens are split between them', async () => {
     expect(client.hosts.length).toBe(3);
-    expect(client.hosts.keys().map((a: string) => a.split(':')[0]).sort()).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+    expect(
+      client.hosts
+        .keys()
+        .map((a: string) => a.split(':')[0])
+        .sort(),
+    ).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
     const all = emu.engine.hosts.flatMap((h) => h.tokens);
     expect(new Set(all).size).toBe(all.length);
     for (const h of emu.engine.hosts) expect(h.tokens.length).toBe(2);
@@ -66,7 +74,10 @@ describe('three hosts', () => {
     };
     for (let pk = 0; pk < 30; pk++) await client.execute('INSERT INTO mh.t (pk, v) VALUES (?, ?)', [pk, pk], { prepare: true });
     const byHost = new Map<string, number[]>();
-    for (let pk = 0; pk < 30; pk++) { const o = owner(pk); byHost.set(o, [...(byHost.get(o) ?? []), pk]); }
+    for (let pk = 0; pk < 30; pk++) {
+      const o = owner(pk);
+      byHost.set(o, [...(byHost.get(o) ?? []), pk]);
+    }
     expect(byHost.size).toBe(3);
     for (const [addr, pks] of byHost) {
       const i = Number(addr.split('.')[3]) - 1;

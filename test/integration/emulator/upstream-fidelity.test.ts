@@ -12,7 +12,9 @@ beforeAll(async () => {
   await h.client.execute(`CREATE KEYSPACE ${KS} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   await h.client.execute(`CREATE TYPE ${KS}.ut (a int, b int, c int)`);
 });
-afterAll(async () => { await h.close(); });
+afterAll(async () => {
+  await h.close();
+});
 
 async function table(opts = "{'enabled': true}"): Promise<string> {
   const t = uniqueName('t');
@@ -32,8 +34,17 @@ async function cdcExtension(t: string): Promise<Record<string, string>> {
   const blob = (rs.rows[0]!['extensions'] as Record<string, Buffer>)['cdc']!;
   const out: Record<string, string> = {};
   let off = 4;
-  const str = (): string => { const len = blob.readInt32LE(off); off += 4; const s = blob.toString('utf8', off, off + len); off += len; return s; };
-  for (let i = 0; i < blob.readInt32LE(0); i++) { const k = str(); out[k] = str(); }
+  const str = (): string => {
+    const len = blob.readInt32LE(off);
+    off += 4;
+    const s = blob.toString('utf8', off, off + len);
+    off += len;
+    return s;
+  };
+  for (let i = 0; i < blob.readInt32LE(0); i++) {
+    const k = str();
+    out[k] = str();
+  }
   return out;
 }
 
@@ -48,14 +59,17 @@ describe('tablets (points 1, 2)', () => {
     ht = await startHarness({ seed: 12, tablets: true, initialTablets: 2 });
     await ht.client.execute("CREATE KEYSPACE tk WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1} AND tablets = {'enabled': true}");
   });
-  afterAll(async () => { await ht.close(); });
+  afterAll(async () => {
+    await ht.close();
+  });
 
   it('cdc_test.cc test_cdc_log_schema: a tablets log table has the vnodes column set, no cdc$closed_time or other static column', async () => {
     await ht.client.execute("CREATE KEYSPACE vk WITH replication = {'class': 'NetworkTopologyStrategy', 'datacenter1': 1} AND tablets = {'enabled': false}");
     for (const ks of ['tk', 'vk']) await ht.client.execute(`CREATE TABLE ${ks}.s (pk int, ck int, v int, st int static, PRIMARY KEY (pk, ck)) WITH cdc = {'enabled': true}`);
-    const cols = async (ks: string): Promise<string[]> => (await ht.client.execute(
-      "SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 's_scylla_cdc_log'", [ks], { prepare: true },
-    )).rows.map((r) => `${r['column_name'] as string}:${r['kind'] as string}`).sort();
+    const cols = async (ks: string): Promise<string[]> =>
+      (await ht.client.execute("SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = 's_scylla_cdc_log'", [ks], { prepare: true })).rows
+        .map((r) => `${r['column_name'] as string}:${r['kind'] as string}`)
+        .sort();
     const tablets = await cols('tk');
     expect(tablets).toEqual(await cols('vk'));
     expect(tablets.some((c) => c.startsWith('cdc$closed_time'))).toBe(false);
@@ -74,8 +88,9 @@ describe('tablets (points 1, 2)', () => {
     // 3 s in the past is after the first set: accepted. 1 h ahead is beyond the 5 s leeway: refused.
     const us = (ms: number): string => String(BigInt(ms) * 1000n);
     await ht.client.execute(`INSERT INTO tk.f (pk, v) VALUES (1, 1) USING TIMESTAMP ${us(Date.now() - 3000)}`);
-    await expect(ht.client.execute(`INSERT INTO tk.f (pk, v) VALUES (2, 2) USING TIMESTAMP ${us(Date.now() + 3_600_000)}`))
-      .rejects.toThrow(/attempted to get a stream "from the future"/);
+    await expect(ht.client.execute(`INSERT INTO tk.f (pk, v) VALUES (2, 2) USING TIMESTAMP ${us(Date.now() + 3_600_000)}`)).rejects.toThrow(
+      /attempted to get a stream "from the future"/,
+    );
     const base = await ht.client.execute('SELECT pk FROM tk.f');
     expect(base.rows.map((r) => r['pk'])).toEqual([1]);
     const log = await ht.client.execute('SELECT pk FROM tk.f_scylla_cdc_log');
@@ -99,8 +114,9 @@ describe('row deltas and images (points 3–6)', () => {
   it('cdc-preimages.rst + log.cc update_row_state: post-image = pre-image + delta even when the delta loses on timestamp', async () => {
     const t = await table("{'enabled': true, 'preimage': true, 'postimage': true}");
     const now = BigInt(Date.now()) * 1000n;
-    const rows = strip(await run(t, `INSERT INTO t (pk, ck, v) VALUES (0, 0, 5) USING TIMESTAMP ${now}`,
-      `UPDATE t USING TIMESTAMP ${now - 1_000_000n} SET v = 1 WHERE pk = 0 AND ck = 0`));
+    const rows = strip(
+      await run(t, `INSERT INTO t (pk, ck, v) VALUES (0, 0, 5) USING TIMESTAMP ${now}`, `UPDATE t USING TIMESTAMP ${now - 1_000_000n} SET v = 1 WHERE pk = 0 AND ck = 0`),
+    );
     // The update's cdc$time is a second older, so its record sorts first.
     expect(rows).toEqual([
       { batch_seq_no: 0, operation: 0, pk: 0, ck: 0, v: 5 },
@@ -135,14 +151,13 @@ describe('row deltas and images (points 3–6)', () => {
 describe('CDC options (point 7)', () => {
   it('alter_table_statement.cc: ALTER ... WITH cdc without "enabled" is refused; ALTER replaces the whole map', async () => {
     const t = await table("{'enabled': true, 'preimage': true, 'ttl': 3600}");
-    await expect(h.client.execute(`ALTER TABLE ${KS}.${t} WITH cdc = {'postimage': true}`))
-      .rejects.toThrow('Altering CDC options requires specifying "enabled" flag');
+    await expect(h.client.execute(`ALTER TABLE ${KS}.${t} WITH cdc = {'postimage': true}`)).rejects.toThrow('Altering CDC options requires specifying "enabled" flag');
     expect(await cdcExtension(t)).toMatchObject({ enabled: 'true', preimage: 'true', ttl: '3600' });
     await h.client.execute(`ALTER TABLE ${KS}.${t} WITH cdc = {'enabled': true, 'postimage': true}`);
     expect(await cdcExtension(t)).toEqual({ enabled: 'true', preimage: 'false', postimage: 'true', delta: 'full', ttl: '86400' });
   });
 
-  it("log.cc cdc::options: preimage takes only true/false/1/0/'full'; option errors start \"Invalid CDC option: \"", async () => {
+  it('log.cc cdc::options: preimage takes only true/false/1/0/\'full\'; option errors start "Invalid CDC option: "', async () => {
     const create = (opts: string): Promise<unknown> => h.client.execute(`CREATE TABLE ${KS}.${uniqueName('bad')} (pk int PRIMARY KEY, v int) WITH cdc = ${opts}`);
     await expect(create("{'enabled': true, 'preimage': 'on'}")).rejects.toThrow('Invalid value for CDC option "preimage": on');
     await expect(create("{'enabled': true, 'ttl': -1}")).rejects.toThrow('Invalid CDC option: ttl must be >= 0');
@@ -191,11 +206,19 @@ describe('smaller points (8)', () => {
   it('split.cc should_split / process_changes_without_splitting: rows of one unsplit mutation follow clustering order', async () => {
     const t = await table();
     const unsplit = strip(await run(t, 'BEGIN UNLOGGED BATCH INSERT INTO t (pk, ck, v) VALUES (0, 1, 1); UPDATE t SET v = 2 WHERE pk = 0 AND ck = 0; APPLY BATCH'));
-    expect(unsplit.map((r) => [r['ck'], r['operation']])).toEqual([[0, 1], [1, 2]]);
+    expect(unsplit.map((r) => [r['ck'], r['operation']])).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
     const t2 = await table();
     // A TTL on one statement forces splitting: inserts come before updates.
     const split = strip(await run(t2, 'BEGIN UNLOGGED BATCH INSERT INTO t (pk, ck, v) VALUES (0, 1, 1) USING TTL 100; UPDATE t SET v = 2 WHERE pk = 0 AND ck = 0; APPLY BATCH'));
-    expect(split.map((r) => [r['ck'], r['operation']])).toEqual([[0, 1], [1, 2]].reverse());
+    expect(split.map((r) => [r['ck'], r['operation']])).toEqual(
+      [
+        [0, 1],
+        [1, 2],
+      ].reverse(),
+    );
   });
 
   it('utils/UUID_gen.hh get_random_time_UUID_from_micros: cdc$time carries the IETF variant (byte 8 in 0x80–0xBF)', async () => {
@@ -215,9 +238,10 @@ describe('smaller points (8)', () => {
 // its history, and the whole tree with git grep / git log -S at f4a4091ca28e); upstream logs each
 // write in one stream (cdc/log.cc begin_timestamp -> cdc::metadata::get_tablet_stream).
 describe('tablet stream-set switch duplication (point 11; a pessimistic model, see the README)', () => {
-  const streamsOfPk = async (hx: Harness, ks: string, pk: number): Promise<{ stream: string; time: string }[]> => (await hx.client.execute(
-    `SELECT "cdc$stream_id", "cdc$time", pk FROM ${ks}.d_scylla_cdc_log`,
-  )).rows.filter((r) => r['pk'] === pk).map((r) => ({ stream: (r['cdc$stream_id'] as Buffer).toString('hex'), time: String(r['cdc$time']) }));
+  const streamsOfPk = async (hx: Harness, ks: string, pk: number): Promise<{ stream: string; time: string }[]> =>
+    (await hx.client.execute(`SELECT "cdc$stream_id", "cdc$time", pk FROM ${ks}.d_scylla_cdc_log`)).rows
+      .filter((r) => r['pk'] === pk)
+      .map((r) => ({ stream: (r['cdc$stream_id'] as Buffer).toString('hex'), time: String(r['cdc$time']) }));
 
   it('a write near a split is logged in the old and the new stream with one cdc$time; switchDuplicateMs 0 turns it off', async () => {
     for (const window of [2000, 0]) {
@@ -231,9 +255,15 @@ describe('tablet stream-set switch duplication (point 11; a pessimistic model, s
         await hx.client.execute('INSERT INTO dk.d (pk, v) VALUES (2, 2)'); // just after it
         await new Promise((r) => setTimeout(r, 2100));
         await hx.client.execute('INSERT INTO dk.d (pk, v) VALUES (3, 3)'); // outside the window
-        const current = new Set((await hx.client.execute(
-          'SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = 0',
-          ['dk', 'd', new Date(set.ts)], { prepare: true })).rows.map((r) => (r['stream_id'] as Buffer).toString('hex')));
+        const current = new Set(
+          (
+            await hx.client.execute(
+              'SELECT stream_id FROM system.cdc_streams WHERE keyspace_name = ? AND table_name = ? AND timestamp = ? AND stream_state = 0',
+              ['dk', 'd', new Date(set.ts)],
+              { prepare: true },
+            )
+          ).rows.map((r) => (r['stream_id'] as Buffer).toString('hex')),
+        );
         for (const pk of [1, 2]) {
           const rows = await streamsOfPk(hx, 'dk', pk);
           expect(rows).toHaveLength(window > 0 ? 2 : 1);
@@ -243,7 +273,9 @@ describe('tablet stream-set switch duplication (point 11; a pessimistic model, s
         const third = await streamsOfPk(hx, 'dk', 3);
         expect(third).toHaveLength(1);
         expect(current.has(third[0]!.stream)).toBe(true);
-      } finally { await hx.close(); }
+      } finally {
+        await hx.close();
+      }
     }
   });
 });
@@ -258,7 +290,7 @@ describe('per-row TTL (point 9)', () => {
       await c.execute("CREATE TABLE rt.p (pk int PRIMARY KEY, v int, exp bigint) WITH cdc = {'enabled': true}");
       await c.execute('ALTER TABLE rt.p TTL exp');
       await expect(c.execute('ALTER TABLE rt.p TTL v')).rejects.toThrow(/already enabled/);
-      await expect(c.execute("CREATE TABLE rt.bad (pk int PRIMARY KEY, v text TTL)")).rejects.toThrow(/timestamp, bigint or int/);
+      await expect(c.execute('CREATE TABLE rt.bad (pk int PRIMARY KEY, v text TTL)')).rejects.toThrow(/timestamp, bigint or int/);
       const soon = Date.now() + 300;
       await c.execute('INSERT INTO rt.r (pk, ck, v, exp) VALUES (1, 1, 1, ?)', [new Date(soon)], { prepare: true });
       await c.execute('INSERT INTO rt.r (pk, ck, v, exp) VALUES (1, 2, 2, ?)', [new Date(soon + 3_600_000)], { prepare: true });
@@ -272,8 +304,15 @@ describe('per-row TTL (point 9)', () => {
         if (r.length >= 3 && p.length >= 2) break;
         await new Promise((res) => setTimeout(res, 100));
       }
-      expect(r.map((x) => [x['operation'], x['ck']])).toEqual([[2, 1], [2, 2], [-3, 1]]);
-      expect(p.map((x) => [x['operation'], x['pk']])).toEqual([[2, 5], [-4, 5]]);
+      expect(r.map((x) => [x['operation'], x['ck']])).toEqual([
+        [2, 1],
+        [2, 2],
+        [-3, 1],
+      ]);
+      expect(p.map((x) => [x['operation'], x['pk']])).toEqual([
+        [2, 5],
+        [-4, 5],
+      ]);
       expect((await c.execute('SELECT ck FROM rt.r')).rows.map((x) => x['ck'])).toEqual([2]);
       expect((await c.execute('SELECT pk FROM rt.p')).rows).toHaveLength(0);
       // Per-row TTL off: a row past its time stays.
@@ -281,7 +320,9 @@ describe('per-row TTL (point 9)', () => {
       await c.execute('INSERT INTO rt.r (pk, ck, v, exp) VALUES (1, 3, 3, ?)', [new Date(Date.now() - 1000)], { prepare: true });
       await new Promise((res) => setTimeout(res, 500));
       expect((await c.execute('SELECT ck FROM rt.r')).rows.map((x) => x['ck'])).toEqual([2, 3]);
-    } finally { await hx.close(); }
+    } finally {
+      await hx.close();
+    }
   });
 });
 
@@ -297,10 +338,17 @@ describe('partition-delete pre-image without clustering key (point 10)', () => {
         }
         const rows = strip(await logRows(hx.client, 'nk', 't'));
         const del = rows.slice(rows.findIndex((r) => r['operation'] === 2 && r['val'] === 3) + 1);
-        expect(del).toEqual(on
-          ? [{ batch_seq_no: 0, operation: 0, pk: 1, val: 3, deleted_w: true }, { batch_seq_no: 1, operation: 4, pk: 1, end_of_batch: true }]
-          : [{ batch_seq_no: 0, operation: 4, pk: 1, end_of_batch: true }]);
-      } finally { await hx.close(); }
+        expect(del).toEqual(
+          on
+            ? [
+                { batch_seq_no: 0, operation: 0, pk: 1, val: 3, deleted_w: true },
+                { batch_seq_no: 1, operation: 4, pk: 1, end_of_batch: true },
+              ]
+            : [{ batch_seq_no: 0, operation: 4, pk: 1, end_of_batch: true }],
+        );
+      } finally {
+        await hx.close();
+      }
     }
   });
 });

@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('read_committed with transactions aborted in another order than they began', () => {
-  it('kafkajs returns what Kafka\'s Java consumer returns: the committed records only', async () => {
+  it("kafkajs returns what Kafka's Java consumer returns: the committed records only", async () => {
     const [a, b, c] = [await producer('a'), await producer('b'), await producer('c')];
     const ta = await a.transaction();
     await ta.send({ topic, messages: [{ value: 'a-aborted' }] }); // offset 0

@@ -21,10 +21,7 @@ const v1 = {
 describe('schema registry (Apicurio ccompat)', () => {
   it('registers, evolves BACKWARD, refuses an incompatible change and fetches by id', async () => {
     const subject = `${randomName('cdc.scylla.users')}-value`;
-    const { id: id1 } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(v1) },
-      { subject, compatibility: COMPATIBILITY.BACKWARD },
-    );
+    const { id: id1 } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
     expect(id1).toBeGreaterThan(0);
 
     // Re-registering the identical schema returns the same id (producers restart and re-register).
@@ -39,7 +36,10 @@ describe('schema registry (Apicurio ccompat)', () => {
 
     // A new required field without default cannot read old data: refused.
     const bad = { ...v1, fields: [...v1.fields, { name: 'age', type: 'int' }] };
-    await expect(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(bad) }, { subject })).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/incompatible/i) });
+    await expect(registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(bad) }, { subject })).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/incompatible/i),
+    });
     expect(await registry.getLatestSchemaId(subject)).toBe(id2);
 
     // Round trip through the wire format with the fetched schema.

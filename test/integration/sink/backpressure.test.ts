@@ -40,7 +40,7 @@ describe('backpressure', () => {
       // Held while paused: the bound plus at most one fetch (maxBytesPerPartition, 2 MiB) — never the
       // whole backlog, which is what an unbounded reader would hold by now.
       await new Promise((r) => setTimeout(r, 2000));
-      const held = (sink.proc.sink.status() as { inflightBytes: number; pausedPartitions: number });
+      const held = sink.proc.sink.status() as { inflightBytes: number; pausedPartitions: number };
       expect(held.pausedPartitions).toBe(1);
       expect(paused.inflightBytes).toBeGreaterThan(bound);
       expect(held.inflightBytes).toBeLessThan(bound + 3 * 1024 * 1024);

@@ -16,7 +16,11 @@ const schemas = { 1: JSON.stringify(keySchema(spec)), 2: JSON.stringify(valueSch
 const kt = avroType(keySchema(spec));
 const vt = avroType(valueSchema(spec));
 const ref = (offset: number) => ({ topic: 'cdc.scylla.t', partition: 0, offset: String(offset) });
-const good = (id: number): RawRecord => ({ ref: ref(id), key: frame(1, kt, keyObject(spec, { id })), value: frame(2, vt, envelope(spec, { op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: id })) });
+const good = (id: number): RawRecord => ({
+  ref: ref(id),
+  key: frame(1, kt, keyObject(spec, { id })),
+  value: frame(2, vt, envelope(spec, { op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: id })),
+});
 
 /** 30 million nulls from 26 KB (every count fits in the bytes left): about 1.5 s of decoding. */
 function slow(offset: number): RawRecord {

@@ -65,7 +65,9 @@ describe('exactly once across kill -9', () => {
       last.kill('SIGTERM');
       await exited;
     }
-    console.log(`crash test (seed ${seed}): ${total} changes produced in ${((produced - t0) / 1000).toFixed(1)} s, killed at ${kills.join(', ')}, applied in ${((Date.now() - produced) / 1000).toFixed(1)} s`);
+    console.log(
+      `crash test (seed ${seed}): ${total} changes produced in ${((produced - t0) / 1000).toFixed(1)} s, killed at ${kills.join(', ')}, applied in ${((Date.now() - produced) / 1000).toFixed(1)} s`,
+    );
     for (const k of kills) expect(k).toBeLessThan(total);
     for (let p = 0; p < partitions; p++) expect(await storedOffset(schema, group, fx.topic, p)).toBe(BigInt(w.perPartition[p]!));
     expect(await tableRows(schema, fx.spec.table)).toEqual(w.expected);

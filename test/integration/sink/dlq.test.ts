@@ -33,7 +33,13 @@ describe('dead-letter queue', () => {
 
   it('isolates bad magic, unknown schema, undecodable, missing key and PG type/constraint violations', async () => {
     await createTopic(dlqTopic, 1);
-    const fx = await topicFixture({ key: [{ name: 'id', type: 'int' }], columns: [{ name: 'v', type: 'string' }, { name: 'd', type: { type: 'int', logicalType: 'date' } }] });
+    const fx = await topicFixture({
+      key: [{ name: 'id', type: 'int' }],
+      columns: [
+        { name: 'v', type: 'string' },
+        { name: 'd', type: { type: 'int', logicalType: 'date' } },
+      ],
+    });
     const t = 1_700_000_000_000_000;
     const good = (id: number) => fx.encode({ op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: t + id });
     const badMagic = Buffer.from([9, 0, 0, 0, 1, 2, 3]);

@@ -50,11 +50,17 @@ describe('faults', () => {
     const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_SESSION_TIMEOUT_MS: '6000' });
     await sink.started;
     try {
-      await produce(fx.topic, [1, 2, 3].map((id) => fx.encode({ op: 'c', key: { id }, after: { n: { value: id } }, tsUs: t + id })));
+      await produce(
+        fx.topic,
+        [1, 2, 3].map((id) => fx.encode({ op: 'c', key: { id }, after: { n: { value: id } }, tsUs: t + id })),
+      );
       await waitFor('first', async () => (await storedOffset(schema, group, fx.topic)) === 3n);
       // Another owner takes the partition behind the sink's back.
       await pgPool.query(`UPDATE "${schema}"._cdc_offsets SET generation = generation + 1 WHERE group_id = $1`, [group]);
-      await produce(fx.topic, [4, 5].map((id) => fx.encode({ op: 'c', key: { id }, after: { n: { value: id } }, tsUs: t + id })));
+      await produce(
+        fx.topic,
+        [4, 5].map((id) => fx.encode({ op: 'c', key: { id }, after: { n: { value: id } }, tsUs: t + id })),
+      );
       await waitFor('after fence', async () => (await storedOffset(schema, group, fx.topic)) === 5n, 40_000);
       const rows = await query<{ id: number; n: string }>(`SELECT id, n::text FROM "${schema}"."${fx.spec.table}" ORDER BY id`);
       expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
@@ -110,7 +116,9 @@ describe('faults', () => {
       const value = frame(v2id, avroType(v2), envelope(spec2, { op: 'u', key: { id: 1 }, after: { b: { value: 1_700_000_000_123_456n } }, tsUs: t + 2 }));
       await produce(fx.topic, [{ key: fx.encodeKey(keyObject(fx.spec, { id: 1 })), value }]);
       await waitFor('v2', async () => (await storedOffset(schema, group, fx.topic)) === 2n);
-      const rows = await query<{ a: string; b: string; t: string }>(`SELECT a, to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS b, pg_typeof(b)::text AS t FROM "${schema}"."${fx.spec.table}"`);
+      const rows = await query<{ a: string; b: string; t: string }>(
+        `SELECT a, to_char(b AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS b, pg_typeof(b)::text AS t FROM "${schema}"."${fx.spec.table}"`,
+      );
       expect(rows).toEqual([{ a: 'x', b: '2023-11-14 22:13:20.123456', t: 'timestamp with time zone' }]);
     } finally {
       await sink.proc.stop();

@@ -135,22 +135,56 @@ describe('hostile input', () => {
     const sub = (n: string) => `${topics.items}-${n}`;
     const arrayBombId = await register(sub('arraybomb'), bombSchemas.array);
     const mapBombId = await register(sub('mapbomb'), bombSchemas.map);
-    const nullBombId = await register(sub('nullbomb'), { type: 'record', name: 'NullBomb', fields: [{ name: 'a', type: { type: 'array', items: { type: 'array', items: 'null' } } }] });
+    const nullBombId = await register(sub('nullbomb'), {
+      type: 'record',
+      name: 'NullBomb',
+      fields: [{ name: 'a', type: { type: 'array', items: { type: 'array', items: 'null' } } }],
+    });
     const offsetsSpec: TableSpec = {
       keyspace: 'ks',
       table: '_cdc_offsets',
-      key: [{ name: 'group_id', type: 'string' }, { name: 'topic', type: 'string' }, { name: 'partition', type: 'int' }],
-      columns: [{ name: 'next_offset', type: 'long' }, { name: 'generation', type: 'long' }],
+      key: [
+        { name: 'group_id', type: 'string' },
+        { name: 'topic', type: 'string' },
+        { name: 'partition', type: 'int' },
+      ],
+      columns: [
+        { name: 'next_offset', type: 'long' },
+        { name: 'generation', type: 'long' },
+      ],
     };
     const aimedAtOffsets = await fixture(topics.items, offsetsSpec, sub('offsets'));
     const offsetsTopic = await fixture(topics.offsets, offsetsSpec);
-    const tombs = await fixture(topics.items, { keyspace: 'ks', table: '_cdc_tombstones_items', key: [{ name: 'id', type: 'int' }], columns: [{ name: 'ts', type: 'long' }] }, sub('tombs'));
-    const runs = await fixture(topics.items, { keyspace: 'ks', table: '_cdc_reconcile_runs', key: [{ name: 'id', type: 'long' }], columns: [{ name: 'table_name', type: 'string' }, { name: 'accuracy', type: 'double' }] }, sub('runs'));
+    const tombs = await fixture(
+      topics.items,
+      { keyspace: 'ks', table: '_cdc_tombstones_items', key: [{ name: 'id', type: 'int' }], columns: [{ name: 'ts', type: 'long' }] },
+      sub('tombs'),
+    );
+    const runs = await fixture(
+      topics.items,
+      {
+        keyspace: 'ks',
+        table: '_cdc_reconcile_runs',
+        key: [{ name: 'id', type: 'long' }],
+        columns: [
+          { name: 'table_name', type: 'string' },
+          { name: 'accuracy', type: 'double' },
+        ],
+      },
+      sub('runs'),
+    );
     const longCol = await fixture(topics.items, { ...items, columns: [...items.columns, { name: LONG_COLUMN, type: 'string' }] }, sub('longcol'));
     const bookkeeping = await Promise.all(
-      ['_cdc_ts_us', '_cdc_cts', '_cdc_lk_v'].map(async (name) => ({ name, fx: await fixture(topics.items, { ...items, columns: [...items.columns, { name, type: name === '_cdc_cts' ? 'string' : 'long' }] }, sub(name)) })),
+      ['_cdc_ts_us', '_cdc_cts', '_cdc_lk_v'].map(async (name) => ({
+        name,
+        fx: await fixture(topics.items, { ...items, columns: [...items.columns, { name, type: name === '_cdc_cts' ? 'string' : 'long' }] }, sub(name)),
+      })),
     );
-    const badDecimal = await fixture(topics.items, { ...items, columns: [...items.columns, { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 'NaN' } }] }, sub('decimal'));
+    const badDecimal = await fixture(
+      topics.items,
+      { ...items, columns: [...items.columns, { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 'NaN' } }] },
+      sub('decimal'),
+    );
     const unknown = await fixture(topics.unknown, { ...items, table: 'nosuchtable' });
 
     const ts = 1_700_000_000_000_000;
@@ -179,7 +213,12 @@ describe('hostile input', () => {
       invalidUtf8.value!.set([0x61, 0xff, 0xfe, 0x62], at);
       const longId = nextId++;
       expectedLong.set(longId, `long${longId}`);
-      const offsetsRow = (g: string) => ({ op: 'c' as const, key: { group_id: g, topic: topics.items, partition: 2 }, after: { next_offset: { value: 1_000_000 }, generation: { value: 999 } }, tsUs: ts });
+      const offsetsRow = (g: string) => ({
+        op: 'c' as const,
+        key: { group_id: g, topic: topics.items, partition: 2 },
+        after: { next_offset: { value: 1_000_000 }, generation: { value: 999 } },
+        tsUs: ts,
+      });
       return [
         { name: 'truncated body', topic: topics.items, expect: 'undecodable', msg: { ...trunc, value: trunc.value!.subarray(0, trunc.value!.length - 7) } },
         { name: 'array block-count bomb', topic: topics.items, expect: 'undecodable', msg: { key: hostileKey(), value: framed(arrayBombId, blockCountBomb()), partition: 1 } },
@@ -189,16 +228,46 @@ describe('hostile input', () => {
         { name: '_cdc_offsets as source.table_name', topic: topics.items, expect: 'wrong-target', msg: aimedAtOffsets.encode(offsetsRow(group), 2) },
         { name: '_cdc_offsets as source.table_name (foreign group)', topic: topics.items, expect: 'wrong-target', msg: aimedAtOffsets.encode(offsetsRow('someone-else'), 0) },
         { name: 'topic mapping to _cdc_offsets', topic: topics.offsets, expect: 'wrong-target', msg: offsetsTopic.encode(offsetsRow(group), 1) },
-        { name: 'tombstones table as source.table_name', topic: topics.items, expect: 'wrong-target', msg: tombs.encode({ op: 'c', key: { id: 1 }, after: { ts: { value: 2 ** 52 } }, tsUs: ts }, 1) },
-        { name: 'reconcile runs as source.table_name', topic: topics.items, expect: 'wrong-target', msg: runs.encode({ op: 'c', key: { id: 1 }, after: { table_name: { value: 'items' }, accuracy: { value: 100 } }, tsUs: ts }, 2) },
-        ...bookkeeping.map(({ name, fx }) => ({ name: `${name} as a user column`, topic: topics.items, expect: 'wrong-target', msg: bad(0, { [name]: { value: name === '_cdc_cts' ? '{}' : 2 ** 52 } }, fx) })),
-        { name: '70-byte column name', topic: topics.items, expect: 'applied', msg: longCol.encode({ op: 'c', key: { id: longId }, after: { v: { value: `v${longId}` }, [LONG_COLUMN]: { value: `long${longId}` } }, tsUs: ts + longId }, 1) },
+        {
+          name: 'tombstones table as source.table_name',
+          topic: topics.items,
+          expect: 'wrong-target',
+          msg: tombs.encode({ op: 'c', key: { id: 1 }, after: { ts: { value: 2 ** 52 } }, tsUs: ts }, 1),
+        },
+        {
+          name: 'reconcile runs as source.table_name',
+          topic: topics.items,
+          expect: 'wrong-target',
+          msg: runs.encode({ op: 'c', key: { id: 1 }, after: { table_name: { value: 'items' }, accuracy: { value: 100 } }, tsUs: ts }, 2),
+        },
+        ...bookkeeping.map(({ name, fx }) => ({
+          name: `${name} as a user column`,
+          topic: topics.items,
+          expect: 'wrong-target',
+          msg: bad(0, { [name]: { value: name === '_cdc_cts' ? '{}' : 2 ** 52 } }, fx),
+        })),
+        {
+          name: '70-byte column name',
+          topic: topics.items,
+          expect: 'applied',
+          msg: longCol.encode({ op: 'c', key: { id: longId }, after: { v: { value: `v${longId}` }, [LONG_COLUMN]: { value: `long${longId}` } }, tsUs: ts + longId }, 1),
+        },
         { name: 'nonsense decimal scale', topic: topics.items, expect: 'unsupported', msg: bad(2, { d: { value: Buffer.from([1]) } }, badDecimal) },
-        { name: 'key too large for a B-tree index', topic: topics.skeys, expect: 'too-large', msg: str.encode({ op: 'c', key: { k: randomBytes(12_000).toString('base64') }, after: { v: { value: 'big' } }, tsUs: ts }, 0) },
+        {
+          name: 'key too large for a B-tree index',
+          topic: topics.skeys,
+          expect: 'too-large',
+          msg: str.encode({ op: 'c', key: { k: randomBytes(12_000).toString('base64') }, after: { v: { value: 'big' } }, tsUs: ts }, 0),
+        },
         { name: "timestamp outside PostgreSQL's range", topic: topics.items, expect: 'type-violation', msg: bad(0, { at: { value: -9_000_000_000_000_000_000n } }) },
         { name: 'text with NUL', topic: topics.items, expect: 'type-violation', msg: bad(1, { v: { value: 'a\u0000b' } }) },
         { name: 'invalid UTF-8', topic: topics.items, expect: 'undecodable', msg: invalidUtf8 },
-        { name: 'key-only record for an unknown table', topic: topics.unknown, expect: 'skipped', msg: { key: unknown.encode({ op: 'c', key: { id: 1 }, tsUs: ts }, 0).key, value: null, partition: 0 } },
+        {
+          name: 'key-only record for an unknown table',
+          topic: topics.unknown,
+          expect: 'skipped',
+          msg: { key: unknown.encode({ op: 'c', key: { id: 1 }, tsUs: ts }, 0).key, value: null, partition: 0 },
+        },
       ];
     };
 
@@ -266,7 +335,11 @@ describe('hostile input', () => {
         const started = Date.now();
         const sentinel = await sendKind(k, false);
         if (sentinel === undefined) {
-          await waitFor(`${k.name}: offsets past it`, async () => (await storedOffset(schema, group, k.topic, k.msg.partition)) === next.get(`${k.topic}/${k.msg.partition}`), 60_000);
+          await waitFor(
+            `${k.name}: offsets past it`,
+            async () => (await storedOffset(schema, group, k.topic, k.msg.partition)) === next.get(`${k.topic}/${k.msg.partition}`),
+            60_000,
+          );
         } else if (typeof sentinel === 'number') {
           await waitFor(`${k.name}: the next good record`, async () => (await query(`SELECT 1 FROM ${itemsTable} WHERE id = $1`, [sentinel])).length === 1, 60_000);
         } else {
@@ -278,15 +351,21 @@ describe('hostile input', () => {
       // Stored offsets at the end of every partition of every topic.
       for (const t of Object.values(topics)) {
         const ends = await endOffsets(t);
-        await waitFor(`offsets of ${t} at the end`, async () => {
-          // a partition never written to (end 0) may have no stored row
-          for (const [p, end] of ends) if (((await storedOffset(schema, group, t, p)) ?? 0n) !== end) return undefined;
-          return true;
-        }, 60_000);
+        await waitFor(
+          `offsets of ${t} at the end`,
+          async () => {
+            // a partition never written to (end 0) may have no stored row
+            for (const [p, end] of ends) if (((await storedOffset(schema, group, t, p)) ?? 0n) !== end) return undefined;
+            return true;
+          },
+          60_000,
+        );
       }
 
       // Every good record applied exactly.
-      const rows = await query<{ id: number; v: string; at: Date | null; long: string | null }>(`SELECT id, v, at, "${pgName(LONG_COLUMN)}" AS long FROM ${itemsTable} ORDER BY id`);
+      const rows = await query<{ id: number; v: string; at: Date | null; long: string | null }>(
+        `SELECT id, v, at, "${pgName(LONG_COLUMN)}" AS long FROM ${itemsTable} ORDER BY id`,
+      );
       expect(rows.filter((r) => !expectedLong.has(r.id)).map((r) => [r.id, r.v])).toEqual([...expectedItems].sort((a, b) => a[0] - b[0]));
       expect(rows.filter((r) => expectedLong.has(r.id)).map((r) => [r.id, r.long])).toEqual([...expectedLong].sort((a, b) => a[0] - b[0]));
       expect(rows.every((r) => r.id < 900_000)).toBe(true);
@@ -301,9 +380,15 @@ describe('hostile input', () => {
 
       // The sink's own tables untouched by records.
       expect((await query<{ group_id: string }>(`SELECT DISTINCT group_id FROM "${schema}"._cdc_offsets`)).map((r) => r.group_id)).toEqual([group]);
-      const offCols = (await query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = '"${schema}"._cdc_offsets'::regclass AND attnum > 0 AND NOT attisdropped`)).map((r) => r.attname);
+      const offCols = (
+        await query<{ attname: string }>(`SELECT attname FROM pg_attribute WHERE attrelid = '"${schema}"._cdc_offsets'::regclass AND attnum > 0 AND NOT attisdropped`)
+      ).map((r) => r.attname);
       expect(offCols).not.toContain('_cdc_ts_us');
-      const tables = (await query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1`, [schema])).map((r) => r.relname);
+      const tables = (
+        await query<{ relname: string }>(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1`, [
+          schema,
+        ])
+      ).map((r) => r.relname);
       expect(tables.filter((t) => !t.startsWith('_cdc_'))).toEqual(['items', 'skeys']);
       expect(tables).not.toContain('_cdc_tombstones__cdc_offsets');
       expect(((await keyOnlyRecords.get()).values[0]?.value ?? 0) - keyOnlyBefore).toBe(2);
@@ -316,7 +401,9 @@ describe('hostile input', () => {
       expect(rss.peak - rss.base).toBeLessThan(768 * 1024 * 1024);
     } finally {
       clearInterval(sampler);
-      console.log(`hostile input: time to move past each kind (ms), peak RSS ${Math.round(rss.peak / 2 ** 20)} MiB (base ${Math.round(rss.base / 2 ** 20)} MiB)\n${timings.map((t) => `  ${String(t.ms).padStart(6)}  ${t.kind}`).join('\n')}`);
+      console.log(
+        `hostile input: time to move past each kind (ms), peak RSS ${Math.round(rss.peak / 2 ** 20)} MiB (base ${Math.round(rss.base / 2 ** 20)} MiB)\n${timings.map((t) => `  ${String(t.ms).padStart(6)}  ${t.kind}`).join('\n')}`,
+      );
       await sink.proc.stop();
     }
   }, 600_000);
@@ -330,13 +417,22 @@ describe('hostile input', () => {
     // A user trigger raising its own SQLSTATE (P0001) for one row: not a class the sink knows.
     await pgPool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await pgPool.query(`CREATE TABLE "${schema}".trig (id integer PRIMARY KEY, v text, "at" timestamptz)`);
-    await pgPool.query(`CREATE FUNCTION "${schema}".boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.v = 'boom' THEN RAISE EXCEPTION 'no boom here'; END IF; RETURN NEW; END $$`);
+    await pgPool.query(
+      `CREATE FUNCTION "${schema}".boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.v = 'boom' THEN RAISE EXCEPTION 'no boom here'; END IF; RETURN NEW; END $$`,
+    );
     await pgPool.query(`CREATE TRIGGER boom BEFORE INSERT OR UPDATE ON "${schema}".trig FOR EACH ROW EXECUTE FUNCTION "${schema}".boom()`);
     const row = (fx: Fixture, id: number, v: string) => fx.encode({ op: 'c', key: { id }, after: { v: { value: v } }, tsUs: 1_700_000_000_000_000 + id }, 0);
     await produce(topicOf('trig'), [row(trig, 1, 'a'), row(trig, 2, 'boom'), row(trig, 3, 'c')]);
     await produce(topicOf('plain'), [row(plain, 1, 'p')]);
     const g = randomName('g');
-    const sink = startSink({ SINK_TOPICS: `^${prefix.replace(/\./g, '\\.')}\\.(trig|plain)$`, KAFKA_TOPIC_TEMPLATE: `${prefix}.{table}`, PG_SCHEMA: schema, SINK_GROUP_ID: g, DLQ_TOPIC: dlq, SINK_RETRY_MAX_MS: '500' });
+    const sink = startSink({
+      SINK_TOPICS: `^${prefix.replace(/\./g, '\\.')}\\.(trig|plain)$`,
+      KAFKA_TOPIC_TEMPLATE: `${prefix}.{table}`,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: g,
+      DLQ_TOPIC: dlq,
+      SINK_RETRY_MAX_MS: '500',
+    });
     await sink.started;
     try {
       await waitFor('the other table', async () => (await query(`SELECT 1 FROM "${schema}".plain WHERE id = 1`).catch(() => [])).length === 1, 60_000);
@@ -365,10 +461,16 @@ describe('hostile input', () => {
       noDb.pathname = `/${randomName('nodb').replace(/[^a-z0-9_]/gi, '_')}`;
       const noPriv = new URL(base.href);
       noPriv.username = role;
-      for (const [url, code] of [[noDb.href, '3D000'], [noPriv.href, '42501']] as const) {
+      for (const [url, code] of [
+        [noDb.href, '3D000'],
+        [noPriv.href, '42501'],
+      ] as const) {
         const sink = startSink({ SINK_TOPICS: `^${prefix}-none`, PG_SCHEMA: randomName('nopriv_schema'), SINK_GROUP_ID: group, DLQ_TOPIC: dlqTopic, PG_URL: url });
         try {
-          const err = (await sink.started.then(() => undefined, (e: unknown) => e)) as { code?: string; exitCode?: number; message?: string } | undefined;
+          const err = (await sink.started.then(
+            () => undefined,
+            (e: unknown) => e,
+          )) as { code?: string; exitCode?: number; message?: string } | undefined;
           expect([err?.code, err?.exitCode]).toEqual(['CDC_CONFIG', 2]);
           expect(err?.message).toContain(`(SQLSTATE ${code}): check PG_URL`);
         } finally {
@@ -392,7 +494,14 @@ describe('hostile input', () => {
     await createTopic(dlq, 1);
     const url = new URL(PG_URL);
     url.username = role;
-    const sink = startSink({ SINK_TOPICS: topicOf('lose'), KAFKA_TOPIC_TEMPLATE: `${prefix}.{table}`, PG_SCHEMA: own, SINK_GROUP_ID: randomName('g'), DLQ_TOPIC: dlq, PG_URL: url.href });
+    const sink = startSink({
+      SINK_TOPICS: topicOf('lose'),
+      KAFKA_TOPIC_TEMPLATE: `${prefix}.{table}`,
+      PG_SCHEMA: own,
+      SINK_GROUP_ID: randomName('g'),
+      DLQ_TOPIC: dlq,
+      PG_URL: url.href,
+    });
     try {
       await sink.started;
       const row = (id: number) => fx.encode({ op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: 1_700_000_000_000_000 + id }, 0);
@@ -404,7 +513,7 @@ describe('hostile input', () => {
       expect(err?.exitCode).toBe(2);
       expect(err?.message).toContain('(SQLSTATE 42501): check PG_URL');
       expect(sink.proc.sink.healthy()).toBe(false);
-      expect((await readTopicToEndCount(dlq))).toBe(0);
+      expect(await readTopicToEndCount(dlq)).toBe(0);
     } finally {
       await sink.proc.stop();
       await pgPool.query(`DROP SCHEMA IF EXISTS "${own}" CASCADE`);
@@ -418,7 +527,10 @@ describe('hostile input', () => {
     const root = new URL(SCHEMA_REGISTRY_URL);
     const sink = startSink({ SINK_TOPICS: `^${prefix}-none`, PG_SCHEMA: schema, SINK_GROUP_ID: group, DLQ_TOPIC: dlqTopic, SCHEMA_REGISTRY_URL: `${root.origin}/` });
     try {
-      const err = (await sink.started.then(() => undefined, (e: unknown) => e)) as { code?: string; exitCode?: number; message?: string } | undefined;
+      const err = (await sink.started.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code?: string; exitCode?: number; message?: string } | undefined;
       expect(err?.code).toBe('CDC_CONFIG');
       expect(err?.exitCode).toBe(2);
       expect(err?.message).toMatch(/SCHEMA_REGISTRY_URL .* answered 404 for \/subjects without error code 40403/);

@@ -54,7 +54,12 @@ async function recreateTopic(topic: string, partitions: number): Promise<void> {
     await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
     await waitFor('topic gone', async () => !(await admin.listTopics()).includes(topic));
     // The broker may refuse a create while the deletion finishes: retry until it takes.
-    await waitFor('topic recreated', async () => createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]).then((created) => created, () => false));
+    await waitFor('topic recreated', async () =>
+      createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]).then(
+        (created) => created,
+        () => false,
+      ),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -80,7 +85,13 @@ describe('stored offsets that no longer fit the log', () => {
     const fx = await topicFixture(columns);
     const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
     try {
-      await produce(fx.topic, rows(fx, Array.from({ length: 30 }, (_, i) => i)));
+      await produce(
+        fx.topic,
+        rows(
+          fx,
+          Array.from({ length: 30 }, (_, i) => i),
+        ),
+      );
       let sink = startSink(env);
       await sink.started;
       await waitFor('first topic applied', async () => (await storedOffset(schema, group, fx.topic)) === 30n);
@@ -88,7 +99,13 @@ describe('stored offsets that no longer fit the log', () => {
 
       // Recreated with MORE records than the stored offset: only the topic id can tell.
       await recreateTopic(fx.topic, 1);
-      await produce(fx.topic, rows(fx, Array.from({ length: 40 }, (_, i) => 100 + i)));
+      await produce(
+        fx.topic,
+        rows(
+          fx,
+          Array.from({ length: 40 }, (_, i) => 100 + i),
+        ),
+      );
       sink = startSink(env);
       await sink.started;
       await waitFor('every record of the new topic applied', async () => (await storedOffset(schema, group, fx.topic)) === 40n, 60_000);
@@ -105,7 +122,13 @@ describe('stored offsets that no longer fit the log', () => {
 
       // Recreated with FEWER records than the stored offset (40): the log end tells.
       await recreateTopic(fx.topic, 1);
-      await produce(fx.topic, rows(fx, Array.from({ length: 5 }, (_, i) => 200 + i)));
+      await produce(
+        fx.topic,
+        rows(
+          fx,
+          Array.from({ length: 5 }, (_, i) => 200 + i),
+        ),
+      );
       sink = startSink(env);
       await sink.started;
       await waitFor('the short new topic applied', async () => (await storedOffset(schema, group, fx.topic)) === 5n, 60_000);
@@ -125,21 +148,41 @@ describe('stored offsets that no longer fit the log', () => {
     const fx = await topicFixture(columns);
     const env = { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: String(await freePort()), METRICS_HOST: '127.0.0.1' };
     try {
-      await produce(fx.topic, rows(fx, Array.from({ length: 20 }, (_, i) => i)));
+      await produce(
+        fx.topic,
+        rows(
+          fx,
+          Array.from({ length: 20 }, (_, i) => i),
+        ),
+      );
       let sink = startSink(env);
       await sink.started;
       await waitFor('applied', async () => (await storedOffset(schema, group, fx.topic)) === 20n);
       await sink.proc.stop();
-      await produce(fx.topic, rows(fx, Array.from({ length: 30 }, (_, i) => 20 + i))); // offsets 20..49, never read
+      await produce(
+        fx.topic,
+        rows(
+          fx,
+          Array.from({ length: 30 }, (_, i) => 20 + i),
+        ),
+      ); // offsets 20..49, never read
       await deleteRecordsBefore(fx.topic, 0, 40); // 20..39 removed unread
-      await produce(fx.topic, rows(fx, Array.from({ length: 10 }, (_, i) => 50 + i))); // 50..59
+      await produce(
+        fx.topic,
+        rows(
+          fx,
+          Array.from({ length: 10 }, (_, i) => 50 + i),
+        ),
+      ); // 50..59
 
       sink = startSink(env);
       await sink.started;
       await waitFor('records after the gap applied', async () => (await storedOffset(schema, group, fx.topic)) === 60n, 60_000);
       const ids = (await query<{ id: number }>(`SELECT id FROM "${schema}"."${fx.spec.table}" ORDER BY id`)).map((r) => r.id);
       expect(ids).toEqual([...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 40 + i)]);
-      const gaps = await query<{ reason: string; lost_offsets: string; stored_offset: string; log_start: string }>(`SELECT reason, lost_offsets::text, stored_offset::text, log_start::text FROM "${schema}"._cdc_offset_resets`);
+      const gaps = await query<{ reason: string; lost_offsets: string; stored_offset: string; log_start: string }>(
+        `SELECT reason, lost_offsets::text, stored_offset::text, log_start::text FROM "${schema}"._cdc_offset_resets`,
+      );
       expect(gaps).toEqual([{ reason: 'retention-gap', lost_offsets: '20', stored_offset: '20', log_start: '40' }]);
       expect(await metricValue('cdc_sink_offsets_lost_total', { topic: fx.topic, partition: '0' })).toBe(20);
 

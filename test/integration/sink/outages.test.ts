@@ -9,7 +9,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaSocketFaults, TcpFaultProxy } from '../../helpers/fault-proxy.js';
 import { PG_URL, SCHEMA_REGISTRY_URL } from '../../helpers/stack-env.js';
 import { avroType, envelope, frame, keyObject, valueSchema } from '../../fixtures/sink/envelope.js';
-import { closeProducer, doubleApplied, installAudit, pgPool, produce, query, randomName, register, startSink, storedOffset, storedTotal, topicFixture, waitFor } from './sink-harness.js';
+import {
+  closeProducer,
+  doubleApplied,
+  installAudit,
+  pgPool,
+  produce,
+  query,
+  randomName,
+  register,
+  startSink,
+  storedOffset,
+  storedTotal,
+  topicFixture,
+  waitFor,
+} from './sink-harness.js';
 import { buildWorkload, createWorkloadTable, tableRows, workloadFixture } from './workload.js';
 
 const schema = randomName('sink_outage');
@@ -38,7 +52,10 @@ describe('outages', () => {
     await createWorkloadTable(schema, fx.spec.table);
     await installAudit(schema, fx.spec.table, 't.id::text');
     const faults = new KafkaSocketFaults();
-    const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_BATCH_SIZE: '200', SINK_SESSION_TIMEOUT_MS: '6000' }, { socketFactory: faults.socketFactory });
+    const sink = startSink(
+      { SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_BATCH_SIZE: '200', SINK_SESSION_TIMEOUT_MS: '6000' },
+      { socketFactory: faults.socketFactory },
+    );
     await sink.started;
     try {
       const half = w.messages.length / 2;
@@ -149,7 +166,10 @@ describe('outages', () => {
       await produce(first.topic, [first.encode({ op: 'c', key: { id: 1 }, after: { a: { value: 'first' } }, tsUs: t })]);
       await waitFor('first topic', async () => (await storedOffset(schema, group, first.topic)) === 1n, 60_000);
       const second = await topicFixture({ ...spec, table: `${prefix}_b` });
-      await produce(second.topic, [1, 2, 3].map((id) => second.encode({ op: 'c', key: { id }, after: { a: { value: `second-${id}` } }, tsUs: t + id })));
+      await produce(
+        second.topic,
+        [1, 2, 3].map((id) => second.encode({ op: 'c', key: { id }, after: { a: { value: `second-${id}` } }, tsUs: t + id })),
+      );
       await waitFor('new topic applied', async () => (await storedOffset(schema, group, second.topic)) === 3n, 60_000);
       expect(await query(`SELECT id, a FROM "${schema}"."${prefix}_b" ORDER BY id`)).toEqual([1, 2, 3].map((id) => ({ id, a: `second-${id}` })));
       expect((sink.proc.sink.status() as { topics: string[] }).topics.sort()).toEqual([first.topic, second.topic].sort());

@@ -58,23 +58,43 @@ export const expected = [
 
 export function encode(fx: TopicFixture, c: Ch) {
   const after = c.after ? Object.fromEntries(Object.entries(c.after).map(([k, v]) => [k, { value: v }])) : undefined;
-  return fx.encode({ op: c.op, key: c.ck === undefined ? { pk: c.pk } : { pk: c.pk, ck: c.ck }, ...(after ? { after } : {}), tsUs: T + c.at, ...(c.kind ? { changeKind: c.kind } : {}) });
+  return fx.encode({
+    op: c.op,
+    key: c.ck === undefined ? { pk: c.pk } : { pk: c.pk, ck: c.ck },
+    ...(after ? { after } : {}),
+    tsUs: T + c.at,
+    ...(c.kind ? { changeKind: c.kind } : {}),
+  });
 }
 
-export const spec = { key: [{ name: 'pk', type: 'string' }, { name: 'ck', type: 'int' }], columns: ['a', 'b', 'c'].map((name) => ({ name, type: 'string' })) };
+export const spec = {
+  key: [
+    { name: 'pk', type: 'string' },
+    { name: 'ck', type: 'int' },
+  ],
+  columns: ['a', 'b', 'c'].map((name) => ({ name, type: 'string' })),
+};
 
 /**
  * Runs the scenario through one sink (env added to the schema and group): once one change per
  * transaction (`single`), once all in one batch (`folded`); resolves when both are applied, then
  * `check` runs before the sink stops.
  */
-export async function runScenario(schema: string, group: string, env: Record<string, string>, check: (fx: { single: TopicFixture; folded: TopicFixture }) => Promise<void>): Promise<void> {
+export async function runScenario(
+  schema: string,
+  group: string,
+  env: Record<string, string>,
+  check: (fx: { single: TopicFixture; folded: TopicFixture }) => Promise<void>,
+): Promise<void> {
   const single = await topicFixture(spec);
   const folded = await topicFixture(spec);
   const sink = startSink({ SINK_TOPICS: `${single.topic},${folded.topic}`, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_BATCH_MAX_WAIT_MS: '300', ...env });
   await sink.started;
   try {
-    await produce(folded.topic, scenario.map((c) => encode(folded, c)));
+    await produce(
+      folded.topic,
+      scenario.map((c) => encode(folded, c)),
+    );
     for (const [i, c] of scenario.entries()) {
       await produce(single.topic, [encode(single, c)]);
       await waitFor(`change ${i}`, async () => (await storedOffset(schema, group, single.topic)) === BigInt(i + 1));

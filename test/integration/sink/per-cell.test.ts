@@ -47,7 +47,10 @@ describe('per-cell version guard', () => {
         { op: 'u', pk: 'old', ck: 1, after: { a: 'still older' }, at: 45 }, // a is at 50: dropped
         { op: 'u', pk: 'tool', ck: 1, after: { b: 'y' }, at: 1 }, // no time at all: applies
       ];
-      await produce(fx.topic, changes.map((c) => encode(fx, c)));
+      await produce(
+        fx.topic,
+        changes.map((c) => encode(fx, c)),
+      );
       await waitFor('applied', async () => (await storedOffset(schema, g, fx.topic)) === BigInt(changes.length));
       const rows = await query(`SELECT pk, a, b, _cdc_ts_us::text AS ts, _cdc_cts AS cts FROM ${tbl} ORDER BY pk`);
       expect(rows).toEqual([

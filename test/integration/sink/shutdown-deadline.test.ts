@@ -28,7 +28,16 @@ describe('shutdown deadline', () => {
     const group = randomName('g');
     const fx = await topicFixture({ key: [{ name: 'id', type: 'int' }], columns: [{ name: 'v', type: 'string' }] });
     const port = await freePort();
-    const env = sinkEnv({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, PG_URL: viaProxy.toString(), METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '2000', LOG_LEVEL: 'info' });
+    const env = sinkEnv({
+      SINK_TOPICS: fx.topic,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: group,
+      PG_URL: viaProxy.toString(),
+      METRICS_PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'info',
+    });
     const { child, log, exited } = spawnCli(['sink'], env);
     const base = `http://127.0.0.1:${port}`;
     try {

@@ -80,7 +80,11 @@ export async function produce(topic: string, messages: { key: Buffer | null; val
   }
   const chunk = messages.length > 5000 ? 5000 : 500;
   for (let i = 0; i < messages.length; i += chunk) {
-    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk).map((m) => ({ key: m.key, value: m.value, partition: m.partition ?? 0, ...(m.headers ? { headers: m.headers } : {}) })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.slice(i, i + chunk).map((m) => ({ key: m.key, value: m.value, partition: m.partition ?? 0, ...(m.headers ? { headers: m.headers } : {}) })),
+    });
   }
 }
 
@@ -132,7 +136,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 export async function storedOffset(schema: string, group: string, topic: string, partition = 0): Promise<bigint | undefined> {
-  const rows = await query<{ next_offset: string | null }>(`SELECT next_offset FROM "${schema}"._cdc_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`, [group, topic, partition]).catch(() => []);
+  const rows = await query<{ next_offset: string | null }>(`SELECT next_offset FROM "${schema}"._cdc_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`, [
+    group,
+    topic,
+    partition,
+  ]).catch(() => []);
   const v = rows[0]?.next_offset;
   return v === undefined || v === null ? undefined : BigInt(v);
 }

@@ -31,7 +31,9 @@ describe('SINK_DELETE_MODE=soft', () => {
       }
       // Rows that reached PostgreSQL before their delete stay, with their last values. (Folded, a
       // row made and removed inside one batch is never written, as in hard mode.)
-      const marked = await query(`SELECT pk, ck, a, b, to_char(_cdc_deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS deleted FROM "${schema}"."${single.spec.table}" WHERE _cdc_deleted_at IS NOT NULL ORDER BY pk, ck`);
+      const marked = await query(
+        `SELECT pk, ck, a, b, to_char(_cdc_deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS deleted FROM "${schema}"."${single.spec.table}" WHERE _cdc_deleted_at IS NOT NULL ORDER BY pk, ck`,
+      );
       const iso = (us: number) => new Date(Math.floor((T + us) / 1000)).toISOString().slice(0, 23) + String((T + us) % 1000).padStart(3, '0');
       expect(marked).toEqual([
         { pk: 'p', ck: 2, a: 'a', b: null, deleted: iso(20) }, // partition delete at 20; the later write at 18 did not revive it
@@ -63,13 +65,21 @@ describe('SINK_DELETE_MODE=soft', () => {
       await scylla.execute(`DELETE FROM ${ks}.items WHERE id = 2`);
       expect((await reconcile('--dry-run')).code).toBe(3); // row 2 is extra in PostgreSQL
       await reconcile('--repair');
-      expect(await rows()).toEqual([{ id: 1, v: 'v1', deleted: false }, { id: 2, v: 'v2', deleted: true }, { id: 3, v: 'v3', deleted: false }]);
+      expect(await rows()).toEqual([
+        { id: 1, v: 'v1', deleted: false },
+        { id: 2, v: 'v2', deleted: true },
+        { id: 3, v: 'v3', deleted: false },
+      ]);
       expect((await reconcile('--dry-run')).code).toBe(0); // the marked row counts as absent: equal
 
       await scylla.execute(`INSERT INTO ${ks}.items (id, v) VALUES (2, 'back')`);
       expect((await reconcile('--dry-run')).code).toBe(3); // missing in PostgreSQL although its marked row is there
       await reconcile('--repair');
-      expect(await rows()).toEqual([{ id: 1, v: 'v1', deleted: false }, { id: 2, v: 'back', deleted: false }, { id: 3, v: 'v3', deleted: false }]);
+      expect(await rows()).toEqual([
+        { id: 1, v: 'v1', deleted: false },
+        { id: 2, v: 'back', deleted: false },
+        { id: 3, v: 'v3', deleted: false },
+      ]);
     } finally {
       await scylla.shutdown();
       await emu.close();

@@ -30,7 +30,15 @@ describe('stalled replication', () => {
     const fx = await topicFixture({ key: [{ name: 'id', type: 'int' }], columns: [{ name: 'v', type: 'string' }] });
     const group = randomName('g');
     const port = await freePort();
-    const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', SINK_STALL_TIMEOUT_MS: '3000', SINK_TOPIC_REFRESH_MS: '500' });
+    const sink = startSink({
+      SINK_TOPICS: fx.topic,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: group,
+      METRICS_PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      SINK_STALL_TIMEOUT_MS: '3000',
+      SINK_TOPIC_REFRESH_MS: '500',
+    });
     await sink.started;
     const locker = new pg.Client({ connectionString: PG_URL });
     await locker.connect();
@@ -45,10 +53,14 @@ describe('stalled replication', () => {
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE "${schema}"."${fx.spec.table}" IN EXCLUSIVE MODE`);
       await produce(fx.topic, [fx.encode({ op: 'u', key: { id: 1 }, after: { v: { value: 'b' } }, tsUs: 2 })]);
-      const stalled = await waitFor('readyz 503 with the stall', async () => {
-        const r = await readyz(port);
-        return r.status === 503 && r.body.reasons?.some((x) => x.startsWith(`${fx.topic}/0: stalled:`)) ? r : undefined;
-      }, 60_000);
+      const stalled = await waitFor(
+        'readyz 503 with the stall',
+        async () => {
+          const r = await readyz(port);
+          return r.status === 503 && r.body.reasons?.some((x) => x.startsWith(`${fx.topic}/0: stalled:`)) ? r : undefined;
+        },
+        60_000,
+      );
       expect(stalled.body.reasons!.join('\n')).toMatch(/1 records to apply but the committed offset has stayed at 1 for \d+ s \(SINK_STALL_TIMEOUT_MS=3000\)/);
       expect(await stalledMetric(port)).toBe(1);
       const health = await runCli(['health', '--json'], { PG_URL, SINK_STATUS_URL: `http://127.0.0.1:${port}`, SOURCE_STATUS_URL: `http://127.0.0.1:${await freePort()}` });

@@ -57,7 +57,9 @@ describe('static-only partitions', () => {
       expect(await statics()).toEqual([{ pk: 'only', st: 's-only', v: null }]);
       expect(await rows()).toEqual([]);
 
-      await send('a newer static write after the delete applied', [fx.encode({ op: 'u', key: { pk: 'both', ck: null }, after: { st: { value: 'again' } }, tsUs: t + 20, changeKind: 'static_row' })]);
+      await send('a newer static write after the delete applied', [
+        fx.encode({ op: 'u', key: { pk: 'both', ck: null }, after: { st: { value: 'again' } }, tsUs: t + 20, changeKind: 'static_row' }),
+      ]);
       expect(await statics()).toEqual([
         { pk: 'both', st: 'again', v: null },
         { pk: 'only', st: 's-only', v: null },

@@ -25,7 +25,13 @@ describe('tombstone retention', () => {
     const group = randomName('g');
     const tomb = `"${schema}"."_cdc_tombstones_${fx.spec.table}"`;
     // Retention 30 min: 'old' was deleted 2 h ago (past it), 'new' 1 min ago (within it).
-    const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, SINK_TOMBSTONE_RETENTION_MS: String(30 * 60_000), SINK_TOMBSTONE_PURGE_INTERVAL_MS: '1000' });
+    const sink = startSink({
+      SINK_TOPICS: fx.topic,
+      PG_SCHEMA: schema,
+      SINK_GROUP_ID: group,
+      SINK_TOMBSTONE_RETENTION_MS: String(30 * 60_000),
+      SINK_TOMBSTONE_PURGE_INTERVAL_MS: '1000',
+    });
     await sink.started;
     try {
       await produce(fx.topic, [

@@ -215,7 +215,15 @@ export function ledgerProblems(writes: Write[], records: Seen[]): { missing: str
   }
   return {
     missing: writes.filter((w) => !counts.has(w.tag)).map((w) => w.tag),
-    duplicated: [...counts.entries()].filter(([, n]) => n > 1).map(([t, n]) => `${t}×${n} (${records.filter((r) => r.tag === t).map((r) => r.at).join(', ')})`),
+    duplicated: [...counts.entries()]
+      .filter(([, n]) => n > 1)
+      .map(
+        ([t, n]) =>
+          `${t}×${n} (${records
+            .filter((r) => r.tag === t)
+            .map((r) => r.at)
+            .join(', ')})`,
+      ),
     unexpected,
   };
 }

@@ -29,7 +29,8 @@ describe('per-row TTL expiry reaches PostgreSQL', () => {
         `CREATE KEYSPACE ${ks} WITH replication = {'class':'SimpleStrategy','replication_factor':1}`,
         `CREATE TABLE ${ks}.r (id int, ck int, v text, exp timestamp TTL, PRIMARY KEY (id, ck)) WITH cdc = {'enabled': true}`,
         `CREATE TABLE ${ks}.p (id int PRIMARY KEY, v text, exp timestamp TTL) WITH cdc = {'enabled': true}`,
-      ]) await cql.execute(ddl);
+      ])
+        await cql.execute(ddl);
       const cfg = sourceConfig(emu, [`${ks}.r`, `${ks}.p`]);
       svc = new SourceService(cfg, createLogger('source', cfg.logLevel));
       await svc.start();
@@ -49,7 +50,14 @@ describe('per-row TTL expiry reaches PostgreSQL', () => {
       await cql.execute(`UPDATE ${ks}.p SET exp = ? WHERE id = 9`, [later], p);
 
       const rows = async (table: string, cols: string): Promise<string> =>
-        (await query<Record<string, number>>(`SELECT ${cols} FROM "${schema}"."${table}" ORDER BY ${cols}`)).map((x) => cols.split(', ').map((c) => x[c]).join('/')).join(',');
+        (await query<Record<string, number>>(`SELECT ${cols} FROM "${schema}"."${table}" ORDER BY ${cols}`))
+          .map((x) =>
+            cols
+              .split(', ')
+              .map((c) => x[c])
+              .join('/'),
+          )
+          .join(',');
       await waitFor('every row in PostgreSQL', async () => (await rows('r', 'id, ck')) === '1/1,1/2,1/3,1/4' && (await rows('p', 'id')) === '7,8,9');
       expect(Date.now()).toBeLessThan(soon.getTime()); // seen before any expiry, so the deletes below are the expiry's
 
@@ -58,7 +66,10 @@ describe('per-row TTL expiry reaches PostgreSQL', () => {
       expect((await cql.execute(`SELECT ck FROM ${ks}.r WHERE id = 1`)).rows.map((x) => x['ck'])).toEqual([2, 4]);
       expect((await cql.execute(`SELECT id FROM ${ks}.p`)).rows.map((x) => x['id'] as number).sort()).toEqual([8, 9]);
       // The rows left carry their values (the deletes touched nothing else).
-      expect(await query(`SELECT id, v FROM "${schema}".p ORDER BY id`)).toEqual([{ id: 8, v: 'p8' }, { id: 9, v: 'p9' }]);
+      expect(await query(`SELECT id, v FROM "${schema}".p ORDER BY id`)).toEqual([
+        { id: 8, v: 'p8' },
+        { id: 9, v: 'p9' },
+      ]);
     } finally {
       await sink?.proc.stop();
       await svc?.stop();

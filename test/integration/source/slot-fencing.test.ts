@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('slot producer fencing', () => {
-  it('the older owner\'s next transaction fails as CDC_FENCED, by the broker error\'s type', async () => {
+  it("the older owner's next transaction fails as CDC_FENCED, by the broker error's type", async () => {
     const topic = randomName('fence');
     const admin = kafka.admin();
     await admin.connect();
@@ -39,7 +39,10 @@ describe('slot producer fencing', () => {
     await older.open();
     await older.commit(batch('older-1'));
     await newer.open(); // InitProducerId bumps the epoch: the older producer is fenced
-    const err = await older.commit(batch('older-2')).then(() => undefined, (e: unknown) => e);
+    const err = await older.commit(batch('older-2')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
     expect(err).toBeDefined();
     expect(hasCode(err, 'CDC_FENCED')).toBe(true);

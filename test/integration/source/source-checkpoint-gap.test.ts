@@ -58,7 +58,12 @@ describe('source checkpoint older than the CDC log TTL', () => {
     try {
       await cql.execute(`INSERT INTO ${table} (id, v) VALUES (3, 3)`);
       const recs = await readTopic(topic, (r) => r.filter((x) => x.value.op === 'c').length >= 3);
-      expect(recs.filter((x) => x.value.op === 'c').map((x) => x.key.id).sort()).toEqual([1, 2, 3]);
+      expect(
+        recs
+          .filter((x) => x.value.op === 'c')
+          .map((x) => x.key.id)
+          .sort(),
+      ).toEqual([1, 2, 3]);
       expect(await gapCount(table)).toBeGreaterThanOrEqual(1);
       expect(svc.ready()).toBe(false);
       expect(svc.notReadyReasons().join('\n')).toMatch(new RegExp(`${table}: CDC log rows between .* expired before they were read`));

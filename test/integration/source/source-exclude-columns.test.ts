@@ -47,7 +47,7 @@ describe('SCYLLA_EXCLUDE_COLUMNS', () => {
       const text = JSON.stringify(recs.map((r) => r.value));
       expect(text).not.toContain('ssn');
       expect(text).not.toMatch(/\d{3}-\d{2}-\d{4}/);
-      const schema = await (await fetch(`${SCHEMA_REGISTRY_URL}/subjects/${topic}-value/versions/latest`)).json() as { schema: string };
+      const schema = (await (await fetch(`${SCHEMA_REGISTRY_URL}/subjects/${topic}-value/versions/latest`)).json()) as { schema: string };
       expect(schema.schema).toContain('"name"');
       expect(schema.schema).not.toContain('ssn');
     } finally {
@@ -56,7 +56,19 @@ describe('SCYLLA_EXCLUDE_COLUMNS', () => {
   });
 
   it('refuses to exclude a key column (exit 2, naming the variable)', async () => {
-    const r = await runCli(['source'], { SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_CONSISTENCY: 'ONE', SCYLLA_TABLES: `${ks}.people`, SCYLLA_EXCLUDE_COLUMNS: `*.people.id`, KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, METRICS_PORT: '0' }, 60_000);
+    const r = await runCli(
+      ['source'],
+      {
+        SCYLLA_CONTACT_POINTS: emu.contactPoint,
+        SCYLLA_CONSISTENCY: 'ONE',
+        SCYLLA_TABLES: `${ks}.people`,
+        SCYLLA_EXCLUDE_COLUMNS: `*.people.id`,
+        KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+        SCHEMA_REGISTRY_URL,
+        METRICS_PORT: '0',
+      },
+      60_000,
+    );
     expect(r.code).toBe(2);
     expect(r.out + r.err).toContain(`SCYLLA_EXCLUDE_COLUMNS: *.people.id names a primary key column of ${ks}.people`);
   });

@@ -23,8 +23,13 @@ afterAll(async () => {
 describe('source under bad conditions', () => {
   it('ScyllaDB unreachable at start: retries, reports unhealthy, stops on request', async () => {
     const cfg = loadSourceConfig({
-      SCYLLA_CONTACT_POINTS: '127.0.0.1:1', SCYLLA_TABLES: 'ks.t', KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL,
-      SOURCE_NAME: randomName('src'), METRICS_PORT: '0', LOG_LEVEL: 'silent',
+      SCYLLA_CONTACT_POINTS: '127.0.0.1:1',
+      SCYLLA_TABLES: 'ks.t',
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SCHEMA_REGISTRY_URL,
+      SOURCE_NAME: randomName('src'),
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'silent',
     });
     const svc = new SourceService(cfg, createLogger('source', 'silent'));
     let settled = false;
@@ -48,14 +53,18 @@ describe('source under bad conditions', () => {
     try {
       for (let i = 0; i < 200; i++) {
         if (i === 60 || i === 140) emu.dropConnections();
-        await waitFor(async () => {
-          try {
-            await cql!.execute(`INSERT INTO ${ks}.f (id, v) VALUES (?, ?)`, [i, i], { prepare: true });
-            return true;
-          } catch {
-            return undefined; // the test's own client reconnects too
-          }
-        }, 20_000, `insert ${i}`);
+        await waitFor(
+          async () => {
+            try {
+              await cql!.execute(`INSERT INTO ${ks}.f (id, v) VALUES (?, ?)`, [i, i], { prepare: true });
+              return true;
+            } catch {
+              return undefined; // the test's own client reconnects too
+            }
+          },
+          20_000,
+          `insert ${i}`,
+        );
       }
       const recs = await readTopic(topicFor(cfg.kafkaTopicTemplate, ks, 'f'), (r) => new Set(r.map((x) => x.key.id)).size >= 200, 45_000);
       const counts = new Map<unknown, number>();

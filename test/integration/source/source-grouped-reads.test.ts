@@ -34,7 +34,7 @@ async function run(streamsPerQuery: string | undefined): Promise<{ streamsPerRea
 }
 
 describe('log queries per window', () => {
-  it('default: one query per slot and window, naming all the slot\'s streams; every change once', async () => {
+  it("default: one query per slot and window, naming all the slot's streams; every change once", async () => {
     const { streamsPerRead, ids } = await run(undefined);
     expect(new Set(streamsPerRead)).toEqual(new Set([(VNODES / SLOTS) * SHARDS]));
     expect(ids).toEqual([...Array(60).keys()]);

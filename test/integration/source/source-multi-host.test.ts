@@ -29,7 +29,10 @@ const RF = 2;
 function replicaFinder(hosts: { tokens: string[] }[], rf = RF): (t: bigint) => number[] {
   const ring = hosts.flatMap((h, host) => h.tokens.map((tok) => ({ t: BigInt(tok), host }))).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
   return (t) => {
-    const first = Math.max(0, ring.findIndex((e) => e.t >= t));
+    const first = Math.max(
+      0,
+      ring.findIndex((e) => e.t >= t),
+    );
     const out: number[] = [];
     for (let k = 0; k < ring.length && out.length < rf; k++) {
       const h = ring[(first + k) % ring.length]!.host;
@@ -94,7 +97,11 @@ describe('three hosts', () => {
 
       const records = await readToHighWatermark(kafkaClient(), topics);
       const problems = ledgerProblems(w.writes, records);
-      expect({ missing: problems.missing.slice(0, 10), duplicated: problems.duplicated.slice(0, 10), unexpected: problems.unexpected.slice(0, 10) }).toEqual({ missing: [], duplicated: [], unexpected: [] });
+      expect({ missing: problems.missing.slice(0, 10), duplicated: problems.duplicated.slice(0, 10), unexpected: problems.unexpected.slice(0, 10) }).toEqual({
+        missing: [],
+        duplicated: [],
+        unexpected: [],
+      });
       expect(records.length).toBe(w.writes.length);
 
       const replicas = replicaFinder(emu.engine.hosts);
@@ -106,7 +113,12 @@ describe('three hosts', () => {
       // One replica: while its owner was up, every read of that keyspace went to exactly the owner.
       const soloBefore = ofKs(traced.slice(0, lossAt), solo);
       expect(soloBefore.length).toBeGreaterThan(0);
-      expect(soloBefore.filter((r) => r.tokens.some((t) => owner(t)[0] !== r.host)).map((r) => ({ host: r.host, owners: r.tokens.map((t) => owner(t)[0]) })).slice(0, 5)).toEqual([]);
+      expect(
+        soloBefore
+          .filter((r) => r.tokens.some((t) => owner(t)[0] !== r.host))
+          .map((r) => ({ host: r.host, owners: r.tokens.map((t) => owner(t)[0]) }))
+          .slice(0, 5),
+      ).toEqual([]);
       process.stderr.write(
         `[multi-host] ${w.writes.length} writes; log reads per host before the loss ${JSON.stringify(perHost(reads.slice(0, before)))}, after ${JSON.stringify(perHost(after))}; ` +
           `first change written after the loss arrived ${firstAfter === undefined ? '-' : firstAfter - lostAt} ms after it; ` +

@@ -70,7 +70,9 @@ describe('source records', () => {
           ['d', 'row', 3],
           ['d', 'range_delete', 6],
           ['d', 'partition_delete', 4],
-        ].map(order).sort(),
+        ]
+          .map(order)
+          .sort(),
       );
       // per-partition order (one Kafka partition per Scylla partition): insert, ttl update, null, delete
       const pk1 = recs.filter((r) => r.key.pk === 1 && r.key.ck === 1).map((r) => r.value.op);
@@ -86,8 +88,19 @@ describe('source records', () => {
       expect(nulled.value.after).toMatchObject({ v: { value: null } });
       const range = recs.find((r) => src(r).change_kind === 'range_delete')!;
       expect(src(range)).toMatchObject({ range_start: { ck: 1 }, range_end: { ck: 4 }, range_start_inclusive: false, range_end_inclusive: true });
-      const mapAdd = recs.find((r) => r.key.pk === 2 && r.key.ck === 1 && (r.value.after?.m as { mode?: string } | null)?.mode === 'MODIFY' && (r.value.after?.m as { removed?: unknown }).removed === null)!;
-      expect(mapAdd.value.after).toMatchObject({ m: { value: [{ key: 1, value: 'x' }, { key: 2, value: 'y' }] }, st: { value: [5], mode: 'MODIFY' } });
+      const mapAdd = recs.find(
+        (r) =>
+          r.key.pk === 2 && r.key.ck === 1 && (r.value.after?.m as { mode?: string } | null)?.mode === 'MODIFY' && (r.value.after?.m as { removed?: unknown }).removed === null,
+      )!;
+      expect(mapAdd.value.after).toMatchObject({
+        m: {
+          value: [
+            { key: 1, value: 'x' },
+            { key: 2, value: 'y' },
+          ],
+        },
+        st: { value: [5], mode: 'MODIFY' },
+      });
       const mapDel = recs.find((r) => r.key.pk === 2 && r.key.ck === 1 && Array.isArray((r.value.after?.m as { removed?: unknown } | null)?.removed))!;
       expect(mapDel.value.after).toMatchObject({ m: { mode: 'MODIFY', removed: [1] } });
       const list = recs.find((r) => r.key.pk === 2 && r.key.ck === 2)!;
@@ -141,10 +154,16 @@ describe('source records', () => {
 
   it('stops start-up with exit code 2 naming a missing table or one without CDC', async () => {
     await cql.execute(`CREATE TABLE ${ks}.nocdc (pk int PRIMARY KEY, v int)`);
-    for (const [table, pattern] of [[`${ks}.missing`, /missing does not exist/], [`${ks}.nocdc`, /nocdc does not have CDC enabled/]] as const) {
+    for (const [table, pattern] of [
+      [`${ks}.missing`, /missing does not exist/],
+      [`${ks}.nocdc`, /nocdc does not have CDC enabled/],
+    ] as const) {
       const cfg = sourceConfig(emu, [table]);
       const svc = new SourceService(cfg, createLogger('source', 'silent'));
-      const err = await svc.start().then(() => undefined, (e: unknown) => e as { exitCode?: number; message: string });
+      const err = await svc.start().then(
+        () => undefined,
+        (e: unknown) => e as { exitCode?: number; message: string },
+      );
       await svc.stop();
       expect(err?.exitCode).toBe(2);
       expect(err?.message).toMatch(pattern);

@@ -139,24 +139,39 @@ describe(`repeated faults under one SOURCE_NAME (${REPEATS} repetitions)`, () =>
         let s = await start(ks);
         current = s.child;
         const reports: StreamingReport[] = [];
-        const streaming = await waitFor(async () => {
-          const r = await streamingReport(s.port, SLOTS).catch(() => undefined);
-          if (r) reports.push(r);
-          return r?.streaming ? Date.now() : undefined;
-        }, 180_000, 'every slot streaming').catch(async (err: unknown) => {
+        const streaming = await waitFor(
+          async () => {
+            const r = await streamingReport(s.port, SLOTS).catch(() => undefined);
+            if (r) reports.push(r);
+            return r?.streaming ? Date.now() : undefined;
+          },
+          180_000,
+          'every slot streaming',
+        ).catch(async (err: unknown) => {
           throw new Error(`${(err as Error).message}: ${JSON.stringify(await streamingReport(s.port, SLOTS).catch(() => null))}\n--- source output ---\n${s.child.output()}`);
         });
         const ready = streaming - s.atMs;
         // /readyz says "not ready, because ..." until then, and ready once every slot streams
         expect(reports[0]).toMatchObject({ streaming: false, ready: false, readyz: { ready: false, reasons: expect.arrayContaining([expect.any(String)]) as unknown } });
-        const once = await waitFor(async () => {
-          const r = await streamingReport(s.port, SLOTS);
-          return r.ready ? r : undefined;
-        }, 10_000, '/readyz 200 once streaming');
+        const once = await waitFor(
+          async () => {
+            const r = await streamingReport(s.port, SLOTS);
+            return r.ready ? r : undefined;
+          },
+          10_000,
+          '/readyz 200 once streaming',
+        );
         // the previous repetitions' tables are no longer configured: their checkpoints are ignored, and listed
         expect(once.ignored).toEqual(previousKeyspaces.flatMap((k) => [`${k}.orders`, `${k}.users`]).sort());
         previousKeyspaces.push(ks);
-        note(`repetition ${rep}: every slot streaming ${ready} ms after start; /readyz said before: ${JSON.stringify(reports.map((r) => r.readyz).filter((r) => (r as { reasons?: unknown }).reasons).slice(-1)).slice(0, 400)}`);
+        note(
+          `repetition ${rep}: every slot streaming ${ready} ms after start; /readyz said before: ${JSON.stringify(
+            reports
+              .map((r) => r.readyz)
+              .filter((r) => (r as { reasons?: unknown }).reasons)
+              .slice(-1),
+          ).slice(0, 400)}`,
+        );
         await tail.start();
         writer.start();
         const first = await measure('start', s, streaming);
@@ -201,12 +216,18 @@ describe(`repeated faults under one SOURCE_NAME (${REPEATS} repetitions)`, () =>
         const problems = ledgerProblems(writer.writes, records);
         const readers = readerDifferences(viaKafkajs, records);
         if (problems.duplicated.length + readers.onlyFirst.length + readers.onlySecond.length > 0) {
-          note(`repetition ${rep}: duplicated (Java) ${JSON.stringify(problems.duplicated)}; only kafkajs ${JSON.stringify(readers.onlyFirst)}; only Java ${JSON.stringify(readers.onlySecond)}`);
+          note(
+            `repetition ${rep}: duplicated (Java) ${JSON.stringify(problems.duplicated)}; only kafkajs ${JSON.stringify(readers.onlyFirst)}; only Java ${JSON.stringify(readers.onlySecond)}`,
+          );
           const onlyKafkajs = new Set(readers.onlyFirst);
           const duplicated = new Set(problems.duplicated.map((d) => d.split('×')[0]));
           note(await transactionsOf([...viaKafkajs.filter((r) => onlyKafkajs.has(seenKey(r))), ...records.filter((r) => duplicated.has(r.tag!))], topics));
         }
-        expect({ missing: problems.missing.slice(0, 10), duplicated: problems.duplicated.slice(0, 10), unexpected: problems.unexpected.slice(0, 10) }).toEqual({ missing: [], duplicated: [], unexpected: [] });
+        expect({ missing: problems.missing.slice(0, 10), duplicated: problems.duplicated.slice(0, 10), unexpected: problems.unexpected.slice(0, 10) }).toEqual({
+          missing: [],
+          duplicated: [],
+          unexpected: [],
+        });
         expect(records.length).toBe(writer.writes.length);
         expect({ onlyKafkajs: readers.onlyFirst.slice(0, 10), onlyJava: readers.onlySecond.slice(0, 10) }).toEqual({ onlyKafkajs: [], onlyJava: [] });
         const slow = Object.entries({ ready, first, afterKill, afterKill2 }).filter(([, ms]) => ms > BOUND_MS);

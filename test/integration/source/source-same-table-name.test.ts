@@ -32,7 +32,13 @@ afterAll(async () => {
 
 describe('tables of the same name in two keyspaces', () => {
   it('the source refuses a topic template that would merge them (exit 2, naming the variable)', async () => {
-    const env = { SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_TABLES: `${ks1}.users,${ks2}.Users`, KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL, METRICS_PORT: '0' };
+    const env = {
+      SCYLLA_CONTACT_POINTS: emu.contactPoint,
+      SCYLLA_TABLES: `${ks1}.users,${ks2}.Users`,
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SCHEMA_REGISTRY_URL,
+      METRICS_PORT: '0',
+    };
     const refused = await runCli(['source'], env, 60_000);
     expect(refused.code).toBe(2);
     expect(refused.err).toContain(`KAFKA_TOPIC_TEMPLATE: ${ks1}.users and ${ks2}.users (SCYLLA_TABLES) would share topic cdc.scylla.users`);
@@ -49,7 +55,10 @@ describe('tables of the same name in two keyspaces', () => {
     try {
       await cql.execute(`INSERT INTO ${ks1}.users (id, name) VALUES (1, 'one')`);
       await cql.execute(`INSERT INTO ${ks2}.users (id, name) VALUES (2, 'two')`);
-      for (const [ks, id] of [[ks1, 1], [ks2, 2]] as const) {
+      for (const [ks, id] of [
+        [ks1, 1],
+        [ks2, 2],
+      ] as const) {
         const recs = await readTopic(topicFor(cfg.kafkaTopicTemplate, ks, 'users'), (r) => r.length >= 1);
         expect(recs.map((r) => [r.value.source.keyspace_name, r.key.id])).toEqual([[ks, id]]);
       }

@@ -51,8 +51,15 @@ describe('SOURCE_SLOTS on an existing deployment', () => {
     expect(await partitions(offsetsTopicName(name))).toBe(4);
 
     const env = {
-      SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_TABLES: `${ks}.t`, KAFKA_BROKERS: KAFKA_BROKERS.join(','), SCHEMA_REGISTRY_URL,
-      METRICS_PORT: '0', SNAPSHOT_MODE: 'never', SOURCE_NAME: name, KAFKA_TOPIC_TEMPLATE: template, SOURCE_SLOTS: '6',
+      SCYLLA_CONTACT_POINTS: emu.contactPoint,
+      SCYLLA_TABLES: `${ks}.t`,
+      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SCHEMA_REGISTRY_URL,
+      METRICS_PORT: '0',
+      SNAPSHOT_MODE: 'never',
+      SOURCE_NAME: name,
+      KAFKA_TOPIC_TEMPLATE: template,
+      SOURCE_SLOTS: '6',
     };
     const refused = await runCli(['source'], env, 90_000);
     expect(refused.code).toBe(2);

@@ -26,7 +26,8 @@ describe('tablet split and merge with writes duplicated across the switch', () =
       for (const ddl of [
         `CREATE KEYSPACE ${ks} WITH replication = {'class':'NetworkTopologyStrategy','replication_factor':1} AND tablets = {'initial': 2}`,
         `CREATE TABLE ${ks}.g (id int PRIMARY KEY, v int) WITH cdc = {'enabled': true}`,
-      ]) await cql.execute(ddl);
+      ])
+        await cql.execute(ddl);
       const cfg = sourceConfig(emu, [`${ks}.g`], { SOURCE_SLOTS: '2' });
       svc = new SourceService(cfg, createLogger('source', cfg.logLevel));
       await svc.start();

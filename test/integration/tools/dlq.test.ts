@@ -37,7 +37,12 @@ async function adminDo(fn: (admin: Admin) => Promise<unknown>): Promise<void> {
 }
 
 beforeAll(async () => {
-  await adminDo((a) => createTopicsAndWait(a, [{ topic: dlqTopic, numPartitions: 1 }, { topic: dataTopic, numPartitions: 2 }]));
+  await adminDo((a) =>
+    createTopicsAndWait(a, [
+      { topic: dlqTopic, numPartitions: 1 },
+      { topic: dataTopic, numPartitions: 2 },
+    ]),
+  );
   const producer = kafka.producer();
   await producer.connect();
   const failures = [
@@ -49,7 +54,14 @@ beforeAll(async () => {
     messages: failures.map((f) => ({
       key: Buffer.from(f.key),
       value: Buffer.from(`value-of-${f.key}`),
-      headers: { traceparent: 'abc', ...dlqHeaders({ ref: { topic: dataTopic, partition: 1, offset: f.offset }, reason: f.reason, stage: f.stage, errorClass: 'Error', message: `failed ${f.key}` }, 'test', DEAD_LETTERED_AT) },
+      headers: {
+        traceparent: 'abc',
+        ...dlqHeaders(
+          { ref: { topic: dataTopic, partition: 1, offset: f.offset }, reason: f.reason, stage: f.stage, errorClass: 'Error', message: `failed ${f.key}` },
+          'test',
+          DEAD_LETTERED_AT,
+        ),
+      },
     })),
   });
   await producer.disconnect();
@@ -119,7 +131,12 @@ describe('scylla-pg-cdc dlq', () => {
     // A copy of the dead letters in a DLQ of its own: the ledger of the test above has them replayed.
     const other = randomName('cdc.scylla.elsewhere');
     const dlq2 = randomName('dlq2');
-    await adminDo((a) => createTopicsAndWait(a, [{ topic: other, numPartitions: 1 }, { topic: dlq2, numPartitions: 1 }]));
+    await adminDo((a) =>
+      createTopicsAndWait(a, [
+        { topic: other, numPartitions: 1 },
+        { topic: dlq2, numPartitions: 1 },
+      ]),
+    );
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: dlq2, messages: (await readTopicToEnd(kafka, dlqTopic)).map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });

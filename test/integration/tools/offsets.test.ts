@@ -21,12 +21,32 @@ const topic = `_scylla-pg-cdc.${sourceName}.offsets`;
 const dir = mkdtempSync(join(tmpdir(), 'offsets-'));
 const db = new pg.Client({ connectionString: PG_URL });
 
-const checkpoint = (slot: number, atMs: number): SlotCheckpoint => ({ v: 1, table: 'app.users', slot, slots: 2, genMs: 1000, atMs, toMs: null, partial: {}, snapshot: null, writtenAtMs: atMs });
+const checkpoint = (slot: number, atMs: number): SlotCheckpoint => ({
+  v: 1,
+  table: 'app.users',
+  slot,
+  slots: 2,
+  genMs: 1000,
+  atMs,
+  toMs: null,
+  partial: {},
+  snapshot: null,
+  writtenAtMs: atMs,
+});
 
 function cli(args: string[]) {
   const res = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'offsets', ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, PG_URL, PG_SCHEMA: schema, SOURCE_NAME: sourceName, SINK_GROUP_ID: group, SOURCE_STATUS_URL: 'http://127.0.0.1:39997', SINK_STATUS_URL: 'http://127.0.0.1:39996' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      SCHEMA_REGISTRY_URL,
+      PG_URL,
+      PG_SCHEMA: schema,
+      SOURCE_NAME: sourceName,
+      SINK_GROUP_ID: group,
+      SOURCE_STATUS_URL: 'http://127.0.0.1:39997',
+      SINK_STATUS_URL: 'http://127.0.0.1:39996',
+    },
     timeout: 90_000,
   });
   return { code: res.status, out: res.stdout, err: res.stderr };
@@ -39,16 +59,24 @@ beforeAll(async () => {
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic, messages: [
-    { partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 5000)) },
-    { partition: 1, key: 'app.users#1', value: encodeCheckpoint(checkpoint(1, 6000)) },
-    { partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 7000)) },
-  ] });
+  await producer.send({
+    topic,
+    messages: [
+      { partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 5000)) },
+      { partition: 1, key: 'app.users#1', value: encodeCheckpoint(checkpoint(1, 6000)) },
+      { partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 7000)) },
+    ],
+  });
   await producer.disconnect();
   await db.connect();
   await db.query(`CREATE SCHEMA "${schema}"`);
-  await db.query(`CREATE TABLE "${schema}"._cdc_offsets (group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint, generation bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (group_id, topic, partition))`);
-  await db.query(`INSERT INTO "${schema}"._cdc_offsets (group_id, topic, partition, next_offset, generation) VALUES ($1, 'cdc.scylla.users', 0, 42, 3), ($1, 'cdc.scylla.users', 1, 17, 3)`, [group]);
+  await db.query(
+    `CREATE TABLE "${schema}"._cdc_offsets (group_id text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint, generation bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (group_id, topic, partition))`,
+  );
+  await db.query(
+    `INSERT INTO "${schema}"._cdc_offsets (group_id, topic, partition, next_offset, generation) VALUES ($1, 'cdc.scylla.users', 0, 42, 3), ($1, 'cdc.scylla.users', 1, 17, 3)`,
+    [group],
+  );
 });
 
 afterAll(async () => {
@@ -65,16 +93,30 @@ describe('scylla-pg-cdc offsets', () => {
     const file = join(dir, 'offsets.json');
     const exp = cli(['export', file]);
     expect(exp.code, exp.err).toBe(0);
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { source: { checkpoints: { key: string; partition: number; value: string }[] }; sink: { offsets: { partition: number; next_offset: string }[] } };
-    expect(saved.source.checkpoints.map((c) => [c.key, c.partition, (JSON.parse(c.value) as SlotCheckpoint).atMs])).toEqual([['app.users#0', 0, 7000], ['app.users#1', 1, 6000]]);
-    expect(saved.sink.offsets.map((o) => [o.partition, o.next_offset])).toEqual([[0, '42'], [1, '17']]);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+      source: { checkpoints: { key: string; partition: number; value: string }[] };
+      sink: { offsets: { partition: number; next_offset: string }[] };
+    };
+    expect(saved.source.checkpoints.map((c) => [c.key, c.partition, (JSON.parse(c.value) as SlotCheckpoint).atMs])).toEqual([
+      ['app.users#0', 0, 7000],
+      ['app.users#1', 1, 6000],
+    ]);
+    expect(saved.sink.offsets.map((o) => [o.partition, o.next_offset])).toEqual([
+      [0, '42'],
+      [1, '17'],
+    ]);
 
     await db.query(`UPDATE "${schema}"._cdc_offsets SET next_offset = 0`);
     const imp = cli(['import', file]);
     expect(imp.code, imp.err).toBe(0);
-    const { rows } = await db.query<{ partition: number; next_offset: string; generation: string }>(`SELECT partition, next_offset::text, generation::text FROM "${schema}"._cdc_offsets ORDER BY partition`);
+    const { rows } = await db.query<{ partition: number; next_offset: string; generation: string }>(
+      `SELECT partition, next_offset::text, generation::text FROM "${schema}"._cdc_offsets ORDER BY partition`,
+    );
     // Restored, and each ownership epoch bumped so a sink that still runs somewhere is fenced.
-    expect(rows).toEqual([{ partition: 0, next_offset: '42', generation: '4' }, { partition: 1, next_offset: '17', generation: '4' }]);
+    expect(rows).toEqual([
+      { partition: 0, next_offset: '42', generation: '4' },
+      { partition: 1, next_offset: '17', generation: '4' },
+    ]);
   });
 
   it('imports only this deployment: its source name and checkpoint topic, its group, schema and topics', async () => {
@@ -91,17 +133,30 @@ describe('scylla-pg-cdc offsets', () => {
     const before = (await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows;
     const r = cli(['import', foreign]);
     expect(r.code).toBe(2);
-    for (const p of ['source.name "someone-else" is not SOURCE_NAME', 'source.topic "__consumer_offsets"', 'sink.schema "public" is not PG_SCHEMA', 'sink.offsets.0.group_id "foreign-group"', 'sink.offsets.1.topic "not.consumed" is not a topic the sink consumes']) expect(r.err).toContain(p);
+    for (const p of [
+      'source.name "someone-else" is not SOURCE_NAME',
+      'source.topic "__consumer_offsets"',
+      'sink.schema "public" is not PG_SCHEMA',
+      'sink.offsets.0.group_id "foreign-group"',
+      'sink.offsets.1.topic "not.consumed" is not a topic the sink consumes',
+    ])
+      expect(r.err).toContain(p);
     expect((await db.query(`SELECT * FROM "${schema}"._cdc_offsets ORDER BY partition`)).rows).toEqual(before);
   });
 
-  it('restores the source checkpoints: after import the latest record per key is the file\'s', async () => {
+  it("restores the source checkpoints: after import the latest record per key is the file's", async () => {
     const file = join(dir, 'checkpoints.json');
     expect(cli(['export', file]).code).toBe(0);
     // The positions move on (or get lost) after the backup…
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: [{ partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 99_000)) }, { partition: 1, key: 'app.users#1', value: null }] });
+    await producer.send({
+      topic,
+      messages: [
+        { partition: 0, key: 'app.users#0', value: encodeCheckpoint(checkpoint(0, 99_000)) },
+        { partition: 1, key: 'app.users#1', value: null },
+      ],
+    });
     await producer.disconnect();
     const imp = cli(['import', file]);
     expect(imp.code, imp.err).toBe(0);
@@ -116,7 +171,16 @@ describe('scylla-pg-cdc offsets', () => {
 
   it('validates the file and names every problem', () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ format: 'scylla-pg-cdc-offsets', version: 1, exportedAt: 'x', source: { name: 's', topic: 't', checkpoints: [{ partition: -1, key: 'k', value: '{}' }] }, sink: { schema: 's', offsets: [{ group_id: 'g', topic: 't', partition: 0, next_offset: 'ten' }] } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        format: 'scylla-pg-cdc-offsets',
+        version: 1,
+        exportedAt: 'x',
+        source: { name: 's', topic: 't', checkpoints: [{ partition: -1, key: 'k', value: '{}' }] },
+        sink: { schema: 's', offsets: [{ group_id: 'g', topic: 't', partition: 0, next_offset: 'ten' }] },
+      }),
+    );
     const r = cli(['import', bad]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('source.checkpoints.0.partition');
@@ -165,7 +229,13 @@ describe('scylla-pg-cdc offsets', () => {
       await admin.deleteTopics({ topics: [dataTopic], timeout: 30_000 });
       for (let i = 0; i < 60 && (await admin.listTopics()).includes(dataTopic); i++) await new Promise((r) => setTimeout(r, 500));
       for (let i = 0; i < 60; i++) {
-        if (await createTopicsAndWait(admin, [{ topic: dataTopic, numPartitions: 1 }]).then((created) => created, () => false)) break;
+        if (
+          await createTopicsAndWait(admin, [{ topic: dataTopic, numPartitions: 1 }]).then(
+            (created) => created,
+            () => false,
+          )
+        )
+          break;
         await new Promise((r) => setTimeout(r, 500));
       }
       const refused = cli(['import', file]);

@@ -59,7 +59,10 @@ const TABLES: Record<'orders' | 'profiles', { key: string[]; columns: Record<str
 
 function canon(kind: Kind, v: unknown): string {
   if (v === null || v === undefined) return 'null';
-  if (kind === 'decimal') return String(v).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''); // 3.30 = 3.300 = 3.3
+  if (kind === 'decimal')
+    return String(v)
+      .replace(/(\.\d*?)0+$/, '$1')
+      .replace(/\.$/, ''); // 3.30 = 3.300 = 3.3
   if (kind === 'time') return String((v as Date).getTime());
   if (kind === 'udt') return JSON.stringify(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
   return normalise(kind, v);
@@ -70,13 +73,17 @@ async function differences(table: keyof typeof TABLES): Promise<string[]> {
   const spec = TABLES[table];
   const key = (r: Record<string, unknown>) => spec.key.map((k) => String(r[k])).join(':');
   const cols = [...spec.key, ...Object.keys(spec.columns)];
-  const s = new Map((await scylla.execute(`SELECT ${cols.join(', ')} FROM ${ks}.${table}`, [], { fetchSize: 10_000 })).rows.map((r) => [key(r), r as unknown as Record<string, unknown>]));
+  const s = new Map(
+    (await scylla.execute(`SELECT ${cols.join(', ')} FROM ${ks}.${table}`, [], { fetchSize: 10_000 })).rows.map((r) => [key(r), r as unknown as Record<string, unknown>]),
+  );
   const p = new Map((await db.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM "${schema}".${table}`)).rows.map((r) => [key(r), r]));
   const out = [...s.keys()].filter((k) => !p.has(k)).map((k) => `missing ${k}`);
   out.push(...[...p.keys()].filter((k) => !s.has(k)).map((k) => `extra ${k}`));
   for (const [k, row] of s) {
     const other = p.get(k);
-    if (other) for (const [c, kind] of Object.entries(spec.columns)) if (canon(kind, row[c]) !== canon(kind, other[c])) out.push(`${k}.${c} ${canon(kind, row[c])}≠${canon(kind, other[c])}`);
+    if (other)
+      for (const [c, kind] of Object.entries(spec.columns))
+        if (canon(kind, row[c]) !== canon(kind, other[c])) out.push(`${k}.${c} ${canon(kind, row[c])}≠${canon(kind, other[c])}`);
   }
   return out;
 }
@@ -87,21 +94,37 @@ beforeAll(async () => {
   await scylla.connect();
   await scylla.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   await scylla.execute(`CREATE TYPE ${ks}.address (street text, zip int)`);
-  await scylla.execute(`CREATE TABLE ${ks}.orders (customer_id uuid, order_id int, status text, total decimal, placed timestamp, PRIMARY KEY (customer_id, order_id)) WITH cdc = {'enabled': true}`);
-  await scylla.execute(`CREATE TABLE ${ks}.profiles (id int PRIMARY KEY, tags set<text>, attrs map<text, int>, history list<int>, home frozen<address>) WITH cdc = {'enabled': true}`);
+  await scylla.execute(
+    `CREATE TABLE ${ks}.orders (customer_id uuid, order_id int, status text, total decimal, placed timestamp, PRIMARY KEY (customer_id, order_id)) WITH cdc = {'enabled': true}`,
+  );
+  await scylla.execute(
+    `CREATE TABLE ${ks}.profiles (id int PRIMARY KEY, tags set<text>, attrs map<text, int>, history list<int>, home frozen<address>) WITH cdc = {'enabled': true}`,
+  );
   const customers = Array.from({ length: 10 }, () => cassandra.types.Uuid.random());
   for (const [ci, c] of customers.entries()) {
     for (let o = 0; o < 5; o++) {
-      await scylla.execute(`INSERT INTO ${ks}.orders (customer_id, order_id, status, total, placed) VALUES (?, ?, ?, ?, ?)`, [c, o, `s${ci}-${o}`, cassandra.types.BigDecimal.fromString(`${ci}.${o}0`), new Date(1_700_000_000_000 + ci * 1000 + o)], { prepare: true });
+      await scylla.execute(
+        `INSERT INTO ${ks}.orders (customer_id, order_id, status, total, placed) VALUES (?, ?, ?, ?, ?)`,
+        [c, o, `s${ci}-${o}`, cassandra.types.BigDecimal.fromString(`${ci}.${o}0`), new Date(1_700_000_000_000 + ci * 1000 + o)],
+        { prepare: true },
+      );
     }
   }
   for (let id = 0; id < 30; id++) {
-    await scylla.execute(`INSERT INTO ${ks}.profiles (id, tags, attrs, history, home) VALUES (?, ?, ?, ?, ?)`, [id, [`t${id}`, 'all'], { a: id, b: 2 }, [id, id + 1, id], { street: `street ${id}`, zip: 1000 + id }], { prepare: true });
+    await scylla.execute(
+      `INSERT INTO ${ks}.profiles (id, tags, attrs, history, home) VALUES (?, ?, ?, ?, ?)`,
+      [id, [`t${id}`, 'all'], { a: id, b: 2 }, [id, id + 1, id], { street: `street ${id}`, zip: 1000 + id }],
+      { prepare: true },
+    );
   }
   await db.connect();
   // The first repair creates the tables and fills them: from here PostgreSQL equals ScyllaDB.
   // 10 customers × 5 orders and 30 profiles, all missing before the first repair.
-  for (const [t, rows] of [['orders', 50], ['profiles', 30]] as const) expect((await reconcile(t, '--repair')).report.counts.missing_in_target).toBe(rows);
+  for (const [t, rows] of [
+    ['orders', 50],
+    ['profiles', 30],
+  ] as const)
+    expect((await reconcile(t, '--repair')).report.counts.missing_in_target).toBe(rows);
   expect(await differences('orders')).toEqual([]);
   expect(await differences('profiles')).toEqual([]);
 });
@@ -126,7 +149,9 @@ describe('scylla-pg-cdc reconcile', () => {
     await db.query(`DELETE FROM ${t} WHERE order_id = 4`); // 10 missing
     await db.query(`INSERT INTO ${t} (customer_id, order_id, status) SELECT customer_id, 99, 'ghost' FROM ${t} WHERE order_id = 0 LIMIT 3`); // 3 extra
     await db.query(`UPDATE ${t} SET status = 'tampered' WHERE order_id = 1`); // 10 mismatched (status)
-    await db.query(`UPDATE ${t} SET total = total + 0.01, placed = placed + interval '1 ms' WHERE order_id = 2 AND customer_id IN (SELECT customer_id FROM ${t} WHERE order_id = 2 LIMIT 2)`); // 2 more (columns come in ScyllaDB's metadata order: placed, status, total)
+    await db.query(
+      `UPDATE ${t} SET total = total + 0.01, placed = placed + interval '1 ms' WHERE order_id = 2 AND customer_id IN (SELECT customer_id FROM ${t} WHERE order_id = 2 LIMIT 2)`,
+    ); // 2 more (columns come in ScyllaDB's metadata order: placed, status, total)
     await db.query(`UPDATE ${t} SET total = total * 1.000 WHERE order_id = 3`); // same numeric value, other scale: not a mismatch
 
     const dry = await reconcile('orders', '--dry-run');
@@ -182,16 +207,32 @@ describe('scylla-pg-cdc reconcile', () => {
   });
 
   it('--all-tables reconciles every table of SCYLLA_TABLES; status lists the runs; the sink gauge follows the latest', async () => {
-    const env = { PATH: process.env.PATH ?? '', PG_URL, PG_SCHEMA: schema, SCYLLA_CONTACT_POINTS: emu.contactPoint, SCYLLA_CONSISTENCY: 'ONE', SCYLLA_TABLES: `${ks}.orders,${ks}.profiles` };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PG_URL,
+      PG_SCHEMA: schema,
+      SCYLLA_CONTACT_POINTS: emu.contactPoint,
+      SCYLLA_CONSISTENCY: 'ONE',
+      SCYLLA_TABLES: `${ks}.orders,${ks}.profiles`,
+    };
     // Equal again after the version-guard test left 10 'newer' rows: an old write time lets repair fix them.
     await db.query(`UPDATE "${schema}".orders SET _cdc_ts_us = 0, _cdc_cts = NULL WHERE status = 'newer'`);
     await reconcile('orders', '--repair');
     const all = await run(process.execPath, ['--import', 'tsx', MAIN, 'reconcile', '--all-tables', '--dry-run', '--ranges', '8'], { env, timeout: 120_000 });
-    expect(all.stdout.split('\n').filter((l) => /accuracy 100\.000%/.test(l)).map((l) => l.split(':')[0]).sort()).toEqual([`${ks}.orders`, `${ks}.profiles`]);
+    expect(
+      all.stdout
+        .split('\n')
+        .filter((l) => /accuracy 100\.000%/.test(l))
+        .map((l) => l.split(':')[0])
+        .sort(),
+    ).toEqual([`${ks}.orders`, `${ks}.profiles`]);
 
     const status = await run(process.execPath, ['--import', 'tsx', MAIN, 'reconcile', 'status', '--limit', '2', '--json'], { env, timeout: 60_000 });
     const runs = JSON.parse(status.stdout) as { table_name: string; mode: string; accuracy: number; source_rows: string }[];
-    expect(runs.map((r) => [r.table_name, r.mode, r.accuracy, String(r.source_rows)]).sort()).toEqual([['orders', 'dry-run', 100, '50'], ['profiles', 'dry-run', 100, '30']]); // tables by bare name, as the metrics label them
+    expect(runs.map((r) => [r.table_name, r.mode, r.accuracy, String(r.source_rows)]).sort()).toEqual([
+      ['orders', 'dry-run', 100, '50'],
+      ['profiles', 'dry-run', 100, '30'],
+    ]); // tables by bare name, as the metrics label them
     const text = await run(process.execPath, ['--import', 'tsx', MAIN, 'reconcile', 'status', '--limit', '1'], { env, timeout: 60_000 });
     expect(text.stdout).toMatch(/^\S+Z {2}\S+ +dry-run accuracy 100\.000% {2}source \d+, target \d+, missing 0, extra 0, mismatched 0\n$/);
 

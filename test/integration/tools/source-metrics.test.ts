@@ -51,10 +51,14 @@ describe('the source metrics endpoint and status', () => {
 
     const base = `http://127.0.0.1:${port}`;
     const replicated = (t: string) => ['c', 'u', 'd'].reduce((n, op) => n + (sample(t, `cdc_records_replicated_total{table="metered",op="${op}"}`) ?? 0), 0);
-    const text = await waitFor(async () => {
-      const t = await (await fetch(`${base}/metrics`)).text();
-      return replicated(t) >= 8 ? t : undefined;
-    }, 60_000, '8 changes replicated');
+    const text = await waitFor(
+      async () => {
+        const t = await (await fetch(`${base}/metrics`)).text();
+        return replicated(t) >= 8 ? t : undefined;
+      },
+      60_000,
+      '8 changes replicated',
+    );
     expect({
       c: sample(text, 'cdc_records_replicated_total{table="metered",op="c"}'),
       u: sample(text, 'cdc_records_replicated_total{table="metered",op="u"}'),

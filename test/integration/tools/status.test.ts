@@ -15,7 +15,10 @@ const dlqTopic = randomName('dlq');
 
 async function tool(cmd: string, env: Record<string, string>): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, cmd, '--json'], { env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, PG_URL, DLQ_TOPIC: dlqTopic, ...env }, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, cmd, '--json'], {
+      env: { PATH: process.env.PATH ?? '', SCHEMA_REGISTRY_URL, PG_URL, DLQ_TOPIC: dlqTopic, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, out: stdout };
   } catch (err) {
     return { code: (err as { code: number }).code, out: (err as { stdout: string }).stdout };
@@ -33,7 +36,10 @@ describe('status and health with a running sink', () => {
     await createTopic(dlqTopic, 1);
     const fx = await topicFixture({ key: [{ name: 'id', type: 'int' }], columns: [{ name: 'v', type: 'string' }] });
     const t = 1_700_000_000_000_000;
-    await produce(fx.topic, [1, 2, 3].map((id) => fx.encode({ op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: t + id })));
+    await produce(
+      fx.topic,
+      [1, 2, 3].map((id) => fx.encode({ op: 'c', key: { id }, after: { v: { value: `v${id}` } }, tsUs: t + id })),
+    );
     await produce(fx.topic, [{ key: Buffer.from('k'), value: Buffer.from([9, 9, 9]) }]); // one poison record
     const port = await freePort();
     const sink = startSink({ SINK_TOPICS: fx.topic, PG_SCHEMA: schema, SINK_GROUP_ID: group, DLQ_TOPIC: dlqTopic, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' });
@@ -43,7 +49,11 @@ describe('status and health with a running sink', () => {
       const urls = { SINK_STATUS_URL: `http://127.0.0.1:${port}`, SOURCE_STATUS_URL: `http://127.0.0.1:${await freePort()}` };
       const status = await tool('status', urls);
       expect(status.code).toBe(0);
-      const s = JSON.parse(status.out) as { processes: { component: string; up: boolean; healthy: boolean }[]; tables: { table: string; applied: number }[]; dlq: { records: number } };
+      const s = JSON.parse(status.out) as {
+        processes: { component: string; up: boolean; healthy: boolean }[];
+        tables: { table: string; applied: number }[];
+        dlq: { records: number };
+      };
       expect(s.processes.find((p) => p.component === 'sink')).toMatchObject({ up: true, healthy: true });
       expect(s.processes.find((p) => p.component === 'source')).toMatchObject({ up: false });
       expect(s.tables.find((x) => x.table === fx.spec.table)?.applied).toBe(3);

@@ -33,7 +33,12 @@ describe('readTopicToEnd', () => {
       await admin.fetchTopicMetadata({ topics: [topic] });
       await admin.deleteTopicRecords({ topic, partitions: [{ partition: 2, offset: '-1' }] }); // partition 2: nothing left
       const got = await readTopicToEnd(kafka, topic, Number.POSITIVE_INFINITY, 60_000);
-      expect(got.map((m) => [m.partition, m.value?.toString()])).toEqual([[0, 'a1'], [0, 'a2'], [0, 'a3'], [1, 'b1']]);
+      expect(got.map((m) => [m.partition, m.value?.toString()])).toEqual([
+        [0, 'a1'],
+        [0, 'a2'],
+        [0, 'a3'],
+        [1, 'b1'],
+      ]);
       // Written after the read began: not included, the end was captured first.
       await send(0, ['late'], true);
       const again = await readTopicToEnd(kafka, topic, Number.POSITIVE_INFINITY, 60_000);

@@ -20,17 +20,31 @@ export const CONTROL_DDL = 'CREATE TABLE commands (name text PRIMARY KEY, arg te
 export function runCommand(engine: ControlTarget, name: string, arg: string | null): string {
   let a: Record<string, unknown> = {};
   if (arg) {
-    try { a = JSON.parse(arg) as Record<string, unknown>; } catch { throw invalid(`emulator command ${name}: arg must be JSON`); }
+    try {
+      a = JSON.parse(arg) as Record<string, unknown>;
+    } catch {
+      throw invalid(`emulator command ${name}: arg must be JSON`);
+    }
   }
   const num = (k: string, d: number): number => (typeof a[k] === 'number' ? (a[k] as number) : d);
   const tableOf = (): ReturnType<Catalog['table']> => engine.catalog.table(String(a['keyspace']), String(a['table']));
   switch (name) {
-    case 'add_node': return String(engine.addNode(num('delayMs', 60_000), typeof a['vnodes'] === 'number' ? (a['vnodes'] as number) : undefined));
-    case 'split_tablet': return String(engine.tablets.split(tableOf(), Date.now(), num('delayMs', 0)).ts);
-    case 'merge_tablets': return String(engine.tablets.merge(tableOf(), Date.now(), num('delayMs', 0)).ts);
-    case 'faults': engine.faults.set(a as FaultConfig); return 'ok';
-    case 'reset_faults': engine.faults.reset(); return 'ok';
-    case 'drop_connections': setImmediate(() => engine.faults.dropAllConnections()); return 'ok';
-    default: throw invalid(`Unknown emulator command '${name}' (add_node, split_tablet, merge_tablets, faults, reset_faults, drop_connections)`);
+    case 'add_node':
+      return String(engine.addNode(num('delayMs', 60_000), typeof a['vnodes'] === 'number' ? (a['vnodes'] as number) : undefined));
+    case 'split_tablet':
+      return String(engine.tablets.split(tableOf(), Date.now(), num('delayMs', 0)).ts);
+    case 'merge_tablets':
+      return String(engine.tablets.merge(tableOf(), Date.now(), num('delayMs', 0)).ts);
+    case 'faults':
+      engine.faults.set(a as FaultConfig);
+      return 'ok';
+    case 'reset_faults':
+      engine.faults.reset();
+      return 'ok';
+    case 'drop_connections':
+      setImmediate(() => engine.faults.dropAllConnections());
+      return 'ok';
+    default:
+      throw invalid(`Unknown emulator command '${name}' (add_node, split_tablet, merge_tablets, faults, reset_faults, drop_connections)`);
   }
 }

@@ -30,8 +30,6 @@ import { expiredRowDeletes } from './storage/row-ttl.js';
 import { expandReplicationFactor, fitSystemDistributed, splitHosts, viewFromHost } from './system-hosts.js';
 import type { ReadTrace } from './read-trace.js';
 
-
-
 export interface EngineOptions {
   seed: number;
   /** New keyspaces use tablets unless `tablets = {'enabled': false}`. */
@@ -110,8 +108,13 @@ export class Engine {
     this.faults = new Faults(this.rng.fork());
     createSystemKeyspaces(this.catalog);
     const control: KeyspaceDef = {
-      name: CONTROL_KEYSPACE, replication: [['class', 'org.apache.cassandra.locator.LocalStrategy']], durableWrites: true, tablets: null,
-      tables: new Map(), types: new Map(), system: true,
+      name: CONTROL_KEYSPACE,
+      replication: [['class', 'org.apache.cassandra.locator.LocalStrategy']],
+      durableWrites: true,
+      tablets: null,
+      tables: new Map(),
+      types: new Map(),
+      system: true,
     };
     const ct = this.catalog.buildTable(parse(CONTROL_DDL).stmt as CT, CONTROL_KEYSPACE);
     ct.system = true;
@@ -127,8 +130,8 @@ export class Engine {
     this.cdcCtx = {
       rng: cdcRng,
       streamFor: (base, token, ts) => this.streamFor(base, token, ts),
-      duplicateStreamsFor: (base, token, ts) => (this.catalog.keyspaces.get(base.keyspace)?.tablets
-        ? this.tablets.duplicateStreams(base, token, ts, this.opts.switchDuplicateMs) : []),
+      duplicateStreamsFor: (base, token, ts) =>
+        this.catalog.keyspaces.get(base.keyspace)?.tablets ? this.tablets.duplicateStreams(base, token, ts, this.opts.switchDuplicateMs) : [],
       visibilityDelayMs: (base) => this.faults.visibilityDelayMs(base),
       noCkDeletePreimage: opts.noCkDeletePreimage,
     };
@@ -175,7 +178,10 @@ export class Engine {
     const binds = analyzeBinds(parsed, this.catalog, session.keyspace);
     let result: ColSpec[] | null = null;
     if (parsed.stmt.type === 'select') result = this.selectColumns(parsed.stmt, session);
-    const id = createHash('md5').update(query).update('\0' + (session.keyspace ?? '')).digest();
+    const id = createHash('md5')
+      .update(query)
+      .update('\0' + (session.keyspace ?? ''))
+      .digest();
     const p: Prepared = { id, query, keyspace: session.keyspace, parsed, binds, result };
     this.prepared.set(id.toString('hex'), p);
     return p;
@@ -209,15 +215,21 @@ export class Engine {
     }
     const ts = o.timestamp !== null && o.timestamp !== undefined ? Number(o.timestamp) : this.nowMicros();
     switch (stmt.type) {
-      case 'select': return this.select(stmt, session, values, o);
-      case 'insert': case 'update': case 'delete': return this.modify([stmt], session, values, ts, null);
-      case 'batch': return this.batch(stmt, session, values, ts);
+      case 'select':
+        return this.select(stmt, session, values, o);
+      case 'insert':
+      case 'update':
+      case 'delete':
+        return this.modify([stmt], session, values, ts, null);
+      case 'batch':
+        return this.batch(stmt, session, values, ts);
       case 'use': {
         this.catalog.keyspace(stmt.keyspace);
         session.keyspace = stmt.keyspace;
         return { kind: 'setKeyspace', keyspace: stmt.keyspace };
       }
-      default: return this.ddl(stmt, session);
+      default:
+        return this.ddl(stmt, session);
     }
   }
 
@@ -281,14 +293,18 @@ export class Engine {
     }
     for (const s of stmts) {
       const t = resolveTable(this.catalog, s.table, session.keyspace);
-      if (t.keyspace === CONTROL_KEYSPACE && s.type === 'insert') { this.control(s, t, values); continue; }
+      if (t.keyspace === CONTROL_KEYSPACE && s.type === 'insert') {
+        this.control(s, t, values);
+        continue;
+      }
       if (t.system) throw new CqlError(ErrorCode.unauthorized, `${t.keyspace} keyspace is not user-modifiable.`);
       if (t.counter) throw invalid('Counter tables are not supported by the emulator');
       const pms = buildModification(s, t, this.modCtx(values, batchTs));
       for (const pm of pms) {
         const key = t.id + '\0' + pm.key;
         const existing = merged.get(key);
-        if (existing) mergePartMut(existing, pm); else merged.set(key, pm);
+        if (existing) mergePartMut(existing, pm);
+        else merged.set(key, pm);
       }
     }
     if (conditional.length > 0) {
@@ -328,7 +344,10 @@ export class Engine {
         }
         continue;
       }
-      if (s.ifExists) { if (!exists) applied = false; continue; }
+      if (s.ifExists) {
+        if (!exists) applied = false;
+        continue;
+      }
       const ok = s.conditions.every((c) => this.conditionHolds(c, table, current(c.col), values));
       if (!ok) {
         applied = false;
@@ -342,7 +361,11 @@ export class Engine {
     const cols: ColSpec[] = [{ keyspace: t!.keyspace, table: t!.name, name: '[applied]', type: T.boolean }];
     const w = new Writer();
     w.bytes(encodeBool(applied));
-    if (!applied) for (const e of extra) { cols.push(e.spec); w.bytes(e.value); }
+    if (!applied)
+      for (const e of extra) {
+        cols.push(e.spec);
+        w.bytes(e.value);
+      }
     return { applied, result: { kind: 'rows', cols, count: 1, rows: w.finish(), pagingState: null } };
   }
 
@@ -350,9 +373,16 @@ export class Engine {
     const col = t.byName.get(c.col);
     if (!col) throw invalid(`Undefined column name ${c.col}`);
     const ctx = this.modCtx(values, 0);
-    const ev = (term: typeof c.value): Buffer | null => { const v = evalTerm(term, col.type, ctx, col.name); return v === UNSET ? null : v; };
+    const ev = (term: typeof c.value): Buffer | null => {
+      const v = evalTerm(term, col.type, ctx, col.name);
+      return v === UNSET ? null : v;
+    };
     const cmp = col.cmp;
-    if (c.op === 'IN') return (c.inList ?? []).some((x) => { const v = ev(x); return v === null ? current === null : current !== null && cmp(current, v) === 0; });
+    if (c.op === 'IN')
+      return (c.inList ?? []).some((x) => {
+        const v = ev(x);
+        return v === null ? current === null : current !== null && cmp(current, v) === 0;
+      });
     const v = ev(c.value);
     if (c.op === '=') return v === null ? current === null : current !== null && cmp(current, v) === 0;
     if (c.op === '!=') return v === null ? current !== null : current === null || cmp(current, v) !== 0;
@@ -422,7 +452,9 @@ export class Engine {
           throw alreadyExists(ks.name, stmt.name.name, `A user type of name ${ks.name}.${stmt.name.name} already exists`);
         }
         ks.types.set(stmt.name.name, {
-          keyspace: ks.name, name: stmt.name.name, fieldNames: stmt.fields.map(([f]) => f),
+          keyspace: ks.name,
+          name: stmt.name.name,
+          fieldNames: stmt.fields.map(([f]) => f),
           fieldTypes: stmt.fields.map(([, t]) => this.catalog.resolveType(t, ks.name, true)),
         });
         return this.schemaResult([{ change: 'CREATED', target: 'TYPE', keyspace: ks.name, name: stmt.name.name }]);
@@ -435,7 +467,8 @@ export class Engine {
         }
         return this.schemaResult([{ change: 'DROPPED', target: 'TYPE', keyspace: ks.name, name: stmt.name.name }]);
       }
-      case 'createTable': return this.createTable(stmt, ksOf(stmt.table));
+      case 'createTable':
+        return this.createTable(stmt, ksOf(stmt.table));
       case 'dropTable': {
         const ks = this.catalog.keyspace(ksOf(stmt.table));
         const t = ks.tables.get(stmt.table.name);
@@ -458,8 +491,10 @@ export class Engine {
         t.store.clear();
         return { kind: 'void' };
       }
-      case 'alterTable': return this.alterTable(stmt, session);
-      default: throw serverError(`unsupported statement ${stmt.type}`);
+      case 'alterTable':
+        return this.alterTable(stmt, session);
+      default:
+        throw serverError(`unsupported statement ${stmt.type}`);
     }
   }
 
@@ -476,8 +511,10 @@ export class Engine {
         if (v.k !== 'map') throw invalid('tablets must be a map');
         for (const [k, x] of v.v) {
           if (k === 'enabled') tabletsEnabled = x === 'true';
-          else if (k === 'initial') { initial = Number(x); tabletsEnabled = true; }
-          else throw new CqlError(ErrorCode.config, `Unknown tablets option ${k}`);
+          else if (k === 'initial') {
+            initial = Number(x);
+            tabletsEnabled = true;
+          } else throw new CqlError(ErrorCode.config, `Unknown tablets option ${k}`);
         }
       } else throw new CqlError(ErrorCode.syntax, `Unknown property '${name}'`);
     }
@@ -623,7 +660,10 @@ function mutationTimestamps(pm: PartMut): Set<number> {
     if (r.del !== NO_TS) out.add(r.del);
     for (const c of r.cells.values()) {
       if (c.kind === 'a') out.add(c.ts);
-      else { if (c.tomb !== NO_TS) out.add(c.tomb + 1); for (const e of c.elems) out.add(e.ts); }
+      else {
+        if (c.tomb !== NO_TS) out.add(c.tomb + 1);
+        for (const e of c.elems) out.add(e.ts);
+      }
     }
   }
   return out;

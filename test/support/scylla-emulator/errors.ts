@@ -24,7 +24,11 @@ export type ErrorExtra =
   | { kind: 'unprepared'; id: Buffer };
 
 export class CqlError extends Error {
-  constructor(readonly code: number, message: string, readonly extra?: ErrorExtra) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly extra?: ErrorExtra,
+  ) {
     super(message);
   }
 }

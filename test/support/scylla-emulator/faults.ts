@@ -36,19 +36,38 @@ export function faultError(kind: FailKind, target: string, consistency = CL_ONE)
   const cl = consistencyName(consistency);
   switch (kind) {
     case 'read_timeout':
-      return new CqlError(ErrorCode.readTimeout, `Operation timed out for ${target} - received only 0 responses from 1 CL=${cl}.`,
-        { kind: 'readTimeout', consistency, received: 0, blockFor: 1, dataPresent: false });
+      return new CqlError(ErrorCode.readTimeout, `Operation timed out for ${target} - received only 0 responses from 1 CL=${cl}.`, {
+        kind: 'readTimeout',
+        consistency,
+        received: 0,
+        blockFor: 1,
+        dataPresent: false,
+      });
     case 'write_timeout':
-      return new CqlError(ErrorCode.writeTimeout, `Operation timed out for ${target} - received only 0 responses from 1 CL=${cl}.`,
-        { kind: 'writeTimeout', consistency, received: 0, blockFor: 1, writeType: 'SIMPLE' });
+      return new CqlError(ErrorCode.writeTimeout, `Operation timed out for ${target} - received only 0 responses from 1 CL=${cl}.`, {
+        kind: 'writeTimeout',
+        consistency,
+        received: 0,
+        blockFor: 1,
+        writeType: 'SIMPLE',
+      });
     case 'unavailable':
-      return new CqlError(ErrorCode.unavailable, `Cannot achieve consistency level for cl ${cl}. Requires 1, alive 0`,
-        { kind: 'unavailable', consistency, required: 1, alive: 0 });
+      return new CqlError(ErrorCode.unavailable, `Cannot achieve consistency level for cl ${cl}. Requires 1, alive 0`, { kind: 'unavailable', consistency, required: 1, alive: 0 });
   }
 }
 
 const CL_NAMES: Record<number, string> = {
-  0: 'ANY', 1: 'ONE', 2: 'TWO', 3: 'THREE', 4: 'QUORUM', 5: 'ALL', 6: 'LOCAL_QUORUM', 7: 'EACH_QUORUM', 8: 'SERIAL', 9: 'LOCAL_SERIAL', 10: 'LOCAL_ONE',
+  0: 'ANY',
+  1: 'ONE',
+  2: 'TWO',
+  3: 'THREE',
+  4: 'QUORUM',
+  5: 'ALL',
+  6: 'LOCAL_QUORUM',
+  7: 'EACH_QUORUM',
+  8: 'SERIAL',
+  9: 'LOCAL_SERIAL',
+  10: 'LOCAL_ONE',
 };
 function consistencyName(cl: number): string {
   return CL_NAMES[cl] ?? String(cl);
@@ -92,7 +111,10 @@ export class Faults {
     }
     const m = this.cfg.match;
     if (m !== undefined && !(typeof m === 'string' ? new RegExp(m, 'i') : m).test(query)) return d;
-    if (this.cfg.dropShare && this.rng.next() < this.cfg.dropShare) { d.drop = true; return d; }
+    if (this.cfg.dropShare && this.rng.next() < this.cfg.dropShare) {
+      d.drop = true;
+      return d;
+    }
     if (this.cfg.failShare && this.rng.next() < this.cfg.failShare) {
       const kind = this.cfg.failKind ?? (isWrite ? 'write_timeout' : 'read_timeout');
       d.error = faultError(kind, target, consistency);

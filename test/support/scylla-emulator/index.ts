@@ -88,10 +88,19 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
   const dropAll = (): number => servers.reduce((k, s) => k + s.dropAll(), 0);
   engine.faults.dropAllConnections = dropAll;
   const period = o.rowTtlPeriodMs ?? 1000;
-  const ttlTimer = period > 0 ? setInterval(() => { engine.expireRows(); }, period) : null;
+  const ttlTimer =
+    period > 0
+      ? setInterval(() => {
+          engine.expireRows();
+        }, period)
+      : null;
   ttlTimer?.unref();
   return {
-    port, host, contactPoint: `${host}:${port}`, engine, faults: engine.faults,
+    port,
+    host,
+    contactPoint: `${host}:${port}`,
+    engine,
+    faults: engine.faults,
     addNode: (a = {}) => engine.addNode(a.delayMs ?? 60_000, a.vnodes),
     splitTablet: (ks, t, a = {}) => engine.tablets.split(engine.catalog.table(ks, t), Date.now(), a.delayMs ?? 0),
     mergeTablets: (ks, t, a = {}) => engine.tablets.merge(engine.catalog.table(ks, t), Date.now(), a.delayMs ?? 0),
@@ -100,8 +109,15 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<EmulatorHa
     servers,
     stopHost: (i) => servers[i]!.close(),
     traceReads: (match) => (engine.readTrace = new ReadTrace(match)).reads,
-    traffic: () => ({ frames: servers.reduce((k, s) => k + s.requestCount, 0), tlsSessions: servers.reduce((k, s) => k + s.tlsSessions, 0), credentials: servers.flatMap((s) => [...s.credentialsSeen]) }),
-    close: async () => { if (ttlTimer) clearInterval(ttlTimer); for (const s of servers) await s.close(); },
+    traffic: () => ({
+      frames: servers.reduce((k, s) => k + s.requestCount, 0),
+      tlsSessions: servers.reduce((k, s) => k + s.tlsSessions, 0),
+      credentials: servers.flatMap((s) => [...s.credentialsSeen]),
+    }),
+    close: async () => {
+      if (ttlTimer) clearInterval(ttlTimer);
+      for (const s of servers) await s.close();
+    },
   };
 }
 

@@ -48,13 +48,25 @@ const num = (v: string | undefined): number | undefined => (v === undefined ? un
 const failKind = values['fail-kind'] as 'read_timeout' | 'write_timeout' | 'unavailable' | undefined;
 
 const handle = await startEmulator({
-  port: Number(values.port), host: values.host, tablets: values.tablets, seed: Number(values.seed), vnodes: Number(values.vnodes),
-  shards: Number(values.shards), initialTablets: Number(values['initial-tablets']), firstGenerationDelayMs: Number(values['first-generation-delay-ms']),
-  switchDuplicateMs: Number(values['switch-duplicate-ms']), rowTtlPeriodMs: Number(values['row-ttl-period-ms']),
+  port: Number(values.port),
+  host: values.host,
+  tablets: values.tablets,
+  seed: Number(values.seed),
+  vnodes: Number(values.vnodes),
+  shards: Number(values.shards),
+  initialTablets: Number(values['initial-tablets']),
+  firstGenerationDelayMs: Number(values['first-generation-delay-ms']),
+  switchDuplicateMs: Number(values['switch-duplicate-ms']),
+  rowTtlPeriodMs: Number(values['row-ttl-period-ms']),
   noCkDeletePreimage: values['no-ck-delete-preimage'] !== 'false',
   faults: {
-    delayMs: num(values['delay-ms']), dropShare: num(values['drop-share']), failShare: num(values['fail-share']), failKind,
-    match: values['fail-match'], lateVisibilityMs: num(values['late-visibility-ms']), lateVisibilityShare: num(values['late-visibility-share']),
+    delayMs: num(values['delay-ms']),
+    dropShare: num(values['drop-share']),
+    failShare: num(values['fail-share']),
+    failKind,
+    match: values['fail-match'],
+    lateVisibilityMs: num(values['late-visibility-ms']),
+    lateVisibilityShare: num(values['late-visibility-share']),
   },
 });
 process.stdout.write(`ready ${handle.port}\n`);
@@ -63,13 +75,19 @@ let closing = false;
 const shutdown = (): void => {
   if (closing) return;
   closing = true;
-  handle.close().then(() => process.exit(0), () => process.exit(0));
+  handle.close().then(
+    () => process.exit(0),
+    () => process.exit(0),
+  );
 };
 process.on('SIGTERM', shutdown);
 // Launch wrappers (npm exec, tsx) do not always relay signals; exit when orphaned so the port is freed.
 // (Not with --detached: the local stack starts the emulator as a daemon that outlives the stack script.)
 const launcher = process.ppid;
-if (!values.detached) setInterval(() => { if (process.ppid !== launcher) shutdown(); }, 1000).unref();
+if (!values.detached)
+  setInterval(() => {
+    if (process.ppid !== launcher) shutdown();
+  }, 1000).unref();
 process.on('SIGINT', shutdown);
 process.on('SIGUSR2', () => {
   const ts = handle.addNode({ delayMs: Number(values['add-node-delay-ms']) });

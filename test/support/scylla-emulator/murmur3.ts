@@ -32,22 +32,45 @@ export function murmur3Token(data: Buffer): bigint {
   for (let i = 0; i < nblocks; i++) {
     let k1 = data.readBigUInt64LE(i * 16);
     let k2 = data.readBigUInt64LE(i * 16 + 8);
-    k1 = (k1 * C1) & M64; k1 = rotl(k1, 31n); k1 = (k1 * C2) & M64; h1 ^= k1;
-    h1 = rotl(h1, 27n); h1 = (h1 + h2) & M64; h1 = (h1 * 5n + 0x52dce729n) & M64;
-    k2 = (k2 * C2) & M64; k2 = rotl(k2, 33n); k2 = (k2 * C1) & M64; h2 ^= k2;
-    h2 = rotl(h2, 31n); h2 = (h2 + h1) & M64; h2 = (h2 * 5n + 0x38495ab5n) & M64;
+    k1 = (k1 * C1) & M64;
+    k1 = rotl(k1, 31n);
+    k1 = (k1 * C2) & M64;
+    h1 ^= k1;
+    h1 = rotl(h1, 27n);
+    h1 = (h1 + h2) & M64;
+    h1 = (h1 * 5n + 0x52dce729n) & M64;
+    k2 = (k2 * C2) & M64;
+    k2 = rotl(k2, 33n);
+    k2 = (k2 * C1) & M64;
+    h2 ^= k2;
+    h2 = rotl(h2, 31n);
+    h2 = (h2 + h1) & M64;
+    h2 = (h2 * 5n + 0x38495ab5n) & M64;
   }
   const tail = nblocks * 16;
   let k1 = 0n;
   let k2 = 0n;
   const rem = len & 15;
   for (let i = rem - 1; i >= 8; i--) k2 ^= (signedByte(data[tail + i]!) << BigInt((i - 8) * 8)) & M64;
-  if (rem > 8) { k2 = (k2 * C2) & M64; k2 = rotl(k2, 33n); k2 = (k2 * C1) & M64; h2 ^= k2; }
+  if (rem > 8) {
+    k2 = (k2 * C2) & M64;
+    k2 = rotl(k2, 33n);
+    k2 = (k2 * C1) & M64;
+    h2 ^= k2;
+  }
   for (let i = Math.min(rem, 8) - 1; i >= 0; i--) k1 ^= (signedByte(data[tail + i]!) << BigInt(i * 8)) & M64;
-  if (rem > 0) { k1 = (k1 * C1) & M64; k1 = rotl(k1, 31n); k1 = (k1 * C2) & M64; h1 ^= k1; }
-  h1 ^= BigInt(len); h2 ^= BigInt(len);
-  h1 = (h1 + h2) & M64; h2 = (h2 + h1) & M64;
-  h1 = fmix(h1); h2 = fmix(h2);
+  if (rem > 0) {
+    k1 = (k1 * C1) & M64;
+    k1 = rotl(k1, 31n);
+    k1 = (k1 * C2) & M64;
+    h1 ^= k1;
+  }
+  h1 ^= BigInt(len);
+  h2 ^= BigInt(len);
+  h1 = (h1 + h2) & M64;
+  h2 = (h2 + h1) & M64;
+  h1 = fmix(h1);
+  h2 = fmix(h2);
   h1 = (h1 + h2) & M64;
   const token = BigInt.asIntN(64, h1);
   // Cassandra reserves Long.MIN_VALUE for the minimum token; a key hashing there is moved to MAX.

@@ -7,7 +7,15 @@ import type { Engine, ExecResult, Session } from './engine.js';
 import { Reader, Writer } from './protocol/buffer.js';
 import { encodeFrame, FrameDecoder, Opcode, type Frame } from './protocol/frame.js';
 import {
-  errorBody, preparedBody, readBatch, readQueryParams, schemaChangeBody, schemaChangeEvent, setKeyspaceBody, supportedBody, voidBody,
+  errorBody,
+  preparedBody,
+  readBatch,
+  readQueryParams,
+  schemaChangeBody,
+  schemaChangeEvent,
+  setKeyspaceBody,
+  supportedBody,
+  voidBody,
   writeRowsMetadata,
 } from './protocol/messages.js';
 
@@ -37,7 +45,12 @@ export class CqlServer {
    * With `auth`, STARTUP is answered with AUTHENTICATE (PasswordAuthenticator) and only these
    * credentials are accepted.
    */
-  constructor(private readonly engine: Engine, private readonly host = 0, private readonly tls?: TlsOptions, private readonly auth?: { username: string; password: string }) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly host = 0,
+    private readonly tls?: TlsOptions,
+    private readonly auth?: { username: string; password: string },
+  ) {
     this.unsubscribe = engine.onSchemaChange((c) => {
       const body = schemaChangeEvent(c);
       for (const conn of this.conns) if (conn.registered) conn.socket.write(encodeFrame(-1, Opcode.event, body));
@@ -98,7 +111,10 @@ export class CqlServer {
 
   private send(conn: Conn, stream: number, opcode: number, body: Buffer, delayMs: number): void {
     const frame = encodeFrame(stream, opcode, body);
-    if (delayMs > 0) setTimeout(() => { if (!conn.socket.destroyed) conn.socket.write(frame); }, delayMs);
+    if (delayMs > 0)
+      setTimeout(() => {
+        if (!conn.socket.destroyed) conn.socket.write(frame);
+      }, delayMs);
     else conn.socket.write(frame);
   }
 
@@ -119,18 +135,31 @@ export class CqlServer {
           if (this.auth) this.send(conn, f.stream, Opcode.authenticate, new Writer().string('org.apache.cassandra.auth.PasswordAuthenticator').finish(), 0);
           else this.send(conn, f.stream, Opcode.ready, Buffer.alloc(0), 0);
           return;
-        case Opcode.options: this.send(conn, f.stream, Opcode.supported, supportedBody(), 0); return;
-        case Opcode.register: r.stringList(); conn.registered = true; this.send(conn, f.stream, Opcode.ready, Buffer.alloc(0), 0); return;
+        case Opcode.options:
+          this.send(conn, f.stream, Opcode.supported, supportedBody(), 0);
+          return;
+        case Opcode.register:
+          r.stringList();
+          conn.registered = true;
+          this.send(conn, f.stream, Opcode.ready, Buffer.alloc(0), 0);
+          return;
         case Opcode.query: {
           const query = r.longString();
           const params = readQueryParams(r);
           const parsed = this.engine.parse(query);
           const d = this.fault(query, parsed.stmt.type, params.consistency);
           delayMs = d.delayMs;
-          if (d.drop) { conn.socket.destroy(); return; }
+          if (d.drop) {
+            conn.socket.destroy();
+            return;
+          }
           if (d.error) throw d.error;
           const res = this.engine.execute(parsed, conn.session, {
-            values: params.values, names: params.names, pageSize: params.pageSize, pagingState: params.pagingState, timestamp: params.timestamp,
+            values: params.values,
+            names: params.names,
+            pageSize: params.pageSize,
+            pagingState: params.pagingState,
+            timestamp: params.timestamp,
           });
           this.send(conn, f.stream, Opcode.result, resultBody(res, false), delayMs);
           return;
@@ -145,16 +174,28 @@ export class CqlServer {
         case Opcode.execute: {
           const id = r.shortBytes();
           const p = this.engine.prepared.get(id.toString('hex'));
-          if (!p) throw new CqlError(ErrorCode.unprepared, `Prepared query with ID ${id.toString('hex')} not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)`, { kind: 'unprepared', id: Buffer.from(id) });
+          if (!p)
+            throw new CqlError(
+              ErrorCode.unprepared,
+              `Prepared query with ID ${id.toString('hex')} not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)`,
+              { kind: 'unprepared', id: Buffer.from(id) },
+            );
           const params = readQueryParams(r);
           const d = this.fault(p.query, p.parsed.stmt.type, params.consistency);
           delayMs = d.delayMs;
-          if (d.drop) { conn.socket.destroy(); return; }
+          if (d.drop) {
+            conn.socket.destroy();
+            return;
+          }
           if (d.error) throw d.error;
           this.executeCount++;
           const session = p.keyspace !== null && conn.session.keyspace === null ? { keyspace: p.keyspace, host: this.host } : conn.session;
           const res = this.engine.execute(p.parsed, session, {
-            values: params.values, names: params.names, pageSize: params.pageSize, pagingState: params.pagingState, timestamp: params.timestamp,
+            values: params.values,
+            names: params.names,
+            pageSize: params.pageSize,
+            pagingState: params.pagingState,
+            timestamp: params.timestamp,
           });
           this.send(conn, f.stream, Opcode.result, resultBody(res, params.skipMetadata), delayMs);
           return;
@@ -169,7 +210,10 @@ export class CqlServer {
           });
           const d = this.fault(children.map((c) => c.query).join('; '), 'batch', b.consistency);
           delayMs = d.delayMs;
-          if (d.drop) { conn.socket.destroy(); return; }
+          if (d.drop) {
+            conn.socket.destroy();
+            return;
+          }
           if (d.error) throw d.error;
           const res = this.engine.executeBatch(children, conn.session, b.timestamp);
           this.send(conn, f.stream, Opcode.result, resultBody(res, false), delayMs);
@@ -206,9 +250,12 @@ export class CqlServer {
 
 export function resultBody(res: ExecResult, skipMetadata: boolean): Buffer {
   switch (res.kind) {
-    case 'void': return voidBody();
-    case 'setKeyspace': return setKeyspaceBody(res.keyspace);
-    case 'schema': return schemaChangeBody(res.change);
+    case 'void':
+      return voidBody();
+    case 'setKeyspace':
+      return setKeyspaceBody(res.keyspace);
+    case 'schema':
+      return schemaChangeBody(res.change);
     case 'rows': {
       const w = new Writer(64 + res.rows.length);
       w.int(0x0002);

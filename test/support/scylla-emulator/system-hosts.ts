@@ -23,8 +23,16 @@ export function viewFromHost(catalog: Catalog, hosts: LocalInfo[], self: number)
   for (const h of hosts) {
     if (h === me) continue;
     putRow(peers, {
-      peer: h.address, data_center: 'datacenter1', host_id: h.hostId, preferred_ip: h.address, rack: 'rack1', release_version: '3.0.8',
-      rpc_address: h.address, schema_version: catalog.schemaVersion, supported_features: 'CDC,CDC_GENERATIONS_V2,TABLETS', tokens: h.tokens,
+      peer: h.address,
+      data_center: 'datacenter1',
+      host_id: h.hostId,
+      preferred_ip: h.address,
+      rack: 'rack1',
+      release_version: '3.0.8',
+      rpc_address: h.address,
+      schema_version: catalog.schemaVersion,
+      supported_features: 'CDC,CDC_GENERATIONS_V2,TABLETS',
+      tokens: h.tokens,
     });
   }
 }

@@ -67,7 +67,10 @@ const SYSTEM_DDL: Record<string, { replication: [string, string][]; tables: stri
     ],
   },
   system_distributed: {
-    replication: [['class', 'org.apache.cassandra.locator.SimpleStrategy'], ['replication_factor', '3']],
+    replication: [
+      ['class', 'org.apache.cassandra.locator.SimpleStrategy'],
+      ['replication_factor', '3'],
+    ],
     tables: [
       `CREATE TABLE cdc_generation_timestamps (key text, time timestamp, expired timestamp, PRIMARY KEY (key, time))
         WITH CLUSTERING ORDER BY (time DESC)`,
@@ -101,12 +104,21 @@ export function putRow(table: TableDef, values: Record<string, unknown>, ts = Da
   const ck = table.ck.map((c) => enc(c.name)!);
   const pkBytes = partitionKeyBytes(pk);
   const pm: PartMut = {
-    table, pk, key: pkBytes.toString('latin1'), token: table.partitioner === 'cdc' ? cdcToken(pkBytes) : murmur3Token(pkBytes),
-    pdel: NO_TS, ranges: [], srow: null, rows: new Map(),
+    table,
+    pk,
+    key: pkBytes.toString('latin1'),
+    token: table.partitioner === 'cdc' ? cdcToken(pkBytes) : murmur3Token(pkBytes),
+    pdel: NO_TS,
+    ranges: [],
+    srow: null,
+    rows: new Map(),
   };
   const hasRegular = table.ck.length === 0 || ck.length === table.ck.length;
   const row = hasRegular ? rowMut(pm, ck) : null;
-  if (row) { row.mts = ts; row.mttl = 0; }
+  if (row) {
+    row.mts = ts;
+    row.mttl = 0;
+  }
   for (const [name, v] of Object.entries(values)) {
     const col = table.byName.get(name);
     if (!col || col.kind === 'partition_key' || col.kind === 'clustering') continue;
@@ -126,7 +138,10 @@ const DEFAULT_COMPACTION = { class: 'SizeTieredCompactionStrategy' };
 const DEFAULT_COMPRESSION = { sstable_compression: 'org.apache.cassandra.io.compress.LZ4Compressor' };
 
 function tableRow(t: TableDef): Record<string, unknown> {
-  const opt = (name: string): string | undefined => { const v = t.options.get(name); return v ? optionString(v) : undefined; };
+  const opt = (name: string): string | undefined => {
+    const v = t.options.get(name);
+    return v ? optionString(v) : undefined;
+  };
   const extensions: Record<string, Buffer> = {};
   const blob = cdcExtensionBlob(t.cdc);
   if (blob) extensions['cdc'] = blob;
@@ -136,16 +151,28 @@ function tableRow(t: TableDef): Record<string, unknown> {
   if (isLog) {
     const windowMinutes = Math.max(1, Math.ceil(Math.ceil(ttl / 24) / 60));
     compaction = { class: 'TimeWindowCompactionStrategy', compaction_window_unit: 'MINUTES', compaction_window_size: String(windowMinutes) };
-    if (ttl > 0) compaction['expired_sstable_check_frequency_seconds'] = String(Math.max(1, Math.floor(windowMinutes * 60 / 2)));
+    if (ttl > 0) compaction['expired_sstable_check_frequency_seconds'] = String(Math.max(1, Math.floor((windowMinutes * 60) / 2)));
   }
   return {
-    keyspace_name: t.keyspace, table_name: t.name, bloom_filter_fp_chance: 0.01,
+    keyspace_name: t.keyspace,
+    table_name: t.name,
+    bloom_filter_fp_chance: 0.01,
     caching: isLog ? { enabled: 'false', keys: 'NONE', rows_per_partition: 'NONE' } : DEFAULT_CACHING,
     comment: isLog ? `CDC log for ${t.keyspace}.${t.base!.name}` : (opt('comment') ?? ''),
-    compaction, compression: DEFAULT_COMPRESSION, crc_check_chance: 1, dclocal_read_repair_chance: 0,
-    default_time_to_live: Number(opt('default_time_to_live') ?? 0), extensions, flags: t.compact ? ['dense'] : ['compound'],
-    gc_grace_seconds: isLog && ttl > 0 ? 0 : Number(opt('gc_grace_seconds') ?? 864000), id: t.id, max_index_interval: 2048,
-    memtable_flush_period_in_ms: 0, min_index_interval: 128, read_repair_chance: 0, speculative_retry: '99.0PERCENTILE',
+    compaction,
+    compression: DEFAULT_COMPRESSION,
+    crc_check_chance: 1,
+    dclocal_read_repair_chance: 0,
+    default_time_to_live: Number(opt('default_time_to_live') ?? 0),
+    extensions,
+    flags: t.compact ? ['dense'] : ['compound'],
+    gc_grace_seconds: isLog && ttl > 0 ? 0 : Number(opt('gc_grace_seconds') ?? 864000),
+    id: t.id,
+    max_index_interval: 2048,
+    memtable_flush_period_in_ms: 0,
+    min_index_interval: 128,
+    read_repair_chance: 0,
+    speculative_retry: '99.0PERCENTILE',
   };
 }
 
@@ -157,8 +184,10 @@ export function refreshSchemaTables(catalog: Catalog): void {
   for (const ks of catalog.keyspaces.values()) {
     putRow(tbl('keyspaces'), { keyspace_name: ks.name, durable_writes: ks.durableWrites, replication: strategyMap(ks) });
     putRow(tbl('scylla_keyspaces'), {
-      keyspace_name: ks.name, initial_tablets: ks.tablets ? ks.tablets.initial : null,
-      storage_type: 'LOCAL', storage_options: {},
+      keyspace_name: ks.name,
+      initial_tablets: ks.tablets ? ks.tablets.initial : null,
+      storage_type: 'LOCAL',
+      storage_options: {},
     });
     for (const u of ks.types.values()) {
       putRow(tbl('types'), { keyspace_name: ks.name, type_name: u.name, field_names: u.fieldNames, field_types: u.fieldTypes.map(typeToCql) });
@@ -166,22 +195,33 @@ export function refreshSchemaTables(catalog: Catalog): void {
     for (const t of ks.tables.values()) {
       putRow(tbl('tables'), tableRow(t));
       putRow(tbl('scylla_tables'), {
-        keyspace_name: ks.name, table_name: t.name, version: randomUUID(),
+        keyspace_name: ks.name,
+        table_name: t.name,
+        version: randomUUID(),
         partitioner: t.partitioner === 'cdc' ? 'com.scylladb.dht.CDCPartitioner' : null,
         // Always null: since 4.0 the options live only in system_schema.tables.extensions['cdc'].
         cdc: null,
       });
       for (const c of t.columns) {
         putRow(tbl('columns'), {
-          keyspace_name: ks.name, table_name: t.name, column_name: c.name,
+          keyspace_name: ks.name,
+          table_name: t.name,
+          column_name: c.name,
           clustering_order: c.kind === 'clustering' ? (c.desc ? 'desc' : 'asc') : 'none',
-          column_name_bytes: Buffer.from(c.name), kind: c.kind, position: c.kind === 'partition_key' || c.kind === 'clustering' ? c.position : -1,
+          column_name_bytes: Buffer.from(c.name),
+          kind: c.kind,
+          position: c.kind === 'partition_key' || c.kind === 'clustering' ? c.position : -1,
           type: typeToCql(c.type),
         });
       }
       for (const d of t.dropped) {
         putRow(tbl('dropped_columns'), {
-          keyspace_name: ks.name, table_name: t.name, column_name: d.name, dropped_time: d.time, kind: d.kind, type: typeToCql(d.type),
+          keyspace_name: ks.name,
+          table_name: t.name,
+          column_name: d.name,
+          dropped_time: d.time,
+          kind: d.kind,
+          type: typeToCql(d.type),
         });
       }
     }
@@ -197,11 +237,24 @@ export interface LocalInfo {
 export function writeLocalRows(catalog: Catalog, info: LocalInfo): void {
   const local = catalog.findTable('system', 'local')!;
   putRow(local, {
-    key: 'local', bootstrapped: 'COMPLETED', broadcast_address: info.address, cluster_name: 'scylla-emulator', cql_version: '3.3.1',
-    data_center: 'datacenter1', gossip_generation: Math.floor(Date.now() / 1000), host_id: info.hostId, listen_address: info.address,
-    native_protocol_version: '4', partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner', rack: 'rack1', release_version: '3.0.8',
-    rpc_address: info.address, schema_version: catalog.schemaVersion, supported_features: 'CDC,CDC_GENERATIONS_V2,TABLETS',
-    tokens: info.tokens, truncated_at: null,
+    key: 'local',
+    bootstrapped: 'COMPLETED',
+    broadcast_address: info.address,
+    cluster_name: 'scylla-emulator',
+    cql_version: '3.3.1',
+    data_center: 'datacenter1',
+    gossip_generation: Math.floor(Date.now() / 1000),
+    host_id: info.hostId,
+    listen_address: info.address,
+    native_protocol_version: '4',
+    partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
+    rack: 'rack1',
+    release_version: '3.0.8',
+    rpc_address: info.address,
+    schema_version: catalog.schemaVersion,
+    supported_features: 'CDC,CDC_GENERATIONS_V2,TABLETS',
+    tokens: info.tokens,
+    truncated_at: null,
   });
 }
 

@@ -15,7 +15,15 @@ describe('chaos oracle normalise', () => {
   });
 
   it('compares maps by entries, whatever their order or container', () => {
-    expect(normalise('map', { b: 2, a: 1 })).toBe(normalise('map', new Map([['a', 1], ['b', 2]])));
+    expect(normalise('map', { b: 2, a: 1 })).toBe(
+      normalise(
+        'map',
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    );
     expect(normalise('map', { a: 1 })).not.toBe(normalise('map', { a: 2 }));
   });
 

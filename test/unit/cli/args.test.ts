@@ -43,7 +43,12 @@ describe('command arguments (one parser for every command)', () => {
 
   it('dlq: action, filters, and --to for replay only', () => {
     expect(parseDlqArgs(['replay', '--to', 't2', '--filter', 'offset>=3', '--dry-run'])).toEqual({
-      action: 'replay', limit: 100, json: false, dryRun: true, to: 't2', filter: { topic: [], terms: [{ field: 'offset', op: '>=', value: '3' }] },
+      action: 'replay',
+      limit: 100,
+      json: false,
+      dryRun: true,
+      to: 't2',
+      filter: { topic: [], terms: [{ field: 'offset', op: '>=', value: '3' }] },
     });
     expect(refusal(() => parseDlqArgs(['list', '--to', 't2'])).message).toContain('--to applies to replay only');
     expect(refusal(() => parseDlqArgs(['show'])).exitCode).toBe(2);
@@ -51,7 +56,13 @@ describe('command arguments (one parser for every command)', () => {
   });
 
   it('reconcile: tables or all, exclusive modes, positive ranges; status options', () => {
-    expect(parseReconcileArgs(['--table', 'ks.a', '--table', 'ks.b', '--repair', '--ranges', '8'])).toEqual({ tables: ['ks.a', 'ks.b'], all: false, repair: true, maxListed: 1000, ranges: 8 });
+    expect(parseReconcileArgs(['--table', 'ks.a', '--table', 'ks.b', '--repair', '--ranges', '8'])).toEqual({
+      tables: ['ks.a', 'ks.b'],
+      all: false,
+      repair: true,
+      maxListed: 1000,
+      ranges: 8,
+    });
     expect(refusal(() => parseReconcileArgs(['--all-tables', '--dry-run', '--repair'])).message).toContain('exclude each other');
     expect(refusal(() => parseReconcileArgs(['--table', 'nodot'])).message).toContain('keyspace.table');
     expect(refusal(() => parseReconcileArgs(['--all-tables', '--ranges', '0'])).exitCode).toBe(2);

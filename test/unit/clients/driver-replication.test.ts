@@ -20,7 +20,14 @@ const row = (replication: unknown) => ({ keyspace_name: 'ks', durable_writes: tr
 describe('keyspace replication with encoding.map = Map (cassandra-driver, patched on install)', () => {
   it('reads the strategy and its options from a Map', () => {
     const parser = schemaParser.getByVersion({ encoding: { map: Map } }, null, null, [4, 0, 0]);
-    const ks = parser._parseKeyspace(row(new Map([['class', 'org.apache.cassandra.locator.SimpleStrategy'], ['replication_factor', '2']])));
+    const ks = parser._parseKeyspace(
+      row(
+        new Map([
+          ['class', 'org.apache.cassandra.locator.SimpleStrategy'],
+          ['replication_factor', '2'],
+        ]),
+      ),
+    );
     expect(ks).toMatchObject({ strategy: 'org.apache.cassandra.locator.SimpleStrategy', strategyOptions: { replication_factor: '2' } });
   });
 

@@ -5,7 +5,15 @@ const part = (partitionId: number, leader = 1, partitionErrorCode = 0) => ({ par
 
 describe('topicsNotReady', () => {
   it('is empty when every partition of every wanted topic has a leader', () => {
-    expect(topicsNotReady([{ topic: 'a', numPartitions: 2 }, { topic: 'b' }], [{ name: 'a', partitions: [part(0), part(1)] }, { name: 'b', partitions: [part(0)] }])).toEqual([]);
+    expect(
+      topicsNotReady(
+        [{ topic: 'a', numPartitions: 2 }, { topic: 'b' }],
+        [
+          { name: 'a', partitions: [part(0), part(1)] },
+          { name: 'b', partitions: [part(0)] },
+        ],
+      ),
+    ).toEqual([]);
   });
   it('names a topic the metadata does not list yet, or lists without partitions', () => {
     expect(topicsNotReady([{ topic: 'a' }, { topic: 'b' }], [{ name: 'b', partitions: [] }])).toEqual(['a', 'b']);

@@ -61,10 +61,17 @@ describe('configuration knobs take effect', () => {
     const model = T2;
     const log = pagingClient(3);
     for await (const page of new LogReader(log.client, cfg.cdcFetchSize).readWindow(model, [Buffer.alloc(16)], 0, 1000)) expect(page.rows).toEqual([]);
-    expect(log.options.map((o) => [o.fetchSize, o.pageState])).toEqual([[7, undefined], [7, 'page-1'], [7, 'page-2']]);
+    expect(log.options.map((o) => [o.fetchSize, o.pageState])).toEqual([
+      [7, undefined],
+      [7, 'page-1'],
+      [7, 'page-2'],
+    ]);
     const snap = pagingClient(2);
     for await (const rows of new SnapshotReader(snap.client, cfg.snapshotFetchSize).readRange(model, 0n, 10n)) expect(rows).toEqual([]);
-    expect(snap.options.map((o) => [o.fetchSize, o.pageState])).toEqual([[11, undefined], [11, 'page-1']]);
+    expect(snap.options.map((o) => [o.fetchSize, o.pageState])).toEqual([
+      [11, undefined],
+      [11, 'page-1'],
+    ]);
     expect(problemOf(() => source({ CDC_FETCH_SIZE: '100001' }))).toMatch(/^CDC_FETCH_SIZE: expected an integer <= 100000/);
     expect(problemOf(() => source({ SNAPSHOT_FETCH_SIZE: '0' }))).toMatch(/^SNAPSHOT_FETCH_SIZE: expected an integer >= 1/);
   });

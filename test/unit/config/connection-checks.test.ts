@@ -27,7 +27,9 @@ describe('connection settings', () => {
     expect(r.settings).toEqual({ connectionString: 'postgres://u@db/w?application_name=a', sslMode: 'verify-ca', ca: '/ca.pem', cert: undefined, key: undefined });
     expect(resolvePgSettings({ pgUrl: 'postgres://u@db/w' }).settings?.sslMode).toBe('disable');
     expect(resolvePgSettings({ pgUrl: 'postgres://u@db/w?sslmode=prefer' }).problems[0]).toMatch(/sslmode=prefer is not supported/);
-    expect(resolvePgSettings({ pgUrl: 'postgres://u@db/w?sslrootcert=/a', pgSsl: 'verify-full', pgSslCa: '/b' }).problems[0]).toMatch(/PG_SSL_CA contradicts sslrootcert in PG_URL/);
+    expect(resolvePgSettings({ pgUrl: 'postgres://u@db/w?sslrootcert=/a', pgSsl: 'verify-full', pgSslCa: '/b' }).problems[0]).toMatch(
+      /PG_SSL_CA contradicts sslrootcert in PG_URL/,
+    );
   });
 
   it('TLS files without TLS, a certificate without its key, require with a CA are errors', () => {

@@ -25,7 +25,8 @@ function testFiles(dir: string): string[] {
 /** Every variable of the three configurations: its name, its setting's name, whether it may come from `<NAME>_FILE`. */
 function configVars(): { env: string; key: string; secret: boolean }[] {
   const all = new Map<string, { env: string; key: string; secret: boolean }>();
-  for (const table of [sourceVars, sinkVars, toolsVars] as SpecTable[]) for (const [key, spec] of Object.entries(table)) all.set(spec.env, { env: spec.env, key, secret: spec.secret === true });
+  for (const table of [sourceVars, sinkVars, toolsVars] as SpecTable[])
+    for (const [key, spec] of Object.entries(table)) all.set(spec.env, { env: spec.env, key, secret: spec.secret === true });
   return [...all.values()].sort((a, b) => a.env.localeCompare(b.env));
 }
 
@@ -33,7 +34,9 @@ describe('configuration variables', () => {
   it('each is set by some test', () => {
     const sources = testFiles(TEST_DIR).map((f) => ({ file: relative(TEST_DIR, f), text: readFileSync(f, 'utf8') }));
     const setBy = (name: string) => sources.filter((s) => new RegExp(`\\b${name}(: |=)`).test(s.text)).map((s) => s.file);
-    const unset = configVars().filter((v) => [v.env, v.key, ...(v.secret ? [`${v.env}_FILE`] : [])].every((name) => setBy(name).length === 0)).map((v) => v.env);
+    const unset = configVars()
+      .filter((v) => [v.env, v.key, ...(v.secret ? [`${v.env}_FILE`] : [])].every((name) => setBy(name).length === 0))
+      .map((v) => v.env);
     expect(unset).toEqual([]);
   });
 });

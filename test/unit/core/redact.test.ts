@@ -13,7 +13,9 @@ describe('redact', () => {
   });
 
   it('hides password-like query and key=value parameters', () => {
-    expect(redact('postgres://db/warehouse?sslmode=require&password=topsecret&application_name=x')).toBe(`postgres://db/warehouse?sslmode=require&password=${REDACTED}&application_name=x`);
+    expect(redact('postgres://db/warehouse?sslmode=require&password=topsecret&application_name=x')).toBe(
+      `postgres://db/warehouse?sslmode=require&password=${REDACTED}&application_name=x`,
+    );
     expect(redact('host=db sslpassword=abcd1234 user=u')).toBe(`host=db sslpassword=${REDACTED} user=u`);
   });
 

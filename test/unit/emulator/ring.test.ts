@@ -72,7 +72,8 @@ describe('a 25,600-vnode × 8-shard generation', () => {
         const token = id.readBigInt64BE(0);
         const inRange = prev < end ? token > prev && token <= end : token > prev || token <= end;
         expect(inRange).toBe(true);
-        if (token === end) atEnd++; else expect(shardOf(token, 8)).toBe(s);
+        if (token === end) atEnd++;
+        else expect(shardOf(token, 8)).toBe(s);
         expect(Number((id.readBigUInt64BE(8) >> 4n) & 0x3fffffn)).toBe(i);
         expect(id[15]! & 0x0f).toBe(1);
         ids.add(id.toString('hex'));

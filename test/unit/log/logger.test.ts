@@ -13,7 +13,10 @@ const KNOWN = 'Known-Secret-8c4';
 function logLines(): Record<string, unknown>[] {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', KNOWN_SECRET: KNOWN }, timeout: 60_000 });
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('logger redaction', () => {

@@ -19,7 +19,12 @@ async function start(provider: Partial<StatusProvider>): Promise<string> {
 describe('metrics endpoint', () => {
   it('answers GET and HEAD only: 405 with Allow for anything else', async () => {
     const base = await start({});
-    for (const [method, path] of [['DELETE', '/healthz'], ['POST', '/metrics'], ['PUT', '/status'], ['PATCH', '/readyz']] as const) {
+    for (const [method, path] of [
+      ['DELETE', '/healthz'],
+      ['POST', '/metrics'],
+      ['PUT', '/status'],
+      ['PATCH', '/readyz'],
+    ] as const) {
       const res = await fetch(`${base}${path}`, { method });
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, HEAD');
@@ -50,7 +55,11 @@ describe('metrics endpoint', () => {
     let healthy = false;
     const base = await start({ ready: () => ready, healthy: () => healthy, notReadyReasons: () => (ready ? [] : ['partition t[0] held: offsets lost']) });
     const notReady = await fetch(`${base}/readyz`);
-    expect([notReady.status, notReady.headers.get('content-type'), await notReady.json()]).toEqual([503, 'application/json', { ready: false, reasons: ['partition t[0] held: offsets lost'] }]);
+    expect([notReady.status, notReady.headers.get('content-type'), await notReady.json()]).toEqual([
+      503,
+      'application/json',
+      { ready: false, reasons: ['partition t[0] held: offsets lost'] },
+    ]);
     const unhealthy = await fetch(`${base}/healthz`);
     expect([unhealthy.status, await unhealthy.json()]).toEqual([503, { healthy: false }]);
     ready = true;

@@ -11,7 +11,12 @@ const long = (s: string) => ({ toString: () => s });
 const localDate = { year: 2024, month: 2, day: 29 };
 const localTime = { getTotalNanoseconds: () => long('3723000004000') };
 
-const udts = { addr: [{ name: 'street', type: parseCqlType('text') }, { name: 'no', type: parseCqlType('int') }] };
+const udts = {
+  addr: [
+    { name: 'street', type: parseCqlType('text') },
+    { name: 'no', type: parseCqlType('int') },
+  ],
+};
 
 // [cql type, driver value, expected Avro value, expected Avro type (JSON)]
 const cases: [string, unknown, unknown, unknown][] = [
@@ -67,7 +72,17 @@ describe('CQL collections, UDTs and tuples → Avro', () => {
     roundTrip('frozen<set<text>>', new Set(['a', 'b']), ['a', 'b']);
   });
   it('map becomes an array of key/value records in server order', () => {
-    roundTrip('map<int, text>', new Map([[2, 'b'], [1, 'a']]), [{ key: 2, value: 'b' }, { key: 1, value: 'a' }]);
+    roundTrip(
+      'map<int, text>',
+      new Map([
+        [2, 'b'],
+        [1, 'a'],
+      ]),
+      [
+        { key: 2, value: 'b' },
+        { key: 1, value: 'a' },
+      ],
+    );
   });
   it('nested frozen collections get distinct record names', () => {
     roundTrip('map<int, frozen<map<text, bigint>>>', new Map([[1, new Map([['x', long('5')]])]]), [{ key: 1, value: [{ key: 'x', value: 5 }] }]);
@@ -119,7 +134,26 @@ describe('table schemas', () => {
     const grown: TableModel = { ...table, columns: [...table.columns, { name: 'w', type: parseCqlType('text'), kind: 'regular' }] };
     const newType = avroType(envelopeSchema(grown));
     const resolver = newType.createResolver(oldType);
-    const src = { version: '1', connector: 'scylla', name: 'n', ts_ms: 1, ts_us: 1000, snapshot: 'false', db: 'ks', keyspace_name: 'ks', table_name: 't', change_kind: null, cdc_operation: null, ttl: null, range_start: null, range_end: null, range_start_inclusive: null, range_end_inclusive: null, stream_id: null, seq: null };
+    const src = {
+      version: '1',
+      connector: 'scylla',
+      name: 'n',
+      ts_ms: 1,
+      ts_us: 1000,
+      snapshot: 'false',
+      db: 'ks',
+      keyspace_name: 'ks',
+      table_name: 't',
+      change_kind: null,
+      cdc_operation: null,
+      ttl: null,
+      range_start: null,
+      range_end: null,
+      range_start_inclusive: null,
+      range_end_inclusive: null,
+      stream_id: null,
+      seq: null,
+    };
     const old = { before: null, after: { pk: 1, ck: 'a', s: null, l: null, m: null, u: null, v: { value: 3 } }, op: 'u', ts_ms: 5, source: src, transaction: null };
     const decoded = newType.fromBuffer(oldType.toBuffer(old), resolver) as { after: Record<string, unknown> };
     expect(decoded.after.w).toBeNull();

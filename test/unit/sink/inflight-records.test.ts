@@ -19,7 +19,12 @@ describe('in-flight records', () => {
     expect(r.bytes).toBe(forecast(110)); // offset 4 of partition 0 and partition 1 stay
     expect(r.get(ref(0, 4))?.bytes).toBe(forecast(10));
     expect(r.get(ref(0, 3))).toBeUndefined();
-    r.releaseBelow(new Map([['t\u00001', 8n], ['other\u00000', 9n]]));
+    r.releaseBelow(
+      new Map([
+        ['t\u00001', 8n],
+        ['other\u00000', 9n],
+      ]),
+    );
     expect(r.bytes).toBe(forecast(10));
     r.clear();
     expect(r.bytes).toBe(0);

@@ -25,7 +25,9 @@ describe('isFencedError', () => {
     expect(isFencedError(err)).toBe(true);
   });
   it('the same, wrapped again by our own errors (a snapshot query, a transaction)', async () => {
-    const err = new ReplicatorError('CDC_SCYLLA', 'snapshot query failed', true, { cause: new ReplicatorError('CDC_KAFKA', 'transaction failed', true, { cause: await throughRetrier(47) }) });
+    const err = new ReplicatorError('CDC_SCYLLA', 'snapshot query failed', true, {
+      cause: new ReplicatorError('CDC_KAFKA', 'transaction failed', true, { cause: await throughRetrier(47) }),
+    });
     expect(isFencedError(err)).toBe(true);
   });
   it('our CDC_FENCED, also as the cause of another error', () => {

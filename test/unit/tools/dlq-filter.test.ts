@@ -15,8 +15,16 @@ const entries: { name: string; entry: DlqEntry; shownKey: string }[] = letters.m
   name: l.name,
   shownKey: l.shownKey,
   entry: toDlqEntry({
-    partition: 0, offset: String(i), timestamp: '0', key: null, value: Buffer.from(l.name),
-    headers: dlqHeaders({ ref: { topic: l.topic, partition: l.partition, offset: l.offset }, reason: l.reason, stage: l.stage, errorClass: 'Error', message: l.message }, 'test', 0),
+    partition: 0,
+    offset: String(i),
+    timestamp: '0',
+    key: null,
+    value: Buffer.from(l.name),
+    headers: dlqHeaders(
+      { ref: { topic: l.topic, partition: l.partition, offset: l.offset }, reason: l.reason, stage: l.stage, errorClass: 'Error', message: l.message },
+      'test',
+      0,
+    ),
   }),
 }));
 
@@ -62,7 +70,10 @@ describe('dlq filters', () => {
     [['partition=10'], ['d']], // not a prefix match on "1"
     [['offset>=15'], ['b', 'd']], // numeric, not text: "100" >= "15"
     [['offset<=8'], ['a', 'c']],
-    [['offset>=8', 'offset<=15'], ['b', 'c']], // terms are ANDed; both bounds inclusive
+    [
+      ['offset>=8', 'offset<=15'],
+      ['b', 'c'],
+    ], // terms are ANDed; both bounds inclusive
     [['offset>=16'], ['d']],
     [['key~"id":4'], ['c']],
     [['key~0x616c'], ['a']],

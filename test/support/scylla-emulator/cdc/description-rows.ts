@@ -27,7 +27,10 @@ export function descriptionSource(table: TableDef, generations: () => readonly G
   return {
     keys() {
       const out = new Map<string, { pk: Buffer[]; token: bigint }>();
-      for (const g of generations()) { const k = keyOf(g); out.set(k.key, { pk: k.pk, token: k.token }); }
+      for (const g of generations()) {
+        const k = keyOf(g);
+        out.set(k.key, { pk: k.pk, token: k.token });
+      }
       return out;
     },
     rows(key) {

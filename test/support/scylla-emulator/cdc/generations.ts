@@ -12,7 +12,6 @@ import { fmtTs as fmt, futureWriteError, GENERATION_LEEWAY_MS } from './leeway.j
 
 export { GENERATION_LEEWAY_MS };
 
-
 export interface Generation {
   ts: number;
   ring: Ring;
@@ -33,14 +32,21 @@ export class VnodeGenerations {
   private ringTokens: BigInt64Array;
   private shards: number;
 
-  constructor(private readonly catalog: Catalog, private readonly rng: Prng, private readonly opts: VnodeOptions) {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly rng: Prng,
+    private readonly opts: VnodeOptions,
+  ) {
     if (!Number.isInteger(opts.vnodes) || opts.vnodes < 1 || opts.vnodes >= MAX_VNODES) throw new Error(`vnodes must be an integer in 1..${MAX_VNODES - 1}`);
     if (!Number.isInteger(opts.shards) || opts.shards < 1 || opts.shards > 256) throw new Error('shards must be an integer in 1..256');
     this.shards = opts.shards;
     this.tokens = this.randomTokens(opts.vnodes);
     this.ringTokens = BigInt64Array.from(this.tokens);
     const descr = catalog.findTable('system_distributed', 'cdc_streams_descriptions_v2')!;
-    descr.store = new DerivedStore(descr.store.ckCompare, descriptionSource(descr, () => this.generations));
+    descr.store = new DerivedStore(
+      descr.store.ckCompare,
+      descriptionSource(descr, () => this.generations),
+    );
   }
 
   private randomTokens(n: number): bigint[] {
@@ -95,10 +101,12 @@ export class VnodeGenerations {
     if (ts <= nowMs - GENERATION_LEEWAY_MS) {
       const isPrevGen = cur >= 0 && cur + 1 < gens.length && gens[cur + 1]!.ts <= nowMs;
       if (cur < 0 || ts < gens[cur]!.ts || isPrevGen) {
-        throw invalid(`cdc: attempted to get a stream "from the past" (${fmt(ts)}; current server time: ${fmt(nowMs)}).`
-          + ` With CDC you cannot send writes with timestamps too far into the past, because that would break consistency properties.\n`
-          + `We *do* allow sending writes into the near past, but our ability to do that is limited.`
-          + ` Are you using client-side timestamps? Make sure your clocks are well-synchronized with the database's clocks.`);
+        throw invalid(
+          `cdc: attempted to get a stream "from the past" (${fmt(ts)}; current server time: ${fmt(nowMs)}).` +
+            ` With CDC you cannot send writes with timestamps too far into the past, because that would break consistency properties.\n` +
+            `We *do* allow sending writes into the near past, but our ability to do that is limited.` +
+            ` Are you using client-side timestamps? Make sure your clocks are well-synchronized with the database's clocks.`,
+        );
       }
     }
     if (gens.length === 0 || ts < gens[first]!.ts) {

@@ -28,7 +28,12 @@ export class ImageState {
   staticTouched = false;
   private readonly rows = new Map<string, { ck: Buffer[]; cells: CellState }>();
 
-  constructor(private readonly base: TableDef, part: Partition | undefined, cks: Buffer[][], nowMs: number) {
+  constructor(
+    private readonly base: TableDef,
+    part: Partition | undefined,
+    cks: Buffer[][],
+    nowMs: number,
+  ) {
     if (part?.srow && rowLive(part.srow, nowMs)) load(this.staticState, base.statics, part.srow.cells, nowMs);
     if (!part) return;
     for (const ck of cks) {
@@ -48,7 +53,10 @@ export class ImageState {
   upsertRow(ck: Buffer[]): CellState {
     const k = ckKey(ck);
     let r = this.rows.get(k);
-    if (!r) { r = { ck, cells: new Map() }; this.rows.set(k, r); }
+    if (!r) {
+      r = { ck, cells: new Map() };
+      this.rows.set(k, r);
+    }
     return r.cells;
   }
 
@@ -79,7 +87,7 @@ export function applyAtomic(state: CellState, col: ColumnDef, v: Buffer | null):
 
 /** A non-frozen column's delta merged into the state: a column delete drops the old value first. */
 export function applyElems(state: CellState, ch: ElemChange): void {
-  const prev = ch.tomb !== NO_TS ? null : state.get(ch.col.ordinal) ?? null;
+  const prev = ch.tomb !== NO_TS ? null : (state.get(ch.col.ordinal) ?? null);
   const isUdt = ch.col.type.kind === 'udt';
   const added = isUdt || ch.live.length > 0;
   state.set(ch.col.ordinal, added || (ch.dead.length > 0 && prev !== null) ? merge(ch.col, prev, ch.live, ch.dead) : null);
@@ -89,7 +97,10 @@ function merge(col: ColumnDef, prev: Buffer | null, live: { k: Buffer; v: Buffer
   const t = col.type;
   if (t.kind === 'udt') {
     const fields: (Buffer | null)[] = t.fieldNames.map(() => null);
-    if (prev) splitTupleLike(prev).forEach((f, i) => { if (i < fields.length) fields[i] = f; });
+    if (prev)
+      splitTupleLike(prev).forEach((f, i) => {
+        if (i < fields.length) fields[i] = f;
+      });
     for (const e of live) fields[e.k.readInt16BE(0)] = e.v;
     for (const k of dead) fields[k.readInt16BE(0)] = null;
     return serializeTupleLike(fields);
@@ -101,12 +112,21 @@ function merge(col: ColumnDef, prev: Buffer | null, live: { k: Buffer; v: Buffer
     const parts = isSet ? splitCollection(prev).map((k) => ({ k, v: null })) : pairs(prev);
     entries.push(...parts);
   }
-  const out = entries.filter((e) => !live.some((l) => cmp(l.k, e.k) === 0)).concat(live)
+  const out = entries
+    .filter((e) => !live.some((l) => cmp(l.k, e.k) === 0))
+    .concat(live)
     .filter((e) => !dead.some((d) => cmp(d, e.k) === 0))
     .sort((a, b) => cmp(a.k, b.k));
   if (out.length === 0) return null;
-  return isSet ? serializeCollection(out.map((e) => e.k), out.length)
-    : serializeCollection(out.flatMap((e) => [e.k, e.v ?? Buffer.alloc(0)]), out.length);
+  return isSet
+    ? serializeCollection(
+        out.map((e) => e.k),
+        out.length,
+      )
+    : serializeCollection(
+        out.flatMap((e) => [e.k, e.v ?? Buffer.alloc(0)]),
+        out.length,
+      );
 }
 
 /** A serialized map (count = pairs) as key/value pairs. */

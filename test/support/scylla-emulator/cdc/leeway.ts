@@ -10,8 +10,10 @@ export function fmtTs(ms: number): string {
 }
 
 export function futureWriteError(tsMs: number, nowMs: number): string {
-  return `cdc: attempted to get a stream "from the future" (${fmtTs(tsMs)}; current server time: ${fmtTs(nowMs)}).`
-    + ` With CDC you cannot send writes with timestamps arbitrarily into the future, because we don't know what streams will be used at that time.\n`
-    + `We *do* allow sending writes into the near future, but our ability to do that is limited.`
-    + ` If you really must use your own timestamps, then make sure your clocks are well-synchronized  with the database's clocks.`;
+  return (
+    `cdc: attempted to get a stream "from the future" (${fmtTs(tsMs)}; current server time: ${fmtTs(nowMs)}).` +
+    ` With CDC you cannot send writes with timestamps arbitrarily into the future, because we don't know what streams will be used at that time.\n` +
+    `We *do* allow sending writes into the near future, but our ability to do that is limited.` +
+    ` If you really must use your own timestamps, then make sure your clocks are well-synchronized  with the database's clocks.`
+  );
 }

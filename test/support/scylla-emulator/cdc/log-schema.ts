@@ -28,7 +28,10 @@ export function deletedElementsType(t: CqlType): CqlType | null {
 /** Log columns mirroring one base column: value, cdc$deleted_, cdc$deleted_elements_. */
 export function logColumnsFor(c: ColumnDef): [string, CqlType][] {
   if (c.kind === 'partition_key' || c.kind === 'clustering') return [[c.name, c.type]];
-  const out: [string, CqlType][] = [[c.name, logValueType(c.type)], [`cdc$deleted_${c.name}`, T.boolean]];
+  const out: [string, CqlType][] = [
+    [c.name, logValueType(c.type)],
+    [`cdc$deleted_${c.name}`, T.boolean],
+  ];
   const de = deletedElementsType(c.type);
   if (de) out.push([`cdc$deleted_elements_${c.name}`, de]);
   return out;
@@ -37,9 +40,27 @@ export function logColumnsFor(c: ColumnDef): [string, CqlType][] {
 /** Same column set for vnodes and tablets keyspaces (scylladb test/boost/cdc_test.cc test_cdc_log_schema). */
 export function buildLogTable(base: TableDef): TableDef {
   const log: TableDef = {
-    keyspace: base.keyspace, name: logTableName(base.name), id: randomUUID(), columns: [], byName: new Map(), pk: [], ck: [],
-    statics: [], regulars: [], nextOrdinal: 0, layout: [], ckCmps: [], options: new Map(), cdc: null, partitioner: 'cdc',
-    counter: false, compact: false, store: new TableStore(() => 0), dropped: [], system: false, base,
+    keyspace: base.keyspace,
+    name: logTableName(base.name),
+    id: randomUUID(),
+    columns: [],
+    byName: new Map(),
+    pk: [],
+    ck: [],
+    statics: [],
+    regulars: [],
+    nextOrdinal: 0,
+    layout: [],
+    ckCmps: [],
+    options: new Map(),
+    cdc: null,
+    partitioner: 'cdc',
+    counter: false,
+    compact: false,
+    store: new TableStore(() => 0),
+    dropped: [],
+    system: false,
+    base,
   };
   const add = (name: string, type: CqlType, kind: ColumnKind, position: number): void => {
     log.byName.set(name, makeColumn(name, type, kind, position, log.nextOrdinal++, false));
@@ -56,7 +77,9 @@ export function buildLogTable(base: TableDef): TableDef {
   refreshColumns(log);
   // Assign ordinals in select order so freshly written log rows can be served by a plain copy.
   const byOrder = log.columns;
-  byOrder.forEach((c, i) => { c.ordinal = i; });
+  byOrder.forEach((c, i) => {
+    c.ordinal = i;
+  });
   log.nextOrdinal = byOrder.length;
   refreshColumns(log);
   return log;
@@ -87,7 +110,7 @@ const META = new Set(['cdc$stream_id', 'cdc$time', 'cdc$batch_seq_no', 'cdc$end_
  */
 export function syncLogColumns(log: TableDef, base: TableDef, time: number): void {
   for (const c of base.columns) addLogColumns(log, c);
-  const baseOf = (n: string): string => n.startsWith('cdc$deleted_elements_') ? n.slice(21) : n.startsWith('cdc$deleted_') ? n.slice(12) : n;
+  const baseOf = (n: string): string => (n.startsWith('cdc$deleted_elements_') ? n.slice(21) : n.startsWith('cdc$deleted_') ? n.slice(12) : n);
   for (const c of [...log.columns]) {
     if (META.has(c.name) || base.byName.has(baseOf(c.name))) continue;
     log.byName.delete(c.name);

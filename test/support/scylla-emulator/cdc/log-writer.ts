@@ -7,16 +7,23 @@ import type { ColumnDef, TableDef } from '../schema/catalog.js';
 import { encodeBigint, encodeInt, encodeTinyint, serializeCollection, TRUE } from '../schema/types.js';
 import { timeuuidFromMicros } from '../timeuuid.js';
 import { cdcToken } from '../murmur3.js';
-import {
-  applyPartMut, ckKey, columnByOrdinal, elemKeyCompare, newRowMut, serializeElems, staticMut,
-  type ElemMut, type PartMut, type RowMut,
-} from '../storage/mutation.js';
+import { applyPartMut, ckKey, columnByOrdinal, elemKeyCompare, newRowMut, serializeElems, staticMut, type ElemMut, type PartMut, type RowMut } from '../storage/mutation.js';
 import { isColl, NO_TS, type RangeTomb, type Row } from '../storage/table-store.js';
 import { applyAtomic, applyElems, ImageState, type CellState } from './image-state.js';
 
 export const OP = {
-  preImage: 0, update: 1, insert: 2, rowDelete: 3, partitionDelete: 4, rangeStartIncl: 5, rangeStartExcl: 6,
-  rangeEndIncl: 7, rangeEndExcl: 8, postImage: 9, serviceRowDelete: -3, servicePartitionDelete: -4,
+  preImage: 0,
+  update: 1,
+  insert: 2,
+  rowDelete: 3,
+  partitionDelete: 4,
+  rangeStartIncl: 5,
+  rangeStartExcl: 6,
+  rangeEndIncl: 7,
+  rangeEndExcl: 8,
+  postImage: 9,
+  serviceRowDelete: -3,
+  servicePartitionDelete: -4,
 } as const;
 
 export interface CdcContext {
@@ -65,7 +72,10 @@ function bucketsOf(table: TableDef, rm: RowMut): Bucket[] {
   const get = (ts: number, ttl: number): Bucket => {
     const k = ts + '|' + ttl;
     let b = map.get(k);
-    if (!b) { b = { ts, ttl, atomic: [], nonatomic: new Map() }; map.set(k, b); }
+    if (!b) {
+      b = { ts, ttl, atomic: [], nonatomic: new Map() };
+      map.set(k, b);
+    }
     return b;
   };
   if (rm.mts !== NO_TS) get(rm.mts, rm.mttl);
@@ -78,7 +88,10 @@ function bucketsOf(table: TableDef, rm: RowMut): Bucket[] {
     }
     const entry = (b: Bucket): NonAtomic => {
       let e = b.nonatomic.get(ord);
-      if (!e) { e = { col, tomb: NO_TS, elems: [] }; b.nonatomic.set(ord, e); }
+      if (!e) {
+        e = { col, tomb: NO_TS, elems: [] };
+        b.nonatomic.set(ord, e);
+      }
       return e;
     };
     // A collection tombstone is shown at its timestamp + 1 (scylladb split.cc collection_tombstone).
@@ -95,7 +108,12 @@ function extract(pm: PartMut): Map<number, Batch> {
     let b = out.get(ts);
     if (!b) {
       b = {
-        statics: [], inserts: [], updates: [], rowDels: [], ranges: [], pdel: false,
+        statics: [],
+        inserts: [],
+        updates: [],
+        rowDels: [],
+        ranges: [],
+        pdel: false,
         sub: { table: t, pk: pm.pk, key: pm.key, token: pm.token, pdel: NO_TS, ranges: [], srow: null, rows: new Map() },
       };
       out.set(ts, b);
@@ -106,7 +124,10 @@ function extract(pm: PartMut): Map<number, Batch> {
     if (ck === null) return staticMut(b.sub);
     const k = ckKey(ck);
     let r = b.sub.rows.get(k);
-    if (!r) { r = newRowMut(ck); b.sub.rows.set(k, r); }
+    if (!r) {
+      r = newRowMut(ck);
+      b.sub.rows.set(k, r);
+    }
     return r;
   };
   const addToSub = (b: Batch, ck: Buffer[] | null, bucket: Bucket): void => {
@@ -114,8 +135,10 @@ function extract(pm: PartMut): Map<number, Batch> {
     for (const a of bucket.atomic) r.cells.set(a.col.ordinal, { kind: 'a', v: a.v, ts: bucket.ts, ttl: bucket.ttl });
     for (const [ord, e] of bucket.nonatomic) {
       const existing = r.cells.get(ord);
-      if (existing && existing.kind === 'c') { existing.tomb = Math.max(existing.tomb, e.tomb); existing.elems.push(...e.elems); }
-      else r.cells.set(ord, { kind: 'c', tomb: e.tomb, elems: [...e.elems] });
+      if (existing && existing.kind === 'c') {
+        existing.tomb = Math.max(existing.tomb, e.tomb);
+        existing.elems.push(...e.elems);
+      } else r.cells.set(ord, { kind: 'c', tomb: e.tomb, elems: [...e.elems] });
     }
   };
   if (pm.srow) {
@@ -186,8 +209,14 @@ function shapeOf(log: TableDef): Shape {
   const base = log.base!;
   for (const c of base.columns) cols.set(c.name, { val: p(c.name), del: p(`cdc$deleted_${c.name}`), delElems: p(`cdc$deleted_elements_${c.name}`) });
   s = {
-    n: log.columns.length, stream: p('cdc$stream_id'), time: p('cdc$time'), seq: p('cdc$batch_seq_no'), op: p('cdc$operation'),
-    ttl: p('cdc$ttl'), eob: p('cdc$end_of_batch'), cols,
+    n: log.columns.length,
+    stream: p('cdc$stream_id'),
+    time: p('cdc$time'),
+    seq: p('cdc$batch_seq_no'),
+    op: p('cdc$operation'),
+    ttl: p('cdc$ttl'),
+    eob: p('cdc$end_of_batch'),
+    cols,
   };
   shapes.set(log.layout, s);
   return s;
@@ -196,7 +225,10 @@ function shapeOf(log: TableDef): Shape {
 const OP_BUFS = new Map<number, Buffer>();
 function opBuf(op: number): Buffer {
   let b = OP_BUFS.get(op);
-  if (!b) { b = encodeTinyint(op); OP_BUFS.set(op, b); }
+  if (!b) {
+    b = encodeTinyint(op);
+    OP_BUFS.set(op, b);
+  }
   return b;
 }
 
@@ -237,8 +269,13 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
       v[shape.time] = time;
       v[shape.op] = opBuf(op);
       if (ttl > 0) v[shape.ttl] = encodeBigint(ttl);
-      base.pk.forEach((c, i) => { v[shape.cols.get(c.name)!.val] = pm.pk[i]!; });
-      if (ck) base.ck.forEach((c, i) => { v[shape.cols.get(c.name)!.val] = ck[i] ?? null; });
+      base.pk.forEach((c, i) => {
+        v[shape.cols.get(c.name)!.val] = pm.pk[i]!;
+      });
+      if (ck)
+        base.ck.forEach((c, i) => {
+          v[shape.cols.get(c.name)!.val] = ck[i] ?? null;
+        });
       rows.push(v);
       return v;
     };
@@ -257,11 +294,18 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
         if (into) applyAtomic(into, a.col, a.v);
         if (keysOnly) continue;
         const pos = shape.cols.get(a.col.name)!;
-        if (a.v !== null) v[pos.val] = a.v; else v[pos.del] = TRUE;
+        if (a.v !== null) v[pos.val] = a.v;
+        else v[pos.del] = TRUE;
       }
       for (const e of ch.nonatomic) {
-        const live = sortedUnique(e.col, e.elems.filter((x) => x.v !== null));
-        const dead = sortedUnique(e.col, e.elems.filter((x) => x.v === null));
+        const live = sortedUnique(
+          e.col,
+          e.elems.filter((x) => x.v !== null),
+        );
+        const dead = sortedUnique(
+          e.col,
+          e.elems.filter((x) => x.v === null),
+        );
         if (into) applyElems(into, { col: e.col, tomb: e.tomb, live, dead: dead.map((x) => x.k) });
         if (keysOnly) continue;
         const pos = shape.cols.get(e.col.name)!;
@@ -269,18 +313,28 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
         // A touched non-frozen UDT is logged as a whole value, null where no field was set
         // (scylladb cdc/log.cc udt_visitor; docs/features/cdc/cdc-advanced-types.rst).
         if (live.length > 0 || e.col.type.kind === 'udt') v[pos.val] = serializeElems(e.col.type, live, true);
-        if (dead.length > 0 && pos.delElems >= 0) v[pos.delElems] = serializeCollection(dead.map((x) => x.k), dead.length);
+        if (dead.length > 0 && pos.delElems >= 0)
+          v[pos.delElems] = serializeCollection(
+            dead.map((x) => x.k),
+            dead.length,
+          );
       }
     };
 
     // Columns each row change touches, for pre-images (row deletes touch every regular column).
     const affectedStatic = new Set<ColumnDef>();
-    for (const ch of b.statics) { for (const a of ch.atomic) affectedStatic.add(a.col); for (const e of ch.nonatomic) affectedStatic.add(e.col); }
+    for (const ch of b.statics) {
+      for (const a of ch.atomic) affectedStatic.add(a.col);
+      for (const e of ch.nonatomic) affectedStatic.add(e.col);
+    }
     const affectedRows = new Map<string, { ck: Buffer[]; cols: Set<ColumnDef>; all: boolean }>();
     const touch = (ck: Buffer[], cols: ColumnDef[], all: boolean): void => {
       const k = ckKey(ck);
       let a = affectedRows.get(k);
-      if (!a) { a = { ck, cols: new Set(), all: false }; affectedRows.set(k, a); }
+      if (!a) {
+        a = { ck, cols: new Set(), all: false };
+        affectedRows.set(k, a);
+      }
       for (const c of cols) a.cols.add(c);
       a.all ||= all;
     };
@@ -299,20 +353,29 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
         image(OP.preImage, cells, a.ck, preFull || a.all ? base.regulars : base.regulars.filter((c) => a.cols.has(c)), true);
       }
     }
-    for (const ch of b.statics) { delta(OP.update, ch, state?.staticState); if (state) state.staticTouched = true; }
+    for (const ch of b.statics) {
+      delta(OP.update, ch, state?.staticState);
+      if (state) state.staticTouched = true;
+    }
     // An unsplit mutation is visited row by row in clustering order (scylladb cdc/split.cc
     // process_changes_without_splitting); a split one groups inserts before updates.
     const upserts: [number, Change][] = [...b.inserts.map((c): [number, Change] => [OP.insert, c]), ...b.updates.map((c): [number, Change] => [OP.update, c])];
     // Only a mix of inserts and updates can come out in a different order; check just then.
     if (b.inserts.length > 0 && b.updates.length > 0 && !shouldSplit(pm)) upserts.sort((x, y) => base.store.ckCompare(x[1].ck!, y[1].ck!));
     for (const [op, ch] of upserts) delta(op, ch, state?.upsertRow(ch.ck!));
-    for (const ck of b.rowDels) { newVals(service ? OP.serviceRowDelete : OP.rowDelete, ck, 0); state?.deleteRow(ck); }
+    for (const ck of b.rowDels) {
+      newVals(service ? OP.serviceRowDelete : OP.rowDelete, ck, 0);
+      state?.deleteRow(ck);
+    }
     for (const rt of b.ranges) {
       newVals(rt.start.prefix.length === 0 || rt.start.incl ? OP.rangeStartIncl : OP.rangeStartExcl, rt.start.prefix, 0);
       newVals(rt.end.prefix.length === 0 || rt.end.incl ? OP.rangeEndIncl : OP.rangeEndExcl, rt.end.prefix, 0);
       state?.deleteRange(rt);
     }
-    if (b.pdel) { newVals(service ? OP.servicePartitionDelete : OP.partitionDelete, null, 0); state?.deletePartition(); }
+    if (b.pdel) {
+      newVals(service ? OP.servicePartitionDelete : OP.partitionDelete, null, 0);
+      state?.deletePartition();
+    }
 
     applyPartMut(b.sub, nowMs);
     if (post && state) {
@@ -324,7 +387,11 @@ export function writeWithCdc(pm: PartMut, ctx: CdcContext, nowMs: number, servic
     }
     appendLogRows(log, stream, rows, shape, exp, delay > 0 ? nowMs + delay : 0, ts);
     for (const dup of ctx.duplicateStreamsFor(base, pm.token, ts)) {
-      const copies = rows.map((v) => { const c = v.slice(); c[shape.stream] = dup; return c; });
+      const copies = rows.map((v) => {
+        const c = v.slice();
+        c[shape.stream] = dup;
+        return c;
+      });
       appendLogRows(log, dup, copies, shape, exp, delay > 0 ? nowMs + delay : 0, ts);
     }
   }
@@ -340,12 +407,16 @@ function shouldSplit(pm: PartMut): boolean {
   let ttl: number | null = null;
   const seen = (t: number, l: number): boolean => {
     if (ts !== null && (ts !== t || ttl !== l)) return true;
-    ts = t; ttl = l;
+    ts = t;
+    ttl = l;
     return false;
   };
   const rowCells = (rm: RowMut, marker: boolean): boolean => {
     for (const cm of rm.cells.values()) {
-      if (cm.kind === 'a') { if (seen(cm.ts, cm.v === null ? 0 : cm.ttl)) return true; continue; }
+      if (cm.kind === 'a') {
+        if (seen(cm.ts, cm.v === null ? 0 : cm.ttl)) return true;
+        continue;
+      }
       if (cm.tomb !== NO_TS && seen(cm.tomb + 1, 0)) return true;
       for (const el of cm.elems) {
         if (el.v !== null && marker) return true;
@@ -354,8 +425,13 @@ function shouldSplit(pm: PartMut): boolean {
     }
     return false;
   };
-  const kinds = [pm.srow !== null, [...pm.rows.values()].some((r) => r.mts !== NO_TS || r.cells.size > 0),
-    [...pm.rows.values()].some((r) => r.del !== NO_TS), pm.ranges.length > 0, pm.pdel !== NO_TS];
+  const kinds = [
+    pm.srow !== null,
+    [...pm.rows.values()].some((r) => r.mts !== NO_TS || r.cells.size > 0),
+    [...pm.rows.values()].some((r) => r.del !== NO_TS),
+    pm.ranges.length > 0,
+    pm.pdel !== NO_TS,
+  ];
   if (kinds.filter(Boolean).length > 1) return true;
   if (pm.srow && rowCells(pm.srow, false)) return true;
   for (const rm of pm.rows.values()) {
@@ -380,7 +456,11 @@ function appendLogRows(log: TableDef, stream: Buffer, rows: (Buffer | null)[][],
     const enc = Buffer.allocUnsafe(size);
     let off = 0;
     for (const x of v) {
-      if (x === null) { enc.writeInt32BE(-1, off); off += 4; continue; }
+      if (x === null) {
+        enc.writeInt32BE(-1, off);
+        off += 4;
+        continue;
+      }
       enc.writeInt32BE(x.length, off);
       x.copy(enc, off + 4);
       off += 4 + x.length;

@@ -39,12 +39,17 @@ export function parseCdcOptions(entries: [string, string][]): CdcOptions {
     const key = rawKey.toLowerCase();
     const v = rawValue.toLowerCase();
     switch (key) {
-      case 'enabled': out.enabled = parseBool(key, rawValue); out.enabledSet = true; break;
+      case 'enabled':
+        out.enabled = parseBool(key, rawValue);
+        out.enabledSet = true;
+        break;
       case 'preimage':
         if (v === 'full') out.preimage = 'full';
         else out.preimage = parseBool(key, rawValue) ? 'true' : 'false';
         break;
-      case 'postimage': out.postimage = parseBool(key, rawValue); break;
+      case 'postimage':
+        out.postimage = parseBool(key, rawValue);
+        break;
       case 'delta':
         if (v !== 'full' && v !== 'keys') throw configError(`Invalid value for CDC option "${key}": ${rawValue}`);
         out.delta = v;
@@ -60,8 +65,12 @@ export function parseCdcOptions(entries: [string, string][]): CdcOptions {
         break;
       }
       // Feature-gated flags of Alternator Streams: accepted, not modelled.
-      case 'enable_requested': case 'tablet_merge_blocked': parseBool(key, rawValue); break;
-      default: throw configError(`Invalid CDC option: ${rawKey}`);
+      case 'enable_requested':
+      case 'tablet_merge_blocked':
+        parseBool(key, rawValue);
+        break;
+      default:
+        throw configError(`Invalid CDC option: ${rawKey}`);
     }
   }
   return out;
@@ -83,7 +92,11 @@ export function cdcExtensionBlob(o: CdcOptions | null): Buffer | null {
   const entries = cdcOptionsMap(o);
   if (entries.length === 0) return null;
   const parts: Buffer[] = [];
-  const int = (n: number): Buffer => { const b = Buffer.allocUnsafe(4); b.writeInt32LE(n); return b; };
+  const int = (n: number): Buffer => {
+    const b = Buffer.allocUnsafe(4);
+    b.writeInt32LE(n);
+    return b;
+  };
   parts.push(int(entries.length));
   for (const [k, v] of entries) {
     const kb = Buffer.from(k);

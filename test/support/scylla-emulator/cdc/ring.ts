@@ -80,7 +80,8 @@ export function vnodeOf(ring: Ring, token: bigint): number {
   let hi = ends.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ends[mid]! < token) lo = mid + 1; else hi = mid;
+    if (ends[mid]! < token) lo = mid + 1;
+    else hi = mid;
   }
   return lo === ends.length ? 0 : lo;
 }

@@ -28,7 +28,10 @@ function source(t: TableDef, all: () => readonly TableStreamSets[], rowsOf: (x: 
   return {
     keys() {
       const out = new Map<string, { pk: Buffer[]; token: bigint }>();
-      for (const x of all()) { const k = keyOf(t, x.keyspace, x.table); out.set(k.key, { pk: k.pk, token: k.token }); }
+      for (const x of all()) {
+        const k = keyOf(t, x.keyspace, x.table);
+        out.set(k.key, { pk: k.pk, token: k.token });
+      }
       return out;
     },
     rows(key) {
@@ -56,10 +59,18 @@ export function cdcStreamsSource(t: TableDef, all: () => readonly TableStreamSet
       const cur = set.tablets.map((tb) => tb.stream);
       const oldIds = new Set(old.map((b) => b.toString('hex')));
       const curIds = new Set(cur.map((b) => b.toString('hex')));
-      const add = (state: number, ids: Buffer[]) => { for (const id of ids) rows.push(row([ts, encodeJs(stType, state)!, id], set.ts)); };
+      const add = (state: number, ids: Buffer[]) => {
+        for (const id of ids) rows.push(row([ts, encodeJs(stType, state)!, id], set.ts));
+      };
       add(STREAM_STATE.current, cur);
-      add(STREAM_STATE.closed, old.filter((b) => !curIds.has(b.toString('hex'))));
-      add(STREAM_STATE.opened, cur.filter((b) => !oldIds.has(b.toString('hex'))));
+      add(
+        STREAM_STATE.closed,
+        old.filter((b) => !curIds.has(b.toString('hex'))),
+      );
+      add(
+        STREAM_STATE.opened,
+        cur.filter((b) => !oldIds.has(b.toString('hex'))),
+      );
     });
     return rows;
   });

@@ -27,7 +27,10 @@ export class TabletStreams {
   /** The keyspace and table name each stream set list was published under (kept after a DROP, as the rows were). */
   private readonly names = new Map<string, { keyspace: string; table: string }>();
 
-  constructor(private readonly catalog: Catalog, private readonly rng: Prng) {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly rng: Prng,
+  ) {
     // Derived when read, nothing stored per stream (tablet-rows.ts).
     const all = (): TableStreamSets[] => [...this.sets].map(([id, sets]) => ({ ...this.names.get(id)!, sets }));
     const ts = catalog.findTable('system', 'cdc_timestamps')!;
@@ -95,7 +98,6 @@ export class TabletStreams {
     return set;
   }
 
-
   /**
    * Streams that also receive a write near a stream-set switch: the token's stream in the set
    * before (write within `windowMs` after the switch) or after it (within `windowMs` before).
@@ -136,7 +138,8 @@ function streamIn(tablets: Tablet[], token: bigint): Buffer {
   let hi = tablets.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (tablets[mid]!.last < token) lo = mid + 1; else hi = mid;
+    if (tablets[mid]!.last < token) lo = mid + 1;
+    else hi = mid;
   }
   return tablets[lo]!.stream;
 }

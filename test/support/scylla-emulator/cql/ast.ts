@@ -60,12 +60,7 @@ export type TypeRef =
   | { kind: 'tuple'; elems: TypeRef[] }
   | { kind: 'udtref'; keyspace?: string; name: string; frozen: boolean };
 
-export type OptionValue =
-  | { k: 'str'; v: string }
-  | { k: 'num'; v: string }
-  | { k: 'bool'; v: boolean }
-  | { k: 'id'; v: string }
-  | { k: 'map'; v: [string, string][] };
+export type OptionValue = { k: 'str'; v: string } | { k: 'num'; v: string } | { k: 'bool'; v: boolean } | { k: 'id'; v: string } | { k: 'map'; v: [string, string][] };
 
 export interface SelectStmt {
   type: 'select';

@@ -28,15 +28,22 @@ export function analyzeBinds(parsed: Parsed, catalog: Catalog, sessionKs: string
   const pkBinds = new Map<string, number>();
   const visit = (term: Term, type: CqlType, name: string, t: TableDef): void => {
     switch (term.k) {
-      case 'bind': specs[term.idx] = { keyspace: t.keyspace, table: t.name, name: term.name ?? name, type }; return;
+      case 'bind':
+        specs[term.idx] = { keyspace: t.keyspace, table: t.name, name: term.name ?? name, type };
+        return;
       case 'fn':
         term.args.forEach((a, i) => visit(a, term.name === 'mintimeuuid' || term.name === 'maxtimeuuid' || term.name === 'totimestamp' ? T.timestamp : type, `arg${i}`, t));
         return;
-      case 'list': case 'set':
+      case 'list':
+      case 'set':
         if (type.kind === 'list' || type.kind === 'set') term.items.forEach((x) => visit(x, type.elem, name, t));
         return;
       case 'map':
-        if (type.kind === 'map') term.entries.forEach(([k, v]) => { visit(k, type.key, name, t); visit(v, type.value, name, t); });
+        if (type.kind === 'map')
+          term.entries.forEach(([k, v]) => {
+            visit(k, type.key, name, t);
+            visit(v, type.value, name, t);
+          });
         return;
       case 'tuple':
         if (type.kind === 'tuple') term.items.forEach((x, i) => visit(x, type.elems[i] ?? T.blob, name, t));
@@ -44,7 +51,8 @@ export function analyzeBinds(parsed: Parsed, catalog: Catalog, sessionKs: string
       case 'udt':
         if (type.kind === 'udt') term.fields.forEach(([f, x]) => visit(x, type.fieldTypes[type.fieldNames.indexOf(f)] ?? T.blob, name, t));
         return;
-      default: return;
+      default:
+        return;
     }
   };
   const col = (t: TableDef, name: string): { type: CqlType; kind: string; name: string } => {
@@ -54,7 +62,10 @@ export function analyzeBinds(parsed: Parsed, catalog: Catalog, sessionKs: string
   };
   const relations = (rels: Relation[], t: TableDef, track: boolean): void => {
     for (const r of rels) {
-      if (r.k === 'token') { visit(r.value, T.bigint, 'partition key token', t); continue; }
+      if (r.k === 'token') {
+        visit(r.value, T.bigint, 'partition key token', t);
+        continue;
+      }
       if (r.k === 'multi') {
         if (r.value.k === 'tuple') r.value.items.forEach((x, i) => visit(x, col(t, r.cols[i]!).type, r.cols[i]!, t));
         continue;
@@ -79,7 +90,15 @@ export function analyzeBinds(parsed: Parsed, catalog: Catalog, sessionKs: string
     for (const c of conds) {
       const cd = col(t, c.col);
       let ty = cd.type;
-      if (c.key) { if (ty.kind === 'map') { visit(c.key, ty.key, c.col, t); ty = ty.value; } else if (ty.kind === 'list') { visit(c.key, T.int, c.col, t); ty = ty.elem; } }
+      if (c.key) {
+        if (ty.kind === 'map') {
+          visit(c.key, ty.key, c.col, t);
+          ty = ty.value;
+        } else if (ty.kind === 'list') {
+          visit(c.key, T.int, c.col, t);
+          ty = ty.elem;
+        }
+      }
       if (c.field && ty.kind === 'udt') ty = ty.fieldTypes[ty.fieldNames.indexOf(c.field)] ?? T.blob;
       if (c.inList) c.inList.forEach((x) => visit(x, ty, c.col, t));
       else visit(c.value, ty, c.col, t);
@@ -119,11 +138,22 @@ export function analyzeBinds(parsed: Parsed, catalog: Catalog, sessionKs: string
           const c = col(t, a.col);
           const ty = c.type;
           switch (a.k) {
-            case 'set': case 'add': case 'prepend': visit(a.value, ty, c.name, t); break;
-            case 'remove': visit(a.value, ty.kind === 'map' ? { kind: 'set', elem: ty.key, frozen: true } : ty, c.name, t); break;
+            case 'set':
+            case 'add':
+            case 'prepend':
+              visit(a.value, ty, c.name, t);
+              break;
+            case 'remove':
+              visit(a.value, ty.kind === 'map' ? { kind: 'set', elem: ty.key, frozen: true } : ty, c.name, t);
+              break;
             case 'elem':
-              if (ty.kind === 'map') { visit(a.key, ty.key, `key(${c.name})`, t); visit(a.value, ty.value, `value(${c.name})`, t); }
-              else if (ty.kind === 'list') { visit(a.key, T.int, `idx(${c.name})`, t); visit(a.value, ty.elem, `value(${c.name})`, t); }
+              if (ty.kind === 'map') {
+                visit(a.key, ty.key, `key(${c.name})`, t);
+                visit(a.value, ty.value, `value(${c.name})`, t);
+              } else if (ty.kind === 'list') {
+                visit(a.key, T.int, `idx(${c.name})`, t);
+                visit(a.value, ty.elem, `value(${c.name})`, t);
+              }
               break;
             case 'field':
               if (ty.kind === 'udt') visit(a.value, ty.fieldTypes[ty.fieldNames.indexOf(a.field)] ?? T.blob, `${c.name}.${a.field}`, t);
@@ -154,7 +184,8 @@ export function analyzeBinds(parsed: Parsed, catalog: Catalog, sessionKs: string
         }
         s.statements.forEach((x, i) => stmt(x, i === 0));
         return;
-      default: return;
+      default:
+        return;
     }
   };
   stmt(parsed.stmt, true);

@@ -22,7 +22,10 @@ export function tokenize(src: string): Token[] {
   const n = src.length;
   while (i < n) {
     const c = src[i]!;
-    if (c === ' ' || c === '\n' || c === '\t' || c === '\r') { i++; continue; }
+    if (c === ' ' || c === '\n' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
     if ((c === '-' && src[i + 1] === '-') || (c === '/' && src[i + 1] === '/')) {
       while (i < n && src[i] !== '\n') i++;
       continue;
@@ -38,10 +41,15 @@ export function tokenize(src: string): Token[] {
       for (;;) {
         if (j >= n) throw syntaxError(`line 1:${i} unterminated string literal`);
         if (src[j] === "'") {
-          if (src[j + 1] === "'") { s += "'"; j += 2; continue; }
+          if (src[j + 1] === "'") {
+            s += "'";
+            j += 2;
+            continue;
+          }
           break;
         }
-        s += src[j]; j++;
+        s += src[j];
+        j++;
       }
       out.push({ type: 'str', value: s, pos: i });
       i = j + 1;
@@ -60,10 +68,15 @@ export function tokenize(src: string): Token[] {
       for (;;) {
         if (j >= n) throw syntaxError(`line 1:${i} unterminated quoted identifier`);
         if (src[j] === '"') {
-          if (src[j + 1] === '"') { s += '"'; j += 2; continue; }
+          if (src[j + 1] === '"') {
+            s += '"';
+            j += 2;
+            continue;
+          }
           break;
         }
-        s += src[j]; j++;
+        s += src[j];
+        j++;
       }
       out.push({ type: 'qid', value: s, pos: i });
       i = j + 1;
@@ -71,10 +84,18 @@ export function tokenize(src: string): Token[] {
     }
     UUID_RE.lastIndex = i;
     let m = UUID_RE.exec(src);
-    if (m) { out.push({ type: 'uuid', value: m[0].toLowerCase(), pos: i }); i += m[0].length; continue; }
+    if (m) {
+      out.push({ type: 'uuid', value: m[0].toLowerCase(), pos: i });
+      i += m[0].length;
+      continue;
+    }
     BLOB_RE.lastIndex = i;
     m = BLOB_RE.exec(src);
-    if (m && !/[a-zA-Z0-9_]/.test(src[i + m[0].length] ?? '')) { out.push({ type: 'blob', value: m[0].slice(2), pos: i }); i += m[0].length; continue; }
+    if (m && !/[a-zA-Z0-9_]/.test(src[i + m[0].length] ?? '')) {
+      out.push({ type: 'blob', value: m[0].slice(2), pos: i });
+      i += m[0].length;
+      continue;
+    }
     if (c >= '0' && c <= '9') {
       NUMBER_RE.lastIndex = i;
       m = NUMBER_RE.exec(src)!;
@@ -85,8 +106,16 @@ export function tokenize(src: string): Token[] {
     }
     IDENT_RE.lastIndex = i;
     m = IDENT_RE.exec(src);
-    if (m) { out.push({ type: 'id', value: m[0].toLowerCase(), pos: i }); i += m[0].length; continue; }
-    if (c === '?') { out.push({ type: 'bind', value: '?', pos: i }); i++; continue; }
+    if (m) {
+      out.push({ type: 'id', value: m[0].toLowerCase(), pos: i });
+      i += m[0].length;
+      continue;
+    }
+    if (c === '?') {
+      out.push({ type: 'bind', value: '?', pos: i });
+      i++;
+      continue;
+    }
     if (c === ':' && /[a-zA-Z_]/.test(src[i + 1] ?? '')) {
       IDENT_RE.lastIndex = i + 1;
       m = IDENT_RE.exec(src)!;
@@ -95,8 +124,16 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     const two = src.slice(i, i + 2);
-    if (TWO_CHAR.has(two)) { out.push({ type: 'punct', value: two, pos: i }); i += 2; continue; }
-    if ('(),;.*=<>+-[]{}:'.includes(c)) { out.push({ type: 'punct', value: c, pos: i }); i++; continue; }
+    if (TWO_CHAR.has(two)) {
+      out.push({ type: 'punct', value: two, pos: i });
+      i += 2;
+      continue;
+    }
+    if ('(),;.*=<>+-[]{}:'.includes(c)) {
+      out.push({ type: 'punct', value: c, pos: i });
+      i++;
+      continue;
+    }
     throw syntaxError(`line 1:${i} no viable alternative at character '${c}'`);
   }
   out.push({ type: 'eof', value: '', pos: n });

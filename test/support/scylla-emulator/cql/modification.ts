@@ -47,7 +47,14 @@ function ttlOf(stmt: ModificationStmt, table: TableDef, ctx: ModContext): number
 
 function newPart(table: TableDef, pk: Buffer[]): PartMut {
   return {
-    table, pk, key: partitionKeyBytes(pk).toString('latin1'), token: tokenOf(table, pk), pdel: NO_TS, ranges: [], srow: null, rows: new Map(),
+    table,
+    pk,
+    key: partitionKeyBytes(pk).toString('latin1'),
+    token: tokenOf(table, pk),
+    pdel: NO_TS,
+    ranges: [],
+    srow: null,
+    rows: new Map(),
   };
 }
 
@@ -61,12 +68,18 @@ function cartesian(lists: Buffer[][]): Buffer[][] {
 function elemsOf(col: ColumnDef, v: Buffer, ts: number, ttl: number, ctx: ModContext, prepend = false): ElemMut[] {
   const t = col.type;
   switch (t.kind) {
-    case 'set': return splitCollection(v).map((k) => ({ k, v: Buffer.alloc(0), ts, ttl }));
+    case 'set':
+      return splitCollection(v).map((k) => ({ k, v: Buffer.alloc(0), ts, ttl }));
     case 'map': {
       const n = v.readInt32BE(0);
       const parts: Buffer[] = [];
       let off = 4;
-      for (let i = 0; i < n * 2; i++) { const len = v.readInt32BE(off); off += 4; parts.push(v.subarray(off, off + len)); off += len; }
+      for (let i = 0; i < n * 2; i++) {
+        const len = v.readInt32BE(off);
+        off += 4;
+        parts.push(v.subarray(off, off + len));
+        off += len;
+      }
       const out: ElemMut[] = [];
       for (let i = 0; i < parts.length; i += 2) out.push({ k: parts[i]!, v: parts[i + 1]!, ts, ttl });
       return out;
@@ -82,10 +95,13 @@ function elemsOf(col: ColumnDef, v: Buffer, ts: number, ttl: number, ctx: ModCon
     case 'udt': {
       const fields = splitTupleLike(v);
       const out: ElemMut[] = [];
-      fields.forEach((f, i) => { if (f !== null) out.push({ k: encodeSmallint(i), v: f, ts, ttl }); });
+      fields.forEach((f, i) => {
+        if (f !== null) out.push({ k: encodeSmallint(i), v: f, ts, ttl });
+      });
       return out;
     }
-    default: throw invalid(`Invalid operation on column ${col.name}`);
+    default:
+      throw invalid(`Invalid operation on column ${col.name}`);
   }
 }
 
@@ -183,9 +199,11 @@ function applyAssignment(a: Assignment, table: TableDef, pm: PartMut, ck: Buffer
       setColumn(target, col, v, ts, ttl, ctx);
       return;
     }
-    case 'add': case 'prepend': {
+    case 'add':
+    case 'prepend': {
       if (t.kind === 'native' && t.name === 'counter') throw invalid('Counter updates are not supported by the emulator');
-      if (!col.multiCell || t.kind === 'udt' || (a.k === 'prepend' && t.kind !== 'list')) throw invalid(`Invalid operation (${col.name} = ${col.name} + ?) for non counter column ${col.name}`);
+      if (!col.multiCell || t.kind === 'udt' || (a.k === 'prepend' && t.kind !== 'list'))
+        throw invalid(`Invalid operation (${col.name} = ${col.name} + ?) for non counter column ${col.name}`);
       const v = val(a.value, t.kind === 'map' ? t : t, ctx, col.name);
       if (v === UNSET || v === null) return;
       mergeCell(target, col, { kind: 'c', tomb: NO_TS, elems: elemsOf(col, v, ts, ttl, ctx, a.k === 'prepend') });
@@ -199,7 +217,9 @@ function applyAssignment(a: Assignment, table: TableDef, pm: PartMut, ck: Buffer
       let keys: Buffer[];
       if (t.kind === 'list') {
         const drop = splitCollection(v);
-        keys = currentColl(table, pm, ck, col, ctx.nowMs).filter((e) => e.v && drop.some((d) => d.equals(e.v!))).map((e) => e.k);
+        keys = currentColl(table, pm, ck, col, ctx.nowMs)
+          .filter((e) => e.v && drop.some((d) => d.equals(e.v!)))
+          .map((e) => e.k);
       } else keys = splitCollection(v);
       mergeCell(target, col, { kind: 'c', tomb: NO_TS, elems: keys.map((k) => ({ k, v: null, ts, ttl: 0 })) });
       return;
@@ -315,8 +335,14 @@ export function buildDelete(stmt: DeleteStmt, table: TableDef, ctx: ModContext):
       continue;
     }
     const ckRestricted = restr.ck.some((c) => c.eq || c.lo || c.hi);
-    if (!ckRestricted) { pm.pdel = ts; continue; }
-    if (cks) { for (const ck of cks) rowMut(pm, ck).del = ts; continue; }
+    if (!ckRestricted) {
+      pm.pdel = ts;
+      continue;
+    }
+    if (cks) {
+      for (const ck of cks) rowMut(pm, ck).del = ts;
+      continue;
+    }
     for (const rt of rangeTombstones(table, restr.ck, ts)) pm.ranges.push(rt);
   }
   return out;
@@ -328,7 +354,10 @@ function rangeTombstones(table: TableDef, ck: ReturnType<typeof restrictionsOf>[
   let i = 0;
   for (; i < ck.length; i++) {
     const c = ck[i]!;
-    if (c.eq && !c.lo && !c.hi) { prefixLists.push(c.eq); continue; }
+    if (c.eq && !c.lo && !c.hi) {
+      prefixLists.push(c.eq);
+      continue;
+    }
     break;
   }
   const slice = ck[i];
@@ -361,9 +390,12 @@ function rangeTombstones(table: TableDef, ck: ReturnType<typeof restrictionsOf>[
 
 export function buildModification(stmt: ModificationStmt, table: TableDef, ctx: ModContext): PartMut[] {
   switch (stmt.type) {
-    case 'insert': return buildInsert(stmt, table, ctx);
-    case 'update': return buildUpdate(stmt, table, ctx);
-    case 'delete': return buildDelete(stmt, table, ctx);
+    case 'insert':
+      return buildInsert(stmt, table, ctx);
+    case 'update':
+      return buildUpdate(stmt, table, ctx);
+    case 'delete':
+      return buildDelete(stmt, table, ctx);
   }
 }
 

@@ -2,8 +2,27 @@
 import { syntaxError } from '../errors.js';
 import { tokenize, type Token } from './lexer.js';
 import type {
-  Assignment, BatchStmt, ColumnSpec, Condition, CreateTableStmt, DeleteStmt, DeleteTarget, InsertStmt, ModificationStmt,
-  Op, OptionValue, Parsed, QName, Relation, SelectStmt, Selector, Statement, Term, TypeRef, UpdateStmt, UsingClause,
+  Assignment,
+  BatchStmt,
+  ColumnSpec,
+  Condition,
+  CreateTableStmt,
+  DeleteStmt,
+  DeleteTarget,
+  InsertStmt,
+  ModificationStmt,
+  Op,
+  OptionValue,
+  Parsed,
+  QName,
+  Relation,
+  SelectStmt,
+  Selector,
+  Statement,
+  Term,
+  TypeRef,
+  UpdateStmt,
+  UsingClause,
 } from './ast.js';
 
 export function parse(src: string): Parsed {
@@ -19,10 +38,17 @@ class Parser {
   bindCount = 0;
   bindNames: (string | undefined)[] = [];
 
-  constructor(private readonly toks: Token[], private readonly src: string) {}
+  constructor(
+    private readonly toks: Token[],
+    private readonly src: string,
+  ) {}
 
-  private peek(o = 0): Token { return this.toks[Math.min(this.i + o, this.toks.length - 1)]!; }
-  private next(): Token { return this.toks[this.i++]!; }
+  private peek(o = 0): Token {
+    return this.toks[Math.min(this.i + o, this.toks.length - 1)]!;
+  }
+  private next(): Token {
+    return this.toks[this.i++]!;
+  }
 
   private fail(what: string): never {
     const t = this.peek();
@@ -35,7 +61,10 @@ class Parser {
     return (t.type === 'id' || t.type === 'punct') && t.value === v;
   }
   accept(v: string): boolean {
-    if (this.is(v)) { this.i++; return true; }
+    if (this.is(v)) {
+      this.i++;
+      return true;
+    }
     // `{'enabled':true}` lexes ':true' as a named marker; inside a map it is ':' + identifier.
     const t = this.peek();
     if (v === ':' && t.type === 'named') {
@@ -44,12 +73,19 @@ class Parser {
     }
     return false;
   }
-  private expect(v: string): void { if (!this.accept(v)) this.fail(`expected '${v}'`); }
-  expectEof(): void { if (this.peek().type !== 'eof') this.fail('unexpected input'); }
+  private expect(v: string): void {
+    if (!this.accept(v)) this.fail(`expected '${v}'`);
+  }
+  expectEof(): void {
+    if (this.peek().type !== 'eof') this.fail('unexpected input');
+  }
 
   private ident(): string {
     const t = this.peek();
-    if (t.type === 'id' || t.type === 'qid') { this.i++; return t.value; }
+    if (t.type === 'id' || t.type === 'qid') {
+      this.i++;
+      return t.value;
+    }
     return this.fail('expected identifier');
   }
 
@@ -63,17 +99,31 @@ class Parser {
     const t = this.peek();
     if (t.type !== 'id') this.fail('expected a statement');
     switch (t.value) {
-      case 'select': return this.select();
-      case 'insert': return this.insert();
-      case 'update': return this.update();
-      case 'delete': return this.delete();
-      case 'begin': return this.batch();
-      case 'use': this.next(); return { type: 'use', keyspace: this.ident() };
-      case 'create': return this.create();
-      case 'drop': return this.drop();
-      case 'alter': return this.alter();
-      case 'truncate': this.next(); this.accept('table'); return { type: 'truncate', table: this.qname() };
-      default: return this.fail('unsupported statement');
+      case 'select':
+        return this.select();
+      case 'insert':
+        return this.insert();
+      case 'update':
+        return this.update();
+      case 'delete':
+        return this.delete();
+      case 'begin':
+        return this.batch();
+      case 'use':
+        this.next();
+        return { type: 'use', keyspace: this.ident() };
+      case 'create':
+        return this.create();
+      case 'drop':
+        return this.drop();
+      case 'alter':
+        return this.alter();
+      case 'truncate':
+        this.next();
+        this.accept('table');
+        return { type: 'truncate', table: this.qname() };
+      default:
+        return this.fail('unsupported statement');
     }
   }
 
@@ -85,7 +135,8 @@ class Parser {
     const selectors: Selector[] = [];
     if (this.accept('*')) selectors.push({ k: 'star' });
     else {
-      do selectors.push(this.selector()); while (this.accept(','));
+      do selectors.push(this.selector());
+      while (this.accept(','));
     }
     this.expect('from');
     const table = this.qname();
@@ -101,13 +152,26 @@ class Parser {
     }
     let perPartitionLimit: Term | undefined;
     let limit: Term | undefined;
-    if (this.is('per')) { this.next(); this.expect('partition'); this.expect('limit'); perPartitionLimit = this.term(); }
+    if (this.is('per')) {
+      this.next();
+      this.expect('partition');
+      this.expect('limit');
+      perPartitionLimit = this.term();
+    }
     if (this.accept('limit')) limit = this.term();
     let allowFiltering = false;
     let bypassCache = false;
     for (;;) {
-      if (this.accept('allow')) { this.expect('filtering'); allowFiltering = true; continue; }
-      if (this.accept('bypass')) { this.expect('cache'); bypassCache = true; continue; }
+      if (this.accept('allow')) {
+        this.expect('filtering');
+        allowFiltering = true;
+        continue;
+      }
+      if (this.accept('bypass')) {
+        this.expect('cache');
+        bypassCache = true;
+        continue;
+      }
       break;
     }
     return { type: 'select', table, selectors, distinct, json, where, orderBy, limit, perPartitionLimit, allowFiltering, bypassCache };
@@ -123,21 +187,30 @@ class Parser {
         if (!this.accept('*')) {
           const a = this.peek();
           if (a.type === 'int') this.next();
-          else { const col = this.ident(); this.expect(')'); sel = { k: 'agg', fn: 'count', col }; return this.alias(sel); }
+          else {
+            const col = this.ident();
+            this.expect(')');
+            sel = { k: 'agg', fn: 'count', col };
+            return this.alias(sel);
+          }
         }
         this.expect(')');
         sel = { k: 'count' };
       } else if (fn === 'writetime' || fn === 'ttl') {
-        sel = { k: fn, col: this.ident() }; this.expect(')');
+        sel = { k: fn, col: this.ident() };
+        this.expect(')');
       } else if (fn === 'token') {
         const cols: string[] = [];
-        do cols.push(this.ident()); while (this.accept(','));
+        do cols.push(this.ident());
+        while (this.accept(','));
         this.expect(')');
         sel = { k: 'token', cols };
       } else if (fn === 'min' || fn === 'max' || fn === 'sum' || fn === 'avg') {
-        sel = { k: 'agg', fn, col: this.ident() }; this.expect(')');
+        sel = { k: 'agg', fn, col: this.ident() };
+        this.expect(')');
       } else {
-        sel = { k: 'fn', fn, col: this.ident() }; this.expect(')');
+        sel = { k: 'fn', fn, col: this.ident() };
+        this.expect(')');
       }
     } else {
       sel = { k: 'col', name: this.ident() };
@@ -152,7 +225,8 @@ class Parser {
 
   private relations(): Relation[] {
     const out: Relation[] = [];
-    do out.push(this.relation()); while (this.accept('and'));
+    do out.push(this.relation());
+    while (this.accept('and'));
     return out;
   }
 
@@ -172,7 +246,8 @@ class Parser {
     if (this.is('token') && this.is('(', 1)) {
       this.i += 2;
       const cols: string[] = [];
-      do cols.push(this.ident()); while (this.accept(','));
+      do cols.push(this.ident());
+      while (this.accept(','));
       this.expect(')');
       const op = this.op();
       return { k: 'token', cols, op, value: this.term() };
@@ -180,13 +255,15 @@ class Parser {
     if (this.is('(')) {
       this.next();
       const cols: string[] = [];
-      do cols.push(this.ident()); while (this.accept(','));
+      do cols.push(this.ident());
+      while (this.accept(','));
       this.expect(')');
       const op = this.op();
       if (op === 'IN' && this.is('(') && this.is('(', 1)) {
         this.next();
         const inList: Term[] = [];
-        do inList.push(this.term()); while (this.accept(','));
+        do inList.push(this.term());
+        while (this.accept(','));
         this.expect(')');
         return { k: 'multi', cols, op, value: inList[0]!, inList };
       }
@@ -197,7 +274,10 @@ class Parser {
     if (op === 'IN' && this.is('(')) {
       this.next();
       const inList: Term[] = [];
-      if (!this.is(')')) { do inList.push(this.term()); while (this.accept(',')); }
+      if (!this.is(')')) {
+        do inList.push(this.term());
+        while (this.accept(','));
+      }
       this.expect(')');
       return { k: 'col', col, op, value: { k: 'list', items: inList }, inList };
     }
@@ -208,13 +288,27 @@ class Parser {
   term(): Term {
     const t = this.peek();
     switch (t.type) {
-      case 'bind': this.next(); return this.bind();
-      case 'named': this.next(); return this.bind(t.value);
-      case 'int': this.next(); return { k: 'lit', t: 'int', v: t.value };
-      case 'float': this.next(); return { k: 'lit', t: 'float', v: t.value };
-      case 'str': this.next(); return { k: 'lit', t: 'str', v: t.value };
-      case 'blob': this.next(); return { k: 'lit', t: 'blob', v: t.value };
-      case 'uuid': this.next(); return { k: 'lit', t: 'uuid', v: t.value };
+      case 'bind':
+        this.next();
+        return this.bind();
+      case 'named':
+        this.next();
+        return this.bind(t.value);
+      case 'int':
+        this.next();
+        return { k: 'lit', t: 'int', v: t.value };
+      case 'float':
+        this.next();
+        return { k: 'lit', t: 'float', v: t.value };
+      case 'str':
+        this.next();
+        return { k: 'lit', t: 'str', v: t.value };
+      case 'blob':
+        this.next();
+        return { k: 'lit', t: 'blob', v: t.value };
+      case 'uuid':
+        this.next();
+        return { k: 'lit', t: 'uuid', v: t.value };
       case 'punct':
         if (t.value === '-') {
           this.next();
@@ -226,7 +320,10 @@ class Parser {
         if (t.value === '[') {
           this.next();
           const items: Term[] = [];
-          if (!this.is(']')) { do items.push(this.term()); while (this.accept(',')); }
+          if (!this.is(']')) {
+            do items.push(this.term());
+            while (this.accept(','));
+          }
           this.expect(']');
           return { k: 'list', items };
         }
@@ -234,26 +331,43 @@ class Parser {
         if (t.value === '(') {
           this.next();
           const items: Term[] = [];
-          do items.push(this.term()); while (this.accept(','));
+          do items.push(this.term());
+          while (this.accept(','));
           this.expect(')');
           return { k: 'tuple', items };
         }
         return this.fail('expected a term');
       case 'id': {
-        if (t.value === 'true' || t.value === 'false') { this.next(); return { k: 'lit', t: 'bool', v: t.value }; }
-        if (t.value === 'null') { this.next(); return { k: 'lit', t: 'null', v: '' }; }
-        if (t.value === 'nan') { this.next(); return { k: 'lit', t: 'nan', v: '' }; }
-        if (t.value === 'infinity') { this.next(); return { k: 'lit', t: 'inf', v: '' }; }
+        if (t.value === 'true' || t.value === 'false') {
+          this.next();
+          return { k: 'lit', t: 'bool', v: t.value };
+        }
+        if (t.value === 'null') {
+          this.next();
+          return { k: 'lit', t: 'null', v: '' };
+        }
+        if (t.value === 'nan') {
+          this.next();
+          return { k: 'lit', t: 'nan', v: '' };
+        }
+        if (t.value === 'infinity') {
+          this.next();
+          return { k: 'lit', t: 'inf', v: '' };
+        }
         if (this.is('(', 1)) {
           this.i += 2;
           const args: Term[] = [];
-          if (!this.is(')')) { do args.push(this.term()); while (this.accept(',')); }
+          if (!this.is(')')) {
+            do args.push(this.term());
+            while (this.accept(','));
+          }
           this.expect(')');
           return { k: 'fn', name: t.value, args };
         }
         return this.fail('expected a term');
       }
-      default: return this.fail('expected a term');
+      default:
+        return this.fail('expected a term');
     }
   }
 
@@ -268,16 +382,28 @@ class Parser {
     if (this.accept('}')) return { k: 'map', entries: [] };
     // A UDT literal has identifier keys: {a: 1, "B": 2}.
     const t0 = this.peek();
-    if ((t0.type === 'id' || t0.type === 'qid') && (this.is(':', 1) || this.peek(1).type === 'named') && !(t0.type === 'id' && ['true', 'false', 'null', 'nan', 'infinity'].includes(t0.value))) {
+    if (
+      (t0.type === 'id' || t0.type === 'qid') &&
+      (this.is(':', 1) || this.peek(1).type === 'named') &&
+      !(t0.type === 'id' && ['true', 'false', 'null', 'nan', 'infinity'].includes(t0.value))
+    ) {
       const fields: [string, Term][] = [];
-      do { const f = this.ident(); this.expect(':'); fields.push([f, this.term()]); } while (this.accept(','));
+      do {
+        const f = this.ident();
+        this.expect(':');
+        fields.push([f, this.term()]);
+      } while (this.accept(','));
       this.expect('}');
       return { k: 'udt', fields };
     }
     const first = this.term();
     if (this.accept(':')) {
       const entries: [Term, Term][] = [[first, this.term()]];
-      while (this.accept(',')) { const k = this.term(); this.expect(':'); entries.push([k, this.term()]); }
+      while (this.accept(',')) {
+        const k = this.term();
+        this.expect(':');
+        entries.push([k, this.term()]);
+      }
       this.expect('}');
       return { k: 'map', entries };
     }
@@ -305,18 +431,28 @@ class Parser {
     if (this.is('json')) this.fail('INSERT JSON is not supported by the emulator');
     this.expect('(');
     const columns: string[] = [];
-    do columns.push(this.ident()); while (this.accept(','));
+    do columns.push(this.ident());
+    while (this.accept(','));
     this.expect(')');
     this.expect('values');
     this.expect('(');
     const values: Term[] = [];
-    do values.push(this.term()); while (this.accept(','));
+    do values.push(this.term());
+    while (this.accept(','));
     this.expect(')');
     let ifNotExists = false;
-    if (this.accept('if')) { this.expect('not'); this.expect('exists'); ifNotExists = true; }
+    if (this.accept('if')) {
+      this.expect('not');
+      this.expect('exists');
+      ifNotExists = true;
+    }
     const stmt: InsertStmt = { type: 'insert', table, columns, values, ifNotExists };
     this.using(stmt);
-    if (!ifNotExists && this.accept('if')) { this.expect('not'); this.expect('exists'); stmt.ifNotExists = true; }
+    if (!ifNotExists && this.accept('if')) {
+      this.expect('not');
+      this.expect('exists');
+      stmt.ifNotExists = true;
+    }
     if (columns.length !== values.length) throw syntaxError('Unmatched column names/values');
     return stmt;
   }
@@ -328,12 +464,16 @@ class Parser {
     do {
       const col = this.ident();
       const c: Condition = { col, op: '=', value: { k: 'lit', t: 'null', v: '' } };
-      if (this.accept('[')) { c.key = this.term(); this.expect(']'); } else if (this.accept('.')) c.field = this.ident();
+      if (this.accept('[')) {
+        c.key = this.term();
+        this.expect(']');
+      } else if (this.accept('.')) c.field = this.ident();
       c.op = this.op();
       if (c.op === 'IN' && this.is('(')) {
         this.next();
         c.inList = [];
-        do c.inList.push(this.term()); while (this.accept(','));
+        do c.inList.push(this.term());
+        while (this.accept(','));
         this.expect(')');
       } else c.value = this.term();
       conditions.push(c);
@@ -347,7 +487,8 @@ class Parser {
     const stmt: UpdateStmt = { type: 'update', table, assignments: [], where: [], ifExists: false, conditions: [] };
     this.using(stmt);
     this.expect('set');
-    do stmt.assignments.push(this.assignment()); while (this.accept(','));
+    do stmt.assignments.push(this.assignment());
+    while (this.accept(','));
     this.expect('where');
     stmt.where = this.relations();
     Object.assign(stmt, this.conditions());
@@ -391,8 +532,11 @@ class Parser {
     if (!this.is('from')) {
       do {
         const col = this.ident();
-        if (this.accept('[')) { const key = this.term(); this.expect(']'); targets.push({ col, key }); }
-        else if (this.accept('.')) targets.push({ col, field: this.ident() });
+        if (this.accept('[')) {
+          const key = this.term();
+          this.expect(']');
+          targets.push({ col, key });
+        } else if (this.accept('.')) targets.push({ col, field: this.ident() });
         else targets.push({ col });
       } while (this.accept(','));
     }
@@ -428,11 +572,18 @@ class Parser {
 
   // ---- DDL ----
   private ifNotExists(): boolean {
-    if (this.accept('if')) { this.expect('not'); this.expect('exists'); return true; }
+    if (this.accept('if')) {
+      this.expect('not');
+      this.expect('exists');
+      return true;
+    }
     return false;
   }
   private ifExists(): boolean {
-    if (this.accept('if')) { this.expect('exists'); return true; }
+    if (this.accept('if')) {
+      this.expect('exists');
+      return true;
+    }
     return false;
   }
 
@@ -450,7 +601,8 @@ class Parser {
       const name = this.qname();
       this.expect('(');
       const fields: [string, TypeRef][] = [];
-      do fields.push([this.ident(), this.typeRef()]); while (this.accept(','));
+      do fields.push([this.ident(), this.typeRef()]);
+      while (this.accept(','));
       this.expect(')');
       return { type: 'createType', name, ifNotExists, fields };
     }
@@ -461,7 +613,15 @@ class Parser {
     const ifNotExists = this.ifNotExists();
     const table = this.qname();
     const stmt: CreateTableStmt = {
-      type: 'createTable', table, ifNotExists, columns: [], partitionKey: [], clusteringKey: [], clusteringOrder: [], options: [], compactStorage: false,
+      type: 'createTable',
+      table,
+      ifNotExists,
+      columns: [],
+      partitionKey: [],
+      clusteringKey: [],
+      clusteringOrder: [],
+      options: [],
+      compactStorage: false,
     };
     this.expect('(');
     do {
@@ -469,7 +629,8 @@ class Parser {
         this.i += 2;
         this.expect('(');
         if (this.accept('(')) {
-          do stmt.partitionKey.push(this.ident()); while (this.accept(','));
+          do stmt.partitionKey.push(this.ident());
+          while (this.accept(','));
           this.expect(')');
         } else stmt.partitionKey.push(this.ident());
         while (this.accept(',')) stmt.clusteringKey.push(this.ident());
@@ -480,14 +641,19 @@ class Parser {
       const spec: ColumnSpec = { name: this.ident(), type: this.typeRef(), isStatic: false };
       if (this.accept('static')) spec.isStatic = true;
       if (this.accept('ttl')) spec.rowTtl = true;
-      if (this.accept('primary')) { this.expect('key'); stmt.partitionKey.push(spec.name); }
+      if (this.accept('primary')) {
+        this.expect('key');
+        stmt.partitionKey.push(spec.name);
+      }
       stmt.columns.push(spec);
     } while (this.accept(','));
     this.expect(')');
     if (this.accept('with')) {
       do {
         if (this.accept('clustering')) {
-          this.expect('order'); this.expect('by'); this.expect('(');
+          this.expect('order');
+          this.expect('by');
+          this.expect('(');
           do {
             const c = this.ident();
             const dir = this.accept('desc') ? 'DESC' : (this.accept('asc'), 'ASC');
@@ -505,7 +671,8 @@ class Parser {
 
   private options(): [string, OptionValue][] {
     const out: [string, OptionValue][] = [];
-    do out.push(this.option()); while (this.accept('and'));
+    do out.push(this.option());
+    while (this.accept('and'));
     return out;
   }
 
@@ -517,10 +684,23 @@ class Parser {
 
   private optionValue(): OptionValue {
     const t = this.peek();
-    if (t.type === 'str') { this.next(); return { k: 'str', v: t.value }; }
-    if (t.type === 'int' || t.type === 'float') { this.next(); return { k: 'num', v: t.value }; }
-    if (this.is('-')) { this.next(); const n = this.next(); return { k: 'num', v: '-' + n.value }; }
-    if (t.type === 'id' && (t.value === 'true' || t.value === 'false')) { this.next(); return { k: 'bool', v: t.value === 'true' }; }
+    if (t.type === 'str') {
+      this.next();
+      return { k: 'str', v: t.value };
+    }
+    if (t.type === 'int' || t.type === 'float') {
+      this.next();
+      return { k: 'num', v: t.value };
+    }
+    if (this.is('-')) {
+      this.next();
+      const n = this.next();
+      return { k: 'num', v: '-' + n.value };
+    }
+    if (t.type === 'id' && (t.value === 'true' || t.value === 'false')) {
+      this.next();
+      return { k: 'bool', v: t.value === 'true' };
+    }
     if (this.accept('{')) {
       const entries: [string, string][] = [];
       if (!this.is('}')) {
@@ -536,7 +716,10 @@ class Parser {
       this.expect('}');
       return { k: 'map', v: entries };
     }
-    if (t.type === 'id' || t.type === 'qid') { this.next(); return { k: 'id', v: t.value }; }
+    if (t.type === 'id' || t.type === 'qid') {
+      this.next();
+      return { k: 'id', v: t.value };
+    }
     return this.fail('expected an option value');
   }
 
@@ -569,7 +752,8 @@ class Parser {
       if (t.value === 'tuple') {
         this.expect('<');
         const elems: TypeRef[] = [];
-        do elems.push(this.typeRef()); while (this.accept(','));
+        do elems.push(this.typeRef());
+        while (this.accept(','));
         this.expect('>');
         return { kind: 'tuple', elems };
       }
@@ -619,7 +803,8 @@ class Parser {
     if (this.accept('drop')) {
       const names: string[] = [];
       const paren = this.accept('(');
-      do names.push(this.ident()); while (paren && this.accept(','));
+      do names.push(this.ident());
+      while (paren && this.accept(','));
       if (paren) this.expect(')');
       return { type: 'alterTable', table, action: 'drop', names };
     }
@@ -630,8 +815,27 @@ class Parser {
 }
 
 const NATIVE = new Set([
-  'ascii', 'bigint', 'blob', 'boolean', 'counter', 'date', 'decimal', 'double', 'duration', 'float', 'inet', 'int',
-  'smallint', 'text', 'time', 'timestamp', 'timeuuid', 'tinyint', 'uuid', 'varchar', 'varint',
+  'ascii',
+  'bigint',
+  'blob',
+  'boolean',
+  'counter',
+  'date',
+  'decimal',
+  'double',
+  'duration',
+  'float',
+  'inet',
+  'int',
+  'smallint',
+  'text',
+  'time',
+  'timestamp',
+  'timeuuid',
+  'tinyint',
+  'uuid',
+  'varchar',
+  'varint',
 ]);
 function isNativeName(n: string): boolean {
   return NATIVE.has(n);

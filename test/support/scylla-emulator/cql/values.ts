@@ -6,8 +6,20 @@ import { UNSET, type BoundValue } from '../protocol/buffer.js';
 import type { Prng } from '../prng.js';
 import { maxTimeuuid, minTimeuuid, timeuuidFromMicros } from '../timeuuid.js';
 import {
-  comparatorFor, encodeBigint, encodeBool, encodeInt, encodeSmallint, encodeText, encodeTinyint, encodeVarint, serializeCollection,
-  serializeTupleLike, T, typeToCql, validateValue, type CqlType,
+  comparatorFor,
+  encodeBigint,
+  encodeBool,
+  encodeInt,
+  encodeSmallint,
+  encodeText,
+  encodeTinyint,
+  encodeVarint,
+  serializeCollection,
+  serializeTupleLike,
+  T,
+  typeToCql,
+  validateValue,
+  type CqlType,
 } from '../schema/types.js';
 import type { Term } from './ast.js';
 
@@ -25,9 +37,17 @@ export function evalTerm(term: Term, type: CqlType, ctx: EvalContext, what: stri
       if (v !== null && v !== UNSET) validateValue(type, v, what);
       return v;
     }
-    case 'fn': return evalFunction(term, type, ctx, what);
-    case 'lit': if (term.t === 'null') return null; return encodeLiteral(term, type, what);
-    case 'list': case 'set': case 'map': case 'udt': case 'tuple': return encodeCollectionTerm(term, type, ctx, what);
+    case 'fn':
+      return evalFunction(term, type, ctx, what);
+    case 'lit':
+      if (term.t === 'null') return null;
+      return encodeLiteral(term, type, what);
+    case 'list':
+    case 'set':
+    case 'map':
+    case 'udt':
+    case 'tuple':
+      return encodeCollectionTerm(term, type, ctx, what);
   }
 }
 
@@ -50,7 +70,10 @@ function encodeCollectionTerm(term: Term, type: CqlType, ctx: EvalContext, what:
     if (term.k === 'map' && term.entries.length === 0) return serializeCollection([], 0);
     if (term.k !== 'set' && term.k !== 'list') return mustBe(type, 'set literal', what);
     const cmp = comparatorFor(type.elem);
-    const items = sortDedup(term.items.map((i) => sub(i, type.elem)), cmp);
+    const items = sortDedup(
+      term.items.map((i) => sub(i, type.elem)),
+      cmp,
+    );
     return serializeCollection(items, items.length);
   }
   if (type.kind === 'map') {
@@ -71,7 +94,12 @@ function encodeCollectionTerm(term: Term, type: CqlType, ctx: EvalContext, what:
   if (type.kind === 'tuple') {
     if (term.k !== 'tuple') return mustBe(type, 'tuple literal', what);
     if (term.items.length > type.elems.length) throw invalid(`Invalid tuple literal for ${what}: too many elements`);
-    return serializeTupleLike(term.items.map((t, i) => { const v = evalTerm(t, type.elems[i]!, ctx, what); return v === UNSET ? null : v; }));
+    return serializeTupleLike(
+      term.items.map((t, i) => {
+        const v = evalTerm(t, type.elems[i]!, ctx, what);
+        return v === UNSET ? null : v;
+      }),
+    );
   }
   if (type.kind === 'udt') {
     if (term.k !== 'udt') return mustBe(type, 'user type literal', what);
@@ -101,25 +129,36 @@ function evalFunction(term: Extract<Term, { k: 'fn' }>, type: CqlType, ctx: Eval
     return v;
   };
   switch (term.name) {
-    case 'now': case 'currenttimeuuid': return timeuuidFromMicros(ctx.nowMicros(), ctx.rng);
+    case 'now':
+    case 'currenttimeuuid':
+      return timeuuidFromMicros(ctx.nowMicros(), ctx.rng);
     case 'uuid': {
       const b = ctx.rng.fill(Buffer.allocUnsafe(16));
       b[6] = (b[6]! & 0x0f) | 0x40;
       b[8] = (b[8]! & 0x3f) | 0x80;
       return b;
     }
-    case 'mintimeuuid': return minTimeuuid(Number(arg(0, T.timestamp).readBigInt64BE(0)));
-    case 'maxtimeuuid': return maxTimeuuid(Number(arg(0, T.timestamp).readBigInt64BE(0)));
-    case 'currenttimestamp': return encodeBigint(Math.floor(ctx.nowMicros() / 1000));
-    case 'totimestamp': case 'tounixtimestamp': {
+    case 'mintimeuuid':
+      return minTimeuuid(Number(arg(0, T.timestamp).readBigInt64BE(0)));
+    case 'maxtimeuuid':
+      return maxTimeuuid(Number(arg(0, T.timestamp).readBigInt64BE(0)));
+    case 'currenttimestamp':
+      return encodeBigint(Math.floor(ctx.nowMicros() / 1000));
+    case 'totimestamp':
+    case 'tounixtimestamp': {
       const a = term.args[0];
       if (a && a.k === 'fn' && (a.name === 'now' || a.name === 'currenttimeuuid')) return encodeBigint(Math.floor(ctx.nowMicros() / 1000));
       return arg(0, T.timestamp);
     }
-    case 'textasblob': case 'varcharasblob': return arg(0, T.text);
-    case 'intasblob': return arg(0, T.int);
-    case 'bigintasblob': return arg(0, T.bigint);
-    default: throw invalid(`Unknown function '${term.name}' (emulator)`);
+    case 'textasblob':
+    case 'varcharasblob':
+      return arg(0, T.text);
+    case 'intasblob':
+      return arg(0, T.int);
+    case 'bigintasblob':
+      return arg(0, T.bigint);
+    default:
+      throw invalid(`Unknown function '${term.name}' (emulator)`);
   }
 }
 
@@ -128,18 +167,29 @@ export function encodeLiteral(term: Extract<Term, { k: 'lit' }>, type: CqlType, 
   const isInt = term.t === 'int';
   const num = term.t === 'int' || term.t === 'float' || term.t === 'nan' || term.t === 'inf';
   switch (type.name) {
-    case 'int': if (!isInt) return mustBe(type, term.t, what); return encodeInt(checkRange(term.v, -(2 ** 31), 2 ** 31 - 1, what));
-    case 'smallint': if (!isInt) return mustBe(type, term.t, what); return encodeSmallint(checkRange(term.v, -32768, 32767, what));
-    case 'tinyint': if (!isInt) return mustBe(type, term.t, what); return encodeTinyint(checkRange(term.v, -128, 127, what));
-    case 'bigint': case 'counter':
+    case 'int':
+      if (!isInt) return mustBe(type, term.t, what);
+      return encodeInt(checkRange(term.v, -(2 ** 31), 2 ** 31 - 1, what));
+    case 'smallint':
+      if (!isInt) return mustBe(type, term.t, what);
+      return encodeSmallint(checkRange(term.v, -32768, 32767, what));
+    case 'tinyint':
+      if (!isInt) return mustBe(type, term.t, what);
+      return encodeTinyint(checkRange(term.v, -128, 127, what));
+    case 'bigint':
+    case 'counter':
       if (!isInt) return mustBe(type, term.t, what);
       return encodeBigint(BigInt(term.v));
-    case 'varint': if (!isInt) return mustBe(type, term.t, what); return encodeVarint(BigInt(term.v));
-    case 'float': case 'double': {
+    case 'varint':
+      if (!isInt) return mustBe(type, term.t, what);
+      return encodeVarint(BigInt(term.v));
+    case 'float':
+    case 'double': {
       if (!num) return mustBe(type, term.t, what);
       const v = term.t === 'nan' ? NaN : term.t === 'inf' ? (term.v === '-' ? -Infinity : Infinity) : Number(term.v);
       const b = Buffer.allocUnsafe(type.name === 'float' ? 4 : 8);
-      if (type.name === 'float') b.writeFloatBE(v); else b.writeDoubleBE(v);
+      if (type.name === 'float') b.writeFloatBE(v);
+      else b.writeDoubleBE(v);
       return b;
     }
     case 'decimal': {
@@ -149,18 +199,29 @@ export function encodeLiteral(term: Extract<Term, { k: 'lit' }>, type: CqlType, 
       const frac = m[3] ?? '';
       let scale = frac.length - Number(m[4] ?? 0);
       let unscaled = BigInt((m[1] ?? '') + (m[2] ?? '') + frac);
-      if (scale < 0) { unscaled *= 10n ** BigInt(-scale); scale = 0; }
+      if (scale < 0) {
+        unscaled *= 10n ** BigInt(-scale);
+        scale = 0;
+      }
       const s = Buffer.allocUnsafe(4);
       s.writeInt32BE(scale);
       return Buffer.concat([s, encodeVarint(unscaled)]);
     }
-    case 'text': case 'ascii': if (term.t !== 'str') return mustBe(type, term.t, what); return encodeText(term.v);
-    case 'blob': if (term.t !== 'blob') return mustBe(type, term.t, what); return Buffer.from(term.v, 'hex');
-    case 'boolean': if (term.t !== 'bool') return mustBe(type, term.t, what); return encodeBool(term.v === 'true');
-    case 'uuid': case 'timeuuid': {
+    case 'text':
+    case 'ascii':
+      if (term.t !== 'str') return mustBe(type, term.t, what);
+      return encodeText(term.v);
+    case 'blob':
+      if (term.t !== 'blob') return mustBe(type, term.t, what);
+      return Buffer.from(term.v, 'hex');
+    case 'boolean':
+      if (term.t !== 'bool') return mustBe(type, term.t, what);
+      return encodeBool(term.v === 'true');
+    case 'uuid':
+    case 'timeuuid': {
       if (term.t !== 'uuid') return mustBe(type, term.t, what);
       const b = Buffer.from(term.v.replace(/-/g, ''), 'hex');
-      if (type.name === 'timeuuid' && (b[6]! >> 4) !== 1) throw invalid(`Unsupported UUID version for timeuuid ${what}`);
+      if (type.name === 'timeuuid' && b[6]! >> 4 !== 1) throw invalid(`Unsupported UUID version for timeuuid ${what}`);
       return b;
     }
     case 'timestamp': {
@@ -172,7 +233,10 @@ export function encodeLiteral(term: Extract<Term, { k: 'lit' }>, type: CqlType, 
     }
     case 'date': {
       const b = Buffer.allocUnsafe(4);
-      if (isInt) { b.writeUInt32BE(Number(term.v) >>> 0); return b; }
+      if (isInt) {
+        b.writeUInt32BE(Number(term.v) >>> 0);
+        return b;
+      }
       if (term.t !== 'str') return mustBe(type, term.t, what);
       const ms = Date.parse(term.v + 'T00:00:00Z');
       if (Number.isNaN(ms)) throw invalid(`Unable to coerce '${term.v}' to a formatted date`);
@@ -191,7 +255,8 @@ export function encodeLiteral(term: Extract<Term, { k: 'lit' }>, type: CqlType, 
       if (term.t !== 'str') return mustBe(type, term.t, what);
       return encodeInet(term.v, what);
     }
-    case 'duration': throw invalid('duration literals are not supported by the emulator');
+    case 'duration':
+      throw invalid('duration literals are not supported by the emulator');
   }
 }
 

@@ -1,8 +1,21 @@
 // CQL v4 frame header (9 bytes, big-endian) and incremental frame extraction from a byte stream.
 export const Opcode = {
-  error: 0x00, startup: 0x01, ready: 0x02, authenticate: 0x03, options: 0x05, supported: 0x06,
-  query: 0x07, result: 0x08, prepare: 0x09, execute: 0x0a, register: 0x0b, event: 0x0c,
-  batch: 0x0d, authChallenge: 0x0e, authResponse: 0x0f, authSuccess: 0x10,
+  error: 0x00,
+  startup: 0x01,
+  ready: 0x02,
+  authenticate: 0x03,
+  options: 0x05,
+  supported: 0x06,
+  query: 0x07,
+  result: 0x08,
+  prepare: 0x09,
+  execute: 0x0a,
+  register: 0x0b,
+  event: 0x0c,
+  batch: 0x0d,
+  authChallenge: 0x0e,
+  authResponse: 0x0f,
+  authSuccess: 0x10,
 } as const;
 
 export const HEADER_LENGTH = 9;

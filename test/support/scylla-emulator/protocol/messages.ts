@@ -19,8 +19,14 @@ export function readQueryParams(r: Reader): QueryParams {
   const consistency = r.short();
   const flags = r.byte();
   const p: QueryParams = {
-    consistency, values: [], names: null, skipMetadata: (flags & 0x02) !== 0, pageSize: -1, pagingState: null,
-    serialConsistency: null, timestamp: null,
+    consistency,
+    values: [],
+    names: null,
+    skipMetadata: (flags & 0x02) !== 0,
+    pageSize: -1,
+    pagingState: null,
+    serialConsistency: null,
+    timestamp: null,
   };
   if (flags & 0x01) {
     const n = r.short();
@@ -57,7 +63,8 @@ export function readBatch(r: Reader): BatchRequest {
   for (let i = 0; i < n; i++) {
     const kind = r.byte();
     const child: BatchChild = { query: null, id: null, values: [] };
-    if (kind === 0) child.query = r.longString(); else child.id = r.shortBytes();
+    if (kind === 0) child.query = r.longString();
+    else child.id = r.shortBytes();
     const nv = r.short();
     for (let j = 0; j < nv; j++) child.values.push(r.value());
     children.push(child);
@@ -78,9 +85,15 @@ export interface ColSpec {
 }
 
 function writeColSpecs(w: Writer, cols: readonly ColSpec[], global: boolean): void {
-  if (global && cols.length > 0) { w.string(cols[0]!.keyspace); w.string(cols[0]!.table); }
+  if (global && cols.length > 0) {
+    w.string(cols[0]!.keyspace);
+    w.string(cols[0]!.table);
+  }
   for (const c of cols) {
-    if (!global) { w.string(c.keyspace); w.string(c.table); }
+    if (!global) {
+      w.string(c.keyspace);
+      w.string(c.table);
+    }
     w.string(c.name);
     writeTypeOption(w, c.type);
   }
@@ -114,7 +127,10 @@ export function preparedBody(id: Buffer, binds: readonly ColSpec[], pkIndexes: r
   for (const i of pkIndexes) w.short(i);
   writeColSpecs(w, binds, global);
   if (result && result.length > 0) writeRowsMetadata(w, result, null, false);
-  else { w.int(0x0004); w.int(0); }
+  else {
+    w.int(0x0004);
+    w.int(0);
+  }
   return w.finish();
 }
 
@@ -157,11 +173,24 @@ export function errorBody(e: CqlError): Buffer {
   const x = e.extra;
   if (x) {
     switch (x.kind) {
-      case 'unavailable': w.short(x.consistency).int(x.required).int(x.alive); break;
-      case 'writeTimeout': w.short(x.consistency).int(x.received).int(x.blockFor).string(x.writeType); break;
-      case 'readTimeout': w.short(x.consistency).int(x.received).int(x.blockFor).byte(x.dataPresent ? 1 : 0); break;
-      case 'alreadyExists': w.string(x.keyspace).string(x.table); break;
-      case 'unprepared': w.shortBytes(x.id); break;
+      case 'unavailable':
+        w.short(x.consistency).int(x.required).int(x.alive);
+        break;
+      case 'writeTimeout':
+        w.short(x.consistency).int(x.received).int(x.blockFor).string(x.writeType);
+        break;
+      case 'readTimeout':
+        w.short(x.consistency)
+          .int(x.received)
+          .int(x.blockFor)
+          .byte(x.dataPresent ? 1 : 0);
+        break;
+      case 'alreadyExists':
+        w.string(x.keyspace).string(x.table);
+        break;
+      case 'unprepared':
+        w.shortBytes(x.id);
+        break;
     }
   }
   return w.finish();

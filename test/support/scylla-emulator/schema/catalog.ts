@@ -69,9 +69,14 @@ export interface KeyspaceDef {
 
 export function optionString(v: OptionValue): string {
   switch (v.k) {
-    case 'str': case 'num': case 'id': return v.v;
-    case 'bool': return String(v.v);
-    case 'map': return JSON.stringify(Object.fromEntries(v.v));
+    case 'str':
+    case 'num':
+    case 'id':
+      return v.v;
+    case 'bool':
+      return String(v.v);
+    case 'map':
+      return JSON.stringify(Object.fromEntries(v.v));
   }
 }
 
@@ -103,8 +108,10 @@ export class Catalog {
 
   resolveType(ref: TypeRef, keyspace: string, inCollection = false): CqlType {
     switch (ref.kind) {
-      case 'native': return native(ref.name as NativeName | 'varchar');
-      case 'list': case 'set': {
+      case 'native':
+        return native(ref.name as NativeName | 'varchar');
+      case 'list':
+      case 'set': {
         const elem = this.resolveType(ref.elem, keyspace, true);
         if (isMultiCell(elem)) throw invalid('Non-frozen collections are not allowed inside collections: ' + ref.kind);
         return { kind: ref.kind, elem, frozen: ref.frozen || inCollection };
@@ -115,7 +122,8 @@ export class Catalog {
         if (isMultiCell(key) || isMultiCell(value)) throw invalid('Non-frozen collections are not allowed inside collections: map');
         return { kind: 'map', key, value, frozen: ref.frozen || inCollection };
       }
-      case 'tuple': return { kind: 'tuple', elems: ref.elems.map((e) => this.resolveType(e, keyspace, true)) };
+      case 'tuple':
+        return { kind: 'tuple', elems: ref.elems.map((e) => this.resolveType(e, keyspace, true)) };
       case 'udtref': {
         const ksName = ref.keyspace ?? keyspace;
         const udt = this.keyspaces.get(ksName)?.types.get(ref.name);
@@ -139,9 +147,26 @@ export class Catalog {
       if (!stmt.clusteringKey.includes(c)) throw invalid(`Missing CLUSTERING ORDER for column ${c}`);
     }
     const table: TableDef = {
-      keyspace, name: stmt.table.name, id: randomUUID(), columns: [], byName: new Map(), pk: [], ck: [], statics: [], regulars: [],
-      nextOrdinal: 0, layout: [], ckCmps: [], options: new Map(stmt.options), cdc: null, partitioner: 'murmur3', counter: false,
-      compact: stmt.compactStorage, store: new TableStore(() => 0), dropped: [], system: false,
+      keyspace,
+      name: stmt.table.name,
+      id: randomUUID(),
+      columns: [],
+      byName: new Map(),
+      pk: [],
+      ck: [],
+      statics: [],
+      regulars: [],
+      nextOrdinal: 0,
+      layout: [],
+      ckCmps: [],
+      options: new Map(stmt.options),
+      cdc: null,
+      partitioner: 'murmur3',
+      counter: false,
+      compact: stmt.compactStorage,
+      store: new TableStore(() => 0),
+      dropped: [],
+      system: false,
     };
     const add = (spec: ColumnSpec, kind: ColumnKind, position: number): void => {
       const type = this.resolveType(spec.type, keyspace);
@@ -179,7 +204,10 @@ export class Catalog {
     refreshColumns(table);
     const ttlCols = stmt.columns.filter((s) => s.rowTtl);
     if (ttlCols.length > 1) throw invalid('Only one column can be designated as the per-row TTL column');
-    if (ttlCols[0]) { checkRowTtlColumn(table, ttlCols[0].name); table.rowTtl = ttlCols[0].name; }
+    if (ttlCols[0]) {
+      checkRowTtlColumn(table, ttlCols[0].name);
+      table.rowTtl = ttlCols[0].name;
+    }
     return table;
   }
 }

@@ -19,7 +19,10 @@ export class DerivedStore extends TableStore {
   private readonly kept = new Map<string, Partition>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(ckCompare: (a: readonly Buffer[], b: readonly Buffer[]) => number, private readonly source: DerivedSource) {
+  constructor(
+    ckCompare: (a: readonly Buffer[], b: readonly Buffer[]) => number,
+    private readonly source: DerivedSource,
+  ) {
     super(ckCompare);
   }
 
@@ -63,7 +66,10 @@ export class DerivedStore extends TableStore {
 
   private touch(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.kept.clear(); this.timer = null; }, KEEP_MS);
+    this.timer = setTimeout(() => {
+      this.kept.clear();
+      this.timer = null;
+    }, KEEP_MS);
     this.timer.unref();
   }
 }

@@ -2,8 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import { encodeInet } from '../cql/values.js';
 import {
-  comparatorFor, encodeBigint, encodeBool, encodeInt, encodeSmallint, encodeText, encodeTinyint, encodeVarint, serializeCollection,
-  serializeTupleLike, type CqlType,
+  comparatorFor,
+  encodeBigint,
+  encodeBool,
+  encodeInt,
+  encodeSmallint,
+  encodeText,
+  encodeTinyint,
+  encodeVarint,
+  serializeCollection,
+  serializeTupleLike,
+  type CqlType,
 } from '../schema/types.js';
 
 export function uuidBytes(s: string = randomUUID()): Buffer {
@@ -18,20 +27,44 @@ export function encodeJs(type: unknown, v: unknown): Buffer | null {
   switch (t.kind) {
     case 'native':
       switch (t.name) {
-        case 'text': case 'ascii': return encodeText(String(v));
-        case 'int': return encodeInt(Number(v));
-        case 'smallint': return encodeSmallint(Number(v));
-        case 'tinyint': return encodeTinyint(Number(v));
-        case 'bigint': case 'counter': case 'time': return encodeBigint(BigInt(v as number));
-        case 'timestamp': return encodeBigint(BigInt(v instanceof Date ? v.getTime() : (v as number)));
-        case 'boolean': return encodeBool(Boolean(v));
-        case 'double': { const b = Buffer.allocUnsafe(8); b.writeDoubleBE(Number(v)); return b; }
-        case 'float': { const b = Buffer.allocUnsafe(4); b.writeFloatBE(Number(v)); return b; }
-        case 'uuid': case 'timeuuid': return uuidBytes(String(v));
-        case 'inet': return encodeInet(String(v));
-        case 'varint': return encodeVarint(BigInt(v as number));
-        case 'blob': return Buffer.from(String(v), 'hex');
-        default: throw new Error(`encodeJs: unsupported ${t.name}`);
+        case 'text':
+        case 'ascii':
+          return encodeText(String(v));
+        case 'int':
+          return encodeInt(Number(v));
+        case 'smallint':
+          return encodeSmallint(Number(v));
+        case 'tinyint':
+          return encodeTinyint(Number(v));
+        case 'bigint':
+        case 'counter':
+        case 'time':
+          return encodeBigint(BigInt(v as number));
+        case 'timestamp':
+          return encodeBigint(BigInt(v instanceof Date ? v.getTime() : (v as number)));
+        case 'boolean':
+          return encodeBool(Boolean(v));
+        case 'double': {
+          const b = Buffer.allocUnsafe(8);
+          b.writeDoubleBE(Number(v));
+          return b;
+        }
+        case 'float': {
+          const b = Buffer.allocUnsafe(4);
+          b.writeFloatBE(Number(v));
+          return b;
+        }
+        case 'uuid':
+        case 'timeuuid':
+          return uuidBytes(String(v));
+        case 'inet':
+          return encodeInet(String(v));
+        case 'varint':
+          return encodeVarint(BigInt(v as number));
+        case 'blob':
+          return Buffer.from(String(v), 'hex');
+        default:
+          throw new Error(`encodeJs: unsupported ${t.name}`);
       }
     case 'list': {
       const items = (v as unknown[]).map((x) => encodeJs(t.elem, x)!);
@@ -50,7 +83,8 @@ export function encodeJs(type: unknown, v: unknown): Buffer | null {
         .sort((a, b) => cmp(a[0], b[0]));
       return serializeCollection(entries.flat(), entries.length);
     }
-    case 'tuple': return serializeTupleLike((v as unknown[]).map((x, i) => encodeJs(t.elems[i]!, x)));
+    case 'tuple':
+      return serializeTupleLike((v as unknown[]).map((x, i) => encodeJs(t.elems[i]!, x)));
     case 'udt': {
       const o = v as Record<string, unknown>;
       return serializeTupleLike(t.fieldNames.map((f, i) => encodeJs(t.fieldTypes[i]!, o[f])));

@@ -3,9 +3,7 @@
 // the stored partition. CDC derives its log rows from exactly this structure.
 import type { ColumnDef, TableDef } from '../schema/catalog.js';
 import { comparatorFor, serializeCollection, serializeTupleLike, splitCollection, typeToCql, type CqlType } from '../schema/types.js';
-import {
-  cellLive, inRange, isColl, NO_TS, type Cell, type CollCell, type Elem, type Partition, type RangeTomb, type Row, type StoredCell,
-} from './table-store.js';
+import { cellLive, inRange, isColl, NO_TS, type Cell, type CollCell, type Elem, type Partition, type RangeTomb, type Row, type StoredCell } from './table-store.js';
 
 export interface ElemMut {
   k: Buffer;
@@ -14,9 +12,7 @@ export interface ElemMut {
   ttl: number;
 }
 
-export type CellMut =
-  | { kind: 'a'; v: Buffer | null; ts: number; ttl: number }
-  | { kind: 'c'; tomb: number; elems: ElemMut[] };
+export type CellMut = { kind: 'a'; v: Buffer | null; ts: number; ttl: number } | { kind: 'c'; tomb: number; elems: ElemMut[] };
 
 export interface RowMut {
   ck: Buffer[];
@@ -50,7 +46,10 @@ export function newRowMut(ck: Buffer[]): RowMut {
 export function rowMut(pm: PartMut, ck: Buffer[]): RowMut {
   const k = ckKey(ck);
   let r = pm.rows.get(k);
-  if (!r) { r = newRowMut(ck); pm.rows.set(k, r); }
+  if (!r) {
+    r = newRowMut(ck);
+    pm.rows.set(k, r);
+  }
   return r;
 }
 
@@ -79,11 +78,17 @@ export function mergePartMut(a: PartMut, b: PartMut): void {
 }
 
 function mergeRowMut(a: RowMut, b: RowMut): void {
-  if (b.mts > a.mts) { a.mts = b.mts; a.mttl = b.mttl; }
+  if (b.mts > a.mts) {
+    a.mts = b.mts;
+    a.mttl = b.mttl;
+  }
   a.del = Math.max(a.del, b.del);
   for (const [ord, c] of b.cells) {
     const old = a.cells.get(ord);
-    if (!old) { a.cells.set(ord, c); continue; }
+    if (!old) {
+      a.cells.set(ord, c);
+      continue;
+    }
     if (c.kind === 'a' && old.kind === 'a') {
       if (wins(c.ts, c.v, { v: old.v, ts: old.ts, exp: 0, ttl: 0 })) a.cells.set(ord, c);
     } else if (c.kind === 'c' && old.kind === 'c') {
@@ -105,7 +110,11 @@ function shadowFor(p: Partition, row: Row | null, ck: readonly Buffer[] | null, 
 }
 
 function purgeRow(row: Row, ts: number): void {
-  if (row.mts <= ts) { row.mts = NO_TS; row.mexp = 0; row.mttl = 0; }
+  if (row.mts <= ts) {
+    row.mts = NO_TS;
+    row.mexp = 0;
+    row.mttl = 0;
+  }
   for (let i = 0; i < row.cells.length; i++) {
     const c = row.cells[i];
     if (!c) continue;
@@ -128,7 +137,10 @@ export function applyPartMut(pm: PartMut, now: number): Partition {
   if (pm.pdel > p.del) {
     p.del = pm.pdel;
     if (p.srow) purgeRow(p.srow, p.del);
-    for (const r of p.rows) { purgeRow(r, p.del); if (r.del <= p.del) r.del = NO_TS; }
+    for (const r of p.rows) {
+      purgeRow(r, p.del);
+      if (r.del <= p.del) r.del = NO_TS;
+    }
     p.rows = p.rows.filter((r) => !rowEmpty(r));
     p.ranges = p.ranges.filter((rt) => rt.ts > p.del);
   }
@@ -144,9 +156,16 @@ export function applyPartMut(pm: PartMut, now: number): Partition {
   }
   for (const rm of pm.rows.values()) {
     const row = store.findOrInsertRow(p, rm.ck);
-    if (rm.del > row.del) { row.del = rm.del; purgeRow(row, rm.del); }
+    if (rm.del > row.del) {
+      row.del = rm.del;
+      purgeRow(row, rm.del);
+    }
     const shadow = shadowFor(p, row, rm.ck, t.ckCmps);
-    if (rm.mts > shadow && rm.mts >= row.mts) { row.mts = rm.mts; row.mttl = rm.mttl; row.mexp = expiry(rm.mttl, now); }
+    if (rm.mts > shadow && rm.mts >= row.mts) {
+      row.mts = rm.mts;
+      row.mttl = rm.mttl;
+      row.mexp = expiry(rm.mttl, now);
+    }
     applyCells(row, rm, shadow, now, t);
   }
   return p;
@@ -163,7 +182,10 @@ function applyCells(row: Row, rm: RowMut, shadow: number, now: number, t: TableD
     }
     let cc: CollCell;
     if (old && isColl(old)) cc = old;
-    else { cc = { tomb: NO_TS, elems: [] }; row.cells[ord] = cc; }
+    else {
+      cc = { tomb: NO_TS, elems: [] };
+      row.cells[ord] = cc;
+    }
     if (cm.tomb > cc.tomb && cm.tomb > shadow) {
       cc.tomb = cm.tomb;
       cc.elems = cc.elems.filter((e) => e.ts > cc.tomb);
@@ -183,7 +205,8 @@ function insertElem(elems: Elem[], e: Elem, cmp: (a: Buffer, b: Buffer) => numbe
   let hi = elems.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (cmp(elems[mid]!.k, e.k) < 0) lo = mid + 1; else hi = mid;
+    if (cmp(elems[mid]!.k, e.k) < 0) lo = mid + 1;
+    else hi = mid;
   }
   const at = elems[lo];
   if (at && cmp(at.k, e.k) === 0) {
@@ -212,7 +235,10 @@ const cmpCache = new Map<string, (a: Buffer, b: Buffer) => number>();
 function elemCmpCache(t: CqlType): (a: Buffer, b: Buffer) => number {
   const k = typeToCql(t) + (t.kind === 'udt' ? t.keyspace : '');
   let c = cmpCache.get(k);
-  if (!c) { c = comparatorFor(t); cmpCache.set(k, c); }
+  if (!c) {
+    c = comparatorFor(t);
+    cmpCache.set(k, c);
+  }
   return c;
 }
 
@@ -242,17 +268,33 @@ export function readLogValue(col: ColumnDef, c: StoredCell | undefined, now: num
 
 export function serializeElems(t: CqlType, elems: readonly { k: Buffer; v: Buffer | null }[], listAsMap: boolean): Buffer {
   switch (t.kind) {
-    case 'set': return serializeCollection(elems.map((e) => e.k), elems.length);
-    case 'map': return serializeCollection(elems.flatMap((e) => [e.k, e.v ?? Buffer.alloc(0)]), elems.length);
+    case 'set':
+      return serializeCollection(
+        elems.map((e) => e.k),
+        elems.length,
+      );
+    case 'map':
+      return serializeCollection(
+        elems.flatMap((e) => [e.k, e.v ?? Buffer.alloc(0)]),
+        elems.length,
+      );
     case 'list':
-      if (listAsMap) return serializeCollection(elems.flatMap((e) => [e.k, e.v ?? Buffer.alloc(0)]), elems.length);
-      return serializeCollection(elems.map((e) => e.v ?? Buffer.alloc(0)), elems.length);
+      if (listAsMap)
+        return serializeCollection(
+          elems.flatMap((e) => [e.k, e.v ?? Buffer.alloc(0)]),
+          elems.length,
+        );
+      return serializeCollection(
+        elems.map((e) => e.v ?? Buffer.alloc(0)),
+        elems.length,
+      );
     case 'udt': {
       const vals: (Buffer | null)[] = t.fieldNames.map(() => null);
       for (const e of elems) vals[e.k.readInt16BE(0)] = e.v;
       return serializeTupleLike(vals);
     }
-    default: throw new Error('not a multi-cell type');
+    default:
+      throw new Error('not a multi-cell type');
   }
 }
 
@@ -261,7 +303,9 @@ export function rowLive(row: Row, now: number): boolean {
   if (row.mts !== NO_TS && (row.mexp === 0 || row.mexp > now)) return true;
   for (const c of row.cells) {
     if (!c) continue;
-    if (isColl(c)) { if (c.elems.some((e) => cellLive(e, now))) return true; } else if (cellLive(c, now)) return true;
+    if (isColl(c)) {
+      if (c.elems.some((e) => cellLive(e, now))) return true;
+    } else if (cellLive(c, now)) return true;
   }
   return false;
 }

@@ -45,7 +45,10 @@ function decodeEnc(row: Row): (Buffer | null)[] {
   for (let i = 0; i < lay.length; i++) {
     const len = enc.readInt32BE(off);
     off += 4;
-    if (len < 0) { out[lay[i]!] = null; continue; }
+    if (len < 0) {
+      out[lay[i]!] = null;
+      continue;
+    }
     out[lay[i]!] = enc.subarray(off, off + len);
     off += len;
   }
@@ -54,14 +57,22 @@ function decodeEnc(row: Row): (Buffer | null)[] {
 
 function columnGetter(c: ColumnDef, now: () => number): OutCol['get'] {
   switch (c.kind) {
-    case 'partition_key': { const i = c.position; return (p) => p.pk[i] ?? null; }
-    case 'clustering': { const i = c.position; return (_p, row) => (row ? row.ck[i] ?? null : null); }
-    case 'static': return (p) => (p.srow ? readValue(c, p.srow.cells[c.ordinal], now()) : null);
-    case 'regular': return (_p, row, vals) => {
-      if (!row) return null;
-      if (vals) return vals[c.ordinal] ?? null;
-      return readValue(c, row.cells[c.ordinal], now());
-    };
+    case 'partition_key': {
+      const i = c.position;
+      return (p) => p.pk[i] ?? null;
+    }
+    case 'clustering': {
+      const i = c.position;
+      return (_p, row) => (row ? (row.ck[i] ?? null) : null);
+    }
+    case 'static':
+      return (p) => (p.srow ? readValue(c, p.srow.cells[c.ordinal], now()) : null);
+    case 'regular':
+      return (_p, row, vals) => {
+        if (!row) return null;
+        if (vals) return vals[c.ordinal] ?? null;
+        return readValue(c, row.cells[c.ordinal], now());
+      };
   }
 }
 
@@ -75,8 +86,14 @@ export function planSelect(stmt: SelectStmt, table: TableDef, now: () => number)
         star = true;
         for (const c of table.columns) cols.push({ name: c.name, type: c.type, get: columnGetter(c, now), col: c });
         break;
-      case 'col': { const c = column(table, sel.name); cols.push({ name: nameOf(sel, c.name), type: c.type, get: columnGetter(c, now), col: c }); break; }
-      case 'count': aggs.push({ fn: 'count', name: nameOf(sel, 'count'), type: T.bigint }); break;
+      case 'col': {
+        const c = column(table, sel.name);
+        cols.push({ name: nameOf(sel, c.name), type: c.type, get: columnGetter(c, now), col: c });
+        break;
+      }
+      case 'count':
+        aggs.push({ fn: 'count', name: nameOf(sel, 'count'), type: T.bigint });
+        break;
       case 'agg': {
         const c = column(table, sel.col);
         if (sel.fn === 'count') aggs.push({ fn: 'count', col: c, name: nameOf(sel, `system.count(${c.name})`), type: T.bigint });
@@ -84,13 +101,15 @@ export function planSelect(stmt: SelectStmt, table: TableDef, now: () => number)
         else throw invalid(`Aggregate ${sel.fn} is not supported by the emulator`);
         break;
       }
-      case 'writetime': case 'ttl': {
+      case 'writetime':
+      case 'ttl': {
         const c = column(table, sel.col);
         if (c.kind === 'partition_key' || c.kind === 'clustering') throw invalid(`Cannot use selection function ${sel.k} on PRIMARY KEY part ${c.name}`);
         if (c.multiCell) throw invalid(`Cannot use selection function ${sel.k} on non-frozen collection ${c.name}`);
         const isTtl = sel.k === 'ttl';
         cols.push({
-          name: nameOf(sel, `${sel.k}(${c.name})`), type: isTtl ? T.int : T.bigint,
+          name: nameOf(sel, `${sel.k}(${c.name})`),
+          type: isTtl ? T.int : T.bigint,
           get: (p, row) => {
             const r = c.kind === 'static' ? p.srow : row;
             if (r?.enc) {
@@ -116,7 +135,14 @@ export function planSelect(stmt: SelectStmt, table: TableDef, now: () => number)
         const fn = sel.fn;
         if (fn === 'tounixtimestamp' || fn === 'totimestamp') {
           const conv = (v: Buffer): Buffer => (c.type.kind === 'native' && c.type.name === 'timeuuid' ? encodeBigint(timeuuidMillis(v)) : v);
-          cols.push({ name: nameOf(sel, `system.${fn}(${c.name})`), type: fn === 'totimestamp' ? T.timestamp : T.bigint, get: (p, r, v) => { const x = g(p, r, v); return x ? conv(x) : null; } });
+          cols.push({
+            name: nameOf(sel, `system.${fn}(${c.name})`),
+            type: fn === 'totimestamp' ? T.timestamp : T.bigint,
+            get: (p, r, v) => {
+              const x = g(p, r, v);
+              return x ? conv(x) : null;
+            },
+          });
         } else if (fn.endsWith('asblob') || fn.startsWith('blobas')) {
           cols.push({ name: nameOf(sel, `system.${fn}(${c.name})`), type: fn.endsWith('asblob') ? T.blob : c.type, get: g });
         } else throw invalid(`Unknown function ${fn}`);
@@ -128,8 +154,15 @@ export function planSelect(stmt: SelectStmt, table: TableDef, now: () => number)
   return { table, cols, star, aggregate: aggs.length > 0 ? aggs : null };
 }
 
-interface Slice { v: Buffer; incl: boolean }
-interface CkRestriction { eq?: Buffer[]; lo?: Slice; hi?: Slice }
+interface Slice {
+  v: Buffer;
+  incl: boolean;
+}
+interface CkRestriction {
+  eq?: Buffer[];
+  lo?: Slice;
+  hi?: Slice;
+}
 
 interface Restrictions {
   pk: Map<number, Buffer[]>;
@@ -164,8 +197,10 @@ export function restrictionsOf(where: Relation[], table: TableDef, ctx: EvalCont
       const t = v.readBigInt64BE(0);
       if (rel.op === '>' || rel.op === '>=') r.tokenLo = { t, incl: rel.op === '>=' };
       else if (rel.op === '<' || rel.op === '<=') r.tokenHi = { t, incl: rel.op === '<=' };
-      else if (rel.op === '=') { r.tokenLo = { t, incl: true }; r.tokenHi = { t, incl: true }; }
-      else throw invalid(`Unsupported token restriction ${rel.op}`);
+      else if (rel.op === '=') {
+        r.tokenLo = { t, incl: true };
+        r.tokenHi = { t, incl: true };
+      } else throw invalid(`Unsupported token restriction ${rel.op}`);
       continue;
     }
     if (rel.k === 'multi') {
@@ -206,13 +241,24 @@ export function tokenOf(table: TableDef, pk: Buffer[]): bigint {
   return table.partitioner === 'cdc' ? (bytes.length >= 8 ? bytes.readBigInt64BE(0) : -(1n << 63n)) : murmur3Token(bytes);
 }
 
-interface PagingPos { key: string; token: bigint; ck: Buffer[] | null; n: number; pn: number }
+interface PagingPos {
+  key: string;
+  token: bigint;
+  ck: Buffer[] | null;
+  n: number;
+  pn: number;
+}
 
 function encodePaging(pos: PagingPos): Buffer {
-  return Buffer.from(JSON.stringify({
-    k: Buffer.from(pos.key, 'latin1').toString('base64'), t: pos.token.toString(),
-    c: pos.ck ? pos.ck.map((b) => b.toString('base64')) : null, n: pos.n, pn: pos.pn,
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      k: Buffer.from(pos.key, 'latin1').toString('base64'),
+      t: pos.token.toString(),
+      c: pos.ck ? pos.ck.map((b) => b.toString('base64')) : null,
+      n: pos.n,
+      pn: pos.pn,
+    }),
+  );
 }
 
 function decodePaging(b: Buffer): PagingPos {
@@ -232,28 +278,44 @@ export interface SelectResult {
 const valueCmpCache = new WeakMap<ColumnDef, Comparator>();
 function valueCmp(c: ColumnDef): Comparator {
   let f = valueCmpCache.get(c);
-  if (!f) { f = comparatorFor(c.type); valueCmpCache.set(c, f); }
+  if (!f) {
+    f = comparatorFor(c.type);
+    valueCmpCache.set(c, f);
+  }
   return f;
 }
 
 function sliceOk(cmp: Comparator, v: Buffer, cr: CkRestriction): boolean {
-  if (cr.eq) { let hit = false; for (const e of cr.eq) if (cmp(v, e) === 0) { hit = true; break; } if (!hit) return false; }
-  if (cr.lo) { const c = cmp(v, cr.lo.v); if (c < 0 || (c === 0 && !cr.lo.incl)) return false; }
-  if (cr.hi) { const c = cmp(v, cr.hi.v); if (c > 0 || (c === 0 && !cr.hi.incl)) return false; }
+  if (cr.eq) {
+    let hit = false;
+    for (const e of cr.eq)
+      if (cmp(v, e) === 0) {
+        hit = true;
+        break;
+      }
+    if (!hit) return false;
+  }
+  if (cr.lo) {
+    const c = cmp(v, cr.lo.v);
+    if (c < 0 || (c === 0 && !cr.lo.incl)) return false;
+  }
+  if (cr.hi) {
+    const c = cmp(v, cr.hi.v);
+    if (c > 0 || (c === 0 && !cr.hi.incl)) return false;
+  }
   return true;
 }
 
 /** Runs the query and writes the result rows into `w` (caller writes metadata and count). */
-export function runSelect(
-  stmt: SelectStmt, plan: SelectPlan, ctx: EvalContext, pageSize: number, pagingState: Buffer | null, nowMs: number,
-  w: Writer,
-): SelectResult {
+export function runSelect(stmt: SelectStmt, plan: SelectPlan, ctx: EvalContext, pageSize: number, pagingState: Buffer | null, nowMs: number, w: Writer): SelectResult {
   const table = plan.table;
   const r = restrictionsOf(stmt.where, table, ctx);
   const limit = stmt.limit ? intOf(stmt.limit, ctx, 'limit') : Infinity;
   const ppl = stmt.perPartitionLimit ? intOf(stmt.perPartitionLimit, ctx, 'per partition limit') : Infinity;
   if (r.filters.some((f) => f.col.kind === 'regular' || f.col.kind === 'static') && !stmt.allowFiltering) {
-    throw invalid('Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING');
+    throw invalid(
+      'Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING',
+    );
   }
 
   // Partitions, in ring order.
@@ -271,7 +333,10 @@ export function runSelect(
     }
     parts.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   } else {
-    if (r.pk.size > 0 && !stmt.allowFiltering) throw invalid('Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING');
+    if (r.pk.size > 0 && !stmt.allowFiltering)
+      throw invalid(
+        'Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING',
+      );
     parts = table.store.sortedPartitions();
     if (r.tokenLo || r.tokenHi) {
       const lo = r.tokenLo;
@@ -283,13 +348,15 @@ export function runSelect(
     }
   }
 
-  const reversed = stmt.orderBy.length > 0 && (() => {
-    const [name, dir] = stmt.orderBy[0]!;
-    const c = column(table, name);
-    if (c.kind !== 'clustering') throw invalid(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${name}`);
-    if (r.pk.size !== table.pk.length) throw invalid('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
-    return (dir === 'DESC') !== c.desc;
-  })();
+  const reversed =
+    stmt.orderBy.length > 0 &&
+    (() => {
+      const [name, dir] = stmt.orderBy[0]!;
+      const c = column(table, name);
+      if (c.kind !== 'clustering') throw invalid(`Order by is currently only supported on the clustered columns of the PRIMARY KEY, got ${name}`);
+      if (r.pk.size !== table.pk.length) throw invalid('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
+      return (dir === 'DESC') !== c.desc;
+    })();
 
   let resume: PagingPos | null = pagingState ? decodePaging(pagingState) : null;
   let emitted = resume ? resume.n : 0;
@@ -307,7 +374,10 @@ export function runSelect(
     if (agg) {
       plan.aggregate!.forEach((a, i) => {
         const st = agg[i]!;
-        if (a.fn === 'count' && !a.col) { st.count++; return; }
+        if (a.fn === 'count' && !a.col) {
+          st.count++;
+          return;
+        }
         const v = columnGetter(a.col!, () => nowMs)(p, row, vals);
         if (v === null) return;
         st.count++;
@@ -317,7 +387,10 @@ export function runSelect(
       });
       return;
     }
-    if (plan.star && row?.enc && row.lay === table.layout && !p.srow) { w.raw(row.enc); return; }
+    if (plan.star && row?.enc && row.lay === table.layout && !p.srow) {
+      w.raw(row.enc);
+      return;
+    }
     for (const c of plan.cols) w.bytes(c.get(p, row, vals));
   };
   const sliceFirst = r.ck[0];
@@ -329,14 +402,16 @@ export function runSelect(
     startPart = parts.findIndex((p) => p.token > rs.token || (p.token === rs.token && p.key >= rs.key));
     if (startPart < 0) startPart = parts.length;
   }
-  outer:
-  for (let pi = startPart; pi < parts.length; pi++) {
+  outer: for (let pi = startPart; pi < parts.length; pi++) {
     const p = parts[pi]!;
     let pn = 0;
     let skipUntil: Buffer[] | null = null;
     if (resume && p.key === resume.key) {
       pn = resume.pn;
-      if (resume.ck === null) { resume = null; continue; }
+      if (resume.ck === null) {
+        resume = null;
+        continue;
+      }
       skipUntil = resume.ck;
     }
     resume = null;
@@ -344,7 +419,8 @@ export function runSelect(
     if (stmt.distinct) {
       if (p.rows.some((row) => rowLive(row, nowMs)) || (p.srow && rowLive(p.srow, nowMs))) {
         emit(p, null, null);
-        emitted++; pageCount++;
+        emitted++;
+        pageCount++;
         if (!agg && (emitted >= limit || pageCount >= pageSize)) {
           if (emitted < limit && pi + 1 < parts.length) return { rowCount: pageCount, pagingState: encodePaging({ key: p.key, token: p.token, ck: null, n: emitted, pn: 1 }) };
           break;
@@ -361,7 +437,7 @@ export function runSelect(
       const vcmp = valueCmp(firstCol);
       const pass = (row: Row, side: 'lo' | 'hi'): boolean => {
         const v = row.ck[0]!;
-        const bound = side === 'lo' ? (sliceFirst.eq ? { v: sliceFirst.eq[0]!, incl: true } : sliceFirst.lo) : (sliceFirst.eq ? { v: sliceFirst.eq[0]!, incl: true } : sliceFirst.hi);
+        const bound = side === 'lo' ? (sliceFirst.eq ? { v: sliceFirst.eq[0]!, incl: true } : sliceFirst.lo) : sliceFirst.eq ? { v: sliceFirst.eq[0]!, incl: true } : sliceFirst.hi;
         if (!bound) return true;
         const c = vcmp(v, bound.v);
         return side === 'lo' ? c > 0 || (c === 0 && bound.incl) : c < 0 || (c === 0 && bound.incl);
@@ -369,11 +445,21 @@ export function runSelect(
       // In clustering order, a DESC column puts high values first.
       const startSide = firstCol.desc ? 'hi' : 'lo';
       const endSide = firstCol.desc ? 'lo' : 'hi';
-      let a = 0; let b = rows.length;
-      while (a < b) { const m = (a + b) >>> 1; if (pass(rows[m]!, startSide)) b = m; else a = m + 1; }
+      let a = 0;
+      let b = rows.length;
+      while (a < b) {
+        const m = (a + b) >>> 1;
+        if (pass(rows[m]!, startSide)) b = m;
+        else a = m + 1;
+      }
       lo = a;
-      a = lo; b = rows.length;
-      while (a < b) { const m = (a + b) >>> 1; if (pass(rows[m]!, endSide)) a = m + 1; else b = m; }
+      a = lo;
+      b = rows.length;
+      while (a < b) {
+        const m = (a + b) >>> 1;
+        if (pass(rows[m]!, endSide)) a = m + 1;
+        else b = m;
+      }
       hi = a;
     }
     const step = reversed ? -1 : 1;
@@ -392,7 +478,10 @@ export function runSelect(
         for (let k = 0; k < table.ck.length; k++) {
           const cr = r.ck[k]!;
           if (!cr.eq && !cr.lo && !cr.hi) continue;
-          if (!sliceOk(valueCmp(table.ck[k]!), row.ck[k]!, cr)) { ok = false; break; }
+          if (!sliceOk(valueCmp(table.ck[k]!), row.ck[k]!, cr)) {
+            ok = false;
+            break;
+          }
         }
         if (!ok) continue;
       }
@@ -400,8 +489,13 @@ export function runSelect(
       if (r.filters.length > 0 && !filtersOk(p, row, vals)) continue;
       any = true;
       emit(p, row, vals);
-      emitted++; pn++; pageCount++;
-      if (agg) { if (pn >= ppl) break; continue; }
+      emitted++;
+      pn++;
+      pageCount++;
+      if (agg) {
+        if (pn >= ppl) break;
+        continue;
+      }
       if (emitted >= limit) break outer;
       if (pn >= ppl) break;
       if (pageCount >= pageSize) {
@@ -413,10 +507,11 @@ export function runSelect(
       }
     }
     // A partition with only static data still returns one row when no clustering restriction applies.
-    if (!any && !hasCk && p.srow && rowLive(p.srow, nowMs) && table.ck.length > 0 && (!p.rows.some((row) => rowLive(row, nowMs)))) {
+    if (!any && !hasCk && p.srow && rowLive(p.srow, nowMs) && table.ck.length > 0 && !p.rows.some((row) => rowLive(row, nowMs))) {
       if (r.filters.length > 0 && !filtersOk(p, null, null)) continue;
       emit(p, null, null);
-      emitted++; pageCount++;
+      emitted++;
+      pageCount++;
       if (agg) continue;
       if (emitted >= limit) break;
       if (pageCount >= pageSize && pi + 1 < parts.length) {
@@ -449,13 +544,20 @@ function filterMatch(col: ColumnDef, op: Op, v: Buffer | null, values: Buffer[])
   }
   if (v === null) return false;
   switch (op) {
-    case '=': return cmp(v, values[0]!) === 0;
-    case 'IN': return values.some((x) => cmp(v, x) === 0);
-    case '!=': return cmp(v, values[0]!) !== 0;
-    case '<': return cmp(v, values[0]!) < 0;
-    case '<=': return cmp(v, values[0]!) <= 0;
-    case '>': return cmp(v, values[0]!) > 0;
-    case '>=': return cmp(v, values[0]!) >= 0;
+    case '=':
+      return cmp(v, values[0]!) === 0;
+    case 'IN':
+      return values.some((x) => cmp(v, x) === 0);
+    case '!=':
+      return cmp(v, values[0]!) !== 0;
+    case '<':
+      return cmp(v, values[0]!) < 0;
+    case '<=':
+      return cmp(v, values[0]!) <= 0;
+    case '>':
+      return cmp(v, values[0]!) > 0;
+    case '>=':
+      return cmp(v, values[0]!) >= 0;
   }
 }
 

@@ -4,7 +4,17 @@ import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
 import { OffsetTracker, tpKey } from '../../../../src/sink/core/offset-tracker.js';
 
 const c = (table: string, schemaIds = { key: 1, value: 2 }, offset = '0'): DecodedChange => ({
-  table, claimed: { keyspace: 'ks', table }, schemaIds, ref: { topic: 't', partition: 0, offset }, kind: 'upsert', op: 'u', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
+  table,
+  claimed: { keyspace: 'ks', table },
+  schemaIds,
+  ref: { topic: 't', partition: 0, offset },
+  kind: 'upsert',
+  op: 'u',
+  key: ['k'],
+  cells: {},
+  tsUs: '1',
+  seq: 0,
+  bytes: 1,
 });
 
 describe('batcher flush rules', () => {
@@ -38,7 +48,10 @@ describe('batcher flush rules', () => {
     b.add(c('a'), 0);
     b.add({ ...c('a'), ref: { topic: 'u', partition: 0, offset: '1' } }, 0);
     b.add(c('a'), 0);
-    expect(b.drain().map((x) => [x.changes[0]!.ref.topic, x.changes.length])).toEqual([['t', 2], ['u', 1]]);
+    expect(b.drain().map((x) => [x.changes[0]!.ref.topic, x.changes.length])).toEqual([
+      ['t', 2],
+      ['u', 1],
+    ]);
   });
 });
 

@@ -8,7 +8,19 @@ const ddl = (code: string) => new ReplicatorError('CDC_SCHEMA', 'DDL failed', tr
 
 describe('error classes', () => {
   it('transient: connection, serialization, deadlock, shutdown, resources, sockets, registry', () => {
-    for (const e of [pgErr('08006'), pgErr('40001'), pgErr('40P01'), pgErr('57P01'), pgErr('53300'), pgErr('55P03'), new Error('Connection terminated unexpectedly'), Object.assign(new Error('x'), { code: 'ECONNRESET' }), Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' }), Object.assign(new Error('x'), { code: 'EPERM' }), new ReplicatorError('CDC_REGISTRY', 'registry answered 503', true)]) {
+    for (const e of [
+      pgErr('08006'),
+      pgErr('40001'),
+      pgErr('40P01'),
+      pgErr('57P01'),
+      pgErr('53300'),
+      pgErr('55P03'),
+      new Error('Connection terminated unexpectedly'),
+      Object.assign(new Error('x'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' }),
+      Object.assign(new Error('x'), { code: 'EPERM' }),
+      new ReplicatorError('CDC_REGISTRY', 'registry answered 503', true),
+    ]) {
       expect(classifyError(e)).toEqual({ kind: 'transient' });
     }
   });

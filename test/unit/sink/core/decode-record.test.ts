@@ -5,15 +5,22 @@ import { deriveTableShape } from '../../../../src/sink/core/table-shape.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type TableSpec } from '../../../fixtures/sink/envelope.js';
 
 const spec: TableSpec = {
-  keyspace: 'ks', table: 'users',
-  key: [{ name: 'id', type: { type: 'string', logicalType: 'uuid' } }, { name: 'ck', type: 'long' }],
+  keyspace: 'ks',
+  table: 'users',
+  key: [
+    { name: 'id', type: { type: 'string', logicalType: 'uuid' } },
+    { name: 'ck', type: 'long' },
+  ],
   columns: [
     { name: 'name', type: 'string' },
     { name: 'balance', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
     { name: 'tags', type: { type: 'array', items: 'string' }, collection: 'set' },
   ],
 };
-const schemas = new Map<number, string>([[1, JSON.stringify(keySchema(spec))], [2, JSON.stringify(valueSchema(spec))]]);
+const schemas = new Map<number, string>([
+  [1, JSON.stringify(keySchema(spec))],
+  [2, JSON.stringify(valueSchema(spec))],
+]);
 const cache = new SchemaCache((id) => schemas.get(id));
 const kt = avroType(keySchema(spec));
 const vt = avroType(valueSchema(spec));
@@ -24,22 +31,57 @@ describe('decode + envelope → change', () => {
   it('maps the type map: uuid, bigint key, numeric(p,s), text[]', () => {
     const s = deriveTableShape(keySchema(spec) as never, valueSchema(spec) as never).shape;
     expect(s.keyColumns.map((c) => c.pgType)).toEqual(['uuid', 'bigint']);
-    expect(s.valueColumns.map((c) => [c.name, c.pgType, c.collection ?? ''])).toEqual([['name', 'text', ''], ['balance', 'numeric(10,2)', ''], ['tags', 'text[]', 'set']]);
+    expect(s.valueColumns.map((c) => [c.name, c.pgType, c.collection ?? ''])).toEqual([
+      ['name', 'text', ''],
+      ['balance', 'numeric(10,2)', ''],
+      ['tags', 'text[]', 'set'],
+    ]);
   });
 
   it('distinguishes untouched cells from cells set to NULL, keeps int64 keys exact', () => {
-    const r = decodeRecord({ ref, key: frame(1, kt, keyObject(spec, { id, ck: 9_007_199_254_740_993n })), value: frame(2, vt, envelope(spec, { op: 'u', key: { id, ck: 1n }, after: { name: { value: null }, balance: { value: Buffer.from([0x04, 0xd2]) } }, tsUs: 5n })) }, cache);
+    const r = decodeRecord(
+      {
+        ref,
+        key: frame(1, kt, keyObject(spec, { id, ck: 9_007_199_254_740_993n })),
+        value: frame(2, vt, envelope(spec, { op: 'u', key: { id, ck: 1n }, after: { name: { value: null }, balance: { value: Buffer.from([0x04, 0xd2]) } }, tsUs: 5n })),
+      },
+      cache,
+    );
     expect(r.ok).toBe(true);
     if (r.ok !== true) return;
-    expect(r.change).toMatchObject({ claimed: { keyspace: 'ks', table: 'users' }, kind: 'upsert', key: [id, '9007199254740993'], tsUs: '5', cells: { name: { m: 'set', value: null }, balance: { m: 'set', value: '12.34' } } });
+    expect(r.change).toMatchObject({
+      claimed: { keyspace: 'ks', table: 'users' },
+      kind: 'upsert',
+      key: [id, '9007199254740993'],
+      tsUs: '5',
+      cells: { name: { m: 'set', value: null }, balance: { m: 'set', value: '12.34' } },
+    });
     expect(r.change.cells.tags).toBeUndefined();
   });
 
   it('reads MODIFY deltas and range-delete bounds', () => {
-    const m = decodeRecord({ ref, key: frame(1, kt, keyObject(spec, { id, ck: 1 })), value: frame(2, vt, envelope(spec, { op: 'u', key: { id, ck: 1 }, after: { tags: { value: ['a'], mode: 'MODIFY', removed: ['b'] } }, tsUs: 5 })) }, cache);
+    const m = decodeRecord(
+      {
+        ref,
+        key: frame(1, kt, keyObject(spec, { id, ck: 1 })),
+        value: frame(2, vt, envelope(spec, { op: 'u', key: { id, ck: 1 }, after: { tags: { value: ['a'], mode: 'MODIFY', removed: ['b'] } }, tsUs: 5 })),
+      },
+      cache,
+    );
     expect(m.ok === true && m.change.cells.tags).toEqual({ m: 'modify', add: '{"a"}', remove: '{"b"}' });
-    const rd = decodeRecord({ ref, key: frame(1, kt, keyObject(spec, { id })), value: frame(2, vt, envelope(spec, { op: 'd', key: { id }, changeKind: 'range_delete', rangeStart: { ck: 3 }, rangeStartInclusive: false, tsUs: 6 })) }, cache);
-    expect(rd.ok === true && rd.change).toMatchObject({ kind: 'range_delete', key: [id, null], range: { start: { values: ['3'], inclusive: false }, end: { values: [], inclusive: true } } });
+    const rd = decodeRecord(
+      {
+        ref,
+        key: frame(1, kt, keyObject(spec, { id })),
+        value: frame(2, vt, envelope(spec, { op: 'd', key: { id }, changeKind: 'range_delete', rangeStart: { ck: 3 }, rangeStartInclusive: false, tsUs: 6 })),
+      },
+      cache,
+    );
+    expect(rd.ok === true && rd.change).toMatchObject({
+      kind: 'range_delete',
+      key: [id, null],
+      range: { start: { values: ['3'], inclusive: false }, end: { values: [], inclusive: true } },
+    });
   });
 
   it('classifies poison: bad magic, unknown schema, undecodable, missing key; skips tombstones', () => {
@@ -55,10 +97,21 @@ describe('decode + envelope → change', () => {
     expect(reason(null)).toBe('skip');
   });
 
-  it('reads the connector\'s AvroConverter schemas (Connect names, legacy cells)', () => {
+  it("reads the connector's AvroConverter schemas (Connect names, legacy cells)", () => {
     const ks = JSON.parse(readFileSync(new URL('../../../fixtures/connector/orders.key.avsc', import.meta.url), 'utf8'));
     const vs = JSON.parse(readFileSync(new URL('../../../fixtures/connector/orders.value.avsc', import.meta.url), 'utf8'));
     const s = deriveTableShape(ks, vs).shape;
-    expect(Object.fromEntries(s.valueColumns.map((c) => [c.name, c.pgType]))).toEqual({ customer: 'text', amount: 'bigint', placed_at: 'timestamptz', ship_date: 'date', qty: 'smallint', price: 'text', paid: 'boolean', note: 'text', blob: 'bytea', ratio: 'double precision' });
+    expect(Object.fromEntries(s.valueColumns.map((c) => [c.name, c.pgType]))).toEqual({
+      customer: 'text',
+      amount: 'bigint',
+      placed_at: 'timestamptz',
+      ship_date: 'date',
+      qty: 'smallint',
+      price: 'text',
+      paid: 'boolean',
+      note: 'text',
+      blob: 'bytea',
+      ratio: 'double precision',
+    });
   });
 });

@@ -125,7 +125,12 @@ describe('per-cell fold rules (ScyllaDB: last write wins per cell)', () => {
   });
 
   it('a cell write not newer than the pending tombstone is shadowed (tie included); a newer one resurrects only its cell', () => {
-    const r = foldChanges([change('upsert', ['a'], 10, { a: set('x'), b: set('y') }, 'c'), change('delete', ['a'], 20), change('upsert', ['a'], 15, { b: set('late') }), change('upsert', ['a'], 20, { b: set('tie') })]);
+    const r = foldChanges([
+      change('upsert', ['a'], 10, { a: set('x'), b: set('y') }, 'c'),
+      change('delete', ['a'], 20),
+      change('upsert', ['a'], 15, { b: set('late') }),
+      change('upsert', ['a'], 20, { b: set('tie') }),
+    ]);
     expect(r.stale).toHaveLength(2);
     const more = foldChanges([change('delete', ['a'], 20), change('upsert', ['a'], 30, { b: set('new') })]);
     expect((more.steps[0] as { rows: FoldedRow[] }).rows[0]).toMatchObject({ op: 'upsert', cells: { b: set('new') }, delTsUs: '20', tsUs: '30', markerTs: null });

@@ -14,7 +14,11 @@ function cacheOf(texts: Record<number, unknown>): SchemaCache {
 }
 
 function good(s: TableSpec, keyId = 1, valueId = 2): RawRecord {
-  return { ref, key: frame(keyId, avroType(keySchema(s)), keyObject(s, { id: 1 })), value: frame(valueId, avroType(valueSchema(s)), envelope(s, { op: 'c', key: { id: 1 }, after: { v: { value: 'x' } }, tsUs: 1 })) };
+  return {
+    ref,
+    key: frame(keyId, avroType(keySchema(s)), keyObject(s, { id: 1 })),
+    value: frame(valueId, avroType(valueSchema(s)), envelope(s, { op: 'c', key: { id: 1 }, after: { v: { value: 'x' } }, tsUs: 1 })),
+  };
 }
 
 describe('bounded Avro decoding', () => {
@@ -71,14 +75,20 @@ describe('bounded Avro decoding', () => {
 
 describe('schemas the sink refuses', () => {
   it('a decimal whose scale is not a number', () => {
-    const d = spec([{ name: 'v', type: 'string' }, { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 'NaN' } }]);
+    const d = spec([
+      { name: 'v', type: 'string' },
+      { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 'NaN' } },
+    ]);
     const r = decodeRecord(good(d), cacheOf({ 1: keySchema(d), 2: valueSchema(d) }));
     expect(r.ok === false && [r.failure.reason, r.failure.message]).toEqual(['unsupported', expect.stringMatching(/not a valid Avro decimal/)]);
   });
 
   it('a bookkeeping column name as a user column', () => {
     for (const name of ['_cdc_ts_us', '_cdc_cts', '_cdc_lk_v', '_CDC_x']) {
-      const d = spec([{ name: 'v', type: 'string' }, { name, type: 'string' }]);
+      const d = spec([
+        { name: 'v', type: 'string' },
+        { name, type: 'string' },
+      ]);
       const r = decodeRecord(good(d), cacheOf({ 1: keySchema(d), 2: valueSchema(d) }));
       expect(r.ok === false && r.failure.reason).toBe('wrong-target');
     }
@@ -86,13 +96,20 @@ describe('schemas the sink refuses', () => {
 
   it('a 70-byte column name gets a shortened name and keeps its value', () => {
     const long = `c${'x'.repeat(69)}`;
-    const d = spec([{ name: 'v', type: 'string' }, { name: long, type: 'string' }]);
+    const d = spec([
+      { name: 'v', type: 'string' },
+      { name: long, type: 'string' },
+    ]);
     const shape = deriveTableShape(keySchema(d) as never, valueSchema(d) as never).shape;
     const col = shape.valueColumns[1]!;
     expect(col.field).toBe(long);
     expect(Buffer.byteLength(col.name)).toBeLessThanOrEqual(63);
     expect(col.name).toMatch(/^cx+_[0-9a-f]{8}$/);
-    const rec: RawRecord = { ref, key: frame(1, avroType(keySchema(d)), { id: 1 }), value: frame(2, avroType(valueSchema(d)), envelope(d, { op: 'c', key: { id: 1 }, after: { [long]: { value: 'kept' } }, tsUs: 1 })) };
+    const rec: RawRecord = {
+      ref,
+      key: frame(1, avroType(keySchema(d)), { id: 1 }),
+      value: frame(2, avroType(valueSchema(d)), envelope(d, { op: 'c', key: { id: 1 }, after: { [long]: { value: 'kept' } }, tsUs: 1 })),
+    };
     const r = decodeRecord(rec, cacheOf({ 1: keySchema(d), 2: valueSchema(d) }));
     expect(r.ok === true && r.change.cells[col.name]).toEqual({ m: 'set', value: 'kept' });
   });

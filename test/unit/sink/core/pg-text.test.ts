@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { arrayText, dateText, decimalText, inetText, jsonText, listKeyText, scalarText, timeText, timestampText } from '../../../../src/sink/core/pg-text.js';
 
 describe('PG text rendering', () => {
-  it('decimals from two\'s complement bytes with scale', () => {
+  it("decimals from two's complement bytes with scale", () => {
     expect(decimalText(Uint8Array.from([0x04, 0xd2]), 2)).toBe('12.34');
     expect(decimalText(Uint8Array.from([0xfb, 0x2e]), 2)).toBe('-12.34');
     expect(decimalText(Uint8Array.from([0x05]), 3)).toBe('0.005');
@@ -29,9 +29,34 @@ describe('PG text rendering', () => {
   it('json keeps int64 exact, renders maps as objects and records as objects', () => {
     const names = new Map();
     expect(jsonText(9_007_199_254_740_993n, 'long', names)).toBe('9007199254740993');
-    const entry = { type: 'record', name: 'm_Entry', fields: [{ name: 'key', type: 'int' }, { name: 'value', type: ['null', 'string'] }] };
-    expect(JSON.parse(jsonText([{ key: 1, value: 'a' }, { key: 2, value: null }], { type: 'array', items: entry }, names))).toEqual({ 1: 'a', 2: null });
-    const udt = { type: 'record', name: 'U', fields: [{ name: 'f0', type: ['null', 'string'] }, { name: 'f1', type: ['null', { type: 'int', logicalType: 'date' }] }] };
+    const entry = {
+      type: 'record',
+      name: 'm_Entry',
+      fields: [
+        { name: 'key', type: 'int' },
+        { name: 'value', type: ['null', 'string'] },
+      ],
+    };
+    expect(
+      JSON.parse(
+        jsonText(
+          [
+            { key: 1, value: 'a' },
+            { key: 2, value: null },
+          ],
+          { type: 'array', items: entry },
+          names,
+        ),
+      ),
+    ).toEqual({ 1: 'a', 2: null });
+    const udt = {
+      type: 'record',
+      name: 'U',
+      fields: [
+        { name: 'f0', type: ['null', 'string'] },
+        { name: 'f1', type: ['null', { type: 'int', logicalType: 'date' }] },
+      ],
+    };
     expect(JSON.parse(jsonText({ f0: 'x\ny', f1: 1 }, udt, names))).toEqual({ f0: 'x\ny', f1: '1970-01-02' });
   });
   it('list keys sort by the timeuuid time, not the uuid text', () => {

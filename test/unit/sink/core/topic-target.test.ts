@@ -4,7 +4,17 @@ import { pgName, tombstoneTable } from '../../../../src/core/sql-ident.js';
 import { routeByTopic, topicTarget } from '../../../../src/sink/core/topic-target.js';
 
 const change = (topic: string, keyspace: string, table: string, offset = '0'): DecodedChange => ({
-  table: '', claimed: { keyspace, table }, schemaIds: { key: 1, value: 2 }, ref: { topic, partition: 0, offset }, kind: 'upsert', op: 'c', key: ['1'], cells: {}, tsUs: '1', seq: 0, bytes: 1,
+  table: '',
+  claimed: { keyspace, table },
+  schemaIds: { key: 1, value: 2 },
+  ref: { topic, partition: 0, offset },
+  kind: 'upsert',
+  op: 'c',
+  key: ['1'],
+  cells: {},
+  tsUs: '1',
+  seq: 0,
+  bytes: 1,
 });
 
 describe('the topic decides the target table', () => {
@@ -29,8 +39,15 @@ describe('the topic decides the target table', () => {
       },
       'cdc.scylla.{table}',
     );
-    expect(out.changes.map((c) => [c.ref.offset, c.table])).toEqual([['1', 'users'], ['4', 'users'], ['5', 'users']]);
-    expect(out.failed.map((f) => [f.ref.offset, f.reason])).toEqual([['2', 'wrong-target'], ['3', 'wrong-target']]);
+    expect(out.changes.map((c) => [c.ref.offset, c.table])).toEqual([
+      ['1', 'users'],
+      ['4', 'users'],
+      ['5', 'users'],
+    ]);
+    expect(out.failed.map((f) => [f.ref.offset, f.reason])).toEqual([
+      ['2', 'wrong-target'],
+      ['3', 'wrong-target'],
+    ]);
     expect(out.failed[0]!.message).toMatch(/names table "_cdc_offsets" but topic cdc.scylla.users maps to table "users"/);
     const ks = routeByTopic({ changes: [change('p.ks1.users', 'ks2', 'users')], failed: [], skipped: 0 }, 'p.{keyspace}.{table}');
     expect(ks.failed[0]!.message).toMatch(/keyspace "ks2"/);

@@ -30,30 +30,39 @@ const before = (r: { value: Record<string, unknown> }) => r.value.before as Reco
 
 describe('buildChangeRecords: row ops', () => {
   it('INSERT → c with wrapped cells; untouched cells null; key and ts from cdc$time', () => {
-    const [r, ...rest] = build(T, batch(row(2, 0, { pk: 1, ck: 2, v: 3, 'cdc$deleted_s': null })));
+    const [r, ...rest] = build(T, batch(row(2, 0, { pk: 1, ck: 2, v: 3, cdc$deleted_s: null })));
     expect(rest).toHaveLength(0);
     expect(r!.op).toBe('c');
     expect(r!.key).toEqual({ pk: 1, ck: 2 });
     expect(r!.partitionKey).toEqual({ pk: 1 });
     expect(after(r!)).toMatchObject({ pk: 1, ck: 2, v: { value: 3 }, s: null, m: null });
     expect(r!.value.before).toBeNull();
-    expect(src(r!)).toMatchObject({ ts_us: 1700000000000001, ts_ms: 1700000000000, change_kind: 'row', cdc_operation: 2, snapshot: 'false', connector: 'scylla', name: 'src', db: 'ks' });
+    expect(src(r!)).toMatchObject({
+      ts_us: 1700000000000001,
+      ts_ms: 1700000000000,
+      change_kind: 'row',
+      cdc_operation: 2,
+      snapshot: 'false',
+      connector: 'scylla',
+      name: 'src',
+      db: 'ks',
+    });
     expect(r!.value.ts_ms).toBe(42);
   });
   it('UPDATE setting NULL → u with {value:null}', () => {
-    const [r] = build(T, batch(row(1, 0, { pk: 1, ck: 2, 'cdc$deleted_v': true })));
+    const [r] = build(T, batch(row(1, 0, { pk: 1, ck: 2, cdc$deleted_v: true })));
     expect(r!.op).toBe('u');
     expect(after(r!).v).toEqual({ value: null });
   });
   it('UPDATE USING TTL records ttl; TTL-split rows of one statement merge into one event', () => {
-    const recs = build(T, batch(row(1, 0, { pk: 1, ck: 2, 'cdc$deleted_s': true }), row(1, 1, { pk: 1, ck: 2, v: 0 }, { ttl: 5 })));
+    const recs = build(T, batch(row(1, 0, { pk: 1, ck: 2, cdc$deleted_s: true }), row(1, 1, { pk: 1, ck: 2, v: 0 }, { ttl: 5 })));
     // s is static but the row has a ck: in the log a static change has ck null; here both have ck, so one row event
     expect(recs).toHaveLength(1);
     expect(after(recs[0]!)).toMatchObject({ v: { value: 0 }, s: { value: null } });
     expect(src(recs[0]!).ttl).toBe(5);
     expect(src(recs[0]!).cell_ttls).toBeNull(); // the dead cell has no TTL: one TTL for what lives
   });
-  it('one row written with two TTLs at one timestamp (a batch): cell_ttls gives each live cell its own, the marker its INSERT\'s', () => {
+  it("one row written with two TTLs at one timestamp (a batch): cell_ttls gives each live cell its own, the marker its INSERT's", () => {
     // BEGIN BATCH INSERT INTO t (pk, ck, v) VALUES (1, 2, 0) USING TTL 3; UPDATE t SET st = st + {7} WHERE pk = 1 AND ck = 2; APPLY BATCH
     const recs = build(T, batch(row(1, 0, { pk: 1, ck: 2, st: new Set([7]) }), row(2, 1, { pk: 1, ck: 2, v: 0 }, { ttl: 3 })));
     expect(recs).toHaveLength(1);
@@ -62,7 +71,10 @@ describe('buildChangeRecords: row ops', () => {
   });
   it('static + clustered write → static_row u (ck null) then row c', () => {
     const recs = build(T, batch(row(1, 0, { pk: 0, ck: null, s: 5 }), row(2, 1, { pk: 0, ck: 0, v: 1 })));
-    expect(recs.map((r) => [r.op, src(r).change_kind])).toEqual([['u', 'static_row'], ['c', 'row']]);
+    expect(recs.map((r) => [r.op, src(r).change_kind])).toEqual([
+      ['u', 'static_row'],
+      ['c', 'row'],
+    ]);
     expect(recs[0]!.key).toEqual({ pk: 0, ck: null });
     expect(after(recs[0]!)).toMatchObject({ pk: 0, ck: null, s: { value: 5 }, v: null });
     expect(src(recs[1]!).seq).toBe(1);
@@ -121,46 +133,66 @@ describe('buildChangeRecords: collections and UDTs', () => {
     expect(after(r!).m).toEqual({ value: [{ key: 1, value: 'a' }], mode: 'MODIFY', removed: null });
   });
   it('map remove → MODIFY with removed keys and empty value', () => {
-    const [r] = build(T, batch(row(1, 0, { pk: 0, ck: 0, 'cdc$deleted_elements_m': new Set([1, 2]) })));
+    const [r] = build(T, batch(row(1, 0, { pk: 0, ck: 0, cdc$deleted_elements_m: new Set([1, 2]) })));
     expect(after(r!).m).toEqual({ value: [], mode: 'MODIFY', removed: [1, 2] });
   });
   it('map overwrite → OVERWRITE with the new value; clear → OVERWRITE null', () => {
-    const [a] = build(T, batch(row(1, 0, { pk: 0, ck: 0, m: new Map([[1, 'a']]), 'cdc$deleted_m': true })));
+    const [a] = build(T, batch(row(1, 0, { pk: 0, ck: 0, m: new Map([[1, 'a']]), cdc$deleted_m: true })));
     expect(after(a!).m).toEqual({ value: [{ key: 1, value: 'a' }], mode: 'OVERWRITE', removed: null });
-    const [b] = build(T, batch(row(1, 0, { pk: 0, ck: 0, 'cdc$deleted_m': true })));
+    const [b] = build(T, batch(row(1, 0, { pk: 0, ck: 0, cdc$deleted_m: true })));
     expect(after(b!).m).toEqual({ value: null, mode: 'OVERWRITE', removed: null });
   });
   it('list append carries timeuuid keys; list remove lists the keys', () => {
-    const [a] = build(T, batch(row(1, 0, { pk: 0, ck: 0, l: new Map([[tu(1), 'x'], [tu(2), 'y']]) })));
+    const [a] = build(
+      T,
+      batch(
+        row(1, 0, {
+          pk: 0,
+          ck: 0,
+          l: new Map([
+            [tu(1), 'x'],
+            [tu(2), 'y'],
+          ]),
+        }),
+      ),
+    );
     expect(after(a!).l).toEqual({ value: ['x', 'y'], mode: 'MODIFY', removed: null, list_keys: [tu(1), tu(2)] });
-    const [b] = build(T, batch(row(1, 0, { pk: 0, ck: 0, 'cdc$deleted_elements_l': new Set([tu(1)]) })));
+    const [b] = build(T, batch(row(1, 0, { pk: 0, ck: 0, cdc$deleted_elements_l: new Set([tu(1)]) })));
     expect(after(b!).l).toEqual({ value: [], mode: 'MODIFY', removed: [tu(1)], list_keys: [] });
   });
   it('set add/remove', () => {
-    const [a] = build(T, batch(row(1, 0, { pk: 0, ck: 0, st: new Set([4]), 'cdc$deleted_elements_st': new Set([5]) })));
+    const [a] = build(T, batch(row(1, 0, { pk: 0, ck: 0, st: new Set([4]), cdc$deleted_elements_st: new Set([5]) })));
     expect(after(a!).st).toEqual({ value: [4], mode: 'MODIFY', removed: [5] });
   });
   it('UDT field update and field deletion → MODIFY with removed field names', () => {
-    const [r] = build(T, batch(row(1, 0, { pk: 0, ck: 0, u: { street: 'Main', no: null, zip: null }, 'cdc$deleted_elements_u': new Set([2]) })));
+    const [r] = build(T, batch(row(1, 0, { pk: 0, ck: 0, u: { street: 'Main', no: null, zip: null }, cdc$deleted_elements_u: new Set([2]) })));
     expect(after(r!).u).toEqual({ value: { street: 'Main', no: null, zip: null }, mode: 'MODIFY', removed: ['zip'] });
   });
   it('INSERT with TTL and a collection (3 rows) merges into one c with an OVERWRITE', () => {
-    const recs = build(T, batch(row(2, 0, { pk: 0, ck: 0 }, { ttl: 5 }), row(1, 1, { pk: 0, ck: 0, 'cdc$deleted_m': true }), row(1, 2, { pk: 0, ck: 0, m: new Map([[1, 'a']]) }, { ttl: 5 })));
+    const recs = build(
+      T,
+      batch(row(2, 0, { pk: 0, ck: 0 }, { ttl: 5 }), row(1, 1, { pk: 0, ck: 0, cdc$deleted_m: true }), row(1, 2, { pk: 0, ck: 0, m: new Map([[1, 'a']]) }, { ttl: 5 })),
+    );
     expect(recs).toHaveLength(1);
     expect(recs[0]!.op).toBe('c');
     expect(after(recs[0]!).m).toEqual({ value: [{ key: 1, value: 'a' }], mode: 'OVERWRITE', removed: null });
     expect(src(recs[0]!).ttl).toBe(5);
   });
   it('mergeCells: MODIFY + MODIFY concatenates', () => {
-    expect(mergeCells({ value: [1], mode: 'MODIFY', removed: [2] }, { value: [3], mode: 'MODIFY', removed: null })).toEqual({ value: [1, 3], mode: 'MODIFY', removed: [2], list_keys: undefined });
+    expect(mergeCells({ value: [1], mode: 'MODIFY', removed: [2] }, { value: [3], mode: 'MODIFY', removed: null })).toEqual({
+      value: [1, 3],
+      mode: 'MODIFY',
+      removed: [2],
+      list_keys: undefined,
+    });
   });
 });
 
 describe('buildChangeRecords: images', () => {
   it('pre-image fills before (deleted flag = NULL); post-image merges into an insert', () => {
     const rows = batch(
-      row(0, 0, { pk: 0, ck: 0, v: 0, 'cdc$deleted_s': true }),
-      row(2, 1, { pk: 0, ck: 0, st: new Set([1]), 'cdc$deleted_st': true }),
+      row(0, 0, { pk: 0, ck: 0, v: 0, cdc$deleted_s: true }),
+      row(2, 1, { pk: 0, ck: 0, st: new Set([1]), cdc$deleted_st: true }),
       row(9, 2, { pk: 0, ck: 0, v: 0, s: null, st: new Set([1]) }),
     );
     const [r] = build(T, rows);

@@ -4,7 +4,13 @@ import { DEFAULT_CDC_OPTIONS } from '../../../../src/schema/table-model.js';
 import type { CdcLogRow } from '../../../../src/source/core/log-row.js';
 import { timeuuidToMicros } from '../../../../src/source/core/log-row.js';
 
-const udts = { addr: [{ name: 'street', type: parseCqlType('text') }, { name: 'no', type: parseCqlType('int') }, { name: 'zip', type: parseCqlType('text') }] };
+const udts = {
+  addr: [
+    { name: 'street', type: parseCqlType('text') },
+    { name: 'no', type: parseCqlType('int') },
+    { name: 'zip', type: parseCqlType('text') },
+  ],
+};
 
 // CREATE TABLE ks.t (pk int, ck int, v int, s int static, m map<int,text>, l list<text>, st set<int>, u addr, PRIMARY KEY (pk, ck))
 export const T: TableModel = {

@@ -8,9 +8,27 @@ import { describe, expect, it } from 'vitest';
 import { initialCheckpoint, type InitialCheckpointInput } from '../../../../src/source/core/initial-checkpoint.js';
 
 const NOW = 1_700_000_000_000;
-const gens = [{ startMs: NOW - 3_600_000, endMs: null, units: [{ rangeEnd: 0n, streams: [Uint8Array.of(1)] }, { rangeEnd: 100n, streams: [Uint8Array.of(2)] }] }];
+const gens = [
+  {
+    startMs: NOW - 3_600_000,
+    endMs: null,
+    units: [
+      { rangeEnd: 0n, streams: [Uint8Array.of(1)] },
+      { rangeEnd: 100n, streams: [Uint8Array.of(2)] },
+    ],
+  },
+];
 const input = (over: Partial<InitialCheckpointInput>): InitialCheckpointInput => ({
-  table: 'ks.t', slot: 0, slots: 1, gens, nowMs: NOW, ttlSeconds: 86_400, snapshotMode: 'initial', cdcStart: 'earliest', confidenceMs: 5_000, ...over,
+  table: 'ks.t',
+  slot: 0,
+  slots: 1,
+  gens,
+  nowMs: NOW,
+  ttlSeconds: 86_400,
+  snapshotMode: 'initial',
+  cdcStart: 'earliest',
+  confidenceMs: 5_000,
+  ...over,
 });
 
 describe('initialCheckpoint', () => {

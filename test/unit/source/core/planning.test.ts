@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { adaptWindowMs, jumpAfterProbe, nextPollDelayMs, planWindow, probeLimit } from '../../../../src/source/core/window-planner.js';
-import { generationAt, generationIntervals, isExpired, nextPositionStep, oldestLivePosition, tokenRangesForSlot, unitsForSlot } from '../../../../src/source/core/generation-plan.js';
+import {
+  generationAt,
+  generationIntervals,
+  isExpired,
+  nextPositionStep,
+  oldestLivePosition,
+  tokenRangesForSlot,
+  unitsForSlot,
+} from '../../../../src/source/core/generation-plan.js';
 import { createResumeFilter } from '../../../../src/source/core/resume-filter.js';
 import { murmur2, partitionFor } from '../../../../src/source/core/murmur2.js';
 import { checkpointKey, decodeCheckpoint, encodeCheckpoint, type SlotCheckpoint } from '../../../../src/source/core/checkpoint.js';
@@ -43,7 +51,11 @@ describe('planWindow', () => {
 describe('generation planning', () => {
   const gens = generationIntervals([3_000, 1_000, 2_000, 2_000]);
   it('links sorted generations', () => {
-    expect(gens).toEqual([{ startMs: 1_000, endMs: 2_000 }, { startMs: 2_000, endMs: 3_000 }, { startMs: 3_000, endMs: null }]);
+    expect(gens).toEqual([
+      { startMs: 1_000, endMs: 2_000 },
+      { startMs: 2_000, endMs: 3_000 },
+      { startMs: 3_000, endMs: null },
+    ]);
     expect(generationAt(gens, 2_500)?.startMs).toBe(2_000);
     expect(generationAt(gens, 10)?.startMs).toBe(1_000);
   });

@@ -10,7 +10,10 @@ describe('queryGroups', () => {
 
   it('never groups units of different replica sets', () => {
     const keys = ['a', 'b', 'a', 'b', 'a'];
-    expect(queryGroups(units(8, 8, 8, 8, 8), (i) => keys[i]!, 100)).toEqual([[0, 2, 4], [1, 3]]);
+    expect(queryGroups(units(8, 8, 8, 8, 8), (i) => keys[i]!, 100)).toEqual([
+      [0, 2, 4],
+      [1, 3],
+    ]);
   });
 
   it('keeps a unit alone when its replicas are unknown or it alone reaches the cap', () => {

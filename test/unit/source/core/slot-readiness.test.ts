@@ -9,7 +9,19 @@ function ckpt(table: string, snapshot: SlotCheckpoint['snapshot'] = null): SlotC
 describe('slot readiness', () => {
   const state = new Map([
     ['ks.a', ckpt('ks.a')],
-    ['ks.b', ckpt('ks.b', { startMs: 5, ranges: [['0', '1'], ['1', '2']], rangePos: 1, afterToken: null, done: false })],
+    [
+      'ks.b',
+      ckpt('ks.b', {
+        startMs: 5,
+        ranges: [
+          ['0', '1'],
+          ['1', '2'],
+        ],
+        rangePos: 1,
+        afterToken: null,
+        done: false,
+      }),
+    ],
     ['old.a', ckpt('old.a')],
   ]);
 
@@ -35,14 +47,22 @@ describe('slot readiness', () => {
   it('explains a process that is not streaming yet', () => {
     const base = { started: true, startupProblem: undefined, sessionTimeoutMs: 10_000, workers: new Map() };
     expect(notStreamingReasons({ ...base, started: false, startupProblem: 'kafka: connection refused', assigned: undefined })).toEqual(['starting: kafka: connection refused']);
-    expect(notStreamingReasons({ ...base, started: false, startupProblem: 'starting', assigned: undefined })).toEqual(['starting: connecting to ScyllaDB, Kafka and the schema registry']);
+    expect(notStreamingReasons({ ...base, started: false, startupProblem: 'starting', assigned: undefined })).toEqual([
+      'starting: connecting to ScyllaDB, Kafka and the schema registry',
+    ]);
     expect(notStreamingReasons({ ...base, assigned: undefined })[0]).toMatch(/waiting for the slot group .*SOURCE_GROUP_SESSION_TIMEOUT_MS=10000/);
     const streams = { readiness: () => [{ table: 'ks.a', streaming: true }] };
     const snapshots = { readiness: () => [{ table: 'ks.a', streaming: false, reason: 'initial snapshot in progress (range 1 of 3)' }] };
-    expect(notStreamingReasons({ ...base, assigned: [0, 1, 2], workers: new Map([[0, streams], [1, snapshots]]) })).toEqual([
-      'slot 1 ks.a: initial snapshot in progress (range 1 of 3)',
-      'slot 2: assigned, worker not started yet',
-    ]);
+    expect(
+      notStreamingReasons({
+        ...base,
+        assigned: [0, 1, 2],
+        workers: new Map([
+          [0, streams],
+          [1, snapshots],
+        ]),
+      }),
+    ).toEqual(['slot 1 ks.a: initial snapshot in progress (range 1 of 3)', 'slot 2: assigned, worker not started yet']);
     expect(notStreamingReasons({ ...base, assigned: [0], workers: new Map([[0, streams]]) })).toEqual([]);
     // a process that holds no slot (more processes than slots) has nothing to wait for
     expect(notStreamingReasons({ ...base, assigned: [] })).toEqual([]);

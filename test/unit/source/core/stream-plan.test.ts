@@ -13,7 +13,7 @@ const st: SlotCheckpoint = { v: 1, table: 'ks.t', slot: 0, slots: 2, genMs: 100_
 const base: StreamPlanInput = { st, gens, nowMs: 200_000, ttlSeconds: 86_400, slot: 0, slots: 2, confidenceMs: 5_000, windowMs: 30_000 };
 
 describe('planStream', () => {
-  it('reads the next window of the slot\'s units', () => {
+  it("reads the next window of the slot's units", () => {
     expect(planStream({ ...base, st: { ...st, atMs: 190_000 } })).toEqual({ kind: 'read', units: [gens[1]!.units[0]], fromMs: 190_000, toMs: 195_000 });
   });
   it('probes first when more than a window behind', () => {

@@ -11,10 +11,21 @@ const t = (i: number) => `${(0x04afc00a + 10 * i).toString(16).padStart(8, '0')}
 const insert = (stream: Buffer, i: number, pk: number): CdcLogRow => row(OP.INSERT, 0, { pk, v: i }, { streamId: stream, time: t(i), endOfBatch: true });
 
 const st: SlotCheckpoint = { v: 1, table: 'ks.t2', slot: 0, slots: 1, genMs: 0, atMs: 1_000, toMs: null, partial: {}, snapshot: null, writtenAtMs: 0 };
-const units = [{ rangeEnd: 0n, streams: [A] }, { rangeEnd: 1n, streams: [B] }];
+const units = [
+  { rangeEnd: 0n, streams: [A] },
+  { rangeEnd: 1n, streams: [B] },
+];
 const unitRows = [[insert(A, 1, 1)], [insert(B, 2, 2), insert(B, 3, 3)]];
 const input = (over: Partial<WindowBatchesInput> = {}): WindowBatchesInput => ({
-  model: T2, st, fromMs: 1_000, toMs: 2_000, units, unitRows, env: { sourceName: 'src', version: 'test', nowMs: 0 }, maxRecords: 100, ...over,
+  model: T2,
+  st,
+  fromMs: 1_000,
+  toMs: 2_000,
+  units,
+  unitRows,
+  env: { sourceName: 'src', version: 'test', nowMs: 0 },
+  maxRecords: 100,
+  ...over,
 });
 
 function run(i: WindowBatchesInput): { cut: WindowBatch[]; last: WindowBatch } {
@@ -49,7 +60,10 @@ describe('windowBatches', () => {
   });
   it('names only streams that had changes in a cut window, never the empty ones', () => {
     const E = Buffer.from('1000000000000001bbbbbbbb10000001', 'hex'); // a stream of the same unit, no rows
-    const wide = [{ rangeEnd: 0n, streams: [E, A] }, { rangeEnd: 1n, streams: [B] }];
+    const wide = [
+      { rangeEnd: 0n, streams: [E, A] },
+      { rangeEnd: 1n, streams: [B] },
+    ];
     const { cut } = run(input({ units: wide, maxRecords: 2 }));
     expect(cut.map(pks)).toEqual([[1, 2]]);
     expect(cut[0]!.checkpoint.partial).toEqual({ [hex(A)]: '*', [hex(B)]: t(2) });
