@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     runtime: { type: 'string', default: 'dist' },
     'node-options': { type: 'string' },
+    'node-args': { type: 'string' },
     streams: { type: 'string', default: '16' },
     'idle-s': { type: 'string', default: '30' },
     backlog: { type: 'string', default: '20000' },
@@ -63,6 +64,7 @@ if (args.help) {
        [--rate N (source/e2e writes per second, 0 = as fast as possible)] [--seed N] [--stall-s N] [--keep]
        [--runtime dist|tsx (dist: compiled first, run as the Docker image does; tsx: from the sources)]
        [--node-options "..." (NODE_OPTIONS for our sink/source processes only, e.g. heap limits)]
+       [--node-args "..." (flags on the node command line of our processes, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)]
        --scenario topology --streams ${Object.keys(TOPOLOGIES).join('|')} [--idle-s 30] [--backlog 20000] [--backlog-partitions 2000]
        (alone: its own emulator process with that many CDC streams, one source; see bench/README.md)
 `);
@@ -130,7 +132,9 @@ installCleanupHandlers(cleanup);
  * memory and start-up time no user pays, and would be charged to our peak RSS.
  */
 function ourChild(name: string, cmd: 'sink' | 'source', env: Record<string, string>): BenchChild {
-  const entry = args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'];
+  // --node-args: flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof), given on its command line.
+  const nodeArgs = args['node-args'] ? args['node-args'].split(/\s+/).filter((a) => a !== '') : [];
+  const entry = [...nodeArgs, ...(args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'])];
   return new BenchChild(name, process.execPath, [...entry, cmd], {
     cwd: REPO,
     env: {
