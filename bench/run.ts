@@ -353,17 +353,7 @@ async function main(): Promise<void> {
         r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
         r.latencyBasis = 'not measured: the topic is filled before the consumer starts (backlog drain); see e2e';
         r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
-        if (w.completed) {
-          // Count and sum(seq) say every change arrived; contents say it was applied right.
-          const differing = await differingRows(
-            schema,
-            workload.table,
-            `${runId}_expected`,
-            workload.columns.map((col) => col.name),
-          );
-          r.details.rowsDifferingFromExpected = differing;
-          r.contentsMatch = differing === 0;
-        }
+        if (w.completed) await checkContents(r, schema);
         r.details.log = join(tmp, scenario === 'sink' ? 'sink.log' : 'connect/connect.log');
       } else if (scenario === 'source' || scenario === 'e2e') {
         const keyspace = runId;
@@ -423,17 +413,7 @@ async function main(): Promise<void> {
             r.seconds.apply = applySeconds === null ? null : round(applySeconds, 2);
             r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
             r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
-            if (w.completed) {
-              // Count and sum(seq) say every change arrived; contents say it was applied right.
-              const differing = await differingRows(
-                schema,
-                workload.table,
-                `${runId}_expected`,
-                workload.columns.map((col) => col.name),
-              );
-              r.details.rowsDifferingFromExpected = differing;
-              r.contentsMatch = differing === 0;
-            }
+            if (w.completed) await checkContents(r, schema);
           }
           r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);
           r.details.logs = tmp;
@@ -515,6 +495,18 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
     log(`wrote ${args.json}`);
   }
   process.exitCode = r.completed ? 0 : 1;
+}
+
+/** Count and sum(seq) say every change arrived; contents say it was applied right (column by column). */
+async function checkContents(r: BenchResult, schema: string): Promise<void> {
+  const differing = await differingRows(
+    schema,
+    workload.table,
+    `${runId}_expected`,
+    workload.columns.map((col) => col.name),
+  );
+  r.details.rowsDifferingFromExpected = differing;
+  r.contentsMatch = differing === 0;
 }
 
 function printTable(results: BenchResult[]): void {

@@ -6,12 +6,9 @@
  * columns (COALESCE), which is close to, and cheaper than, a sink's exact touched-flags apply.
  * `workers` connections apply disjoint key sets in parallel.
  */
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import pgCopy from 'pg-copy-streams';
 import type { Change, Workload } from '../workloads/types.js';
 import { expectedState, keyString } from '../workloads/types.js';
-import { copyValue, createTableSql, isDone, pgClient, qi, readProgress, withPg } from './pg.js';
+import { copyLanes, copyValue, createTableSql, isDone, qi, readProgress, withPg } from './pg.js';
 
 export interface CeilingResult {
   rows: number;
@@ -51,32 +48,16 @@ export async function runCeiling(w: Workload, changes: Change[], schema: string,
   const lanes: Change[][] = Array.from({ length: opts.workers }, () => []);
   for (const ch of changes) lanes[hash(keyString(w, ch.key)) % opts.workers]!.push(ch);
 
-  const t0 = performance.now();
-  await Promise.all(
-    lanes.map(async (lane) => {
-      const c = pgClient();
-      await c.connect();
-      try {
-        await c.query(`CREATE TEMP TABLE stg (LIKE ${target}, _op char(1), _seq bigint) ON COMMIT DELETE ROWS`);
-        for (let i = 0; i < lane.length; i += opts.batchSize) {
-          const batch = lane.slice(i, i + opts.batchSize);
-          await c.query('BEGIN');
-          const lines = function* () {
-            for (const ch of batch) {
-              const row = { ...ch.key, ...(ch.cells ?? {}) };
-              yield `${cols.map((col) => copyValue(col.cql, row[col.name])).join('\t')}\t${ch.op}\t${ch.seq}\n`;
-            }
-          };
-          await pipeline(Readable.from(lines()), c.query(pgCopy.from(`COPY stg (${stgCols.join(', ')}) FROM STDIN`)));
-          await c.query(applySql);
-          await c.query('COMMIT');
-        }
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = await copyLanes(lanes, {
+    batchSize: opts.batchSize,
+    setup: `CREATE TEMP TABLE stg (LIKE ${target}, _op char(1), _seq bigint) ON COMMIT DELETE ROWS`,
+    copySql: `COPY stg (${stgCols.join(', ')}) FROM STDIN`,
+    line: (ch) => {
+      const row = { ...ch.key, ...(ch.cells ?? {}) };
+      return `${cols.map((col) => copyValue(col.cql, row[col.name])).join('\t')}\t${ch.op}\t${ch.seq}\n`;
+    },
+    after: applySql,
+  });
   const verified = await withPg(async (c) => isDone(await readProgress(c, schema, table), expectedState(w, changes)));
   return { rows: changes.length, seconds, rowsPerSec: changes.length / seconds, batchSize: opts.batchSize, connections: opts.workers, verified };
 }

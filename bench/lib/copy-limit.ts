@@ -8,12 +8,9 @@
  * The rate is quoted in changes per second (the run's changes / the time to load their final rows),
  * the unit every other scenario uses; for an insert-only workload (users) rows and changes are equal.
  */
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import pgCopy from 'pg-copy-streams';
 import type { Change, Workload } from '../workloads/types.js';
 import { expectedState, keyString } from '../workloads/types.js';
-import { copyValue, createTableSql, finalRows, isDone, pgClient, qi, readProgress, withPg } from './pg.js';
+import { copyLanes, copyValue, createTableSql, finalRows, isDone, qi, readProgress, withPg } from './pg.js';
 
 export interface CopyLimitResult {
   changes: number;
@@ -40,27 +37,11 @@ export async function runCopyLimit(w: Workload, changes: Change[], schema: strin
   const lanes: Record<string, unknown>[][] = Array.from({ length: opts.workers }, () => []);
   rows.forEach((row, i) => lanes[i % opts.workers]!.push(row));
 
-  const t0 = performance.now();
-  await Promise.all(
-    lanes.map(async (lane) => {
-      const c = pgClient();
-      await c.connect();
-      try {
-        for (let i = 0; i < lane.length; i += opts.batchSize) {
-          const batch = lane.slice(i, i + opts.batchSize);
-          await c.query('BEGIN');
-          const lines = function* () {
-            for (const row of batch) yield `${w.columns.map((col) => copyValue(col.cql, row[col.name])).join('\t')}\n`;
-          };
-          await pipeline(Readable.from(lines()), c.query(pgCopy.from(copySql)));
-          await c.query('COMMIT');
-        }
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = await copyLanes(lanes, {
+    batchSize: opts.batchSize,
+    copySql,
+    line: (row) => `${w.columns.map((col) => copyValue(col.cql, row[col.name])).join('\t')}\n`,
+  });
   const verified = await withPg(async (c) => isDone(await readProgress(c, schema, w.table), expectedState(w, changes)));
   return {
     changes: changes.length,

@@ -12,6 +12,41 @@ export function pgClient(): pg.Client {
 
 export const qi = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
+/**
+ * Applies `lanes` in parallel, one connection each (`setup` once per connection), `batchSize` items
+ * per transaction: the COPY text of a batch (`line` per item) goes to `copySql`, then `after` (if
+ * any) runs in the same transaction. Returns the seconds it took. Used by the ceiling and copy-limit.
+ */
+export async function copyLanes<T>(lanes: T[][], o: { batchSize: number; copySql: string; line: (item: T) => string; setup?: string; after?: string }): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    lanes.map(async (lane) => {
+      const c = pgClient();
+      await c.connect();
+      try {
+        if (o.setup) await c.query(o.setup);
+        for (let i = 0; i < lane.length; i += o.batchSize) {
+          const batch = lane.slice(i, i + o.batchSize);
+          await c.query('BEGIN');
+          await pipeline(
+            Readable.from(
+              (function* () {
+                for (const item of batch) yield o.line(item);
+              })(),
+            ),
+            c.query(pgCopy.from(o.copySql)),
+          );
+          if (o.after) await c.query(o.after);
+          await c.query('COMMIT');
+        }
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
 export async function withPg<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = pgClient();
   await c.connect();
