@@ -25,7 +25,8 @@ import { machineInfo, type MachineInfo } from './lib/machine.js';
 import { BenchChild, installCleanupHandlers, selfMemory, stopAll } from './lib/procs.js';
 import { resolveConnect, startConnect, type ArtifactStatus } from './lib/connect.js';
 import { startEmulatorWriter, type EmulatorWriter } from './lib/emulator.js';
-import { waitForTarget, type WaitResult } from './scenarios/common.js';
+import { waitForTarget, waitUntilReady, type WaitResult } from './scenarios/common.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
@@ -364,7 +365,9 @@ async function main(): Promise<void> {
           const srcTopic = `${runId}.${scenario}.${workload.table}`;
           await createTopic(srcTopic, partitions, { 'message.timestamp.type': 'LogAppendTime' });
           const t0 = performance.now();
+          const sourcePort = await freePort();
           const source = ourChild('source', 'source', {
+            METRICS_PORT: String(sourcePort),
             SCYLLA_CONTACT_POINTS: writer.contactPoint,
             SCYLLA_LOCAL_DC: 'datacenter1',
             SCYLLA_TABLES: `${keyspace}.${workload.table}`,
@@ -379,9 +382,14 @@ async function main(): Promise<void> {
           const schema = `${runId}_e2e`;
           if (scenario === 'e2e') {
             await createSchema(schema);
-            sink = ourChild('sink', 'sink', sinkEnv(schema, srcTopic));
+            const sinkPort = await freePort();
+            sink = ourChild('sink', 'sink', { ...sinkEnv(schema, srcTopic), METRICS_PORT: String(sinkPort) });
             children.push(sink);
+            await waitUntilReady({ child: sink, port: sinkPort, kind: 'sink', partitions, timeoutMs: stallMs });
           }
+          // Writing starts once the processes run: the latencies are the steady state's, not start-up's.
+          await waitUntilReady({ child: source, port: sourcePort, kind: 'source', partitions, timeoutMs: stallMs });
+          r.seconds.startToReady = round((performance.now() - t0) / 1000, 2);
           const writeTimeMs = new Float64Array(rows);
           const writing = writer.write(changes, rate, writeTimeMs);
           if (scenario === 'source') {

@@ -85,3 +85,26 @@ export async function waitForTarget(o: {
 export function targetTableOf(w: Workload): string {
   return w.table;
 }
+
+/**
+ * Waits until a child answers its readiness check on its metrics port: the source's /readyz is 200
+ * once every slot streams; the sink's /status lists `partitions` assigned partitions. Latency is
+ * a steady-state figure: writes that wait for a process still starting would measure its start-up.
+ */
+export async function waitUntilReady(o: { child: BenchChild; port: number; kind: 'source' | 'sink'; partitions: number; timeoutMs: number }): Promise<void> {
+  const until = Date.now() + o.timeoutMs;
+  const base = `http://127.0.0.1:${o.port}`;
+  for (;;) {
+    if (!o.child.running) throw new Error(`${o.kind} exited ${o.child.exitCode} before it was ready`);
+    if (o.kind === 'source') {
+      if ((await fetch(`${base}/readyz`).catch(() => null))?.status === 200) return;
+    } else {
+      const status = (await fetch(`${base}/status`)
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null)) as { assigned?: unknown[] } | null;
+      if ((status?.assigned?.length ?? 0) >= o.partitions) return;
+    }
+    if (Date.now() > until) throw new Error(`${o.kind} not ready after ${o.timeoutMs / 1000}s`);
+    await sleep(200);
+  }
+}
