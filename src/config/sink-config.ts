@@ -46,6 +46,13 @@ export const sinkVars = {
     description: "statement_timeout of the sink's PostgreSQL sessions (a batch statement past it is cancelled and retried); the client waits 5 s more",
   }),
   pgPoolSize: defineVar({ env: 'PG_POOL_SIZE', schema: intIn(1, 200), default: '4', description: 'PostgreSQL connections' }),
+  sinkSynchronousCommit: defineVar({
+    env: 'SINK_SYNCHRONOUS_COMMIT',
+    schema: oneOf(['on', 'off']),
+    default: 'on',
+    description:
+      'synchronous_commit of the sink\'s transactions. off: COMMIT returns before its WAL is flushed; a PostgreSQL crash can lose the last commits, rows and offsets together, and the sink re-reads them (docs/sink.md, "Asynchronous commit")',
+  }),
   sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
   sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),
   sinkRetryMaxMs: defineVar({ env: 'SINK_RETRY_MAX_MS', schema: intIn(100), default: '30000', description: 'cap of the exponential backoff for transient errors' }),

@@ -63,6 +63,13 @@ export const fencedTotal = new Counter({
   registers: [registry],
 });
 
+export const lostCommitsTotal = new Counter({
+  name: 'cdc_sink_lost_commits_total',
+  help: 'Partitions whose stored offset fell below what this sink saw committed (PostgreSQL lost acknowledged commits: a crash under SINK_SYNCHRONOUS_COMMIT=off, a failover, a restore); each is re-read from the stored offset',
+  labelNames: ['topic'],
+  registers: [registry],
+});
+
 export const offsetResets = new Counter({
   name: 'cdc_sink_offset_resets_total',
   help: 'Stored offsets that no longer fit their topic (reason: topic-recreated, retention-gap), by topic and partition',

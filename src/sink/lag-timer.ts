@@ -3,7 +3,8 @@
  * partitions an operator acknowledged, the reconcile accuracy gauge, and one lag sample per assigned
  * partition (committed offset against the log end) into the consumer-lag gauge, the stall detector
  * (operator-paused tables marked as such, so they never count as stalled) and the paused tables'
- * waiting counts. Each part fails alone, logged at debug, and is tried again on the next tick.
+ * waiting counts, and the check that PostgreSQL still holds every offset it acknowledged
+ * (core/lost-commits.ts). Each part fails alone, logged at debug, and is tried again on the next tick.
  */
 import type { Pool } from 'pg';
 import type { Logger } from '../log/logger.js';
@@ -15,6 +16,8 @@ import type { OffsetGuard } from './offset-guard.js';
 import { tpKey, type TopicPartitionKey } from './core/offset-tracker.js';
 import type { PartitionSample, StallDetector } from './core/stall-detector.js';
 import type { PausedPartitionLag, TablePauses } from './table-pauses.js';
+import { lostCommits, type LostCommit } from './core/lost-commits.js';
+import type { OffsetStore } from './offset-store.js';
 
 export interface LagSources {
   highWatermarks(): Promise<{ topic: string; partition: number; high: bigint }[]>;
@@ -49,6 +52,9 @@ export interface LagTimerDeps {
   stall: Pick<StallDetector, 'observe' | 'reasons'>;
   state: () => AssignmentState;
   draining: () => boolean;
+  offsets: Pick<OffsetStore, 'stored'>;
+  /** Drops the uncommitted work and re-reads the partitions from their stored offsets. */
+  lost: (lost: LostCommit[]) => Promise<void>;
 }
 
 export class LagTimer {
@@ -69,12 +75,28 @@ export class LagTimer {
     const { d } = this;
     await this.refreshTablePauses();
     await this.refreshOffsetProblems();
+    await this.checkLostCommits();
     // The reconcile history changes rarely and the query is tiny.
     await refreshAccuracy(d.pool, d.schema).catch((err: unknown) => d.log.debug({ err }, 'accuracy refresh failed'));
     try {
       await sampleLag({ highWatermarks: () => d.consumer().highWatermarks(), committed: d.state().tracker.committedOffsets(), pauses: d.pauses(), stall: d.stall });
     } catch (err) {
       d.log.debug({ err }, 'consumer lag refresh failed');
+    }
+  }
+
+  private async checkLostCommits(): Promise<void> {
+    const { d } = this;
+    try {
+      if (d.draining()) return;
+      const state = d.state();
+      // Ours first, then PostgreSQL's: a commit acknowledged in between only raises the stored value.
+      const committed = state.tracker.committedOffsets();
+      const generations = new Map(state.generation);
+      const lost = lostCommits(committed, generations, await d.offsets.stored(d.pool));
+      if (lost.length > 0 && d.state() === state && !state.dropped) await d.lost(lost);
+    } catch (err) {
+      d.log.debug({ err }, 'lost-commit check failed');
     }
   }
 

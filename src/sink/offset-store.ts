@@ -10,6 +10,7 @@
  */
 import type { PoolClient, Pool } from 'pg';
 import { OFFSETS_TABLE, qualified } from '../core/sql-ident.js';
+import type { StoredOffset } from './core/lost-commits.js';
 
 export interface Claim {
   next: bigint | null;
@@ -60,6 +61,15 @@ export class OffsetStore {
       [this.groupId, topic, partition, next.toString(), topicId, generation.toString()],
     );
     return res.rowCount === 1;
+  }
+
+  /** Every stored offset of this group (lost-commit check, core/lost-commits.ts). */
+  async stored(pool: Pool): Promise<StoredOffset[]> {
+    const res = await pool.query<{ topic: string; partition: number; next_offset: string | null; generation: string }>(
+      `SELECT topic, partition, next_offset, generation FROM ${this.table} WHERE group_id = $1`,
+      [this.groupId],
+    );
+    return res.rows.map((r) => ({ topic: r.topic, partition: r.partition, next: r.next_offset === null ? null : BigInt(r.next_offset), generation: BigInt(r.generation) }));
   }
 
   /**

@@ -47,10 +47,16 @@ export class FencedError extends ReplicatorError {
 }
 
 export class PgWriter {
+  private readonly begin: string;
+
   constructor(
     private readonly pool: Pool,
     private readonly offsets: OffsetStore,
-  ) {}
+    opts: { synchronousCommit: 'on' | 'off' } = { synchronousCommit: 'on' },
+  ) {
+    // One round trip either way (simple query protocol); SET LOCAL ends with the transaction.
+    this.begin = opts.synchronousCommit === 'off' ? 'BEGIN; SET LOCAL synchronous_commit TO off' : 'BEGIN';
+  }
 
   async write(input: WriteInput): Promise<WriteResult> {
     let client: PoolClient;
@@ -61,7 +67,7 @@ export class PgWriter {
     }
     const failed: RecordFailure[] = [];
     try {
-      await client.query('BEGIN');
+      await client.query(this.begin);
       let staged = false;
       let used = false;
       for (const step of input.steps) {

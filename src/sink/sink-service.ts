@@ -22,7 +22,8 @@ import { ReplicatorError } from '../core/errors.js';
 import { SerialLock } from '../core/serial-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
-import { fencedTotal, inflightBytes } from '../metrics/sink-metrics.js';
+import { fencedTotal, inflightBytes, lostCommitsTotal } from '../metrics/sink-metrics.js';
+import type { LostCommit } from './core/lost-commits.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { SchemaCache } from './core/decode-record.js';
 import { tpKey, tpOf } from './core/offset-tracker.js';
@@ -112,6 +113,8 @@ export class SinkService implements StatusProvider {
       stall: this.stall,
       state: () => this.state,
       draining: () => this.draining,
+      offsets: new OffsetStore(cfg.pgSchema, cfg.sinkGroupId),
+      lost: (lost) => this.onLostCommits(lost),
     });
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
@@ -152,7 +155,7 @@ export class SinkService implements StatusProvider {
     this.flusher = new Flusher({
       ...common,
       batchMaxWaitMs: cfg.sinkBatchMaxWaitMs,
-      writer: new PgWriter(deps.pool, offsets),
+      writer: new PgWriter(deps.pool, offsets, { synchronousCommit: cfg.sinkSynchronousCommit }),
       tables: this.tables,
       shapes: new SchemaCache((id) => this.fetcher.known(id) ?? undefined),
       consumer: { resume: (t, p, r) => this.consumer.resume(t, p, r), commitAdvisory: (o) => this.consumer.commitAdvisory(o) },
@@ -322,6 +325,17 @@ export class SinkService implements StatusProvider {
     }
     this.state = this.newState();
     inflightBytes.set(0);
+  }
+
+  /** PostgreSQL lost commits it acknowledged (core/lost-commits.ts): re-read from what it holds. */
+  private async onLostCommits(lost: LostCommit[]): Promise<void> {
+    for (const l of lost) lostCommitsTotal.inc({ topic: l.topic });
+    this.log.error(
+      { lost: lost.map((l) => ({ ...l, committed: l.committed.toString(), stored: l.stored?.toString() ?? null })) },
+      'PostgreSQL lost commits it had acknowledged (a crash with SINK_SYNCHRONOUS_COMMIT=off, a failover or a restore); re-reading those partitions from the offsets it holds',
+    );
+    await this.lock.run(async () => this.dropState());
+    await this.consumer.restart();
   }
 
   private async onFenced(): Promise<void> {

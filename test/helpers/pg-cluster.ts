@@ -1,7 +1,8 @@
 /**
  * A private PostgreSQL 15 cluster for tests that need a server configured differently from the
- * shared one (TLS on, client certificates, passwords): initdb + pg_ctl from the machine's
- * PostgreSQL binaries, on a free port, in a temp dir, stopped and removed by the test.
+ * shared one (TLS on, client certificates, passwords, WAL settings) or that crash it: initdb +
+ * pg_ctl from the machine's PostgreSQL binaries, on a free port, in a temp dir, stopped and removed
+ * by the test.
  * As root (CI containers) the server runs as the `postgres` user, as initdb requires.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,8 +13,10 @@ import { join } from 'node:path';
 export const PG_BIN = process.env.CDC_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export interface PgClusterOptions {
-  /** Server certificate and key (PEM paths) and the CA client certificates must chain to. */
-  tls: { cert: string; key: string; ca: string };
+  /** Server certificate and key (PEM paths) and the CA client certificates must chain to (none: no TLS). */
+  tls?: { cert: string; key: string; ca: string };
+  /** More postgresql.conf lines. */
+  conf?: string[];
   /** pg_hba.conf lines (host/hostssl/hostnossl …); a local trust line is added for set-up. */
   hba: string[];
   /** Addresses to listen on (default 127.0.0.1). */
@@ -27,6 +30,10 @@ export interface PgCluster {
   dir: string;
   log(): string;
   psql(sql: string, db?: string): string;
+  /** A crash: `pg_ctl stop -m immediate` (no shutdown checkpoint, WAL not yet written is lost). */
+  crash(): void;
+  /** Starts it again after crash() (crash recovery). */
+  start(): void;
   stop(): void;
 }
 
@@ -51,16 +58,18 @@ export async function startPgCluster(o: PgClusterOptions): Promise<PgCluster> {
   const data = join(dir, 'data');
   if (ids) chownSync(dir, ids.uid, ids.gid);
   asServer(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  for (const [name, src] of [
-    ['server.crt', o.tls.cert],
-    ['server.key', o.tls.key],
-    ['ca.crt', o.tls.ca],
-  ] as const) {
-    const dst = join(data, name);
-    copyFileSync(src, dst);
-    chmodSync(dst, 0o600); // PostgreSQL refuses a key readable by others
-    if (ids) chownSync(dst, ids.uid, ids.gid);
-  }
+  const tls = o.tls;
+  if (tls)
+    for (const [name, src] of [
+      ['server.crt', tls.cert],
+      ['server.key', tls.key],
+      ['ca.crt', tls.ca],
+    ] as const) {
+      const dst = join(data, name);
+      copyFileSync(src, dst);
+      chmodSync(dst, 0o600); // PostgreSQL refuses a key readable by others
+      if (ids) chownSync(dst, ids.uid, ids.gid);
+    }
   const port = await freePort();
   appendFileSync(
     join(data, 'postgresql.conf'),
@@ -68,21 +77,20 @@ export async function startPgCluster(o: PgClusterOptions): Promise<PgCluster> {
       `port = ${port}`,
       `listen_addresses = '${(o.listen ?? ['127.0.0.1']).join(',')}'`,
       `unix_socket_directories = '${dir}'`,
-      'ssl = on',
-      "ssl_cert_file = 'server.crt'",
-      "ssl_key_file = 'server.key'",
-      "ssl_ca_file = 'ca.crt'",
+      ...(tls ? ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_ca_file = 'ca.crt'"] : []),
       'fsync = off',
       'shared_buffers = 16MB',
       'max_connections = 30',
       'log_connections = on',
       "password_encryption = 'scram-sha-256'",
+      ...(o.conf ?? []),
       '',
     ].join('\n'),
   );
   writeFileSync(join(data, 'pg_hba.conf'), ['local all all trust', ...o.hba, ''].join('\n'));
   const logFile = join(dir, 'server.log');
-  asServer(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', '60', 'start']);
+  const start = () => asServer(join(PG_BIN, 'pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', '60', 'start']);
+  start();
   const psql = (sql: string, db = 'postgres') => asServer('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-tAc', sql]);
   for (const sql of o.setup ?? []) psql(sql);
   return {
@@ -90,6 +98,8 @@ export async function startPgCluster(o: PgClusterOptions): Promise<PgCluster> {
     dir,
     log: () => execFileSync('cat', [logFile], { encoding: 'utf8' }),
     psql,
+    crash: () => asServer(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    start,
     stop: () => {
       try {
         asServer(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -135,12 +135,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-export async function storedOffset(schema: string, group: string, topic: string, partition = 0): Promise<bigint | undefined> {
-  const rows = await query<{ next_offset: string | null }>(`SELECT next_offset FROM "${schema}"._cdc_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`, [
-    group,
-    topic,
-    partition,
-  ]).catch(() => []);
+export async function storedOffset(schema: string, group: string, topic: string, partition = 0, db: pg.Pool = pgPool): Promise<bigint | undefined> {
+  const rows = await db
+    .query<{ next_offset: string | null }>(`SELECT next_offset FROM "${schema}"._cdc_offsets WHERE group_id = $1 AND topic = $2 AND partition = $3`, [group, topic, partition])
+    .then((r) => r.rows)
+    .catch(() => []);
   const v = rows[0]?.next_offset;
   return v === undefined || v === null ? undefined : BigInt(v);
 }
@@ -158,22 +157,23 @@ export async function readyz(port: number): Promise<{ status: number; body: { re
  * `<table>_audit`. Changes of a key carry strictly increasing write times in these tests, so a
  * change applied twice (a batch committed twice) shows as a repeated or non-increasing time.
  */
-export async function installAudit(schema: string, table: string, keyExpr: string): Promise<void> {
+export async function installAudit(schema: string, table: string, keyExpr: string, db: pg.Pool = pgPool): Promise<void> {
   const audit = `"${schema}"."${table}_audit"`;
-  await pgPool.query(`CREATE TABLE ${audit} (n bigserial PRIMARY KEY, k text NOT NULL, ts bigint)`);
-  await pgPool.query(`CREATE FUNCTION "${schema}"."${table}_audit_fn"() RETURNS trigger LANGUAGE plpgsql AS $$
+  await db.query(`CREATE TABLE ${audit} (n bigserial PRIMARY KEY, k text NOT NULL, ts bigint)`);
+  await db.query(`CREATE FUNCTION "${schema}"."${table}_audit_fn"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN INSERT INTO ${audit} (k, ts) VALUES (${keyExpr.replace(/\bt\./g, 'NEW.')}, NEW._cdc_ts_us); RETURN NULL; END $$`);
-  await pgPool.query(`CREATE TRIGGER audit AFTER INSERT OR UPDATE ON "${schema}"."${table}" FOR EACH ROW EXECUTE FUNCTION "${schema}"."${table}_audit_fn"()`);
+  await db.query(`CREATE TRIGGER audit AFTER INSERT OR UPDATE ON "${schema}"."${table}" FOR EACH ROW EXECUTE FUNCTION "${schema}"."${table}_audit_fn"()`);
 }
 
 /** Keys whose applications are not strictly increasing in write time (= applied twice). */
-export async function doubleApplied(schema: string, table: string): Promise<unknown[]> {
-  return query(`SELECT k, ts, prev FROM (SELECT k, ts, lag(ts) OVER (PARTITION BY k ORDER BY n) AS prev FROM "${schema}"."${table}_audit") x WHERE prev >= ts LIMIT 10`);
+export async function doubleApplied(schema: string, table: string, db: pg.Pool = pgPool): Promise<unknown[]> {
+  return (await db.query(`SELECT k, ts, prev FROM (SELECT k, ts, lag(ts) OVER (PARTITION BY k ORDER BY n) AS prev FROM "${schema}"."${table}_audit") x WHERE prev >= ts LIMIT 10`))
+    .rows;
 }
 
 /** Sum of the stored next offsets over `partitions` partitions of `topic`. */
-export async function storedTotal(schema: string, group: string, topic: string, partitions: number): Promise<bigint> {
+export async function storedTotal(schema: string, group: string, topic: string, partitions: number, db: pg.Pool = pgPool): Promise<bigint> {
   let s = 0n;
-  for (let p = 0; p < partitions; p++) s += (await storedOffset(schema, group, topic, p)) ?? 0n;
+  for (let p = 0; p < partitions; p++) s += (await storedOffset(schema, group, topic, p, db)) ?? 0n;
   return s;
 }

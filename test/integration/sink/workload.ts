@@ -4,7 +4,8 @@
  * of the key's change that last wrote the row (a per-row change counter: the final `n` of a live row
  * is the number of changes of its key); `a` text and `b` bigint are updated partially.
  */
-import { pgPool, query, topicFixture, type TopicFixture } from './sink-harness.js';
+import type pg from 'pg';
+import { pgPool, topicFixture, type TopicFixture } from './sink-harness.js';
 
 export const workloadSpec = {
   key: [{ name: 'id', type: 'long' }],
@@ -88,15 +89,15 @@ export function buildWorkload(fx: TopicFixture, opts: { keys: number; changes: n
 }
 
 /** Pre-creates the target table (so the audit trigger exists before the first change). */
-export async function createWorkloadTable(schema: string, table: string): Promise<void> {
-  await pgPool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  await pgPool.query(`CREATE TABLE "${schema}"."${table}" (id bigint PRIMARY KEY, n bigint, a text, b bigint, _cdc_ts_us bigint, _cdc_cts jsonb)`);
+export async function createWorkloadTable(schema: string, table: string, db: pg.Pool = pgPool): Promise<void> {
+  await db.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await db.query(`CREATE TABLE "${schema}"."${table}" (id bigint PRIMARY KEY, n bigint, a text, b bigint, _cdc_ts_us bigint, _cdc_cts jsonb)`);
 }
 
 export async function workloadFixture(partitions: number) {
   return topicFixture(workloadSpec, partitions);
 }
 
-export async function tableRows(schema: string, table: string): Promise<Row[]> {
-  return query<Row & Record<string, unknown>>(`SELECT t.id::text AS id, t.n::text AS n, t.a, t.b::text AS b FROM "${schema}"."${table}" AS t ORDER BY t.id`);
+export async function tableRows(schema: string, table: string, db: pg.Pool = pgPool): Promise<Row[]> {
+  return (await db.query<Row>(`SELECT t.id::text AS id, t.n::text AS n, t.a, t.b::text AS b FROM "${schema}"."${table}" AS t ORDER BY t.id`)).rows;
 }
