@@ -205,7 +205,7 @@ export class SourceService implements StatusProvider, Service {
       this.admin = admin;
     }
     const admin = this.admin;
-    await ensureSlotTopics(admin, this.config.sourceName, this.config.sourceSlots, this.config.kafkaTopicReplication);
+    await ensureSlotTopics(admin, this.config.sourceName, this.config.sourceSlots, this.config.kafkaTopicReplication, this.log);
     const specs = models.map((m) => m.model);
     const topics = await ensureDataTopics(admin, this.config, specs);
     models.forEach((m, i) => {
