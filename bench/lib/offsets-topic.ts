@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { KAFKA_BROKERS } from './kafka.js';
 import { sleep } from './util.js';
+import type { PerMinute } from './checkpoint-day.js';
 
 export interface OffsetsRecord {
   /** producer timestamp (CreateTime), epoch ms */
@@ -80,7 +81,7 @@ export async function readOffsetsTopic(runId: string, topic: string): Promise<Of
 }
 
 /** Records and bytes of the offsets topic stamped within [fromMs, toMs), per minute. */
-export function perMinute(all: OffsetsRecord[], fromMs: number, toMs: number): { records: number; bytes: number; recordsPerMin: number; bytesPerMin: number } {
+export function perMinute(all: OffsetsRecord[], fromMs: number, toMs: number): PerMinute {
   const inside = all.filter((r) => r.atMs >= fromMs && r.atMs < toMs);
   const bytes = inside.reduce((a, r) => a + r.bytes, 0);
   const min = (toMs - fromMs) / 60_000;
