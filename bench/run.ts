@@ -2,7 +2,8 @@
  * npm run bench -- --scenario ceiling|copy-limit|sink|source|produce-limit|e2e|connect-sink[,…] [--rows N] [--workers N]
  *                  [--workload users|orders|mix|wide|collections] [--json FILE] [--partitions N]
  *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep]
- * npm run bench -- --scenario topology --streams 16|20000|200000 [--idle-s N] [--backlog N] [--backlog-partitions N]
+ * npm run bench -- --scenario topology --streams 16|20000|200000 [--processes N] [--idle-s N] [--load-s N] [--load-rate N]
+ *                  [--backlog N] [--backlog-partitions N]
  *
  * See bench/README.md. Every run creates its own bench_<id> PG schemas, topics, groups and subjects
  * and removes them at the end (--keep leaves them for inspection); every child process it starts runs
@@ -51,8 +52,12 @@ const { values: args } = parseArgs({
     runtime: { type: 'string', default: 'dist' },
     'node-options': { type: 'string' },
     'node-args': { type: 'string' },
+    'skip-build': { type: 'boolean', default: false },
     streams: { type: 'string', default: '16' },
+    processes: { type: 'string', default: '1' },
     'idle-s': { type: 'string', default: '30' },
+    'load-s': { type: 'string', default: '30' },
+    'load-rate': { type: 'string', default: '200' },
     backlog: { type: 'string', default: '20000' },
     'backlog-partitions': { type: 'string', default: '2000' },
     help: { type: 'boolean', default: false },
@@ -66,8 +71,10 @@ if (args.help) {
        [--runtime dist|tsx (dist: compiled first, run as the Docker image does; tsx: from the sources)]
        [--node-options "..." (NODE_OPTIONS for our sink/source processes only, e.g. heap limits)]
        [--node-args "..." (flags on the node command line of our processes, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)]
-       --scenario topology --streams ${Object.keys(TOPOLOGIES).join('|')} [--idle-s 30] [--backlog 20000] [--backlog-partitions 2000]
-       (alone: its own emulator process with that many CDC streams, one source; see bench/README.md)
+       [--skip-build (dist/ is already compiled from this tree: runs one after the other)]
+       --scenario topology --streams ${Object.keys(TOPOLOGIES).join('|')} [--processes 1] [--idle-s 30] [--load-s 30] [--load-rate 200]
+       [--backlog 20000] [--backlog-partitions 2000]
+       (alone: its own emulator process with that many CDC streams, N source processes of one deployment; see bench/README.md)
 `);
   process.exit(0);
 }
@@ -227,7 +234,7 @@ async function consumeSourceTopic(
 
 async function main(): Promise<void> {
   const machine = await machineInfo(REPO);
-  if (args.runtime !== 'tsx') {
+  if (args.runtime !== 'tsx' && !args['skip-build']) {
     log('build: tsc (the bench runs dist/, as the Docker image does)');
     execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json')], { cwd: REPO, stdio: 'inherit' });
   }
@@ -463,22 +470,30 @@ async function main(): Promise<void> {
 /** The `topology` scenario (bench/scenarios/topology.ts), in the result shape of the others; no ceiling. */
 async function topology(machine: MachineInfo, command: string): Promise<void> {
   const backlog = Number(args.backlog);
-  log(`run ${runId}: topology / ${args.streams} streams / backlog ${backlog} changes over ${args['backlog-partitions']} partitions`);
+  const processes = Number(args.processes);
+  const settings = {
+    streams: Number(args.streams),
+    processes,
+    idleS: Number(args['idle-s']),
+    loadS: Number(args['load-s']),
+    loadRate: Number(args['load-rate']),
+    backlog,
+    backlogPartitions: Number(args['backlog-partitions']),
+  };
+  log(`run ${runId}: topology / ${args.streams} streams / ${processes} source processes / backlog ${backlog} changes over ${args['backlog-partitions']} partitions`);
   const o = await runTopology({
     repo: REPO,
     runId,
     tmp,
+    ...settings,
     streams: args.streams!,
-    idleS: Number(args['idle-s']),
-    backlog,
-    backlogPartitions: Number(args['backlog-partitions']),
     stallMs,
     source: (name, env) => ourChild(name, 'source', env),
   });
   const r: BenchResult = {
     scenario: 'topology',
-    workload: `topology-${args.streams}`,
-    workloadDescription: `int key, one int column; ${args.streams} CDC streams per generation`,
+    workload: `topology-${args.streams}-p${processes}`,
+    workloadDescription: `int key, one int column; ${args.streams} CDC streams per generation; ${processes} source process(es), one slot group`,
     rows: backlog,
     completed: o.completed,
     reason: o.reason,
@@ -492,7 +507,7 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
     machine,
     date: new Date().toISOString(),
     command,
-    settings: { streams: Number(args.streams), idleS: Number(args['idle-s']), backlog, backlogPartitions: Number(args['backlog-partitions']), runId },
+    settings: { ...settings, runId },
     details: o.details,
   };
   printTable([r]);

@@ -1,25 +1,36 @@
 /**
  * `topology`: what the number of CDC streams costs the source (issue 19). Starts its own Scylla
  * emulator process with a ring of N streams (`--streams 16|20000|200000`: 8 × 2, 2,500 × 8 or
- * 25,600 × 8 vnodes × shards), one source process (the real CLI), and measures, in this order:
- *   1. spawn → first record in Kafka of one change written at spawn (start-up + cold start);
- *   2. idle (no writes) for --idle-s: log queries per second (the source's cdc_source_queries_total)
- *      and the source's CPU seconds per minute (/proc utime + stime of its process tree);
+ * 25,600 × 8 vnodes × shards), `--processes P` source processes of one deployment (the real CLI,
+ * one SOURCE_NAME, so one slot group; default 1), and measures, in this order:
+ *   1. spawn → first record in Kafka of one change written at spawn (start-up + cold start), and
+ *      spawn → every slot held by one process and streaming, with the slots each process got;
+ *   2. idle (no writes) for --idle-s: log queries per second (each process's cdc_source_queries_total)
+ *      and CPU seconds per minute (/proc utime + stime of each process tree);
  *   3. one write while idle → its record in Kafka (LogAppendTime − write time);
- *   4. the source stopped (SIGTERM), a backlog of --backlog changes over --backlog-partitions
- *      partitions written, the source started again: catch-up rate;
- *   5. what the source wrote to its offsets topic (records, bytes, the latest value per key);
- *   6. peak RSS of the source and of the emulator.
+ *   4. --load-s of writes at --load-rate per second: the checkpoints written under load;
+ *   5. every process stopped (SIGTERM), a backlog of --backlog changes over --backlog-partitions
+ *      partitions written, every process started again: catch-up rate, in total and per process;
+ *   6. what the processes wrote to the offsets topic (records, bytes, per minute idle / under load,
+ *      the latest value per key, its log segments on the broker's disk) and a day of it;
+ *   7. exactly once: every change written, read back by Kafka's Java consumer (read_committed),
+ *      once each; a run that is not exact is not completed, whatever its speed;
+ *   8. peak RSS of each process and of the emulator.
  */
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
-import { BenchChild, processTree } from '../lib/procs.js';
+import { BenchChild } from '../lib/procs.js';
 import { createTopic, KAFKA_BROKERS } from '../lib/kafka.js';
 import { log, round, sleep } from '../lib/util.js';
 import { freePort } from '../../test/helpers/free-port.js';
+import { cpuSeconds, waitFor } from '../lib/topology-probes.js';
+import { SourceFleet } from '../lib/source-fleet.js';
+import { perMinute, readOffsetsTopic, topicLogBytes } from '../lib/offsets-topic.js';
+import { dayOfCheckpoints } from '../lib/checkpoint-day.js';
+import { committedChangeIds } from '../lib/committed-changes.js';
+import { tallyChanges } from '../lib/change-tally.js';
 
 export const TOPOLOGIES: Record<string, { vnodes: number; shards: number }> = {
   '16': { vnodes: 8, shards: 2 },
@@ -27,12 +38,20 @@ export const TOPOLOGIES: Record<string, { vnodes: number; shards: number }> = {
   '200000': { vnodes: 25_600, shards: 8 },
 };
 
+/** The source's default SOURCE_SLOTS; the scenario does not change it. */
+const SLOTS = 16;
+/** The source's default CDC_CONFIDENCE_WINDOW_MS: a write reaches Kafka no earlier than this. */
+const CONFIDENCE_MS = 5_000;
+
 export interface TopologyOptions {
   repo: string;
   runId: string;
   tmp: string;
   streams: string;
+  processes: number;
   idleS: number;
+  loadS: number;
+  loadRate: number;
   backlog: number;
   backlogPartitions: number;
   stallMs: number;
@@ -49,54 +68,6 @@ export interface TopologyOutcome {
   peakRssMb: Record<string, number>;
   details: Record<string, unknown>;
 }
-
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | null> | T | null, everyMs = 100): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== null) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime (seconds) of a process tree. */
-function cpuSeconds(pid: number): number {
-  let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      /* gone */
-    }
-  }
-  return ticks / CLK_TCK;
-}
-
-async function metricSum(port: number, name: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^(\S+?)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const kind = /kind="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'all';
-    out[kind] = (out[kind] ?? 0) + Number(m[3]);
-  }
-  return out;
-}
-
-const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 /** Counts the data topic's committed records and notes each one's append time. */
 async function topicWatcher(runId: string, topic: string) {
@@ -116,49 +87,32 @@ async function topicWatcher(runId: string, topic: string) {
   return { appends, close: () => consumer.disconnect() };
 }
 
-/** Everything in the offsets topic: record count, bytes, and the latest value per key (compacted view). */
-async function readOffsetsTopic(runId: string, topic: string): Promise<Record<string, number>> {
-  const k = new Kafka({ clientId: `${runId}-offsets-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-  const admin = k.admin();
-  await admin.connect();
-  const high = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const target = high.reduce((n, p) => n + Number(p.high), 0);
-  const consumer = k.consumer({ groupId: `${runId}-offsets-reader`, readUncommitted: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const latest = new Map<string, number>();
-  let records = 0;
-  let bytes = 0;
-  let maxValue = 0;
-  let seenOffsets = 0;
-  await consumer.run({
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        if (!m.value) continue;
-        records++;
-        const size = m.value.length + (m.key?.length ?? 0);
-        bytes += size;
-        maxValue = Math.max(maxValue, m.value.length);
-        latest.set(m.key?.toString() ?? '', size);
-      }
-      seenOffsets = Math.max(seenOffsets, Number(batch.lastOffset()) + 1);
-    },
-  });
-  // Committed records plus transaction markers reach the high watermark; stop when nothing moves.
-  let last = -1;
-  for (let i = 0; i < 100 && (records !== last || i < 20); i++) {
-    last = records;
-    await sleep(200);
-  }
-  await consumer.disconnect();
-  return { records, bytes, maxValueBytes: maxValue, keys: latest.size, latestBytes: [...latest.values()].reduce((a, b) => a + b, 0), highWatermarkSum: target, seenOffsets };
+async function startEmulator(o: TopologyOptions, topo: { vnodes: number; shards: number }, out: TopologyOutcome): Promise<{ emulator: BenchChild; port: number }> {
+  const port = await freePort();
+  const emuLog = join(o.tmp, 'emulator.log');
+  const t0 = performance.now();
+  const emulator = new BenchChild(
+    'emulator',
+    process.execPath,
+    ['--import', 'tsx', 'test/support/scylla-emulator/main.ts', '--port', String(port), '--vnodes', String(topo.vnodes), '--shards', String(topo.shards), '--seed', '1'],
+    { cwd: o.repo, env: process.env, logFile: emuLog },
+  );
+  const logText = (): string => {
+    try {
+      return readFileSync(emuLog, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  await waitFor('the emulator', 120_000, () => (logText().includes('ready') ? true : emulator.running ? null : Promise.reject(new Error(`emulator exited ${emulator.exitCode}`))));
+  out.seconds.emulatorStart = round((performance.now() - t0) / 1000, 2);
+  return { emulator, port };
 }
 
 export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> {
   const topo = TOPOLOGIES[o.streams];
   if (!topo) throw new Error(`--streams must be one of ${Object.keys(TOPOLOGIES).join(', ')}`);
+  if (!Number.isInteger(o.processes) || o.processes < 1 || o.processes > SLOTS) throw new Error(`--processes must be 1..${SLOTS} (one slot each at most)`);
   const out: TopologyOutcome = {
     completed: false,
     reason: '',
@@ -166,117 +120,134 @@ export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> 
     idleWriteLatencyMs: null,
     seconds: {},
     peakRssMb: {},
-    details: { ...topo, streams: topo.vnodes * topo.shards },
+    details: { ...topo, streams: topo.vnodes * topo.shards, processes: o.processes },
   };
-  const emuPort = await freePort();
-  const emuLog = join(o.tmp, 'emulator.log');
-  const t0 = performance.now();
-  const emulator = new BenchChild(
-    'emulator',
-    process.execPath,
-    ['--import', 'tsx', 'test/support/scylla-emulator/main.ts', '--port', String(emuPort), '--vnodes', String(topo.vnodes), '--shards', String(topo.shards), '--seed', '1'],
-    { cwd: o.repo, env: process.env, logFile: emuLog },
-  );
+  let emulator: BenchChild | null = null;
   let client: cassandra.Client | null = null;
-  let source: BenchChild | null = null;
+  let fleet: SourceFleet | null = null;
   let watcher: Awaited<ReturnType<typeof topicWatcher>> | null = null;
   try {
-    const emuReady = (): string => {
-      try {
-        return readFileSync(emuLog, 'utf8');
-      } catch {
-        return '';
-      }
-    };
-    await waitFor('the emulator', 120_000, () =>
-      emuReady().includes('ready') ? true : emulator.running ? null : Promise.reject(new Error(`emulator exited ${emulator.exitCode}`)),
-    );
-    out.seconds.emulatorStart = round((performance.now() - t0) / 1000, 2);
-    client = new cassandra.Client({ contactPoints: [`127.0.0.1:${emuPort}`], localDataCenter: 'datacenter1', protocolOptions: { port: emuPort } });
+    const emu = await startEmulator(o, topo, out);
+    emulator = emu.emulator;
+    client = new cassandra.Client({ contactPoints: [`127.0.0.1:${emu.port}`], localDataCenter: 'datacenter1', protocolOptions: { port: emu.port } });
     await client.connect();
     const ks = o.runId;
     await client.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
     await client.execute(`CREATE TABLE ${ks}.t (pk int PRIMARY KEY, v int) WITH cdc = {'enabled': true}`);
-    const insert = `INSERT INTO ${ks}.t (pk, v) VALUES (?, ?)`;
     const topic = `${o.runId}.topology.t`;
+    const sourceName = `${o.runId}_topology`;
+    const offsetsTopic = `_scylla-pg-cdc.${sourceName}.offsets`;
     await createTopic(topic, 6, { 'message.timestamp.type': 'LogAppendTime' });
     watcher = await topicWatcher(o.runId, topic);
-    const metricsPort = await freePort();
-    const env = {
-      SCYLLA_CONTACT_POINTS: `127.0.0.1:${emuPort}`,
+    fleet = await SourceFleet.create(o.processes, o.source, {
+      SCYLLA_CONTACT_POINTS: `127.0.0.1:${emu.port}`,
       SCYLLA_LOCAL_DC: 'datacenter1',
       SCYLLA_TABLES: `${ks}.t`,
       KAFKA_TOPIC_TEMPLATE: `${o.runId}.topology.{table}`,
       KAFKA_TOPIC_PARTITIONS: '6',
-      SOURCE_NAME: `${o.runId}_topology`,
+      SOURCE_NAME: sourceName,
       SNAPSHOT_MODE: 'never',
       CDC_START: 'earliest',
-      METRICS_PORT: String(metricsPort),
-    };
+    });
+    const f = fleet;
     const w = watcher;
+    // Every change the run writes, by the id the exactly-once check looks for (`pk:v`, v unique).
+    const written: string[] = [];
+    let nextV = 1;
+    const cql = client;
+    const write = async (pk: number, v: number): Promise<void> => {
+      await cql.execute(`INSERT INTO ${ks}.t (pk, v) VALUES (?, ?)`, [pk, v], { prepare: true });
+      written.push(`${pk}:${v}`);
+    };
     const recordsAtLeast = (n: number, what: string, timeoutMs = o.stallMs) =>
       waitFor(
         what,
         timeoutMs,
-        () => (w.appends.length >= n ? w.appends[n - 1]! : source && !source.running ? Promise.reject(new Error(`source exited ${source.exitCode}`)) : null),
+        () => {
+          if (w.appends.length >= n) return w.appends[n - 1]!;
+          f.checkAlive();
+          return null;
+        },
         50,
       );
 
-    // 1. Start-up: spawn, one change written at once, its record in Kafka.
+    // 1. Start-up: spawn, one change written at once, its record in Kafka; every slot streaming.
     const spawnAt = performance.now();
-    source = o.source('source', env);
-    await client.execute(insert, [-1, 0], { prepare: true });
+    f.start('');
+    await write(-1, 0);
     await recordsAtLeast(1, 'the first record');
     out.seconds.startToFirstRecord = round((performance.now() - spawnAt) / 1000, 2);
-    await waitFor('/readyz', o.stallMs, async () => ((await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => null))?.status === 200 ? true : null), 250);
-    out.seconds.startToReady = round((performance.now() - spawnAt) / 1000, 2);
+    const firstSpread = await f.allSlotsStreaming(SLOTS, spawnAt, o.stallMs);
+    out.seconds.startToReady = firstSpread.secondsToAllStreaming;
+    out.details.slots = { slots: SLOTS, firstStart: firstSpread };
+    log(`topology ${o.streams} × ${o.processes}: all slots streaming after ${firstSpread.secondsToAllStreaming} s: ${JSON.stringify(firstSpread.slotsPerProcess)}`);
 
     // 2. Idle.
     await sleep(5_000);
-    const q0 = await metricSum(metricsPort, 'cdc_source_queries_total');
-    const c0 = cpuSeconds(source.pid);
-    const i0 = performance.now();
+    const idleEnd = await f.idleWindow();
+    // The emulator answers every log query: when it is the one that saturates, its CPU says so.
+    const emuCpu0 = cpuSeconds(emu.emulator.pid);
+    const idleFrom = Date.now();
+    const idleDisk0 = topicLogBytes(offsetsTopic, o.repo);
     await sleep(o.idleS * 1000);
-    const idleS = (performance.now() - i0) / 1000;
-    const q1 = await metricSum(metricsPort, 'cdc_source_queries_total');
-    const c1 = cpuSeconds(source.pid);
-    const byKind: Record<string, number> = {};
-    for (const k of new Set([...Object.keys(q0), ...Object.keys(q1)])) byKind[k] = round(((q1[k] ?? 0) - (q0[k] ?? 0)) / idleS, 1);
-    out.details.idle = {
-      seconds: round(idleS, 1),
-      logQueriesPerSec: round((total(q1) - total(q0)) / idleS, 1),
-      queriesPerSecByKind: byKind,
-      cpuSecondsPerMinute: round(((c1 - c0) / idleS) * 60, 2),
-    };
-    log(`topology ${o.streams}: idle ${JSON.stringify(out.details.idle)}`);
+    const idle = { ...(await idleEnd()), emulatorCpuSecondsPerMinute: round(((cpuSeconds(emu.emulator.pid) - emuCpu0) / ((Date.now() - idleFrom) / 1000)) * 60, 2) };
+    const idleTo = Date.now();
+    const idleDisk1 = topicLogBytes(offsetsTopic, o.repo);
+    out.details.idle = idle;
+    log(`topology ${o.streams} × ${o.processes}: idle ${JSON.stringify(idle)}`);
 
     // 3. One write while idle.
     const writeAt = Date.now();
-    await client.execute(insert, [-2, 0], { prepare: true });
-    const appended = await recordsAtLeast(2, 'the idle write');
-    out.idleWriteLatencyMs = appended - writeAt;
+    await write(-2, 0);
+    out.idleWriteLatencyMs = (await recordsAtLeast(2, 'the idle write')) - writeAt;
 
-    // 4. Backlog while stopped, then catch-up.
-    await source.stop();
-    out.peakRssMb['source-first-run'] = source.memory().peakRssMb;
+    // 4. Steady writes: what the checkpoints cost while changes flow.
+    let load: { from: number; to: number; disk0: number | null; disk1: number | null } | null = null;
+    if (o.loadS > 0 && o.loadRate > 0) {
+      const from = Date.now();
+      const disk0 = topicLogBytes(offsetsTopic, o.repo);
+      const n = Math.round(o.loadS * o.loadRate);
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < n; i++) {
+        const due = from + (i / o.loadRate) * 1000;
+        if (due > Date.now()) await sleep(due - Date.now());
+        pending.push(write(i % o.backlogPartitions, nextV++));
+      }
+      await Promise.all(pending);
+      const to = Date.now();
+      await recordsAtLeast(written.length, 'the load writes');
+      await sleep(Math.max(0, to + CONFIDENCE_MS - Date.now()));
+      load = { from, to, disk0, disk1: topicLogBytes(offsetsTopic, o.repo) };
+      out.seconds.loadWrite = round((to - from) / 1000, 2);
+    }
+
+    // 5. Backlog while stopped, then catch-up.
+    await f.stop();
     const bw0 = performance.now();
+    const backlogVs = Array.from({ length: o.backlog }, () => nextV++);
     let next = 0;
-    const writeOne = async (): Promise<void> => {
+    const writeSome = async (): Promise<void> => {
       while (next < o.backlog) {
         const i = next++;
-        await client!.execute(insert, [i % o.backlogPartitions, i], { prepare: true });
+        await write(i % o.backlogPartitions, backlogVs[i]!);
       }
     };
-    await Promise.all(Array.from({ length: 32 }, writeOne));
+    await Promise.all(Array.from({ length: 32 }, writeSome));
     out.seconds.backlogWrite = round((performance.now() - bw0) / 1000, 2);
     const before = w.appends.length;
     const restartAt = performance.now();
-    source = o.source('source-restart', env);
+    const restartMs = Date.now();
+    f.start('restart');
+    const sampler = f.recordSampler(restartAt);
+    const secondSpread = f.allSlotsStreaming(SLOTS, restartAt, o.stallMs);
+    secondSpread.catch(() => undefined); // awaited below
     await recordsAtLeast(before + 1, 'the first backlog record');
-    const firstAt = performance.now();
-    out.seconds.restartToFirstRecord = round((firstAt - restartAt) / 1000, 2);
+    out.seconds.restartToFirstRecord = round((performance.now() - restartAt) / 1000, 2);
     await recordsAtLeast(before + o.backlog, 'the whole backlog', Math.max(o.stallMs, 600_000));
     const doneAt = performance.now();
+    const doneMs = Date.now();
+    const spread = await secondSpread;
+    (out.details.slots as Record<string, unknown>).restart = spread;
     const firstAppend = w.appends[before]!;
     const lastAppend = w.appends[before + o.backlog - 1]!;
     out.seconds.catchUpWall = round((doneAt - restartAt) / 1000, 2);
@@ -287,24 +258,62 @@ export async function runTopology(o: TopologyOptions): Promise<TopologyOutcome> 
       partitions: o.backlogPartitions,
       changesPerSecIncludingStart: out.catchUpChangesPerSec,
       changesPerSecFirstToLast: round(o.backlog / Math.max(0.001, (lastAppend - firstAppend) / 1000)),
+      restartToAllSlotsStreaming: spread.secondsToAllStreaming,
     };
     await sleep(6_000); // one more checkpoint interval, so the idle checkpoint after the backlog is written
-    await source.stop();
-    out.peakRssMb['source'] = Math.max(out.peakRssMb['source-first-run'] ?? 0, source.memory().peakRssMb);
+    // Each process's own records (its cdc_records_replicated_total, sampled every 250 ms, the last
+    // sample after the backlog is in Kafka and nothing more is written): when its first and last were
+    // counted after the restart, and its rate between restart and its last. A process that emitted
+    // records in a transaction that a newer owner of the slot then fenced counts them, so the sum
+    // can exceed the backlog; the exactly-once count below is what says what Kafka holds.
+    const perProcess = await sampler();
+    (out.details.catchUp as Record<string, unknown>).perProcess = perProcess.map((p) => ({
+      ...p,
+      changesPerSecIncludingStart: p.lastS ? round(p.records / p.lastS) : null,
+    }));
+    await f.stop();
 
-    // 5. Checkpoints.
-    out.details.checkpoints = await readOffsetsTopic(o.runId, `_scylla-pg-cdc.${o.runId}_topology.offsets`);
-    out.details.extraRecords = w.appends.length - (2 + o.backlog);
+    // 6. Checkpoints.
+    const cp = await readOffsetsTopic(o.runId, offsetsTopic);
+    const { all, ...cpTotals } = cp;
+    const idleRate = perMinute(all, idleFrom, idleTo);
+    const idleDiskPerMin = idleDisk0 !== null && idleDisk1 !== null ? Math.round((idleDisk1 - idleDisk0) / ((idleTo - idleFrom) / 60_000)) : null;
+    const loadRate = load ? perMinute(all, load.from + CONFIDENCE_MS, load.to + CONFIDENCE_MS) : null;
+    const loadDiskPerMin = load && load.disk0 !== null && load.disk1 !== null ? Math.round((load.disk1 - load.disk0) / ((load.to + CONFIDENCE_MS - load.from) / 60_000)) : null;
+    out.details.checkpoints = {
+      ...cpTotals,
+      logSegmentBytes: topicLogBytes(offsetsTopic, o.repo),
+      idle: { ...idleRate, logSegmentBytesPerMin: idleDiskPerMin },
+      underLoad: loadRate ? { writesPerSec: o.loadRate, ...loadRate, logSegmentBytesPerMin: loadDiskPerMin } : null,
+      catchUp: perMinute(all, restartMs, doneMs),
+      day: dayOfCheckpoints({ idle: idleRate, idleDiskPerMin, load: loadRate, loadDiskPerMin, keys: cp.keys, latestBytes: cp.latestBytes }),
+    };
+
+    // 7. Exactly once, by a reader that shares nothing with the source.
+    const ids = await committedChangeIds(topic);
+    const tally = tallyChanges(written, ids);
+    out.details.exactlyOnce = { reader: 'kafka-clients KafkaConsumer, read_committed (test/helpers/java/CommittedRecords.java)', ...tally };
+    out.details.extraRecords = w.appends.length - written.length;
+    if (!tally.exact) {
+      out.reason = `NOT EXACTLY ONCE: ${tally.missing} missing, ${tally.duplicates} duplicates, ${tally.unexpected} unexpected of ${tally.expected} changes`;
+      log(`topology: ${out.reason} ${JSON.stringify(tally.examples)}`);
+      return out;
+    }
     out.completed = true;
-    out.reason = 'all records appended';
+    out.reason = `all ${tally.expected} changes in Kafka exactly once`;
   } catch (e) {
     out.reason = `error: ${(e as Error).message}`;
   } finally {
     await watcher?.close().catch(() => undefined);
     await client?.shutdown().catch(() => undefined);
-    if (source) await source.stop();
-    await emulator.stop();
-    out.peakRssMb['emulator'] = emulator.memory().peakRssMb;
+    if (fleet) {
+      await fleet.stop();
+      Object.assign(out.peakRssMb, fleet.peakRss());
+    }
+    if (emulator) {
+      await emulator.stop();
+      out.peakRssMb['emulator'] = emulator.memory().peakRssMb;
+    }
     out.details.logs = o.tmp;
   }
   return out;

@@ -1,0 +1,76 @@
+/**
+ * What the topology scenario reads from outside a source process: its CPU time (/proc), its
+ * Prometheus counters and its /status, and a poll-until helper. Nothing here asks the process
+ * to report on itself beyond the endpoints an operator has.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { processTree } from './procs.js';
+import { sleep } from './util.js';
+
+export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | null> | T | null, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime (seconds) of a process tree. */
+export function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+/** One counter family of a process's /metrics, summed per `kind` label (`all` without one). */
+export async function metricSum(port: number, name: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^(\S+?)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const kind = /kind="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'all';
+    out[kind] = (out[kind] ?? 0) + Number(m[3]);
+  }
+  return out;
+}
+
+export const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+/** The part of a source's /status the scenario reads: its slots and whether it is ready. */
+export interface SlotStatus {
+  ready: boolean;
+  assigned: number[];
+}
+
+/** null while the process does not answer yet (starting) or answers with an error. */
+export async function slotStatus(port: number): Promise<SlotStatus | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/status`);
+    if (!res.ok) return null;
+    const s = (await res.json()) as { ready?: boolean; slots?: { assigned?: number[] } };
+    return { ready: s.ready === true, assigned: [...(s.slots?.assigned ?? [])] };
+  } catch {
+    return null;
+  }
+}
