@@ -142,13 +142,14 @@ ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`;
 /**
  * The per-cell MERGE. In the USING row: `_sd` = the staged row tombstone, `_dt` = the effective one
  * (staged, stored in the side table, or the newest range tombstone covering the key; NULL = none),
- * `_dmin` = `_dt` or the oldest time.
+ * `_dmin` = `_dt` or the oldest time. `noRangeTombstones`: the caller found the table's range
+ * tombstone table empty in this transaction (`anyRangeTombstoneSql`), so the lookup is left out.
  */
-export function mergeRowsSql(t: TargetTable): string {
+export function mergeRowsSql(t: TargetTable, opts: { noRangeTombstones?: boolean } = {}): string {
   const tgt = qualified(t.schema, t.table);
   const tomb = qualified(t.schema, tombstoneTable(t.table));
   const sd = `CASE WHEN s._op = 'd' THEN s._ts ELSE s._del END`;
-  const ranges = coveringRangeJoin(t, STAGING, 'rt');
+  const ranges = opts.noRangeTombstones ? undefined : coveringRangeJoin(t, STAGING, 'rt');
   const dt = `GREATEST(b.${TS}, ${ranges ? 'rt._rt, ' : ''}${sd})`;
   const cleared = (stored: string) => `(s._dt IS NOT NULL AND ${stored} <= s._dt)`;
 

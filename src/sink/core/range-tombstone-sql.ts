@@ -50,6 +50,17 @@ export function createRangeTombstoneTableSql(schema: string, table: string, keyC
   return `CREATE TABLE IF NOT EXISTS ${qualified(schema, rangeTombstoneTable(table))} (\n  ${defs.join(',\n  ')},\n  PRIMARY KEY (${key})\n)`;
 }
 
+/**
+ * Whether `t` keeps any range tombstone (one row: `any`), or undefined when it keeps none by design.
+ * Most tables never see a partition or range delete; the writer asks this first in the batch's
+ * transaction and leaves the lookup out of the MERGE when the answer is no. Safe: a range tombstone
+ * of a partition this batch writes comes from this sink (one Kafka partition per ScyllaDB partition),
+ * either committed before or written earlier in this same transaction, and both are visible here.
+ */
+export function anyRangeTombstoneSql(t: TargetTable): string | undefined {
+  return clusteringOf(t) ? `SELECT EXISTS (SELECT 1 FROM ${qualified(t.schema, rangeTombstoneTable(t.table))}) AS any` : undefined;
+}
+
 /** An empty side is unbounded whatever its flag says: one identity for the same interval. */
 const norm = (b: RangeBound | undefined): RangeBound => (b && b.values.length > 0 ? b : { values: [], inclusive: true });
 

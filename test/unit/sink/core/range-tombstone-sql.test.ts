@@ -8,7 +8,7 @@ import { parseCqlType } from '../../../../src/schema/cql-type.js';
 import { envelopeSchema, keySchema } from '../../../../src/schema/cql-to-avro.js';
 import { DEFAULT_CDC_OPTIONS, type TableModel } from '../../../../src/schema/table-model.js';
 import { deriveTableShape } from '../../../../src/sink/core/table-shape.js';
-import { coveringRangeJoin, createRangeTombstoneTableSql, upsertRangeTombstoneSql } from '../../../../src/sink/core/range-tombstone-sql.js';
+import { anyRangeTombstoneSql, coveringRangeJoin, createRangeTombstoneTableSql, upsertRangeTombstoneSql } from '../../../../src/sink/core/range-tombstone-sql.js';
 import { mergeRowsSql } from '../../../../src/sink/core/apply-sql.js';
 import { tombstonesOf } from '../../../../src/sink/core/tombstone-purge-sql.js';
 import type { TargetTable } from '../../../../src/sink/core/target-table.js';
@@ -102,6 +102,13 @@ describe('range tombstones', () => {
     expect(upsertRangeTombstoneSql(target, change({ kind: 'static_row' }))).toBeUndefined();
     expect(coveringRangeJoin({ ...target, partitionKeyLength: 4 }, '_cdc_stg', 'rt')).toBeUndefined();
     expect(mergeRowsSql({ ...target, partitionKeyLength: undefined })).not.toContain('_cdc_range_tombstones_');
+    expect(anyRangeTombstoneSql({ ...target, partitionKeyLength: undefined })).toBeUndefined();
+  });
+
+  it('leave the lookup out of the MERGE when the writer found no range tombstone in the table', () => {
+    expect(anyRangeTombstoneSql(target)).toBe('SELECT EXISTS (SELECT 1 FROM "s"."_cdc_range_tombstones_ev") AS any');
+    expect(mergeRowsSql(target, { noRangeTombstones: true })).toBe(mergeRowsSql({ ...target, partitionKeyLength: undefined }));
+    expect(mergeRowsSql(target, { noRangeTombstones: false })).toBe(mergeRowsSql(target));
   });
 
   it('make the MERGE take the newest covering range tombstone as a row tombstone of the staged key', () => {
