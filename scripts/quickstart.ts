@@ -77,7 +77,7 @@ async function forgetOldRows(say: (l: string) => void): Promise<void> {
   try {
     const { rows } = await client.query<{ t: string }>(`SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`, [
       PG_SCHEMA,
-      ['users', 'orders', '_cdc_tombstones_users', '_cdc_tombstones_orders'],
+      ['users', 'orders', '_cdc_tombstones_users', '_cdc_tombstones_orders', '_cdc_range_tombstones_orders'],
     ]);
     if (rows.length === 0) return;
     await client.query(`TRUNCATE ${rows.map((r) => `"${PG_SCHEMA}".${r.t}`).join(', ')}`);

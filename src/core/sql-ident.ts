@@ -48,6 +48,8 @@ export const expiresAtIndex = (table: string) => pgName(`_cdc_exp_${table}`);
 export const MARKER_KEY = '_marker';
 export const listKeysColumn = (col: string) => pgName(`_cdc_lk_${col}`);
 export const tombstoneTable = (table: string) => pgName(`_cdc_tombstones_${table}`);
+/** Partition and range deletes of a clustered table, with their bounds (sink/core/range-tombstone-sql.ts). */
+export const rangeTombstoneTable = (table: string) => pgName(`_cdc_range_tombstones_${table}`);
 /** A clustered table's static columns, one row per partition (sink/core/static-partition-sql.ts). */
 export const staticTable = (table: string) => pgName(`_cdc_static_${table}`);
 export const OFFSETS_TABLE = '_cdc_offsets';

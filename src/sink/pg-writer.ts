@@ -15,6 +15,7 @@ import { batchPhaseSeconds } from '../metrics/sink-metrics.js';
 import { staticPartitionDeleteSql, staticRowSql } from './core/static-partition-sql.js';
 import { barrierDeleteSql, copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, truncateStagingSql } from './core/apply-sql.js';
 import { staticRowUpdateSql } from './core/static-row-sql.js';
+import { anyRangeTombstoneSql } from './core/range-tombstone-sql.js';
 import { classifyError } from './core/classify-error.js';
 import { rowTombstone, type FoldedRow, type Step } from './core/fold.js';
 import type { TargetTable } from './core/target-table.js';
@@ -136,7 +137,9 @@ export class PgWriter {
     if (rows.some((r) => r.op === 'delete')) await client.query(deleteRowsSql(t));
     if (rows.some((r) => rowTombstone(r) !== null)) await client.query(insertTombstonesSql(t));
     // Also for deletes: rows kept alive by newer cells lose their cells not newer than the delete.
-    await client.query(mergeRowsSql(t));
+    const ranges = anyRangeTombstoneSql(t);
+    const noRangeTombstones = ranges !== undefined && !(await client.query<{ any: boolean }>(ranges)).rows[0]?.any;
+    await client.query(mergeRowsSql(t, { noRangeTombstones }));
     batchPhaseSeconds.observe({ phase: 'apply' }, (performance.now() - t1) / 1000);
   }
 

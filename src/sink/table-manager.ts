@@ -24,13 +24,14 @@ import {
 import { addDeletedAtColumnSql } from './core/soft-delete-sql.js';
 import { expiryColumnsSql } from './core/expiry-sql.js';
 import { ORIGIN_SQL, originOf, setOriginSql } from './core/table-origin.js';
-import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, tombstoneTable } from '../core/sql-ident.js';
+import { CTS_COLUMN, DELETED_AT_COLUMN, EXPIRES_AT_COLUMN, TS_COLUMN, isReserved, listKeysColumn, rangeTombstoneTable, tombstoneTable } from '../core/sql-ident.js';
 import { RecordError } from './core/record-error.js';
 import type { TargetColumn, TargetTable } from './core/target-table.js';
 import type { TableShape } from './core/types.js';
 import { emptyTableMap, resolveTarget, type TableMap } from './core/table-map.js';
 import { excludeFromShape } from './core/shape-exclude.js';
 import { staticTableDdl, staticTargetOf } from './core/static-partition-sql.js';
+import { createRangeTombstoneTableSql } from './core/range-tombstone-sql.js';
 
 export interface TableManagerOptions {
   autoCreate: boolean;
@@ -135,6 +136,11 @@ export class TableManager {
     }
     const keyColumns: TargetColumn[] = shape.keyColumns.map((k) => ({ name: k.name, pgType: cols.get(k.name)!, storage: k.storage }));
     ddl.push(createTombstoneTableSql(schema, name, keyColumns));
+    // Made with the table, never on the first range delete: a sink whose cached target predates
+    // the companion would otherwise skip the check of range tombstones another sink wrote.
+    const pkLen = shape.partitionKeyLength;
+    const ranged = pkLen !== undefined && pkLen < keyColumns.length;
+    if (ranged) ddl.push(createRangeTombstoneTableSql(schema, name, keyColumns, pkLen));
     const stored = await this.storedOrigin(schema, name);
     if (stored === null) ddl.push(setOriginSql(schema, name, origin));
     else if (stored !== undefined && stored !== origin) {
@@ -148,7 +154,16 @@ export class TableManager {
     const valueColumns: TargetColumn[] = shape.valueColumns
       .filter((c) => cols.has(c.name) && (c.collection !== 'list' || cols.has(listKeysColumn(c.name))))
       .map((c) => ({ name: c.name, pgType: cols.get(c.name)!, storage: c.storage, ...(c.collection ? { collection: c.collection } : {}) }));
-    const target: TargetTable = { schema, table: name, keyColumns, valueColumns, deletedAt: cols.has(DELETED_AT_COLUMN), softDelete: soft, helperSchema: this.schema };
+    const target: TargetTable = {
+      schema,
+      table: name,
+      keyColumns,
+      valueColumns,
+      deletedAt: cols.has(DELETED_AT_COLUMN),
+      softDelete: soft,
+      helperSchema: this.schema,
+      ...(ranged ? { partitionKeyLength: pkLen } : {}),
+    };
     this.cache.set(cacheKey, target);
     this.resolved.set(`${target.schema}\u0000${target.table}`, { schema: target.schema, table: target.table });
     return target;
@@ -177,13 +192,14 @@ export class TableManager {
 
   /**
    * The PostgreSQL name `table` (already resolved, pgName-shortened), refusing (as the record's
-   * fault) a `_cdc_` name and a name, or a tombstone table's, already another source table's in
+   * fault) a `_cdc_` name and a name, or one of its tombstone tables' (row or range), already another source table's in
    * this process: two patterns of SINK_TABLE_MAP, or a pattern and an exact entry, can meet there.
    */
   private claimName(schema: string, table: string, origin: string, entry?: string): string {
     const via = entry ? ` (SINK_TABLE_MAP ${entry})` : '';
     if (isReserved(table)) throw new RecordError('wrong-target', `table ${JSON.stringify(table)}${via}: names starting with _cdc_ are the sink's own tables`);
-    for (const n of [table, tombstoneTable(table)]) {
+    const own = [table, tombstoneTable(table), rangeTombstoneTable(table)];
+    for (const n of own) {
       const owner = this.owners.get(`${schema}.${n}`);
       if (owner !== undefined && owner !== origin)
         throw new RecordError(
@@ -191,8 +207,7 @@ export class TableManager {
           `tables ${JSON.stringify(owner)} and ${JSON.stringify(origin)} would both use PostgreSQL table ${JSON.stringify(`${schema}.${n}`)}${via}`,
         );
     }
-    this.owners.set(`${schema}.${table}`, origin);
-    this.owners.set(`${schema}.${tombstoneTable(table)}`, origin);
+    for (const n of own) this.owners.set(`${schema}.${n}`, origin);
     return table;
   }
 

@@ -1,13 +1,13 @@
 /**
  * Drops tombstones past SINK_TOMBSTONE_RETENTION_MS every SINK_TOMBSTONE_PURGE_INTERVAL_MS
  * (core/tombstone-purge-sql.ts says why), in statements of at most BATCH rows, over the tombstone
- * tables of PG_SCHEMA and of the schemas SINK_TABLE_MAP put tables in that this run has written.
+ * tables (row and range) of PG_SCHEMA and of the schemas SINK_TABLE_MAP put tables in that this run has written.
  * Retention 0 keeps tombstones forever.
  */
 import type { Pool } from 'pg';
 import type { Logger } from '../log/logger.js';
 import { tombstonesPurged } from '../metrics/sink-metrics.js';
-import { TOMBSTONE_PREFIX, TOMBSTONE_TABLES_SQL, purgeTombstonesSql, tombstoneCutoffUs } from './core/tombstone-purge-sql.js';
+import { TOMBSTONE_TABLES_SQL, purgeTombstonesSql, tombstoneCutoffUs, tombstonesOf } from './core/tombstone-purge-sql.js';
 import { Periodic } from './periodic.js';
 
 export const TOMBSTONE_PURGE_BATCH = 10_000;
@@ -48,9 +48,10 @@ export class TombstonePurge {
         dropped += n;
         if (n < TOMBSTONE_PURGE_BATCH || this.periodic.isStopped) break;
       }
-      const base = table.slice(TOMBSTONE_PREFIX.length);
+      // Row and range tombstones of one table count under its name.
+      const base = tombstonesOf(table);
       const name = schema === this.schema ? base : `${schema}.${base}`;
-      out.set(name, dropped);
+      out.set(name, (out.get(name) ?? 0) + dropped);
       if (dropped === 0) continue;
       tombstonesPurged.inc({ table: name }, dropped);
       this.log.info({ table: name, dropped }, 'tombstones past retention dropped');

@@ -23,6 +23,7 @@ import { CEXP, EXP_AT, deltaExpirySql, earliest, newCexp, storedExp } from './ex
 import { stagedExpiry } from './expiry.js';
 import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
 import { helperSchemaOf, type TargetColumn, type TargetTable } from './target-table.js';
+import { coveringRangeJoin, upsertRangeTombstoneSql } from './range-tombstone-sql.js';
 import type { RowChange } from './types.js';
 
 export const STAGING = '_cdc_stg';
@@ -140,12 +141,16 @@ ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`;
 
 /**
  * The per-cell MERGE. In the USING row: `_sd` = the staged row tombstone, `_dt` = the effective one
- * (staged or stored in the side table, NULL = none), `_dmin` = `_dt` or the oldest time.
+ * (staged, stored in the side table, or the newest range tombstone covering the key; NULL = none),
+ * `_dmin` = `_dt` or the oldest time. `noRangeTombstones`: the caller found the table's range
+ * tombstone table empty in this transaction (`anyRangeTombstoneSql`), so the lookup is left out.
  */
-export function mergeRowsSql(t: TargetTable): string {
+export function mergeRowsSql(t: TargetTable, opts: { noRangeTombstones?: boolean } = {}): string {
   const tgt = qualified(t.schema, t.table);
   const tomb = qualified(t.schema, tombstoneTable(t.table));
   const sd = `CASE WHEN s._op = 'd' THEN s._ts ELSE s._del END`;
+  const ranges = opts.noRangeTombstones ? undefined : coveringRangeJoin(t, STAGING, 'rt');
+  const dt = `GREATEST(b.${TS}, ${ranges ? 'rt._rt, ' : ''}${sd})`;
   const cleared = (stored: string) => `(s._dt IS NOT NULL AND ${stored} <= s._dt)`;
 
   const mk = storedTs(MARKER_KEY);
@@ -223,8 +228,13 @@ WHEN MATCHED AND ${isSoftDeleted(t)} THEN
 `
     : '';
   return `MERGE INTO ${tgt} AS t
-USING (SELECT s.*, ${sd} AS _sd, GREATEST(b.${TS}, ${sd}) AS _dt, coalesce(GREATEST(b.${TS}, ${sd}), ${MIN_TS}) AS _dmin
-       FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${keyMatch(t, 'b', (i) => `s.k${i}`)}) AS s
+USING (SELECT s.*, ${sd} AS _sd, ${dt} AS _dt, coalesce(${dt}, ${MIN_TS}) AS _dmin
+       FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${keyMatch(t, 'b', (i) => `s.k${i}`)}${
+         ranges
+           ? `
+       ${ranges}`
+           : ''
+       }) AS s
 ON ${keyMatch(t, 't', (i) => `s.k${i}`)}
 ${soft}WHEN MATCHED AND ${changes} AND NOT (${aliveNew.join(' OR ')}) THEN
   ${t.softDelete ? `UPDATE SET ${markDeletedSets('s._ts').join(', ')}` : 'DELETE'}
@@ -243,7 +253,9 @@ export interface ParamSql {
 /**
  * Partition delete or range delete at T, as three statements over the covered rows (same
  * parameters): tombstone every covered key at T; delete rows that keep nothing newer than T; clear
- * the cells and marker not newer than T of the rows that stay.
+ * the cells and marker not newer than T of the rows that stay. On a clustered table whose partition
+ * key is known, a fourth (own parameters) keeps the delete as a range tombstone, which refuses late
+ * older writes of keys PostgreSQL does not hold yet (range-tombstone-sql.ts).
  */
 export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql[] {
   const values: (string | null)[] = [];
@@ -284,7 +296,9 @@ export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql[] {
   const entries: [string, string][] = [[MARKER_KEY, kept(MARKER_KEY)], ...t.valueColumns.map((col): [string, string] => [col.name, kept(col.name)])];
   sets.push(`${CTS} = ${newCts(`coalesce(t.${CTS}, '{}'::jsonb)`, `GREATEST(t.${TS}, ${d})`, entries)}`);
   sets.push(`${TS} = GREATEST(t.${TS}, ${d})`);
+  const range = upsertRangeTombstoneSql(t, c);
   return [
+    ...(range ? [range] : []),
     {
       text: `INSERT INTO ${tomb} AS b (${keys}, ${TS}) SELECT ${t.keyColumns.map((col) => `t.${quoteIdent(col.name)}`).join(', ')}, ${d} FROM ${tgt} AS t WHERE ${where}
 ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`,

@@ -55,16 +55,44 @@ export function deriveTableShape(keySchema: AvroSchema | undefined, valueSchema:
   // schema is the authority (Kafka Connect's pk.mode=record_key).
   void rowFields;
   const keyspace = String(prop(row, 'namespace') ?? prop(envelope, 'namespace') ?? '').split('.')[0] ?? '';
+  const pkLen = partitionKeyLength(
+    envelope,
+    keyFields.map((f) => f.name),
+    names,
+  );
   const shape: TableShape = {
     keyspace,
     table: '',
     keyColumns,
     valueColumns,
+    ...(pkLen !== undefined ? { partitionKeyLength: pkLen } : {}),
     fingerprint: '',
   };
   checkColumnNames([...keyColumns, ...valueColumns]);
-  shape.fingerprint = JSON.stringify([keyColumns.map((c) => [c.name, c.pgType]), valueColumns.map((c) => [c.name, c.pgType, c.collection ?? ''])]);
+  shape.fingerprint = JSON.stringify([keyColumns.map((c) => [c.name, c.pgType]), valueColumns.map((c) => [c.name, c.pgType, c.collection ?? '']), pkLen ?? null]);
   return { shape, names, cellColumns };
+}
+
+/**
+ * The key schema lists partition key then clustering columns without saying where one ends; the
+ * envelope's `source.range_start` is a `Bound` record of exactly the clustering columns
+ * (schemas/README.md), so the partition key is the key fields before them. Undefined when there is
+ * no such record, or its fields are not the key's last ones, or it would leave no partition key.
+ */
+function partitionKeyLength(envelope: AvroSchema, keyNames: string[], names: NameTable): number | undefined {
+  let ck: string[];
+  try {
+    const source = fieldsOf(envelope).find((f) => f.name === 'source');
+    const start = source ? fieldsOf(unwrapNullable(source.type, names)).find((f) => f.name === 'range_start') : undefined;
+    const bound = start ? unwrapNullable(start.type, names) : undefined;
+    if (bound === undefined || typeName(bound) !== 'record') return undefined;
+    ck = fieldsOf(bound).map((f) => f.name);
+  } catch {
+    return undefined; // a reference the schema does not define: the records were readable before, so they stay so
+  }
+  const p = keyNames.length - ck.length;
+  if (p < 1 || ck.some((n, i) => keyNames[p + i] !== n)) return undefined;
+  return p;
 }
 
 function column(field: string, type: AvroSchema, names: NameTable): ColumnShape {

@@ -26,6 +26,12 @@ export interface TargetTable {
    * SINK_TABLE_MAP puts in another schema uses them from there, so the operator's schema gets none.
    */
   helperSchema?: string;
+  /**
+   * How many leading key columns are the partition key, set when the table has clustering columns
+   * and the record schema says which they are: it then has a `_cdc_range_tombstones_<table>`
+   * companion (range-tombstone-sql.ts), which the MERGE reads and barrier deletes write.
+   */
+  partitionKeyLength?: number;
   /** The table's `_cdc_static_<table>` companion (static-partition-sql.ts), when it exists or the batch creates it. */
   statics?: TargetTable;
 }

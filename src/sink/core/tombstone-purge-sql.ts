@@ -8,12 +8,20 @@
 import { TS_COLUMN, qualified, quoteIdent } from '../../core/sql-ident.js';
 
 export const TOMBSTONE_PREFIX = '_cdc_tombstones_';
+/** Partition and range deletes with their bounds (range-tombstone-sql.ts), purged by the same rule. */
+export const RANGE_TOMBSTONE_PREFIX = '_cdc_range_tombstones_';
 
-/** The tombstone tables of PG_SCHEMA ($1) and of the extra schemas ($2, text[]), by catalog. */
+/** The table a tombstone table (row or range) belongs to. */
+export function tombstonesOf(table: string): string {
+  for (const prefix of [TOMBSTONE_PREFIX, RANGE_TOMBSTONE_PREFIX]) if (table.startsWith(prefix)) return table.slice(prefix.length);
+  return table;
+}
+
+/** The tombstone tables (row and range) of PG_SCHEMA ($1) and of the extra schemas ($2, text[]), by catalog. */
 export const TOMBSTONE_TABLES_SQL = `SELECT n.nspname AS schema, c.relname AS table
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE (n.nspname = $1 OR n.nspname = ANY($2::text[])) AND c.relkind IN ('r', 'p')
-  AND c.relname LIKE '\\_cdc\\_tombstones\\_%'
+  AND (c.relname LIKE '\\_cdc\\_tombstones\\_%' OR c.relname LIKE '\\_cdc\\_range\\_tombstones\\_%')
   AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = '${TS_COLUMN}' AND NOT a.attisdropped)
 ORDER BY 1, 2`;
 

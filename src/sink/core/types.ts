@@ -46,6 +46,12 @@ export interface TableShape {
   keyColumns: ColumnShape[];
   /** Non-key columns in value-schema order. */
   valueColumns: ColumnShape[];
+  /**
+   * How many leading key columns are the partition key (the rest are clustering columns), from the
+   * envelope's `source.range_start` Bound record, which holds the clustering columns; undefined when
+   * the schema has no such record (e.g. the Scylla connector's) or it does not end the key.
+   */
+  partitionKeyLength?: number;
   /** Fingerprint of the shape: a change means "schema change" for the batcher and the table manager. */
   fingerprint: string;
 }

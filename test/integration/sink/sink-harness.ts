@@ -39,7 +39,13 @@ export interface TopicFixture {
 /** A topic with registered schemas; with `keyspace`, the topic is `cdc.sinktest.<keyspace>.<table>` (the connector's naming). */
 export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> & { table?: string; keyspace?: string }, partitions = 1): Promise<TopicFixture> {
   const table = spec.table ?? randomName('t');
-  const full: TableSpec = { keyspace: spec.keyspace ?? 'ks', table, key: spec.key, columns: spec.columns };
+  const full: TableSpec = {
+    keyspace: spec.keyspace ?? 'ks',
+    table,
+    key: spec.key,
+    columns: spec.columns,
+    ...(spec.partitionKey !== undefined ? { partitionKey: spec.partitionKey } : {}),
+  };
   const topic = spec.keyspace ? `cdc.sinktest.${spec.keyspace}.${table}` : `cdc.sinktest.${table}`;
   await createTopic(topic, partitions);
   const ks = keySchema(full);
