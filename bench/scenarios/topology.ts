@@ -19,6 +19,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BenchChild, processTree } from '../lib/procs.js';
 import { createTopic, KAFKA_BROKERS } from '../lib/kafka.js';
 import { log, round, sleep } from '../lib/util.js';
+import { metricSum, total } from '../lib/metrics-scrape.js';
 import { freePort } from '../../test/helpers/free-port.js';
 
 export const TOPOLOGIES: Record<string, { vnodes: number; shards: number }> = {
@@ -82,21 +83,6 @@ function cpuSeconds(pid: number): number {
   }
   return ticks / CLK_TCK;
 }
-
-async function metricSum(port: number, name: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^(\S+?)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const kind = /kind="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'all';
-    out[kind] = (out[kind] ?? 0) + Number(m[3]);
-  }
-  return out;
-}
-
-const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 /** Counts the data topic's committed records and notes each one's append time. */
 async function topicWatcher(runId: string, topic: string) {
