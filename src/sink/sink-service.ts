@@ -158,7 +158,7 @@ export class SinkService implements StatusProvider {
       consumer: { resume: (t, p, r) => this.consumer.resume(t, p, r), commitAdvisory: (o) => this.consumer.commitAdvisory(o) },
       stats: this.stats,
       lock: this.lock,
-      fenced: () => this.onFenced(),
+      fenced: (state) => this.onFenced(state),
       fatal: (message, cause) => this.fatal(message, cause),
     });
     this.intake = new Intake({
@@ -315,19 +315,33 @@ export class SinkService implements StatusProvider {
   /** Forget all uncommitted work; it is re-read from the stored offsets. */
   private dropState(): void {
     const old = this.state;
-    old.dropped = true;
-    for (const tp of old.paused) {
-      const { topic, partition } = tpOf(tp);
-      this.consumer.resume(topic, [partition], 'memory');
-    }
+    old.drop();
+    for (const { topic, partition } of [...old.paused].map(tpOf)) this.consumer.resume(topic, [partition], 'memory');
     this.state = this.newState();
     inflightBytes.set(0);
   }
 
-  private async onFenced(): Promise<void> {
+  /**
+   * A commit of `fenced` was refused by a newer claim: under the eager rebalance mostly the rebalance
+   * itself (its GROUP_JOIN is queued on the lock or near), where re-joining, as on every fence
+   * before, stopped all members once more. So a replaced assignment is done with; else drop the work
+   * and re-join only if no assignment comes within a session timeout (`offsets import` brings none).
+   */
+  private async onFenced(fenced: AssignmentState): Promise<void> {
     fencedTotal.inc();
-    this.log.warn('fenced: another owner claimed a partition; dropping uncommitted work and rejoining');
-    await this.lock.run(async () => this.dropState());
-    await this.consumer.restart();
+    const replaced = await this.lock.run(async () => {
+      if (fenced !== this.state) return true;
+      this.dropState();
+      return false;
+    });
+    if (replaced) return this.log.info('a commit of the previous assignment was fenced by the rebalance that replaced it; its owner reads it again');
+    this.log.warn('fenced: another owner claimed a partition; dropping uncommitted work and waiting for the new assignment');
+    const waiting = this.state;
+    const timer = setTimeout(() => {
+      if (this.state !== waiting || !this.running || this.draining) return;
+      this.log.warn('no new assignment within the session timeout after being fenced; re-joining the group');
+      void this.consumer.restart();
+    }, this.cfg.sinkSessionTimeoutMs);
+    timer.unref();
   }
 }
