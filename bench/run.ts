@@ -524,8 +524,10 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
  * count's drain rate; no ceiling (0).
  */
 async function sinkScale(machine: MachineInfo, command: string): Promise<void> {
-  const processes = args.processes!.split(',').map(Number);
-  if (processes.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--processes expects a comma list of counts, got ${args.processes}`);
+  // --processes 0: only the joins and leaves (no backlog drains).
+  const counts = args.processes!.split(',').map(Number);
+  if (counts.some((k) => !Number.isInteger(k) || k < 0)) throw new Error(`--processes expects a comma list of counts, got ${args.processes}`);
+  const processes = counts.filter((k) => k > 0);
   const loadRate = rate > 0 ? rate : 2000;
   const eventGapS = Number(args['event-gap-s']);
   // The join/leave part produces for about six gaps plus boots and settles; the list must outlast it.
