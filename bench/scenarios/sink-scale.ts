@@ -222,6 +222,7 @@ async function eventsRun(o: SinkScaleOptions, out: SinkScaleOutcome): Promise<vo
     },
     { event: 'join (replacement) 1 → 2', act: async (live) => ({ live: [...live, await add('events-sink4')] }) },
   ];
+  let stoppedAt: number | undefined;
   try {
     let live = [await add('events-sink1')];
     await waitSettled(live, topic, o.partitions, o.stallMs);
@@ -239,6 +240,7 @@ async function eventsRun(o: SinkScaleOptions, out: SinkScaleOutcome): Promise<vo
       log(`sink-scale: ${step.event}: settled after ${settledAfterMs} ms`);
       await sleep(o.eventGapS * 1000);
     }
+    stoppedAt = performance.now(); // the last event's window ends here: afterwards nothing is produced
     const produced = await producer.stop();
     out.eventsRun.produced = produced;
     await waitCommitted(sampler, produced, live, o.stallMs);
@@ -253,7 +255,7 @@ async function eventsRun(o: SinkScaleOptions, out: SinkScaleOutcome): Promise<vo
     await sampler.stop();
     for (const m of all) await m.child.stop();
   }
-  const end = sampler.samples[sampler.samples.length - 1]?.t ?? performance.now();
+  const end = stoppedAt ?? sampler.samples[sampler.samples.length - 1]?.t ?? performance.now();
   out.events = marks.map((m, i) => ({
     event: m.step,
     atS: round((m.t - t0) / 1000, 1),
