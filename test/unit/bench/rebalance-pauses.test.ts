@@ -63,6 +63,15 @@ describe('eventPause', () => {
     expect(r.medianPartitionGapMs).toBe(100);
   });
 
+  it('a stop that ended before the event is not counted as its pause', () => {
+    const r = eventPause(
+      samples((_p, t) => t > 2_000 && t <= 5_000),
+      10_000,
+      20_000,
+    );
+    expect([r.groupStallMs, r.maxPartitionGapMs, r.dipMs]).toEqual([100, 100, 0]);
+  });
+
   it('a group still stopped at the horizon has not recovered; its gaps run to the last sample', () => {
     const r = eventPause(
       samples((_p, t) => t > 10_000),
