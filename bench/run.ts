@@ -4,6 +4,7 @@
  *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep]
  * npm run bench -- --scenario topology --streams 16|20000|200000 [--processes N] [--idle-s N] [--load-s N] [--load-rate N]
  *                  [--backlog N] [--backlog-partitions N]
+ * npm run bench -- --scenario sink-scale [--rows N] [--partitions 24] [--processes 1,2,3] [--rate 2000] [--event-gap-s 15]
  *
  * See bench/README.md. Every run creates its own bench_<id> PG schemas, topics, groups and subjects
  * and removes them at the end (--keep leaves them for inspection); every child process it starts runs
@@ -29,10 +30,13 @@ import { startEmulatorWriter, type EmulatorWriter } from './lib/emulator.js';
 import { waitForTarget, waitUntilReady, type WaitResult } from './scenarios/common.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
+import { runSinkScale, type SinkScaleOutcome } from './scenarios/sink-scale.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology'] as const;
+const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology', 'sink-scale'] as const;
+/** Scenarios that run alone, each with its own flow and no ceiling. */
+const ALONE: readonly string[] = ['topology', 'sink-scale'];
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -42,7 +46,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '2' },
     workload: { type: 'string', default: 'users' },
     json: { type: 'string' },
-    partitions: { type: 'string', default: '6' },
+    partitions: { type: 'string' },
     batch: { type: 'string', default: '5000' },
     rate: { type: 'string', default: '0' },
     seed: { type: 'string' },
@@ -54,12 +58,14 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string' },
     'skip-build': { type: 'boolean', default: false },
     streams: { type: 'string', default: '16' },
-    processes: { type: 'string', default: '1' },
+    // topology: one count (default 1); sink-scale: a comma list (default 1,2,3)
+    processes: { type: 'string' },
     'idle-s': { type: 'string', default: '30' },
     'load-s': { type: 'string', default: '30' },
     'load-rate': { type: 'string', default: '200' },
     backlog: { type: 'string', default: '20000' },
     'backlog-partitions': { type: 'string', default: '2000' },
+    'event-gap-s': { type: 'string', default: '15' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -75,17 +81,20 @@ if (args.help) {
        --scenario topology --streams ${Object.keys(TOPOLOGIES).join('|')} [--processes 1] [--idle-s 30] [--load-s 30] [--load-rate 200]
        [--backlog 20000] [--backlog-partitions 2000]
        (alone: its own emulator process with that many CDC streams, N source processes of one deployment; see bench/README.md)
+       --scenario sink-scale [--rows N] [--partitions 24] [--processes 1,2,3] [--rate 2000] [--event-gap-s 15]
+       (alone: backlog drained by 1, 2, 3 sink processes; joins and leaves under --rate changes/s; see bench/README.md)
 `);
   process.exit(0);
 }
 
 const scenarios = args.scenario!.split(',').map((s) => s.trim()) as Scenario[];
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}`);
-if (scenarios.includes('topology') && scenarios.length > 1) throw new Error('--scenario topology runs alone');
+for (const s of ALONE) if (scenarios.includes(s as Scenario) && scenarios.length > 1) throw new Error(`--scenario ${s} runs alone`);
 if (!['dist', 'tsx'].includes(args.runtime!)) throw new Error(`--runtime must be dist or tsx, got ${args.runtime}`);
 const rows = Number(args.rows);
 const workers = Number(args.workers);
-const partitions = Number(args.partitions);
+// sink-scale is about many partitions per topic: 24 unless told.
+const partitions = Number(args.partitions ?? (scenarios[0] === 'sink-scale' ? 24 : 6));
 const batchSize = Number(args.batch);
 const rate = Number(args.rate);
 const stallMs = Number(args['stall-s']) * 1000;
@@ -140,30 +149,38 @@ installCleanupHandlers(cleanup);
  * memory and start-up time no user pays, and would be charged to our peak RSS.
  */
 function ourChild(name: string, cmd: 'sink' | 'source', env: Record<string, string>): BenchChild {
-  // --node-args: flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof), given on its command line.
-  const nodeArgs = args['node-args'] ? args['node-args'].split(/\s+/).filter((a) => a !== '') : [];
-  const entry = [...nodeArgs, ...(args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'])];
-  return new BenchChild(name, process.execPath, [...entry, cmd], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
-      KAFKA_BROKERS: KAFKA_BROKERS.join(','),
-      SCHEMA_REGISTRY_URL: REGISTRY_URL,
-      PG_URL,
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    logFile: join(tmp, `${name}.log`),
-  });
+  return new BenchChild(name, process.execPath, [...ourEntry(), cmd], { cwd: REPO, env: ourEnv(env), logFile: join(tmp, `${name}.log`) });
 }
 
-function sinkEnv(schema: string, sinkTopic: string): Record<string, string> {
+/** The node arguments that run our CLI. --node-args: flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof), given on its command line. */
+function ourEntry(): string[] {
+  const nodeArgs = args['node-args'] ? args['node-args'].split(/\s+/).filter((a) => a !== '') : [];
+  return [...nodeArgs, ...(args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'])];
+}
+
+function ourEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...(args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {}),
+    KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+    SCHEMA_REGISTRY_URL: REGISTRY_URL,
+    PG_URL,
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
+/** One operator command of ours (e.g. `pause --topic T`), run to its end; a non-zero exit throws. */
+function ourCli(cliArgs: string[], env: Record<string, string>): void {
+  execFileSync(process.execPath, [...ourEntry(), ...cliArgs], { cwd: REPO, env: ourEnv(env), stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function sinkEnv(schema: string, sinkTopic: string, group = `${runId}-sink-${sinkTopic}`): Record<string, string> {
   return {
     PG_SCHEMA: schema,
     SINK_TOPICS: sinkTopic,
-    SINK_GROUP_ID: `${runId}-sink-${sinkTopic}`,
+    SINK_GROUP_ID: group,
     SINK_WORKERS: String(workers),
     SINK_BATCH_SIZE: String(batchSize),
     DLQ_TOPIC: `${runId}.dlq-sink`,
@@ -241,6 +258,10 @@ async function main(): Promise<void> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
   if (scenarios[0] === 'topology') {
     await topology(machine, command);
+    return;
+  }
+  if (scenarios[0] === 'sink-scale') {
+    await sinkScale(machine, command);
     return;
   }
   log(`run ${runId}: ${scenarios.join(',')} / ${workload.name} / ${rows} rows / ${workers} workers`);
@@ -470,7 +491,7 @@ async function main(): Promise<void> {
 /** The `topology` scenario (bench/scenarios/topology.ts), in the result shape of the others; no ceiling. */
 async function topology(machine: MachineInfo, command: string): Promise<void> {
   const backlog = Number(args.backlog);
-  const processes = Number(args.processes);
+  const processes = Number(args.processes ?? '1');
   const settings = {
     streams: Number(args.streams),
     processes,
@@ -512,6 +533,78 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
   };
   printTable([r]);
   process.stdout.write(`${JSON.stringify({ seconds: r.seconds, ...r.details }, null, 2)}\n`);
+  if (args.json) {
+    mkdirSync(dirname(resolve(args.json)), { recursive: true });
+    writeFileSync(args.json, `${JSON.stringify(r, null, 2)}\n`);
+    log(`wrote ${args.json}`);
+  }
+  process.exitCode = r.completed ? 0 : 1;
+}
+
+/**
+ * The `sink-scale` scenario (bench/scenarios/sink-scale.ts): the backlog drained by each process
+ * count, then joins and leaves under a steady load. One result; rowsPerSec is the largest process
+ * count's drain rate; no ceiling (0).
+ */
+async function sinkScale(machine: MachineInfo, command: string): Promise<void> {
+  // --processes 0: only the joins and leaves (no backlog drains).
+  const counts = (args.processes ?? '1,2,3').split(',').map(Number);
+  if (counts.some((k) => !Number.isInteger(k) || k < 0)) throw new Error(`--processes expects a comma list of counts, got ${args.processes}`);
+  const processes = counts.filter((k) => k > 0);
+  const loadRate = rate > 0 ? rate : 2000;
+  const eventGapS = Number(args['event-gap-s']);
+  // The join/leave part produces for about six gaps plus boots and settles; the list must outlast it.
+  const n = Math.max(rows, Math.ceil(loadRate * (eventGapS * 6 + 120)));
+  log(`run ${runId}: sink-scale / ${workload.name} / backlog ${rows} / ${partitions} partitions / processes ${processes.join(',')} / ${loadRate} changes/s under joins and leaves`);
+  const changes = workload.generate(n, args.seed ? Number(args.seed) : undefined);
+  const o: SinkScaleOutcome = await runSinkScale({
+    runId,
+    tmp,
+    workload,
+    changes,
+    rows,
+    partitions,
+    processes,
+    rate: loadRate,
+    eventGapS,
+    stallMs,
+    sink: (name, env) => ourChild(name, 'sink', env),
+    cli: ourCli,
+    sinkEnv,
+  });
+  const top = o.throughput[o.throughput.length - 1];
+  const r: BenchResult = {
+    scenario: 'sink-scale',
+    workload: workload.name,
+    workloadDescription: workload.description,
+    rows,
+    completed: o.completed,
+    reason: o.reason,
+    rowsPerSec: top?.rowsPerSec ?? null,
+    ceilingRowsPerSec: 0,
+    ratioToCeiling: null,
+    latencyMs: null,
+    latencyBasis: 'not measured (backlog drains, and pauses in details.events)',
+    peakRssMb: { ...Object.assign({}, ...o.throughput.map((t) => t.peakRssMb)), 'bench-harness': selfMemory().peakRssMb },
+    seconds: Object.fromEntries(o.throughput.map((t) => [`apply${t.processes}`, t.seconds.apply])),
+    machine,
+    date: new Date().toISOString(),
+    command,
+    settings: { workers, partitions, batchSize, processes, rate: loadRate, eventGapS, runId },
+    details: { throughput: o.throughput, events: o.events, eventsRun: o.eventsRun },
+  };
+  const rowsOut = [
+    ...o.throughput.map(
+      (t) =>
+        `${t.processes} process(es): ${t.rowsPerSec ?? '-'} changes/s [${t.perProcess.map((p) => p.rowsPerSec).join(' + ')}], load ${t.loadAvg1m.before}→${t.loadAvg1m.after}, contents ${t.contentsMatch}`,
+    ),
+    ...o.events.map(
+      (e) =>
+        `${e.event}: settled ${e.settledAfterMs} ms, dip ${e.dipMs} ms, recovered ${e.eventToRecoveredMs} ms, group stall ${e.groupStallMs} ms, partition gap max ${e.maxPartitionGapMs} / median ${e.medianPartitionGapMs} ms (baseline ${e.baselineRowsPerSec}/s, load ${e.loadAvg1m})`,
+    ),
+    `joins and leaves at ${loadRate}/s: ${o.eventsRun.produced} produced, contents ${o.eventsRun.contentsMatch}, ${o.eventsRun.assignments} assignments placed, ${o.eventsRun.fencedLogLines} fence log lines`,
+  ];
+  process.stdout.write(`${rowsOut.join('\n')}\n${o.reason}\n`);
   if (args.json) {
     mkdirSync(dirname(resolve(args.json)), { recursive: true });
     writeFileSync(args.json, `${JSON.stringify(r, null, 2)}\n`);

@@ -51,6 +51,15 @@ export async function cleanupKafka(runId: string): Promise<void> {
   }
 }
 
+/** Registers `<topic>-key` / `<topic>-value` (the workload's connector schemas) and returns their ids with the codec. */
+async function registerEnvelope(w: Workload, topic: string): Promise<{ codec: ReturnType<typeof envelopeCodec>; ids: { key: number; value: number } }> {
+  const registry = new SchemaRegistry({ host: REGISTRY_URL });
+  const codec = envelopeCodec(w);
+  const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.keySchema) }, { subject: `${topic}-key` });
+  const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.valueSchema) }, { subject: `${topic}-value` });
+  return { codec, ids: { key: key.id, value: value.id } };
+}
+
 export interface ProduceResult {
   records: number;
   seconds: number;
@@ -77,11 +86,7 @@ export async function produceWorkload(
   baseUs: number,
   opts: { transactional?: { idPrefix: string; lanes: number } } = {},
 ): Promise<ProduceResult> {
-  const registry = new SchemaRegistry({ host: REGISTRY_URL });
-  const codec = envelopeCodec(w);
-  const key = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.keySchema) }, { subject: `${topic}-key` });
-  const value = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(codec.valueSchema) }, { subject: `${topic}-value` });
-  const ids = { key: key.id, value: value.id };
+  const { codec, ids } = await registerEnvelope(w, topic);
   const tx = opts.transactional;
   const laneCount = tx ? Math.max(1, tx.lanes) : 1;
   // Encoded up front, per lane in seq order. A key belongs to one lane (as a stream belongs to one
@@ -97,6 +102,48 @@ export async function produceWorkload(
   await Promise.all(lanes.map((lane, i) => produceLane(topic, lane, tx ? `${tx.idPrefix}-${i}` : undefined)));
   const seconds = (performance.now() - t0) / 1000;
   return { records: changes.length, seconds, recordsPerSec: changes.length / seconds, bytes, keySchemaId: ids.key, valueSchemaId: ids.value };
+}
+
+export interface PacedProducer {
+  /** Changes produced so far (a prefix of the list). */
+  readonly produced: () => number;
+  /** Stops after the send under way; resolves with the number produced. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Produces `changes` in order at `rate` per second (every 100 ms what is due, so a slow send is
+ * caught up), as the connector's records, until stopped or the list is exhausted: a steady load for
+ * measuring what joins and leaves of sink processes cost.
+ */
+export async function pacedProducer(w: Workload, changes: Change[], topic: string, partitions: number, baseUs: number, rate: number): Promise<PacedProducer> {
+  const { codec, ids } = await registerEnvelope(w, topic);
+  const producer = kafka().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  let sent = 0;
+  let stopping = false;
+  const t0 = performance.now();
+  const loop = (async () => {
+    while (!stopping && sent < changes.length) {
+      const due = Math.min(changes.length, Math.floor(((performance.now() - t0) / 1000) * rate));
+      if (due > sent) {
+        const chunk = changes.slice(sent, Math.min(due, sent + 5000));
+        await producer.send({ topic, acks: -1, messages: chunk.map((ch) => codec.encode(ch, ids, baseUs + ch.seq, partitions)) });
+        sent += chunk.length;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (sent >= changes.length) log(`paced producer: all ${sent} changes produced before it was stopped`);
+  })();
+  return {
+    produced: () => sent,
+    async stop() {
+      stopping = true;
+      await loop;
+      await producer.disconnect();
+      return sent;
+    },
+  };
 }
 
 function fnv1a(b: Buffer): number {

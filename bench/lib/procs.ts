@@ -102,29 +102,35 @@ export class BenchChild {
     this.sample();
     clearInterval(this.timer);
     if (this.running && this.pid > 0) {
-      try {
-        process.kill(-this.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
+      this.signalGroup('SIGTERM');
       const t = await Promise.race([this.exited, sleep(graceMs).then(() => 'timeout' as const)]);
       if (t === 'timeout') {
-        try {
-          process.kill(-this.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
+        this.signalGroup('SIGKILL');
         await Promise.race([this.exited, sleep(5000)]);
       }
     }
-    // children that outlived the leader (same group)
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      /* none left */
-    }
+    this.signalGroup('SIGKILL'); // children that outlived the leader (same group)
     live.delete(this);
     return this.exitCode ?? null;
+  }
+
+  /** kill -9 of the whole process group: nothing drains, as when a machine dies. */
+  async kill9(): Promise<void> {
+    this.sample();
+    clearInterval(this.timer);
+    if (this.running && this.pid > 0) {
+      this.signalGroup('SIGKILL');
+      await this.exited;
+    }
+    live.delete(this);
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      /* gone already */
+    }
   }
 
   wait(): Promise<number | null> {

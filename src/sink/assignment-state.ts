@@ -12,6 +12,9 @@ import { InflightRecords } from './inflight-records.js';
 export class AssignmentState {
   /** Set once a newer assignment replaced this one. */
   dropped = false;
+  /** Aborted with `drop()`: decode jobs still queued for this assignment are not run (their records are re-read by the new one). */
+  private readonly cancel = new AbortController();
+  readonly cancelled: AbortSignal = this.cancel.signal;
   readonly tracker = new OffsetTracker();
   /** Next offset to take from each partition's fetches (past what was handed to decoding). */
   readonly fetched = new Map<TopicPartitionKey, bigint>();
@@ -28,5 +31,10 @@ export class AssignmentState {
 
   constructor(batching: { maxSize: number; maxWaitMs: number }) {
     this.batcher = new Batcher(batching);
+  }
+
+  drop(): void {
+    this.dropped = true;
+    this.cancel.abort();
   }
 }

@@ -22,14 +22,19 @@ export class BoundedDecoder {
     private readonly log: Logger,
   ) {}
 
-  async run(records: RawRecord[], schemas: Record<number, string>): Promise<DecodeOutput> {
+  /**
+   * `cancelled`: the assignment the records were fetched for was replaced (a rebalance): a job still
+   * queued is dropped rather than decoded for nothing ahead of the new assignment's (it used to
+   * run anyway, and after a few rebalances under load the queue outlasted SINK_DECODE_TIMEOUT_MS).
+   */
+  async run(records: RawRecord[], schemas: Record<number, string>, cancelled?: AbortSignal): Promise<DecodeOutput> {
     const { fit, failed } = splitOversized(records, this.limits.maxRecordBytes);
     const head: DecodeOutput = { changes: [], failed, skipped: 0 };
     if (fit.length === 0) return head;
     try {
-      return mergeOutputs([head, await this.pool.run(fit, schemas, this.limits.timeoutMs)]);
+      return mergeOutputs([head, await this.pool.run(fit, schemas, this.limits.timeoutMs, cancelled)]);
     } catch (err) {
-      if (this.pool.isClosed) throw err;
+      if (this.pool.isClosed || cancelled?.aborted) throw err;
       this.log.warn({ err, records: fit.length }, 'decode job failed (time limit or worker lost); retrying its records one by one');
     }
     const parts: DecodeOutput[] = [head];

@@ -37,11 +37,15 @@ export class DecodePool {
     return this.closed;
   }
 
-  /** `timeoutMs` counts from submission; on expiry a running task's worker is terminated and replaced. */
-  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number): Promise<DecodeOutput> {
+  /**
+   * `timeoutMs` counts from submission; on expiry a running task's worker is terminated and replaced.
+   * `cancelled` aborts the job the same way (a queued one just leaves the queue).
+   */
+  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<DecodeOutput> {
     if (this.closed) throw new Error('decode pool is closed');
     const job: DecodeJob = { records, schemas };
-    return (await this.pool.run(job, timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) })) as DecodeOutput;
+    const signals = [...(timeoutMs === undefined ? [] : [AbortSignal.timeout(timeoutMs)]), ...(cancelled ? [cancelled] : [])];
+    return (await this.pool.run(job, signals.length === 0 ? {} : { signal: AbortSignal.any(signals) })) as DecodeOutput;
   }
 
   async close(): Promise<void> {

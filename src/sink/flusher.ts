@@ -41,7 +41,8 @@ export interface FlusherDeps {
   lock: SerialLock;
   state: () => AssignmentState;
   running: () => boolean;
-  fenced: () => Promise<void>;
+  /** A commit of `state` was refused: a newer claim owns one of its partitions. */
+  fenced: (state: AssignmentState) => Promise<void>;
   fatal: (message: string, cause: unknown) => void;
 }
 
@@ -108,7 +109,7 @@ export class Flusher {
         return;
       } catch (err) {
         if (isFenced(err)) {
-          await this.d.fenced();
+          await this.d.fenced(state);
           return;
         }
         const cls = classifyError(err);
@@ -187,7 +188,7 @@ export class Flusher {
         this.afterCommit(state, plan);
       });
     } catch (err) {
-      if (isFenced(err)) await this.d.fenced();
+      if (isFenced(err)) await this.d.fenced(state);
       else if (force) this.d.log.warn({ err }, 'final offsets commit failed; the records are re-read on restart');
       else this.d.health.set('pg', false);
     }

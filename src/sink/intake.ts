@@ -151,7 +151,7 @@ export class Intake {
   private async decodeWithRetry(records: RawRecord[], schemas: Record<number, string>, state: AssignmentState): Promise<DecodeOutput> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.d.decoder.run(records, schemas);
+        return await this.d.decoder.run(records, schemas, state.cancelled);
       } catch (err) {
         if (state.dropped || !this.d.running()) return empty();
         retries.inc({ stage: 'decode' });

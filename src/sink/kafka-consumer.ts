@@ -149,13 +149,30 @@ export class KafkaConsumer {
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, heartbeat }) => {
-        await this.assigning;
+        await this.placed(heartbeat);
         await this.handlers.onBatch(batch, heartbeat);
       },
     });
     // Pauses asked for between the consumer's creation and run() could not reach kafkajs yet.
     const paused = this.gate.all().map(tpOf);
     if (this.consumer === consumer && paused.length > 0) this.call((c) => c.pause(paused.map((p) => ({ topic: p.topic, partitions: [p.partition] }))));
+  }
+
+  /**
+   * Waits for the assignment handler, heartbeating meanwhile. kafkajs heartbeats only between
+   * batches, and placing an assignment waits for the batch being written and claims every partition
+   * in PostgreSQL: on a loaded machine that outlasted the session timeout, the coordinator dropped
+   * the member, and its re-join started one more rebalance of the whole group. A heartbeat that
+   * says the group is rebalancing is thrown, so kafkajs re-joins at once.
+   */
+  private async placed(heartbeat: () => Promise<void>): Promise<void> {
+    let done = false;
+    const assigning = this.assigning.finally(() => (done = true));
+    const every = Math.max(500, Math.floor(this.sessionTimeoutMs / 10));
+    while (!done) {
+      await Promise.race([assigning, new Promise((r) => setTimeout(r, every))]);
+      if (!done) await heartbeat();
+    }
   }
 
   /**

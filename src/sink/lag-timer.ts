@@ -8,7 +8,7 @@
  */
 import type { Pool } from 'pg';
 import type { Logger } from '../log/logger.js';
-import { consumerLag, sinkStalled } from '../metrics/sink-metrics.js';
+import { consumerLag, lostCommitsTotal, sinkStalled } from '../metrics/sink-metrics.js';
 import { refreshAccuracy } from './accuracy-gauge.js';
 import type { AssignmentState } from './assignment-state.js';
 import type { KafkaConsumer } from './kafka-consumer.js';
@@ -54,7 +54,7 @@ export interface LagTimerDeps {
   draining: () => boolean;
   offsets: Pick<OffsetStore, 'stored'>;
   /** Drops the uncommitted work and re-reads the partitions from their stored offsets. */
-  lost: (lost: LostCommit[]) => Promise<void>;
+  lost: () => Promise<void>;
 }
 
 export class LagTimer {
@@ -94,7 +94,9 @@ export class LagTimer {
       const committed = state.tracker.committedOffsets();
       const generations = new Map(state.generation);
       const lost = lostCommits(committed, generations, await d.offsets.stored(d.pool));
-      if (lost.length > 0 && d.state() === state && !state.dropped) await d.lost(lost);
+      if (lost.length === 0 || d.state() !== state || state.dropped) return;
+      reportLostCommits(d.log, lost);
+      await d.lost();
     } catch (err) {
       d.log.debug({ err }, 'lost-commit check failed');
     }
@@ -125,4 +127,13 @@ export class LagTimer {
       this.d.log.debug({ err }, 'table pauses refresh failed');
     }
   }
+}
+
+/** Counts and logs commits PostgreSQL lost; the caller re-reads the partitions. */
+export function reportLostCommits(log: Pick<Logger, 'error'>, lost: LostCommit[]): void {
+  for (const l of lost) lostCommitsTotal.inc({ topic: l.topic });
+  log.error(
+    { lost: lost.map((l) => ({ ...l, committed: l.committed.toString(), stored: l.stored?.toString() ?? null })) },
+    'PostgreSQL lost commits it had acknowledged (a crash with SINK_SYNCHRONOUS_COMMIT=off, a failover or a restore); re-reading those partitions from the offsets it holds',
+  );
 }

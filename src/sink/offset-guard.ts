@@ -61,6 +61,13 @@ export class OffsetGuard {
   }
 
   /** Open problems (retention gaps, holds) as last loaded; the sink is not ready while any exist. */
+  /** The open problems as /readyz reasons. */
+  problemReasons(): string[] {
+    return this.openProblems().map(
+      (p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`,
+    );
+  }
+
   openProblems(): OpenProblem[] {
     return this.problems;
   }

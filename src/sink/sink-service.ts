@@ -22,8 +22,7 @@ import { ReplicatorError } from '../core/errors.js';
 import { SerialLock } from '../core/serial-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
-import { fencedTotal, inflightBytes, lostCommitsTotal } from '../metrics/sink-metrics.js';
-import type { LostCommit } from './core/lost-commits.js';
+import { fencedTotal, inflightBytes } from '../metrics/sink-metrics.js';
 import { RegistryHttp } from '../clients/registry.js';
 import { SchemaCache } from './core/decode-record.js';
 import { tpKey, tpOf } from './core/offset-tracker.js';
@@ -114,7 +113,11 @@ export class SinkService implements StatusProvider {
       state: () => this.state,
       draining: () => this.draining,
       offsets: new OffsetStore(cfg.pgSchema, cfg.sinkGroupId),
-      lost: (lost) => this.onLostCommits(lost),
+      // PostgreSQL lost commits it acknowledged (core/lost-commits.ts): re-read from what it holds.
+      lost: async () => {
+        await this.lock.run(async () => this.dropState());
+        await this.consumer.restart();
+      },
     });
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
@@ -161,7 +164,7 @@ export class SinkService implements StatusProvider {
       consumer: { resume: (t, p, r) => this.consumer.resume(t, p, r), commitAdvisory: (o) => this.consumer.commitAdvisory(o) },
       stats: this.stats,
       lock: this.lock,
-      fenced: () => this.onFenced(),
+      fenced: (state) => this.onFenced(state),
       fatal: (message, cause) => this.fatal(message, cause),
     });
     this.intake = new Intake({
@@ -262,10 +265,7 @@ export class SinkService implements StatusProvider {
   }
 
   notReadyReasons(): string[] {
-    const offsets = this.guard
-      .openProblems()
-      .map((p) => `${p.topic}/${p.partition}: ${p.reason}${p.action === 'held' ? ' (partition held)' : ''}: ${p.detail} (acknowledge with \`scylla-pg-cdc offsets ack\`)`);
-    return [...offsets, ...this.stall.reasons()];
+    return [...this.guard.problemReasons(), ...this.stall.reasons()];
   }
 
   status(): unknown {
@@ -318,30 +318,33 @@ export class SinkService implements StatusProvider {
   /** Forget all uncommitted work; it is re-read from the stored offsets. */
   private dropState(): void {
     const old = this.state;
-    old.dropped = true;
-    for (const tp of old.paused) {
-      const { topic, partition } = tpOf(tp);
-      this.consumer.resume(topic, [partition], 'memory');
-    }
+    old.drop();
+    for (const { topic, partition } of [...old.paused].map(tpOf)) this.consumer.resume(topic, [partition], 'memory');
     this.state = this.newState();
     inflightBytes.set(0);
   }
 
-  /** PostgreSQL lost commits it acknowledged (core/lost-commits.ts): re-read from what it holds. */
-  private async onLostCommits(lost: LostCommit[]): Promise<void> {
-    for (const l of lost) lostCommitsTotal.inc({ topic: l.topic });
-    this.log.error(
-      { lost: lost.map((l) => ({ ...l, committed: l.committed.toString(), stored: l.stored?.toString() ?? null })) },
-      'PostgreSQL lost commits it had acknowledged (a crash with SINK_SYNCHRONOUS_COMMIT=off, a failover or a restore); re-reading those partitions from the offsets it holds',
-    );
-    await this.lock.run(async () => this.dropState());
-    await this.consumer.restart();
-  }
-
-  private async onFenced(): Promise<void> {
+  /**
+   * A commit of `fenced` was refused by a newer claim: under the eager rebalance mostly the rebalance
+   * itself (its GROUP_JOIN is queued on the lock or near), where re-joining, as on every fence
+   * before, stopped all members once more. So a replaced assignment is done with; else drop the work
+   * and re-join only if no assignment comes within a session timeout (`offsets import` brings none).
+   */
+  private async onFenced(fenced: AssignmentState): Promise<void> {
     fencedTotal.inc();
-    this.log.warn('fenced: another owner claimed a partition; dropping uncommitted work and rejoining');
-    await this.lock.run(async () => this.dropState());
-    await this.consumer.restart();
+    const replaced = await this.lock.run(async () => {
+      if (fenced !== this.state) return true;
+      this.dropState();
+      return false;
+    });
+    if (replaced) return this.log.info('a commit of the previous assignment was fenced by the rebalance that replaced it; its owner reads it again');
+    this.log.warn('fenced: another owner claimed a partition; dropping uncommitted work and waiting for the new assignment');
+    const waiting = this.state;
+    const timer = setTimeout(() => {
+      if (this.state !== waiting || !this.running || this.draining) return;
+      this.log.warn('no new assignment within the session timeout after being fenced; re-joining the group');
+      void this.consumer.restart();
+    }, this.cfg.sinkSessionTimeoutMs);
+    timer.unref();
   }
 }

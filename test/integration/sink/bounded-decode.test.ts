@@ -53,4 +53,16 @@ describe('bounded decode on real workers', () => {
     const after = await lenient.run([good(3), good(4)], schemas);
     expect(after.changes.map((c) => c.ref.offset)).toEqual(['3', '4']);
   }, 60_000);
+
+  it('jobs of a replaced assignment are dropped from the queue, not decoded and not dead-lettered', async () => {
+    const replaced = new AbortController();
+    // The pool has one worker: the first job takes it, the two submitted behind it wait in
+    // piscina's queue when the rebalance aborts them (before the first can have finished).
+    const running = lenient.run([good(10)], schemas);
+    const queued = [lenient.run([good(11)], schemas, replaced.signal), lenient.run([good(12), good(13)], schemas, replaced.signal)];
+    replaced.abort(); // the rebalance
+    for (const q of queued) await expect(q).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await running).changes.map((c) => c.ref.offset)).toEqual(['10']); // the current assignment's job is untouched
+    expect((await lenient.run([good(14)], schemas)).changes.map((c) => c.ref.offset)).toEqual(['14']);
+  }, 120_000);
 });

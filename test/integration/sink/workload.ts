@@ -29,6 +29,8 @@ export interface Workload {
   expected: Row[];
   /** Changes per partition (= the final stored offsets). */
   perPartition: number[];
+  /** Every change in production order: its key, write time (unique per change) and op. */
+  log: { id: number; tsUs: number; op: 'c' | 'u' | 'd' }[];
 }
 
 /** Deterministic PRNG (mulberry32). */
@@ -50,6 +52,7 @@ export function buildWorkload(fx: TopicFixture, opts: { keys: number; changes: n
   const count = new Map<number, number>();
   const messages: Workload['messages'] = [];
   const perPartition = new Array<number>(opts.partitions).fill(0);
+  const log: Workload['log'] = [];
   for (let i = 0; i < opts.changes; i++) {
     const k = Math.floor(rand() * opts.keys);
     const idx = (count.get(k) ?? 0) + 1;
@@ -80,12 +83,13 @@ export function buildWorkload(fx: TopicFixture, opts: { keys: number; changes: n
       enc = fx.encode({ op: 'u', key: { id: k }, after, tsUs: ts });
     }
     messages.push({ ...enc, partition });
+    log.push({ id: k, tsUs: ts, op: cur === null ? 'c' : r < 0.1 ? 'd' : 'u' });
   }
   const expected: Row[] = [];
   for (const [id, row] of [...state].sort((x, y) => x[0] - y[0])) {
     if (row) expected.push({ id: String(id), n: String(row.n), a: row.a, b: row.b === null ? null : String(row.b) });
   }
-  return { messages, expected, perPartition };
+  return { messages, expected, perPartition, log };
 }
 
 /** Pre-creates the target table (so the audit trigger exists before the first change). */
