@@ -41,21 +41,7 @@ export function cpuSeconds(pid: number): number {
   return ticks / CLK_TCK;
 }
 
-/** One counter family of a process's /metrics, summed per `kind` label (`all` without one). */
-export async function metricSum(port: number, name: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = /^(\S+?)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const kind = /kind="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'all';
-    out[kind] = (out[kind] ?? 0) + Number(m[3]);
-  }
-  return out;
-}
-
-export const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+export { metricSum, total } from './metrics-scrape.js';
 
 /** The part of a source's /status the scenario reads: its slots and whether it is ready. */
 export interface SlotStatus {

@@ -24,7 +24,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BenchChild } from '../lib/procs.js';
 import { createTopic, KAFKA_BROKERS } from '../lib/kafka.js';
 import { log, round, sleep } from '../lib/util.js';
-import { metricSum, total } from '../lib/metrics-scrape.js';
 import { freePort } from '../../test/helpers/free-port.js';
 import { cpuSeconds, waitFor } from '../lib/topology-probes.js';
 import { SourceFleet } from '../lib/source-fleet.js';
