@@ -97,6 +97,17 @@ export class BenchChild {
     return { peakRssMb: Math.round(this.mem.peakRssMb), peakHwmMb: Math.round(this.mem.peakHwmMb) };
   }
 
+  /** SIGKILL to the whole process group now, as a crash ends it: no drain, no commit. */
+  kill9(): void {
+    this.sample();
+    if (!this.running || this.pid <= 0) return;
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+
   /** SIGTERM to the process group, SIGKILL after graceMs. Resolves with the exit code. */
   async stop(graceMs = 20_000): Promise<number | null> {
     this.sample();
