@@ -2,11 +2,13 @@
  * When did the pipeline catch up after a fault (pure; the recovery scenario feeds it).
  *
  * The end-to-end lag at time t is t minus the write time of the oldest change written but not yet
- * visible in PostgreSQL. It is above a threshold at t exactly when some change written before
- * t − threshold is seen only after t; so, after a fault, the lag is back under the threshold for good
- * at the moment the last change that took longer than the threshold became visible. That moment is
- * `recoveredAtMs`. Only changes that end up in the final state count (`finals`): a row overwritten
- * later may never be seen carrying its own seq.
+ * visible in PostgreSQL. It is above a threshold at t exactly when some change s with
+ * write(s) + threshold < t < seen(s) exists: the lag is over the threshold on the union of those
+ * intervals, one per late change. A fault opens one such stretch (nothing becomes visible while the
+ * process is down, so the lag only grows); `recoveredAtMs` is its end, the first moment after the
+ * fault the lag is back under the threshold. A later, separate stretch (a slow commit on a loaded
+ * box) is not the fault's: it shows in `lastLateAtMs`. Only changes that end up in the final state
+ * count (`finals`): a row overwritten later may never be seen carrying its own seq.
  */
 
 export interface CatchUpInput {
@@ -24,8 +26,10 @@ export interface CatchUpInput {
 }
 
 export interface CatchUp {
-  /** when the last late change became visible; fromMs when none was late; null while one is missing */
+  /** the end of the first stretch of lag over the threshold ending after fromMs; fromMs when none; null while a change is missing */
   recoveredAtMs: number | null;
+  /** when the last late change of the window became visible (the end of the last stretch) */
+  lastLateAtMs: number | null;
   /** changes of this window that took longer than the threshold */
   lateChanges: number;
   /** changes written before toMs and never seen */
@@ -39,8 +43,7 @@ export interface CatchUp {
  * seen (they make the window unrecovered).
  */
 export function catchUp(o: CatchUpInput): CatchUp {
-  let recovered = o.fromMs;
-  let late = 0;
+  const over: [number, number][] = []; // (write + threshold, seen) of each late change
   let missing = 0;
   let maxLag = 0;
   for (const seq of o.finals) {
@@ -54,12 +57,18 @@ export function catchUp(o: CatchUpInput): CatchUp {
     if (s <= o.fromMs || s > o.toMs) continue;
     const lag = s - w;
     maxLag = Math.max(maxLag, lag);
-    if (lag > o.thresholdMs) {
-      late++;
-      recovered = Math.max(recovered, s);
-    }
+    if (lag > o.thresholdMs) over.push([w + o.thresholdMs, s]);
   }
-  return { recoveredAtMs: missing > 0 ? null : recovered, lateChanges: late, missing, maxLagMs: maxLag };
+  over.sort((a, b) => a[0] - b[0]);
+  let recovered: number | null = null;
+  let end = -Infinity;
+  for (const [from, to] of over) {
+    if (from > end && end > o.fromMs) break; // a new stretch begins after the fault's one ended
+    end = Math.max(end, to);
+  }
+  if (over.length > 0) recovered = end > o.fromMs ? end : o.fromMs;
+  const last = over.reduce<number | null>((m, [, to]) => (m === null || to > m ? to : m), null);
+  return { recoveredAtMs: missing > 0 ? null : (recovered ?? o.fromMs), lastLateAtMs: last, lateChanges: over.length, missing, maxLagMs: maxLag };
 }
 
 /** write → visible times (ms) of the changes first seen in [fromMs, toMs): the steady state before a fault. */

@@ -72,6 +72,8 @@ export interface KillRecord {
   targetS: number;
   met: boolean;
   lateChanges: number;
+  /** seconds from the kill to the last change slower than the threshold (a later stretch of lag, if any) */
+  lastLateS: number | null;
   missing: number;
   maxLagS: number;
   oldExit: string;
@@ -202,6 +204,7 @@ export async function runRecovery(o: RecoveryOptions): Promise<RecoveryOutcome> 
         targetS,
         met: false,
         lateChanges: 0,
+        lastLateS: null,
         missing: 0,
         maxLagS: 0,
         oldExit: await oldExit,
@@ -239,6 +242,7 @@ export async function runRecovery(o: RecoveryOptions): Promise<RecoveryOutcome> 
       k.phases.firstApplied = sec(firstApplied);
       k.phases.caughtUp = sec(cu.recoveredAtMs);
       k.lateChanges = cu.lateChanges;
+      k.lastLateS = sec(cu.lastLateAtMs);
       k.missing = cu.missing;
       k.maxLagS = round(cu.maxLagMs / 1000, 2);
       k.met = k.phases.caughtUp !== null && k.phases.caughtUp <= targetS;

@@ -17,13 +17,32 @@ const base = { fromMs: KILL, toMs: 200_000, thresholdMs: 7000, finals: [0, 1, 2,
 
 describe('catch-up after a fault', () => {
   it('is when the last change slower than the threshold became visible', () => {
-    expect(catchUp({ ...base, seenAt: seenAll })).toEqual({ recoveredAtMs: 113_500, lateChanges: 3, missing: 0, maxLagMs: 16_000 });
+    expect(catchUp({ ...base, seenAt: seenAll })).toEqual({ recoveredAtMs: 113_500, lastLateAtMs: 113_500, lateChanges: 3, missing: 0, maxLagMs: 16_000 });
+  });
+
+  it("ends at the fault's stretch of lag: a later slow change is a stretch of its own", () => {
+    // change 7, written at 130 s, seen at 138 s (8 s): the lag is over 7 s in (137 s, 138 s) only
+    const w = Float64Array.from([...writes, 130_000]);
+    const seen = new Map([...seenAll, [7, 138_000]]);
+    expect(catchUp({ ...base, finals: [...base.finals, 7], writeMs: w, seenAt: seen })).toEqual({
+      recoveredAtMs: 113_500,
+      lastLateAtMs: 138_000,
+      lateChanges: 4,
+      missing: 0,
+      maxLagMs: 16_000,
+    });
+    // written at 106.6 s, its stretch begins at 113.6 s, just after the fault's ended: still apart;
+    // written at 106.4 s, it begins at 113.4 s, inside the fault's: one stretch until 138 s
+    w[7] = 106_600;
+    expect(catchUp({ ...base, finals: [...base.finals, 7], writeMs: w, seenAt: seen }).recoveredAtMs).toBe(113_500);
+    w[7] = 106_400;
+    expect(catchUp({ ...base, finals: [...base.finals, 7], writeMs: w, seenAt: seen }).recoveredAtMs).toBe(138_000);
   });
 
   it('is not reached while a written change is missing', () => {
     const seen = new Map(seenAll);
     seen.delete(6);
-    expect(catchUp({ ...base, seenAt: seen })).toEqual({ recoveredAtMs: null, lateChanges: 3, missing: 1, maxLagMs: 16_000 });
+    expect(catchUp({ ...base, seenAt: seen })).toEqual({ recoveredAtMs: null, lastLateAtMs: 113_500, lateChanges: 3, missing: 1, maxLagMs: 16_000 });
     // a change not written yet is not missing
     const w = Float64Array.from(writes);
     w[6] = 0;
@@ -31,8 +50,8 @@ describe('catch-up after a fault', () => {
   });
 
   it('counts only the window (fromMs, toMs] and only final changes', () => {
-    expect(catchUp({ ...base, toMs: 113_000, seenAt: seenAll })).toEqual({ recoveredAtMs: 112_000, lateChanges: 2, missing: 0, maxLagMs: 16_000 });
-    expect(catchUp({ ...base, finals: [0, 4, 5, 6], seenAt: seenAll })).toEqual({ recoveredAtMs: KILL, lateChanges: 0, missing: 0, maxLagMs: 6900 });
+    expect(catchUp({ ...base, toMs: 113_000, seenAt: seenAll })).toEqual({ recoveredAtMs: 112_000, lastLateAtMs: 112_000, lateChanges: 2, missing: 0, maxLagMs: 16_000 });
+    expect(catchUp({ ...base, finals: [0, 4, 5, 6], seenAt: seenAll })).toEqual({ recoveredAtMs: KILL, lastLateAtMs: null, lateChanges: 0, missing: 0, maxLagMs: 6900 });
   });
 
   it('gives the steady lags before a fault', () => {
