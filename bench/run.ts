@@ -5,6 +5,8 @@
  * npm run bench -- --scenario topology --streams 16|20000|200000 [--processes N] [--idle-s N] [--load-s N] [--load-rate N]
  *                  [--backlog N] [--backlog-partitions N]
  * npm run bench -- --scenario sink-scale [--rows N] [--partitions 24] [--processes 1,2,3] [--rate 2000] [--event-gap-s 15]
+ * npm run bench -- --scenario recovery [--rate 2000] [--rows N] [--kill sink,source] [--kill-at-s 20] [--settle-s 10]
+ *                  [--session-timeout-ms 10000] [--confidence-window-ms 5000]
  *
  * See bench/README.md. Every run creates its own bench_<id> PG schemas, topics, groups and subjects
  * and removes them at the end (--keep leaves them for inspection); every child process it starts runs
@@ -31,12 +33,13 @@ import { waitForTarget, waitUntilReady, type WaitResult } from './scenarios/comm
 import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { runSinkScale, type SinkScaleOutcome } from './scenarios/sink-scale.js';
+import { runRecovery, type Victim } from './scenarios/recovery.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology', 'sink-scale'] as const;
+const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology', 'sink-scale', 'recovery'] as const;
 /** Scenarios that run alone, each with its own flow and no ceiling. */
-const ALONE: readonly string[] = ['topology', 'sink-scale'];
+const ALONE: readonly string[] = ['topology', 'sink-scale', 'recovery'];
 type Scenario = (typeof SCENARIOS)[number];
 
 const { values: args } = parseArgs({
@@ -66,6 +69,11 @@ const { values: args } = parseArgs({
     backlog: { type: 'string', default: '20000' },
     'backlog-partitions': { type: 'string', default: '2000' },
     'event-gap-s': { type: 'string', default: '15' },
+    kill: { type: 'string', default: 'sink,source' },
+    'kill-at-s': { type: 'string', default: '20' },
+    'settle-s': { type: 'string', default: '10' },
+    'session-timeout-ms': { type: 'string', default: '10000' },
+    'confidence-window-ms': { type: 'string', default: '5000' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -83,6 +91,9 @@ if (args.help) {
        (alone: its own emulator process with that many CDC streams, N source processes of one deployment; see bench/README.md)
        --scenario sink-scale [--rows N] [--partitions 24] [--processes 1,2,3] [--rate 2000] [--event-gap-s 15]
        (alone: backlog drained by 1, 2, 3 sink processes; joins and leaves under --rate changes/s; see bench/README.md)
+       --scenario recovery [--rate 2000] [--kill sink,source] [--kill-at-s 20] [--settle-s 10]
+       [--session-timeout-ms 10000] [--confidence-window-ms 5000]
+       (alone: emulator + source + sink under steady writes; kill -9 of each victim in turn, catch-up time)
 `);
   process.exit(0);
 }
@@ -176,6 +187,20 @@ function ourCli(cliArgs: string[], env: Record<string, string>): void {
   execFileSync(process.execPath, [...ourEntry(), ...cliArgs], { cwd: REPO, env: ourEnv(env), stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/** The source on the bench's emulator: one table, topics `<runId>.<scenario>.<table>`, its own SOURCE_NAME. */
+function sourceEnv(contactPoint: string, keyspace: string, scenario: string): Record<string, string> {
+  return {
+    SCYLLA_CONTACT_POINTS: contactPoint,
+    SCYLLA_LOCAL_DC: 'datacenter1',
+    SCYLLA_TABLES: `${keyspace}.${workload.table}`,
+    KAFKA_TOPIC_TEMPLATE: `${runId}.${scenario}.{table}`,
+    KAFKA_TOPIC_PARTITIONS: String(partitions),
+    SOURCE_NAME: `${runId}_${scenario}`,
+    SNAPSHOT_MODE: 'never',
+    CDC_START: 'earliest',
+  };
+}
+
 function sinkEnv(schema: string, sinkTopic: string, group = `${runId}-sink-${sinkTopic}`): Record<string, string> {
   return {
     PG_SCHEMA: schema,
@@ -262,6 +287,10 @@ async function main(): Promise<void> {
   }
   if (scenarios[0] === 'sink-scale') {
     await sinkScale(machine, command);
+    return;
+  }
+  if (scenarios[0] === 'recovery') {
+    await recovery(machine, command);
     return;
   }
   log(`run ${runId}: ${scenarios.join(',')} / ${workload.name} / ${rows} rows / ${workers} workers`);
@@ -394,17 +423,7 @@ async function main(): Promise<void> {
           await createTopic(srcTopic, partitions, { 'message.timestamp.type': 'LogAppendTime' });
           const t0 = performance.now();
           const sourcePort = await freePort();
-          const source = ourChild('source', 'source', {
-            METRICS_PORT: String(sourcePort),
-            SCYLLA_CONTACT_POINTS: writer.contactPoint,
-            SCYLLA_LOCAL_DC: 'datacenter1',
-            SCYLLA_TABLES: `${keyspace}.${workload.table}`,
-            KAFKA_TOPIC_TEMPLATE: `${runId}.${scenario}.{table}`,
-            KAFKA_TOPIC_PARTITIONS: String(partitions),
-            SOURCE_NAME: `${runId}_${scenario}`,
-            SNAPSHOT_MODE: 'never',
-            CDC_START: 'earliest',
-          });
+          const source = ourChild('source', 'source', { ...sourceEnv(writer.contactPoint, keyspace, scenario), METRICS_PORT: String(sourcePort) });
           children.push(source);
           let sink: BenchChild | null = null;
           const schema = `${runId}_e2e`;
@@ -531,8 +550,13 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
     settings: { ...settings, runId },
     details: o.details,
   };
+  finishAlone(r, { seconds: r.seconds, ...r.details });
+}
+
+/** The end of a scenario that runs alone: its table row, a summary, the JSON, the exit code. */
+function finishAlone(r: BenchResult, summary: unknown): void {
   printTable([r]);
-  process.stdout.write(`${JSON.stringify({ seconds: r.seconds, ...r.details }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   if (args.json) {
     mkdirSync(dirname(resolve(args.json)), { recursive: true });
     writeFileSync(args.json, `${JSON.stringify(r, null, 2)}\n`);
@@ -611,6 +635,77 @@ async function sinkScale(machine: MachineInfo, command: string): Promise<void> {
     log(`wrote ${args.json}`);
   }
   process.exitCode = r.completed ? 0 : 1;
+}
+
+/** The `recovery` scenario (bench/scenarios/recovery.ts): kill -9 under steady writes; no ceiling. */
+async function recovery(machine: MachineInfo, command: string): Promise<void> {
+  const victims = args.kill!.split(',').map((v) => v.trim());
+  for (const v of victims) if (v !== 'sink' && v !== 'source') throw new Error(`--kill takes sink and/or source, got ${v}`);
+  const steadyRate = rate > 0 ? rate : 2000; // "flat out" has no steady state to come back to
+  const sessionTimeoutMs = Number(args['session-timeout-ms']);
+  const confidenceWindowMs = Number(args['confidence-window-ms']);
+  const killAtS = Number(args['kill-at-s']);
+  const settleS = Number(args['settle-s']);
+  log(`run ${runId}: recovery / ${workload.name} / ${rows} changes at ${steadyRate}/s / kill -9 ${victims.join(', then ')}`);
+  const changes = workload.generate(rows, args.seed ? Number(args.seed) : undefined);
+  const expected = expectedState(workload, changes);
+  await loadExpectedState(workload, changes, `${runId}_expected`, (key) => keyString(workload, key));
+  const o = await runRecovery({
+    workload,
+    changes,
+    expected,
+    runId,
+    tmp,
+    partitions,
+    rate: steadyRate,
+    killAtS,
+    settleS,
+    victims: victims as Victim[],
+    stallMs,
+    sessionTimeoutMs,
+    confidenceWindowMs,
+    spawn: (role, name, env) => ourChild(name, role, env),
+    sourceEnv: (contactPoint, keyspace) => sourceEnv(contactPoint, keyspace, 'recovery'),
+    sinkEnv,
+  });
+  const r: BenchResult = {
+    scenario: 'recovery',
+    workload: workload.name,
+    workloadDescription: workload.description,
+    rows,
+    completed: o.completed,
+    reason: o.reason,
+    rowsPerSec: null,
+    ceilingRowsPerSec: 0,
+    ratioToCeiling: null,
+    latencyMs: o.latencyMs,
+    latencyBasis: 'emulator write time → first 100 ms poll that sees the change in PostgreSQL; every change of the run, the recoveries included',
+    peakRssMb: { ...o.peakRssMb, 'bench-harness': selfMemory().peakRssMb },
+    seconds: { write: o.writeSeconds, ...Object.fromEntries(o.kills.map((k) => [`${k.victim}CaughtUp`, k.phases.caughtUp])) },
+    machine,
+    date: new Date().toISOString(),
+    command,
+    settings: {
+      rate: steadyRate,
+      partitions,
+      victims,
+      killAtS,
+      settleS,
+      sessionTimeoutMs,
+      confidenceWindowMs,
+      thresholdMs: confidenceWindowMs + 2000,
+      expectedRows: expected.rows,
+      runId,
+    },
+    details: { kills: o.kills, logs: tmp },
+  };
+  if (o.targetComplete) await checkContents(r, o.schema);
+  // exactness is part of recovering: a run that caught up with wrong contents did not
+  if (r.contentsMatch === false) {
+    r.completed = false;
+    r.reason = `caught up, but ${String(r.details.rowsDifferingFromExpected)} rows differ from the workload`;
+  }
+  finishAlone(r, { seconds: r.seconds, kills: o.kills.map((k) => ({ victim: k.victim, met: k.met, targetS: k.targetS, ...k.phases })) });
 }
 
 /** Count and sum(seq) say every change arrived; contents say it was applied right (column by column). */

@@ -114,7 +114,7 @@ export class BenchChild {
     return this.exitCode ?? null;
   }
 
-  /** kill -9 of the whole process group: nothing drains, as when a machine dies. */
+  /** kill -9 of the whole process group: nothing drains, as when a machine dies. The signal is sent before the first await. */
   async kill9(): Promise<void> {
     this.sample();
     clearInterval(this.timer);

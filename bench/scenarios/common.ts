@@ -26,15 +26,18 @@ export async function waitForTarget(o: {
   schema: string;
   table: string;
   expected: ExpectedState;
+  /** read at every poll: the recovery scenario swaps a killed child for its replacement in place */
   children: BenchChild[];
   stallMs: number;
   pollMs: number;
   trackLatency?: boolean;
+  /** filled while polling (with trackLatency), so a caller can follow the lag live */
+  seen?: Map<number, number>;
   label: string;
 }): Promise<WaitResult> {
   const c: pg.Client = pgClient();
   await c.connect();
-  const seen = new Map<number, number>();
+  const seen = o.seen ?? new Map<number, number>();
   const finals = [...o.expected.finalSeqs].sort((a, b) => a - b);
   let floorIdx = 0;
   let indexed = false;

@@ -17,6 +17,7 @@ export async function runSource(ctx: CommandContext): Promise<number> {
   parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc source'); // takes no arguments: a stray one is exit 2
   const config = loadSourceConfig(ctx.env, readSecretFile);
   const log = createLogger('source', config.logLevel);
+  log.info({ sourceName: config.sourceName, tables: config.scyllaTables, slots: config.sourceSlots }, 'starting source');
   const service = new SourceService(config, log);
   const metrics = new MetricsServer(registry, service);
   if (config.metricsPort > 0) {

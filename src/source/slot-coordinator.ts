@@ -61,6 +61,9 @@ export class SlotCoordinator {
     consumer.on(consumer.events.CRASH, (e) => {
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'slot coordinator consumer crashed');
     });
+    // A killed process of this group still holds its slots until its session times out: the join
+    // below waits that long (kafkajs has no static membership). Logged so the wait can be seen.
+    this.log.info({ groupId: this.groupId, sessionTimeoutMs: this.sessionTimeoutMs }, 'joining the slot group');
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: false });
     await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
