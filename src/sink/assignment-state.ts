@@ -12,11 +12,15 @@ import { InflightRecords } from './inflight-records.js';
 export class AssignmentState {
   /** Set once a newer assignment replaced this one. */
   dropped = false;
+  /** Set by the first flush lane found fenced: the others leave the rejoin to it. */
+  fenced = false;
   readonly tracker = new OffsetTracker();
   /** Next offset to take from each partition's fetches (past what was handed to decoding). */
   readonly fetched = new Map<TopicPartitionKey, bigint>();
   /** Generation claimed per partition: fences the offsets commit. */
   readonly generation = new Map<TopicPartitionKey, bigint>();
+  /** Flush lane of each partition (core/flush-lanes.ts), dealt at assignment. */
+  lanes = new Map<TopicPartitionKey, number>();
   readonly records = new InflightRecords();
   readonly batcher: Batcher;
   /** Closed table batches, flushed in order. */

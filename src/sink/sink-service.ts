@@ -19,7 +19,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { SinkConfig } from '../config/sink-config.js';
 import { ReplicatorError } from '../core/errors.js';
-import { SerialLock } from '../core/serial-lock.js';
+import { SharedLock } from '../core/shared-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { fencedTotal, inflightBytes } from '../metrics/sink-metrics.js';
@@ -49,6 +49,7 @@ import { LagTimer } from './lag-timer.js';
 import { PausedTablesStore } from './paused-tables-store.js';
 import { TablePauses } from './table-pauses.js';
 import { fetchSizes } from './core/fetch-sizes.js';
+import { assignLanes } from './core/flush-lanes.js';
 
 export interface SinkServiceDeps {
   config: SinkConfig;
@@ -72,7 +73,7 @@ export class SinkService implements StatusProvider {
   private readonly retry: Retrier;
   private readonly intake: Intake;
   private readonly flusher: Flusher;
-  private readonly lock = new SerialLock();
+  private readonly lock = new SharedLock();
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
   private readonly housekeeping: Housekeeping;
@@ -152,6 +153,7 @@ export class SinkService implements StatusProvider {
     this.flusher = new Flusher({
       ...common,
       batchMaxWaitMs: cfg.sinkBatchMaxWaitMs,
+      concurrency: cfg.sinkFlushConcurrency,
       writer: new PgWriter(deps.pool, offsets),
       tables: this.tables,
       shapes: new SchemaCache((id) => this.fetcher.known(id) ?? undefined),
@@ -296,7 +298,12 @@ export class SinkService implements StatusProvider {
       this.dropState();
       if (this.draining || !this.running) return; // a rebalance during the drain: nothing to place
       for (const h of this.consumer.pausedFor('held')) this.consumer.resume(h.topic, [h.partition], 'held'); // placed anew below
-      for (const p of await this.guard.place(assignment)) {
+      const placed = await this.guard.place(assignment);
+      this.state.lanes = assignLanes(
+        placed.filter((p) => p.from !== null),
+        this.cfg.sinkFlushConcurrency,
+      );
+      for (const p of placed) {
         if (p.from === null) {
           this.consumer.pause(p.topic, [p.partition], 'held'); // held (SINK_OFFSET_RESET=fail): not read
           continue;
