@@ -53,6 +53,13 @@ export const sinkVars = {
     description:
       'synchronous_commit of the sink\'s transactions. off: COMMIT returns before its WAL is flushed; a PostgreSQL crash can lose the last commits, rows and offsets together, and the sink re-reads them (docs/sink.md, "Asynchronous commit")',
   }),
+  sinkFlushConcurrency: defineVar({
+    env: 'SINK_FLUSH_CONCURRENCY',
+    schema: intIn(1, 64),
+    default: '2',
+    description:
+      'table batches written to PostgreSQL at the same time, each in its own transaction over its own share of the partitions (flush lanes); 1 = one after another; must be below PG_POOL_SIZE',
+  }),
   sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
   sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),
   sinkRetryMaxMs: defineVar({ env: 'SINK_RETRY_MAX_MS', schema: intIn(100), default: '30000', description: 'cap of the exponential backoff for transient errors' }),
@@ -135,5 +142,13 @@ export const sinkVars = {
 export type SinkConfig = ConfigOf<typeof sinkVars>;
 
 export function loadSinkConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SinkConfig {
-  return loadConfig(sinkVars, env, readFile, (cfg) => [...connectionProblems(cfg), ...tableMapCheck(cfg)]);
+  return loadConfig(sinkVars, env, readFile, (cfg) => [...connectionProblems(cfg), ...tableMapCheck(cfg), ...flushConcurrencyCheck(cfg)]);
+}
+
+/** Each concurrent flush holds a connection; the table manager, offset claims and purges need one more. */
+export function flushConcurrencyCheck(cfg: Pick<SinkConfig, 'sinkFlushConcurrency' | 'pgPoolSize'>): string[] {
+  if (cfg.sinkFlushConcurrency === 1 || cfg.sinkFlushConcurrency < cfg.pgPoolSize) return [];
+  return [
+    `SINK_FLUSH_CONCURRENCY (${cfg.sinkFlushConcurrency}) must be below PG_POOL_SIZE (${cfg.pgPoolSize}): each concurrent flush holds a connection and the sink needs one more for table definitions, offsets and purges (raise PG_POOL_SIZE or lower SINK_FLUSH_CONCURRENCY)`,
+  ];
 }

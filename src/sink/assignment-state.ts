@@ -15,11 +15,15 @@ export class AssignmentState {
   /** Aborted with `drop()`: decode jobs still queued for this assignment are not run (their records are re-read by the new one). */
   private readonly cancel = new AbortController();
   readonly cancelled: AbortSignal = this.cancel.signal;
+  /** Set by the first flush lane found fenced: the others leave the rejoin to it. */
+  fenced = false;
   readonly tracker = new OffsetTracker();
   /** Next offset to take from each partition's fetches (past what was handed to decoding). */
   readonly fetched = new Map<TopicPartitionKey, bigint>();
   /** Generation claimed per partition: fences the offsets commit. */
   readonly generation = new Map<TopicPartitionKey, bigint>();
+  /** Flush lane of each partition (core/flush-lanes.ts), dealt at assignment. */
+  lanes = new Map<TopicPartitionKey, number>();
   readonly records = new InflightRecords();
   readonly batcher: Batcher;
   /** Closed table batches, flushed in order. */

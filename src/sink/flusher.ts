@@ -1,11 +1,13 @@
 /**
- * Flush and commit: closed table batches are written one at a time (one PostgreSQL transaction per
- * batch, its offsets inside, pg-writer.ts), retried, isolated row by row or dead-lettered by error
- * class (classify-error.ts); partitions with nothing to write still get their offsets committed.
+ * Flush and commit: closed table batches are written up to SINK_FLUSH_CONCURRENCY at a time, one
+ * per flush lane (core/flush-lanes.ts says which may run together and why that is safe), each in one
+ * PostgreSQL transaction with its lane's offsets (pg-writer.ts), retried, isolated row by row or
+ * dead-lettered by error class (classify-error.ts); partitions with nothing to write still get their
+ * offsets committed.
  */
 import { backoffMs } from '../core/backoff.js';
 import { isFenced } from '../core/errors.js';
-import type { SerialLock } from '../core/serial-lock.js';
+import type { SharedLock } from '../core/shared-lock.js';
 import type { Logger } from '../log/logger.js';
 import { inflightBytes, retries } from '../metrics/sink-metrics.js';
 import type { TableBatch } from './core/batcher.js';
@@ -14,13 +16,14 @@ import { batchFailureAction, classifyError, isStaleTable } from './core/classify
 import type { SchemaCache } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
 import { tpOf, type TopicPartitionKey } from './core/offset-tracker.js';
+import { lanePartitions, nextRunnable } from './core/flush-lanes.js';
 import type { RecordFailure } from './core/types.js';
 import type { AssignmentState } from './assignment-state.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { KafkaConsumer } from './kafka-consumer.js';
 import type { OffsetWrite } from './offset-store.js';
-import type { PgWriter } from './pg-writer.js';
 import { sleep } from './retrier.js';
+import { UNIQUE_VIOLATION, type PgWriter } from './pg-writer.js';
 import type { SinkHealth } from './sink-health.js';
 import type { SinkStats } from './sink-stats.js';
 import type { TableManager } from './table-manager.js';
@@ -31,6 +34,8 @@ export interface FlusherDeps {
   batchMaxWaitMs: number;
   maxInflightBytes: number;
   retryMaxMs: number;
+  /** SINK_FLUSH_CONCURRENCY: batches written at the same time (1 = one after another). */
+  concurrency: number;
   writer: PgWriter;
   tables: TableManager;
   shapes: SchemaCache;
@@ -38,7 +43,7 @@ export interface FlusherDeps {
   consumer: Pick<KafkaConsumer, 'resume' | 'commitAdvisory'>;
   health: SinkHealth;
   stats: SinkStats;
-  lock: SerialLock;
+  lock: SharedLock;
   state: () => AssignmentState;
   running: () => boolean;
   /** A commit of `state` was refused: a newer claim owns one of its partitions. */
@@ -48,7 +53,10 @@ export interface FlusherDeps {
 
 export class Flusher {
   private wakeUp: (() => void) | undefined;
-  private flushing = false;
+  /** Set by wake(): the loop looks again before sleeping (a wake while it was busy is not lost). */
+  private woken = false;
+  /** Batches being written (of any assignment: a dropped one's finish on their own). */
+  private readonly flushing = new Set<TableBatch>();
   private lastOffsetCommit = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -60,31 +68,29 @@ export class Flusher {
   }
 
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
   /** Resolves once no batch is ready or being flushed. */
   idle(): Promise<void> {
-    if (this.d.state().ready.length === 0 && !this.flushing) return Promise.resolve();
+    if (this.d.state().ready.length === 0 && this.flushing.size === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
   async loop(): Promise<void> {
     while (this.d.running()) {
+      this.woken = false;
       const state = this.d.state();
       for (const b of state.batcher.due(Date.now())) state.ready.push(b);
-      const batch = state.ready.shift();
-      if (batch) {
-        this.flushing = true;
-        try {
-          await this.flushWithRetry(state, batch);
-        } finally {
-          this.flushing = false;
-        }
+      const next = nextRunnable(state.ready, [...this.flushing], this.d.concurrency);
+      if (next >= 0) {
+        this.start(state, state.ready.splice(next, 1)[0]!);
         continue;
       }
-      for (const r of this.idleWaiters.splice(0)) r();
+      if (state.ready.length === 0 && this.flushing.size === 0) for (const r of this.idleWaiters.splice(0)) r();
       if (Date.now() - this.lastOffsetCommit >= this.d.batchMaxWaitMs) await this.commitOffsetsOnly(false);
+      if (this.woken) continue;
       const wait = Math.min(state.batcher.nextDueIn(Date.now()) ?? this.d.batchMaxWaitMs, this.d.batchMaxWaitMs);
       await new Promise<void>((r) => {
         const t = setTimeout(r, Math.max(5, wait));
@@ -94,7 +100,18 @@ export class Flusher {
         };
       });
     }
+    while (this.flushing.size > 0) await new Promise<void>((r) => (this.wakeUp = r));
     for (const r of this.idleWaiters.splice(0)) r();
+  }
+
+  private start(state: AssignmentState, batch: TableBatch): void {
+    this.flushing.add(batch);
+    void this.flushWithRetry(state, batch)
+      .catch((err: unknown) => this.d.log.error({ err, table: batch.table }, 'flushing a batch failed; its records are re-read after a restart or rebalance'))
+      .finally(() => {
+        this.flushing.delete(batch);
+        this.wake();
+      });
   }
 
   private async flushWithRetry(state: AssignmentState, batch: TableBatch): Promise<void> {
@@ -104,12 +121,17 @@ export class Flusher {
       if (state.dropped) return; // dropped by a rebalance: re-read from stored offsets
       try {
         if (doomed) await this.deadLetterBatch(state, batch, doomed);
-        else await this.d.lock.run(() => this.flushOnce(state, batch, isolate));
+        else await this.d.lock.shared(() => this.flushOnce(state, batch, isolate));
         this.d.health.set('pg', true);
         return;
       } catch (err) {
-        if (isFenced(err)) {
-          await this.d.fenced(state);
+        if (isFenced(err)) return this.fenced(state);
+        if (isUniqueRace(err) && !batch.alone) {
+          // Another lane of this table inserted the same key (flush-lanes.ts): not the record's fault.
+          // Back to the head of the queue: the loop restarts it once no other batch of its table runs.
+          batch.alone = true;
+          state.ready.unshift(batch);
+          this.d.log.warn({ err, table: batch.table }, 'unique violation while other lanes of the table were flushing; retrying the batch alone');
           return;
         }
         const cls = classifyError(err);
@@ -141,7 +163,7 @@ export class Flusher {
   /** Dead letters for a whole batch, acked, then its offsets committed as if it had applied. */
   private async deadLetterBatch(state: AssignmentState, batch: TableBatch, failures: RecordFailure[]): Promise<void> {
     await this.d.dead.send(failures, state.records);
-    await this.d.lock.run(async () => {
+    await this.d.lock.shared(async () => {
       if (state.dropped) return;
       await this.commitBatch(state, batch, { target: undefined, steps: [] });
     });
@@ -160,13 +182,20 @@ export class Flusher {
         batch.changes.some((c) => c.kind === 'static_row'),
       );
     const { steps } = foldChanges(batch.changes);
-    await this.commitBatch(state, batch, { target, steps, isolateUnknown });
+    // Alone (or with one lane), a unique violation is the record's; else it may be a race (flush-lanes.ts).
+    const uniqueRaces = this.d.concurrency > 1 && !batch.alone;
+    await this.commitBatch(state, batch, { target, steps, isolateUnknown, uniqueRaces });
     this.d.stats.applied(batch);
   }
 
   /** Writes the batch's steps with the offsets its commit makes committable, in one transaction. */
-  private async commitBatch(state: AssignmentState, batch: TableBatch, write: Pick<Parameters<PgWriter['write']>[0], 'target' | 'steps' | 'isolateUnknown'>): Promise<void> {
-    const plan = state.tracker.plan([batch.id]);
+  private async commitBatch(
+    state: AssignmentState,
+    batch: TableBatch,
+    write: Pick<Parameters<PgWriter['write']>[0], 'target' | 'steps' | 'isolateUnknown' | 'uniqueRaces'>,
+  ): Promise<void> {
+    // Only the lane's own partitions: another lane may be committing the others right now.
+    const plan = state.tracker.plan([batch.id], lanePartitions(state.lanes, new Set([batch.lane])));
     await this.d.writer.write({ ...write, offsets: offsetWrites(state, plan), deadLetter: (f) => this.d.dead.send(f, state.records) });
     state.tracker.release(batch.id);
     state.tracker.markCommitted(plan);
@@ -174,24 +203,45 @@ export class Flusher {
     this.afterCommit(state, plan);
   }
 
-  /** Partitions with nothing pending (only dead letters, tombstones, control records) still move. */
-  async commitOffsetsOnly(force: boolean): Promise<void> {
+  /**
+   * Partitions with nothing pending (only dead letters, tombstones, control records) still move:
+   * those of the lanes no batch is being written for (the loop starts none meanwhile). One at a
+   * time: two would write the same offset rows (the drain's and the loop's).
+   */
+  commitOffsetsOnly(force: boolean): Promise<void> {
+    this.offsetsOnly = this.offsetsOnly.then(() => this.commitFreeOffsets(force));
+    return this.offsetsOnly;
+  }
+
+  private offsetsOnly: Promise<void> = Promise.resolve();
+
+  private async commitFreeOffsets(force: boolean): Promise<void> {
     this.lastOffsetCommit = Date.now();
     const state = this.d.state();
-    const plan = state.tracker.plan([]);
-    if (plan.size === 0) return;
+    const busy = new Set([...this.flushing].map((b) => b.lane));
+    const free = new Set([...new Set(state.lanes.values())].filter((l) => !busy.has(l)));
+    if (busy.size > 0 && free.size === 0) return;
     try {
-      await this.d.lock.run(async () => {
+      await this.d.lock.shared(async () => {
         if (state.dropped) return;
+        const plan = state.tracker.plan([], busy.size === 0 ? undefined : lanePartitions(state.lanes, free));
+        if (plan.size === 0) return;
         await this.d.writer.write({ target: undefined, steps: [], offsets: offsetWrites(state, plan), deadLetter: async () => undefined });
         state.tracker.markCommitted(plan);
         this.afterCommit(state, plan);
       });
     } catch (err) {
-      if (isFenced(err)) await this.d.fenced(state);
+      if (isFenced(err)) await this.fenced(state);
       else if (force) this.d.log.warn({ err }, 'final offsets commit failed; the records are re-read on restart');
       else this.d.health.set('pg', false);
     }
+  }
+
+  /** Concurrent lanes may all be fenced at once: the first one drops the state and rejoins. */
+  private async fenced(state: AssignmentState): Promise<void> {
+    if (state.fenced) return;
+    state.fenced = true;
+    await this.d.fenced(state);
   }
 
   private afterCommit(state: AssignmentState, plan: Map<TopicPartitionKey, bigint>): void {
@@ -209,6 +259,8 @@ export class Flusher {
     void this.d.consumer.commitAdvisory([...plan].map(([tp, offset]) => ({ ...tpOf(tp), offset })));
   }
 }
+
+const isUniqueRace = (err: unknown): boolean => (err as { code?: unknown }).code === UNIQUE_VIOLATION;
 
 function offsetWrites(state: AssignmentState, plan: Map<TopicPartitionKey, bigint>): OffsetWrite[] {
   const out: OffsetWrite[] = [];

@@ -173,9 +173,10 @@ export class Intake {
       for (const f of out.failed) state.records.forget(f.ref);
     }
     const now = Date.now();
+    const lane = state.lanes.get(tp) ?? 0;
     for (const change of out.changes) {
       state.records.settle(change.ref, changeHeapBytes(change));
-      const { batchId, ready } = state.batcher.add(change, now);
+      const { batchId, ready } = state.batcher.add(change, now, lane);
       state.tracker.hold(batchId, tp, BigInt(change.ref.offset));
       for (const r of ready) this.d.ready(state, r.batch);
     }

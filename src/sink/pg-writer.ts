@@ -33,6 +33,11 @@ export interface WriteInput {
    * resort after the batch failed that way several times, so its good rows still apply.
    */
   isolateUnknown?: boolean;
+  /**
+   * Other flush lanes of the table may be inserting the same key (core/flush-lanes.ts): a unique
+   * violation is thrown, not dead-lettered, so the flusher retries the batch alone.
+   */
+  uniqueRaces?: boolean;
 }
 
 export interface WriteResult {
@@ -40,6 +45,9 @@ export interface WriteResult {
 }
 
 const COPY_CHUNK = 256 * 1024;
+
+/** SQLSTATE unique_violation. */
+export const UNIQUE_VIOLATION = '23505';
 
 export class FencedError extends ReplicatorError {
   constructor() {
@@ -79,10 +87,10 @@ export class PgWriter {
             await client.query(stagingDdl(input.target));
             staged = true;
           }
-          await this.applyRows(client, input.target, step.rows, failed, used, input.isolateUnknown === true);
+          await this.applyRows(client, input.target, step.rows, failed, used, isolation(input));
           used = true;
         } else {
-          for (const c of step.changes) await this.applyBarrier(client, input.target, c, failed, input.isolateUnknown === true);
+          for (const c of step.changes) await this.applyBarrier(client, input.target, c, failed, isolation(input));
         }
       }
       if (failed.length > 0) await input.deadLetter(failed);
@@ -105,7 +113,7 @@ export class PgWriter {
     }
   }
 
-  private async applyRows(client: PoolClient, t: TargetTable, rows: FoldedRow[], failed: RecordFailure[], truncate: boolean, isolate: boolean): Promise<void> {
+  private async applyRows(client: PoolClient, t: TargetTable, rows: FoldedRow[], failed: RecordFailure[], truncate: boolean, isolate: Isolation): Promise<void> {
     await client.query('SAVEPOINT cdc_rows');
     try {
       await this.stageAndApply(client, t, rows, truncate);
@@ -143,7 +151,7 @@ export class PgWriter {
     batchPhaseSeconds.observe({ phase: 'apply' }, (performance.now() - t1) / 1000);
   }
 
-  private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[], isolate: boolean): Promise<void> {
+  private async applyBarrier(client: PoolClient, t: TargetTable, c: RowChange, failed: RecordFailure[], isolate: Isolation): Promise<void> {
     const one = c.kind === 'static_row' ? staticRowUpdateSql(t, c) : undefined;
     const statements = c.kind === 'static_row' ? (one ? [one] : []) : barrierDeleteSql(t, c);
     // The partition's static cells also live in the companion table (core/static-partition-sql.ts).
@@ -175,11 +183,16 @@ function* copyChunks(t: TargetTable, rows: FoldedRow[]): Generator<string> {
   if (buf.length > 0) yield buf;
 }
 
+/** Which errors are one row's fault, beyond record errors (WriteInput). */
+type Isolation = Pick<WriteInput, 'isolateUnknown' | 'uniqueRaces'>;
+const isolation = (input: WriteInput): Isolation => ({ isolateUnknown: input.isolateUnknown === true, uniqueRaces: input.uniqueRaces === true });
+
 /** The dead-letter reason when `err` is one row's fault (or, isolating, unclassified); else undefined. */
-function rowReason(err: unknown, isolate: boolean): DlqReason | undefined {
+function rowReason(err: unknown, isolate: Isolation): DlqReason | undefined {
+  if (isolate.uniqueRaces && (err as { code?: unknown }).code === UNIQUE_VIOLATION) return undefined;
   const cls = classifyError(err, 'apply');
   if (cls.kind === 'record') return cls.reason;
-  return isolate && cls.kind === 'unknown' ? 'schema-rejected' : undefined;
+  return isolate.isolateUnknown && cls.kind === 'unknown' ? 'schema-rejected' : undefined;
 }
 
 function pgFailure(ref: RecordRef, reason: RecordFailure['reason'], err: unknown): RecordFailure {

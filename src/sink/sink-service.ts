@@ -19,7 +19,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { SinkConfig } from '../config/sink-config.js';
 import { ReplicatorError } from '../core/errors.js';
-import { SerialLock } from '../core/serial-lock.js';
+import { SharedLock } from '../core/shared-lock.js';
 import type { Logger } from '../log/logger.js';
 import type { StatusProvider } from '../metrics/http-server.js';
 import { fencedTotal, inflightBytes } from '../metrics/sink-metrics.js';
@@ -46,9 +46,11 @@ import { StallDetector } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
 import { Housekeeping } from './housekeeping.js';
 import { LagTimer } from './lag-timer.js';
+import { rejoinIfUnassigned } from './rejoin-timer.js';
 import { PausedTablesStore } from './paused-tables-store.js';
 import { TablePauses } from './table-pauses.js';
 import { fetchSizes } from './core/fetch-sizes.js';
+import { assignLanes } from './core/flush-lanes.js';
 
 export interface SinkServiceDeps {
   config: SinkConfig;
@@ -72,7 +74,7 @@ export class SinkService implements StatusProvider {
   private readonly retry: Retrier;
   private readonly intake: Intake;
   private readonly flusher: Flusher;
-  private readonly lock = new SerialLock();
+  private readonly lock = new SharedLock();
   private readonly health = new SinkHealth();
   private readonly stats = new SinkStats();
   private readonly housekeeping: Housekeeping;
@@ -114,10 +116,7 @@ export class SinkService implements StatusProvider {
       draining: () => this.draining,
       offsets: new OffsetStore(cfg.pgSchema, cfg.sinkGroupId),
       // PostgreSQL lost commits it acknowledged (core/lost-commits.ts): re-read from what it holds.
-      lost: async () => {
-        await this.lock.run(async () => this.dropState());
-        await this.consumer.restart();
-      },
+      lost: () => this.lock.run(async () => this.dropState()).then(() => this.consumer.restart()),
     });
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
@@ -158,6 +157,7 @@ export class SinkService implements StatusProvider {
     this.flusher = new Flusher({
       ...common,
       batchMaxWaitMs: cfg.sinkBatchMaxWaitMs,
+      concurrency: cfg.sinkFlushConcurrency,
       writer: new PgWriter(deps.pool, offsets, { synchronousCommit: cfg.sinkSynchronousCommit }),
       tables: this.tables,
       shapes: new SchemaCache((id) => this.fetcher.known(id) ?? undefined),
@@ -299,7 +299,12 @@ export class SinkService implements StatusProvider {
       this.dropState();
       if (this.draining || !this.running) return; // a rebalance during the drain: nothing to place
       for (const h of this.consumer.pausedFor('held')) this.consumer.resume(h.topic, [h.partition], 'held'); // placed anew below
-      for (const p of await this.guard.place(assignment)) {
+      const placed = await this.guard.place(assignment);
+      this.state.lanes = assignLanes(
+        placed.filter((p) => p.from !== null),
+        this.cfg.sinkFlushConcurrency,
+      );
+      for (const p of placed) {
         if (p.from === null) {
           this.consumer.pause(p.topic, [p.partition], 'held'); // held (SINK_OFFSET_RESET=fail): not read
           continue;
@@ -326,9 +331,8 @@ export class SinkService implements StatusProvider {
 
   /**
    * A commit of `fenced` was refused by a newer claim: under the eager rebalance mostly the rebalance
-   * itself (its GROUP_JOIN is queued on the lock or near), where re-joining, as on every fence
-   * before, stopped all members once more. So a replaced assignment is done with; else drop the work
-   * and re-join only if no assignment comes within a session timeout (`offsets import` brings none).
+   * itself (its GROUP_JOIN is queued on the lock or near), where re-joining stopped all members once
+   * more. So a replaced assignment is done with; else drop the work and wait (rejoin-timer.ts).
    */
   private async onFenced(fenced: AssignmentState): Promise<void> {
     fencedTotal.inc();
@@ -340,11 +344,7 @@ export class SinkService implements StatusProvider {
     if (replaced) return this.log.info('a commit of the previous assignment was fenced by the rebalance that replaced it; its owner reads it again');
     this.log.warn('fenced: another owner claimed a partition; dropping uncommitted work and waiting for the new assignment');
     const waiting = this.state;
-    const timer = setTimeout(() => {
-      if (this.state !== waiting || !this.running || this.draining) return;
-      this.log.warn('no new assignment within the session timeout after being fenced; re-joining the group');
-      void this.consumer.restart();
-    }, this.cfg.sinkSessionTimeoutMs);
-    timer.unref();
+    const stillWaiting = () => this.state === waiting && this.running && !this.draining;
+    rejoinIfUnassigned({ log: this.log, sessionTimeoutMs: this.cfg.sinkSessionTimeoutMs, stillWaiting, restart: () => this.consumer.restart() });
   }
 }

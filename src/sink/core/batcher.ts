@@ -5,10 +5,13 @@
  *   is light;
  * - schema change: a change whose key/value schema ids differ from the batch's — one staging layout
  *   per batch, and the table is evolved before the newer rows are applied.
+ * Batches are also cut per flush lane (flush-lanes.ts): lanes of one table are written concurrently.
  */
 import { sameSchemas, type DecodedChange, type SchemaIds } from './decode-record.js';
+import type { LaneSlot } from './flush-lanes.js';
 
-export interface TableBatch {
+/** A batch of one topic, table and flush lane (flush-lanes.ts). */
+export interface TableBatch extends LaneSlot {
   id: number;
   table: string;
   schemaIds: SchemaIds;
@@ -25,11 +28,11 @@ export class Batcher {
 
   constructor(private readonly opts: { maxSize: number; maxWaitMs: number }) {}
 
-  /** Adds a change; returns the id of the batch that holds it and the batches that became ready. */
-  add(change: DecodedChange, now: number): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
+  /** Adds a change of a partition of flush lane `lane`; returns the id of the batch that holds it and the batches that became ready. */
+  add(change: DecodedChange, now: number, lane = 0): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
     const ready: { batch: TableBatch; reason: FlushReason }[] = [];
     // One topic per batch: SINK_TABLE_MAP's {topic} and the topic's {keyspace} hold for all its changes.
-    const key = `${change.ref.topic}\u0000${change.table}`;
+    const key = `${change.ref.topic}\u0000${change.table}\u0000${lane}`;
     let b = this.open.get(key);
     if (b && !sameSchemas(b.schemaIds, change.schemaIds)) {
       this.open.delete(key);
@@ -37,9 +40,11 @@ export class Batcher {
       b = undefined;
     }
     if (!b) {
-      b = { id: this.nextId++, table: change.table, schemaIds: change.schemaIds, changes: [], bytes: 0, startedAt: now };
+      b = { id: this.nextId++, topic: change.ref.topic, table: change.table, lane, alone: false, schemaIds: change.schemaIds, changes: [], bytes: 0, startedAt: now };
       this.open.set(key, b);
     }
+    // Reaches rows of other keys, which other partitions (other lanes) may hold: flushed alone among its table's batches.
+    if (change.kind === 'partition_delete' || change.kind === 'range_delete' || change.kind === 'static_row') b.alone = true;
     b.changes.push(change);
     b.bytes += change.bytes;
     if (b.changes.length >= this.opts.maxSize) {

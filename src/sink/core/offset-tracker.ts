@@ -47,11 +47,15 @@ export class OffsetTracker {
     this.pending.delete(batchId);
   }
 
-  /** Offsets that become committable once the batches `committing` commit. */
-  plan(committing: number[]): Map<TopicPartitionKey, bigint> {
+  /**
+   * Offsets that become committable once the batches `committing` commit, of the partitions `only`
+   * accepts (a flush lane's own: flush-lanes.ts), or of all.
+   */
+  plan(committing: number[], only?: (tp: TopicPartitionKey) => boolean): Map<TopicPartitionKey, bigint> {
     const skip = new Set(committing);
     const out = new Map<TopicPartitionKey, bigint>();
     for (const [tp, routed] of this.routed) {
+      if (only && !only(tp)) continue;
       let next = routed;
       for (const [id, m] of this.pending) {
         if (skip.has(id)) continue;

@@ -43,6 +43,14 @@ function pagingClient(pages: number): { client: cassandra.Client; options: cassa
 }
 
 describe('configuration knobs take effect', () => {
+  it('SINK_FLUSH_CONCURRENCY must be below PG_POOL_SIZE (1 always fits), naming both', () => {
+    expect(loadSinkConfig({}).sinkFlushConcurrency).toBe(2);
+    expect(loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '3', PG_POOL_SIZE: '4' }).sinkFlushConcurrency).toBe(3);
+    expect(loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '1', PG_POOL_SIZE: '1' }).sinkFlushConcurrency).toBe(1);
+    expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '4', PG_POOL_SIZE: '4' }))).toMatch(/^SINK_FLUSH_CONCURRENCY \(4\) must be below PG_POOL_SIZE \(4\)/);
+    expect(problemOf(() => loadSinkConfig({ PG_POOL_SIZE: '2' }))).toMatch(/^SINK_FLUSH_CONCURRENCY \(2\) must be below PG_POOL_SIZE \(2\)/);
+    expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '0' }))).toMatch(/^SINK_FLUSH_CONCURRENCY: expected an integer >= 1/);
+  });
   it('PG_POOL_SIZE and PG_STATEMENT_TIMEOUT_MS size the sink pool and its server and client timeouts', () => {
     expect(sinkPoolOptions(loadSinkConfig({ PG_POOL_SIZE: '3', PG_STATEMENT_TIMEOUT_MS: '2000' }))).toMatchObject({ max: 3, statement_timeout: 2000, query_timeout: 7000 });
     expect(problemOf(() => loadSinkConfig({ PG_POOL_SIZE: '0' }))).toMatch(/^PG_POOL_SIZE: expected an integer >= 1/);
