@@ -58,7 +58,7 @@ export const sinkVars = {
     schema: intIn(1, 64),
     default: '2',
     description:
-      'table batches written to PostgreSQL at the same time, each in its own transaction over its own share of the partitions (flush lanes); 1 = one after another; must be below PG_POOL_SIZE',
+      'table batches written to PostgreSQL at the same time, each in its own transaction over its own share of the partitions (flush lanes); 1 = one after another; must be below PG_POOL_SIZE (unset: at most PG_POOL_SIZE - 1)',
   }),
   sinkAutoCreate: defineVar({ env: 'SINK_AUTO_CREATE', schema: bool, default: 'true', description: 'create missing target tables from the value schema' }),
   sinkAutoEvolve: defineVar({ env: 'SINK_AUTO_EVOLVE', schema: bool, default: 'true', description: 'add columns that appear in the value schema' }),
@@ -142,7 +142,17 @@ export const sinkVars = {
 export type SinkConfig = ConfigOf<typeof sinkVars>;
 
 export function loadSinkConfig(env: Record<string, string | undefined> = process.env, readFile?: FileReader): SinkConfig {
-  return loadConfig(sinkVars, env, readFile, (cfg) => [...connectionProblems(cfg), ...tableMapCheck(cfg), ...flushConcurrencyCheck(cfg)]);
+  const cfg = loadConfig(sinkVars, env, readFile, (c) => [...connectionProblems(c), ...tableMapCheck(c), ...flushConcurrencyCheck(defaultedConcurrency(c, env))]);
+  return defaultedConcurrency(cfg, env);
+}
+
+/**
+ * Left unset, SINK_FLUSH_CONCURRENCY fits the pool (at most PG_POOL_SIZE - 1, at least 1), so a
+ * deployment with a small pool keeps starting; set explicitly, a value the pool cannot serve exits 2.
+ */
+function defaultedConcurrency<T extends Pick<SinkConfig, 'sinkFlushConcurrency' | 'pgPoolSize'>>(cfg: T, env: Record<string, string | undefined>): T {
+  if (env.SINK_FLUSH_CONCURRENCY !== undefined && env.SINK_FLUSH_CONCURRENCY !== '') return cfg;
+  return { ...cfg, sinkFlushConcurrency: Math.max(1, Math.min(cfg.sinkFlushConcurrency, cfg.pgPoolSize - 1)) };
 }
 
 /** Each concurrent flush holds a connection; the table manager, offset claims and purges need one more. */

@@ -48,7 +48,11 @@ describe('configuration knobs take effect', () => {
     expect(loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '3', PG_POOL_SIZE: '4' }).sinkFlushConcurrency).toBe(3);
     expect(loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '1', PG_POOL_SIZE: '1' }).sinkFlushConcurrency).toBe(1);
     expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '4', PG_POOL_SIZE: '4' }))).toMatch(/^SINK_FLUSH_CONCURRENCY \(4\) must be below PG_POOL_SIZE \(4\)/);
-    expect(problemOf(() => loadSinkConfig({ PG_POOL_SIZE: '2' }))).toMatch(/^SINK_FLUSH_CONCURRENCY \(2\) must be below PG_POOL_SIZE \(2\)/);
+    expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '2', PG_POOL_SIZE: '2' }))).toMatch(/^SINK_FLUSH_CONCURRENCY \(2\) must be below PG_POOL_SIZE \(2\)/);
+    // left unset, it fits the pool: a small pool keeps starting
+    expect(loadSinkConfig({ PG_POOL_SIZE: '2' }).sinkFlushConcurrency).toBe(1);
+    expect(loadSinkConfig({ PG_POOL_SIZE: '1' }).sinkFlushConcurrency).toBe(1);
+    expect(loadSinkConfig({}).sinkFlushConcurrency).toBe(2);
     expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '0' }))).toMatch(/^SINK_FLUSH_CONCURRENCY: expected an integer >= 1/);
   });
   it('PG_POOL_SIZE and PG_STATEMENT_TIMEOUT_MS size the sink pool and its server and client timeouts', () => {
