@@ -557,6 +557,11 @@ async function topology(machine: MachineInfo, command: string): Promise<void> {
 function finishAlone(r: BenchResult, summary: unknown): void {
   printTable([r]);
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  saveAlone(r);
+}
+
+/** The JSON of a scenario that runs alone (--json), and its exit code. */
+function saveAlone(r: BenchResult): void {
   if (args.json) {
     mkdirSync(dirname(resolve(args.json)), { recursive: true });
     writeFileSync(args.json, `${JSON.stringify(r, null, 2)}\n`);
@@ -629,12 +634,7 @@ async function sinkScale(machine: MachineInfo, command: string): Promise<void> {
     `joins and leaves at ${loadRate}/s: ${o.eventsRun.produced} produced, contents ${o.eventsRun.contentsMatch}, ${o.eventsRun.assignments} assignments placed, ${o.eventsRun.fencedLogLines} fence log lines`,
   ];
   process.stdout.write(`${rowsOut.join('\n')}\n${o.reason}\n`);
-  if (args.json) {
-    mkdirSync(dirname(resolve(args.json)), { recursive: true });
-    writeFileSync(args.json, `${JSON.stringify(r, null, 2)}\n`);
-    log(`wrote ${args.json}`);
-  }
-  process.exitCode = r.completed ? 0 : 1;
+  saveAlone(r);
 }
 
 /** The `recovery` scenario (bench/scenarios/recovery.ts): kill -9 under steady writes; no ceiling. */

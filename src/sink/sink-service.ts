@@ -104,6 +104,7 @@ export class SinkService implements StatusProvider {
       log,
     );
     this.housekeeping = new Housekeeping(deps.pool, cfg, this.tables, log);
+    const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.lagTimer = new LagTimer({
       pool: deps.pool,
       schema: cfg.pgSchema,
@@ -114,11 +115,10 @@ export class SinkService implements StatusProvider {
       stall: this.stall,
       state: () => this.state,
       draining: () => this.draining,
-      offsets: new OffsetStore(cfg.pgSchema, cfg.sinkGroupId),
+      offsets,
       // PostgreSQL lost commits it acknowledged (core/lost-commits.ts): re-read from what it holds.
       lost: () => this.lock.run(async () => this.dropState()).then(() => this.consumer.restart()),
     });
-    const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.pauses = new TablePauses(deps.pool, new PausedTablesStore(cfg.pgSchema, cfg.sinkGroupId), cfg.kafkaTopicTemplate, log);
     this.dlq = new DlqProducer(deps.kafka, cfg.dlqTopic, cfg.sinkGroupId);
     this.dead = new DeadLetters(this.dlq, log);
