@@ -232,6 +232,8 @@ async function consumeSourceTopic(
   expected: number,
   writeTimeMs: Float64Array,
   child: BenchChild,
+  /** after the first batch read: the count so far (the CPU meter's steady interval starts there) */
+  onFirst: (count: number) => void,
 ): Promise<{ count: number; firstAppend: number; lastAppend: number; latencies: number[]; reason: string }> {
   const registry = new SchemaRegistry({ host: REGISTRY_URL });
   const consumer = new Kafka({ clientId: `${runId}-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({
@@ -243,6 +245,7 @@ async function consumeSourceTopic(
   let count = 0;
   let firstAppend = Infinity;
   let lastAppend = 0;
+  let firstCount = 0;
   const latencies: number[] = [];
   let lastProgress = Date.now();
   let done!: (r: string) => void;
@@ -262,6 +265,7 @@ async function consumeSourceTopic(
         }
       }
       lastProgress = Date.now();
+      if (count > 0 && firstCount === 0) onFirst((firstCount = count));
       if (count >= expected) done('all records appended');
     },
   });
@@ -453,8 +457,15 @@ async function main(): Promise<void> {
           const writeTimeMs = new Float64Array(rows);
           const meter = cpuMeter(Object.fromEntries(children.map((c) => [c.name, c.pid])), 'writes start (processes ready) → every change appended (source) / applied (e2e)');
           const writing = writer.write(changes, rate, writeTimeMs);
+          let firstRead = 0;
           if (scenario === 'source') {
-            const [wr, cr] = await Promise.all([writing, consumeSourceTopic(srcTopic, rows, writeTimeMs, source)]);
+            const [wr, cr] = await Promise.all([
+              writing,
+              consumeSourceTopic(srcTopic, rows, writeTimeMs, source, (n) => {
+                firstRead = n;
+                meter.first();
+              }),
+            ]);
             r.completed = cr.count >= rows;
             r.reason = cr.reason;
             const span = (cr.lastAppend - cr.firstAppend) / 1000;
@@ -465,14 +476,14 @@ async function main(): Promise<void> {
             r.seconds.appendSpan = round(span, 2);
             r.seconds.wall = round((performance.now() - t0) / 1000, 2);
             r.details.recordsSeen = cr.count;
-            if (r.completed) r.details.cpu = meter.done(rows);
+            if (r.completed) r.details.cpu = meter.done(rows, rows - firstRead);
           } else {
             const [wr, w] = await Promise.all([
               writing,
-              waitForTarget({ schema, table: workload.table, expected, children, stallMs, pollMs: 100, trackLatency: true, label: 'e2e' }),
+              waitForTarget({ schema, table: workload.table, expected, children, stallMs, pollMs: 100, trackLatency: true, label: 'e2e', onFirst: meter.first }),
             ]);
             const { rowsPerSec, applySeconds } = applyRate(rows, expected.rows, w, t0);
-            if (w.completed) r.details.cpu = meter.done(rows);
+            if (w.completed) r.details.cpu = meter.done(rows, rows * (1 - w.firstRows / Math.max(1, expected.rows)));
             if (w.completed) r.details.phases = await sinkPhases(sinkPort, rows);
             r.completed = w.completed;
             r.reason = w.reason;

@@ -163,7 +163,7 @@ export function cpuMeter(children: Record<string, number>, label: string): { fir
       const end = cpuSnapshot(children);
       const whole = cpuInterval(start, end, changes, label);
       if (!first || steadyChanges === null || steadyChanges <= 0) return { ...whole, notes: CPU_NOTES };
-      return { ...cpuInterval(first, end, steadyChanges, 'first change visible → every change applied (the rowsPerSec interval)'), whole, notes: CPU_NOTES };
+      return { ...cpuInterval(first, end, steadyChanges, 'first change visible (sink, e2e) / read back (source) → every change applied / read'), whole, notes: CPU_NOTES };
     },
   };
 }
