@@ -76,11 +76,11 @@ function postgresSeconds(): number {
   return ticks / CLK_TCK;
 }
 
-/** The first process whose command line contains `needle`, or null. */
+/** The first JVM whose command line contains `needle`, or null (a shell or grep naming it is not one). */
 function findByCmdline(needle: string): number | null {
   for (const p of pids()) {
     try {
-      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle)) return Number(p);
+      if (readStat(p)?.comm === 'java' && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle)) return Number(p);
     } catch {
       /* gone */
     }
@@ -94,7 +94,8 @@ function stackServices(): Record<string, number> {
   if (!services) {
     services = {};
     const kafka = findByCmdline('kafka.Kafka');
-    const registry = findByCmdline('apicurio-registry') ?? findByCmdline('io.apicurio');
+    // the registry's own jar: the Connect JVM's class path holds apicurio-registry-* converter jars
+    const registry = findByCmdline('apicurio-registry-app');
     if (kafka !== null) services.kafka = kafka;
     if (registry !== null) services.registry = registry;
   }
