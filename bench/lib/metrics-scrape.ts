@@ -1,14 +1,14 @@
 /** Reading our processes' Prometheus endpoints from the bench. */
 
-/** Sum of every series of counter `name` on the process's /metrics, per `kind` label ("all" when it has none). */
-export async function metricSum(port: number, name: string): Promise<Record<string, number>> {
+/** Sum of every series of counter `name` on the process's /metrics, per `label` ("all" when it has none). */
+export async function metricSum(port: number, name: string, label = 'kind'): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const m = /^(\S+?)(\{[^}]*\})?\s+(\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const kind = /kind="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'all';
+    const kind = new RegExp(`${label}="([^"]*)"`).exec(m[2] ?? '')?.[1] ?? 'all';
     out[kind] = (out[kind] ?? 0) + Number(m[3]);
   }
   return out;

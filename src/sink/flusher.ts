@@ -9,7 +9,7 @@ import { backoffMs } from '../core/backoff.js';
 import { isFenced } from '../core/errors.js';
 import type { SharedLock } from '../core/shared-lock.js';
 import type { Logger } from '../log/logger.js';
-import { inflightBytes, retries } from '../metrics/sink-metrics.js';
+import { batchPhaseSeconds, inflightBytes, retries } from '../metrics/sink-metrics.js';
 import type { TableBatch } from './core/batcher.js';
 import { batchFailures } from './core/batch-failures.js';
 import { batchFailureAction, classifyError, isStaleTable } from './core/classify-error.js';
@@ -181,7 +181,9 @@ export class Flusher {
         partitionKeyLength(partitionWide),
         batch.changes.some((c) => c.kind === 'static_row'),
       );
+    const t0 = performance.now();
     const { steps } = foldChanges(batch.changes);
+    batchPhaseSeconds.observe({ phase: 'fold' }, (performance.now() - t0) / 1000);
     // Alone (or with one lane), a unique violation is the record's; else it may be a race (flush-lanes.ts).
     const uniqueRaces = this.d.concurrency > 1 && !batch.alone;
     await this.commitBatch(state, batch, { target, steps, isolateUnknown, uniqueRaces });
