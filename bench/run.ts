@@ -1,7 +1,7 @@
 /**
  * npm run bench -- --scenario ceiling|copy-limit|sink|source|produce-limit|e2e|connect-sink[,…] [--rows N] [--workers N]
  *                  [--workload users|orders|mix|wide|collections] [--json FILE] [--partitions N]
- *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep]
+ *                  [--batch N] [--rate N] [--seed N] [--stall-s N] [--keep] [--write-first]
  * npm run bench -- --scenario topology --streams 16|20000|200000 [--processes N] [--idle-s N] [--load-s N] [--load-rate N]
  *                  [--backlog N] [--backlog-partitions N]
  * npm run bench -- --scenario sink-scale [--rows N] [--partitions 24] [--processes 1,2,3] [--rate 2000] [--event-gap-s 15]
@@ -34,7 +34,7 @@ import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { runSinkScale, type SinkScaleOutcome } from './scenarios/sink-scale.js';
 import { runRecovery, type Victim } from './scenarios/recovery.js';
-import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
+import { log, newRunId, percentiles, round, sleep, type Percentiles } from './lib/util.js';
 import { cpuMeter, cpuSummary, type CpuReport } from './lib/cpu-meter.js';
 import { sinkPhases } from './lib/sink-phases.js';
 
@@ -62,6 +62,7 @@ const { values: args } = parseArgs({
     'node-options': { type: 'string' },
     'node-args': { type: 'string' },
     'skip-build': { type: 'boolean', default: false },
+    'write-first': { type: 'boolean', default: false },
     streams: { type: 'string', default: '16' },
     // topology: one count (default 1); sink-scale: a comma list (default 1,2,3)
     processes: { type: 'string' },
@@ -88,6 +89,7 @@ if (args.help) {
        [--node-options "..." (NODE_OPTIONS for our sink/source processes only, e.g. heap limits)]
        [--node-args "..." (flags on the node command line of our processes, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)]
        [--skip-build (dist/ is already compiled from this tree: runs one after the other)]
+       [--write-first (source: every change written, and past the confidence window, before the source starts: its drain rate)]
        --scenario topology --streams ${Object.keys(TOPOLOGIES).join('|')} [--processes 1] [--idle-s 30] [--load-s 30] [--load-rate 200]
        [--backlog 20000] [--backlog-partitions 2000]
        (alone: its own emulator process with that many CDC streams, N source processes of one deployment; see bench/README.md)
@@ -438,6 +440,11 @@ async function main(): Promise<void> {
           // One topic per scenario, pre-created with LogAppendTime so record timestamps are broker append times.
           const srcTopic = `${runId}.${scenario}.${workload.table}`;
           await createTopic(srcTopic, partitions, { 'message.timestamp.type': 'LogAppendTime' });
+          // --write-first: the whole backlog is in the log, and older than the confidence window,
+          // before the source starts, so the rate is the source's own and not the writer's.
+          const writeTimeMs = new Float64Array(rows);
+          const written = scenario === 'source' && args['write-first'] ? await writer.write(changes, rate, writeTimeMs) : null;
+          if (written) await sleep(5_000 + 1_000);
           const t0 = performance.now();
           const sourcePort = await freePort();
           const source = ourChild('source', 'source', { ...sourceEnv(writer.contactPoint, keyspace, scenario), METRICS_PORT: String(sourcePort) });
@@ -454,9 +461,8 @@ async function main(): Promise<void> {
           // Writing starts once the processes run: the latencies are the steady state's, not start-up's.
           await waitUntilReady({ child: source, port: sourcePort, kind: 'source', partitions, timeoutMs: stallMs });
           r.seconds.startToReady = round((performance.now() - t0) / 1000, 2);
-          const writeTimeMs = new Float64Array(rows);
           const meter = cpuMeter(Object.fromEntries(children.map((c) => [c.name, c.pid])), 'writes start (processes ready) → every change appended (source) / applied (e2e)');
-          const writing = writer.write(changes, rate, writeTimeMs);
+          const writing = written ? Promise.resolve(written) : writer.write(changes, rate, writeTimeMs);
           let firstRead = 0;
           if (scenario === 'source') {
             const [wr, cr] = await Promise.all([
@@ -471,7 +477,10 @@ async function main(): Promise<void> {
             const span = (cr.lastAppend - cr.firstAppend) / 1000;
             r.rowsPerSec = r.completed && span > 0 ? round(rows / span) : null;
             r.latencyMs = percentiles(cr.latencies);
-            r.latencyBasis = 'write timestamp of the change (source.ts_us = emulator write time) → Kafka LogAppendTime, every 10th record';
+            r.latencyBasis = written
+              ? 'not meaningful with --write-first (the backlog waited for the source to start)'
+              : 'write timestamp of the change (source.ts_us = emulator write time) → Kafka LogAppendTime, every 10th record';
+            r.details.writeFirst = written !== null;
             r.seconds.write = round(wr.seconds, 2);
             r.seconds.appendSpan = round(span, 2);
             r.seconds.wall = round((performance.now() - t0) / 1000, 2);

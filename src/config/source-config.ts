@@ -34,7 +34,7 @@ export const sourceVars = {
     description: 'idle poll interval; polling adapts between this and the confidence window',
   }),
   cdcStart: defineVar({ env: 'CDC_START', schema: cdcStart, default: 'earliest', description: 'where to start without a checkpoint: earliest, now, or an ISO time' }),
-  cdcFetchSize: defineVar({ env: 'CDC_FETCH_SIZE', schema: intIn(1, 100000), default: '5000', description: 'page size of log reads' }),
+  cdcFetchSize: defineVar({ env: 'CDC_FETCH_SIZE', schema: intIn(1, 100000), default: '1000', description: 'page size of log reads (rows a slot holds per query in flight)' }),
   snapshotMode: defineVar({
     env: 'SNAPSHOT_MODE',
     schema: oneOf(['initial', 'never', 'initial_only']),
@@ -49,6 +49,12 @@ export const sourceVars = {
     description: 'stream groups shared by source processes (partitions of the control topic); fixed per deployment',
   }),
   sourceMaxBatchRecords: defineVar({ env: 'SOURCE_MAX_BATCH_RECORDS', schema: intIn(1), default: '5000', description: 'most records in one Kafka transaction' }),
+  sourceMaxInflightBytes: defineVar({
+    env: 'SOURCE_MAX_INFLIGHT_BYTES',
+    schema: intIn(65536),
+    default: '4194304',
+    description: "Avro bytes built but not yet committed, over all of a process's slots; past it a slot commits a smaller transaction and waits",
+  }),
   kafkaTopicPartitions: defineVar({ env: 'KAFKA_TOPIC_PARTITIONS', schema: intIn(1, 10000), default: '6', description: 'partitions of data topics the source creates' }),
   kafkaTopicReplication: defineVar({
     env: 'KAFKA_TOPIC_REPLICATION',

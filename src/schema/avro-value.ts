@@ -12,8 +12,15 @@ type Obj = Record<string, unknown>;
 
 const MS_PER_DAY = 86_400_000;
 
+// A driver Long whose high word keeps it within ±(2^53 − 1) (every bigint the source usually sees).
+const SAFE_HIGH = 2 ** 21;
+
 function toLong(v: unknown): number | bigint {
   if (typeof v === 'number' || typeof v === 'bigint') return v;
+  const l = v as { high?: unknown; low?: unknown; unsigned?: unknown };
+  if (l && typeof l.high === 'number' && typeof l.low === 'number' && l.unsigned === false && l.high > -SAFE_HIGH && l.high < SAFE_HIGH) {
+    return l.high * 4294967296 + (l.low >>> 0);
+  }
   if (typeof v === 'string') return safeLong(BigInt(v));
   if (v && typeof v === 'object' && 'toString' in v) return safeLong(BigInt(String(v)));
   throw new TypeError(`expected a 64-bit integer, got ${typeof v}`);

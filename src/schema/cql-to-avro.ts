@@ -14,9 +14,17 @@ import { CLUSTERING_ORDER_ATTR, type AvroSchema } from './avro-schema.js';
 /** The attribute carrying the original CQL type on every column field (lets a sink pick a target type). */
 export const CQL_TYPE_ATTR = 'cql_type';
 
+// Called per column of every record the source builds; the names are a table's columns, so few.
+const sanitized = new Map<string, string>();
+
 export function sanitizeAvroName(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z_]/.test(s) ? s : `_${s}`;
+  let out = sanitized.get(name);
+  if (out === undefined) {
+    const s = name.replace(/[^A-Za-z0-9_]/g, '_');
+    out = /^[A-Za-z_]/.test(s) ? s : `_${s}`;
+    if (sanitized.size < 100_000) sanitized.set(name, out);
+  }
+  return out;
 }
 
 export function envelopeNamespace(t: Pick<TableModel, 'keyspace' | 'table'>): string {

@@ -9,6 +9,7 @@ import type { TableModel } from '../schema/table-model.js';
 import { logTableName } from '../schema/table-model.js';
 import type { CdcLogRow } from './core/log-row.js';
 import { timeuuidToMicros } from './core/log-row.js';
+import { InflightBytes } from './inflight-bytes.js';
 import { LOG_PROFILE } from './scylla-session.js';
 import { replicaSetKey } from './cdc-partitioner-policy.js';
 import { queryGroups } from './core/query-groups.js';
@@ -27,8 +28,8 @@ function streamPredicate(n: number): string {
 export function toLogRow(r: cassandra.types.Row): CdcLogRow {
   const time = String(r['cdc$time']);
   const ttl = r['cdc$ttl'];
-  const cells: Record<string, unknown> = {};
-  for (const k of r.keys()) cells[k] = r[k];
+  // the driver's Row holds the columns as its own properties: used as is, not copied
+  const cells = r as unknown as Record<string, unknown>;
   return {
     streamId: r['cdc$stream_id'] as Buffer,
     time,
@@ -45,10 +46,16 @@ export class LogReader {
   /** Replica-set key per unit (units are immutable and cached per generation, so per object). */
   private readonly unitKeys = new WeakMap<object, string | null>();
 
+  /** The process's uncommitted record bytes: a slot reads its next page only under the limit. */
+  readonly inflight: InflightBytes;
+
   constructor(
     private readonly client: cassandra.Client,
     private readonly fetchSize: number,
-  ) {}
+    maxInflightBytes = Number.MAX_SAFE_INTEGER,
+  ) {
+    this.inflight = new InflightBytes(maxInflightBytes);
+  }
 
   /**
    * Which units share a query (core/query-groups.ts): those whose streams have the same replicas,

@@ -11,7 +11,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RegistryHttp } from '../clients/registry.js';
 import type { AvroType } from '../schema/avro-codec.js';
-import { avroType, frameConfluent } from '../schema/avro-codec.js';
+import { avroType, confluentEncoder } from '../schema/avro-codec.js';
 import { sourceSchemaRegistrationFailures } from '../metrics/source-metrics.js';
 import { cqlTypeToString } from '../schema/cql-type.js';
 import { envelopeSchema, keySchema, partitionKeySchema } from '../schema/cql-to-avro.js';
@@ -59,8 +59,8 @@ export class SchemaPublisher {
       keyType,
       valueType,
       partitionKeyType,
-      encodeKey: (v) => frameConfluent(keyId, keyType.toBuffer(v)),
-      encodeValue: (v) => frameConfluent(valueId, valueType.toBuffer(v)),
+      encodeKey: confluentEncoder(keyId, keyType),
+      encodeValue: confluentEncoder(valueId, valueType),
       partitionKeyBytes: (v) => partitionKeyType.toBuffer(v),
     };
     this.codecs.set(cacheKey, codec);

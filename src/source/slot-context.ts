@@ -12,6 +12,7 @@ import type { Generation } from './core/generation-plan.js';
 import type { SnapshotRequest } from './core/snapshot-request.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import type { LogReader } from './log-reader.js';
+import type { RecordBatch } from './record-batch.js';
 import type { TableCodec } from './schema-publisher.js';
 import type { SlotEmitter } from './slot-emitter.js';
 import type { SnapshotReader } from './snapshot-reader.js';
@@ -84,7 +85,7 @@ export interface SlotStepHost {
   /** The worker is stopping: a long step ends after its current transaction. */
   stopping(): boolean;
   /** One Kafka transaction: the records and `next`; `next` becomes the table's state once committed. */
-  commit(rt: TableRuntime, records: SourceRecord[], next: SlotCheckpoint): Promise<void>;
+  commit(rt: TableRuntime, records: SourceRecord[] | RecordBatch, next: SlotCheckpoint): Promise<void>;
   /** The table's current state (what the last step committed or moved to). */
   state(table: string): SlotCheckpoint | undefined;
   /** Moves the table's state without a transaction (empty windows: re-reading them is harmless). */

@@ -8,7 +8,6 @@
  * committed. Empty windows move it without a transaction (re-reading them after a crash is
  * harmless); a heartbeat transaction persists such progress every few seconds.
  */
-import type { Message } from 'kafkajs';
 import { isRetriable, ReplicatorError } from '../core/errors.js';
 import { metricTable, recordsReplicated } from '../metrics/prom-registry.js';
 import { sourceCheckpointGaps, sourceSlotPosition, sourceSnapshotRows, sourceTransactions, sourceTransactionSeconds, sourceWindowLag } from '../metrics/source-metrics.js';
@@ -17,9 +16,9 @@ import type { SourceRecord } from './core/build-envelope.js';
 import type { SlotCheckpoint } from './core/checkpoint.js';
 import { expiredWindow } from './core/generation-plan.js';
 import { initialCheckpoint } from './core/initial-checkpoint.js';
-import { partitionFor } from './core/murmur2.js';
 import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
 import { nextPollDelayMs } from './core/window-planner.js';
+import { RecordBatch } from './record-batch.js';
 import type { SlotContext, SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
 import type { TopicBatch } from './slot-emitter.js';
 import { isFencedError } from './slot-emitter.js';
@@ -275,14 +274,10 @@ export class SlotWorker {
     return 'idle';
   }
 
-  private async commit(rt: TableRuntime, records: SourceRecord[], next: SlotCheckpoint): Promise<void> {
+  private async commit(rt: TableRuntime, records: SourceRecord[] | RecordBatch, next: SlotCheckpoint): Promise<void> {
     const ckpt: SlotCheckpoint = { ...next, slots: this.ctx.slots, writtenAtMs: this.ctx.now() };
-    const messages: Message[] = records.map((rec) => ({
-      key: rt.codec.encodeKey(rec.key),
-      value: rt.codec.encodeValue(rec.value),
-      partition: partitionFor(rt.codec.partitionKeyBytes(rec.partitionKey), rt.partitions),
-    }));
-    const batches: TopicBatch[] = messages.length > 0 ? [{ topic: rt.topic, messages }] : [];
+    const batch = records instanceof RecordBatch ? records : RecordBatch.of(rt, records, this.ctx.logReader.inflight);
+    const batches: TopicBatch[] = batch.length > 0 ? [{ topic: rt.topic, messages: batch.messages }] : [];
     batches.push({ topic: this.ctx.store.topic, messages: [this.ctx.store.message(ckpt)] });
     const t0 = performance.now();
     let written;
@@ -291,12 +286,14 @@ export class SlotWorker {
     } catch (err) {
       sourceTransactions.inc({ outcome: isFencedError(err) ? 'fenced' : 'failed' });
       throw err;
+    } finally {
+      batch.release();
     }
     sourceTransactionSeconds.observe((performance.now() - t0) / 1000);
     sourceTransactions.inc({ outcome: 'committed' });
-    for (const rec of records) {
-      recordsReplicated.inc({ table: metricTable(rt.name), op: rec.op });
-      if (rec.op === 'r') sourceSnapshotRows.inc({ table: metricTable(rt.name) });
+    for (const [op, n] of batch.ops) {
+      recordsReplicated.inc({ table: metricTable(rt.name), op }, n);
+      if (op === 'r') sourceSnapshotRows.inc({ table: metricTable(rt.name) }, n);
     }
     this.state.set(rt.name, ckpt);
     this.lastCommitMs.set(rt.name, ckpt.writtenAtMs);

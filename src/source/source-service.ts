@@ -175,7 +175,7 @@ export class SourceService implements StatusProvider, Service {
     if (this.abort.signal.aborted) return undefined;
     const client = this.client!;
     this.generationCache = new GenerationCache(new GenerationReader(client, () => systemReadConsistency(client)), this.config.cdcConfidenceWindowMs, this.now);
-    this.logReader = new LogReader(client, this.config.cdcFetchSize);
+    this.logReader = new LogReader(client, this.config.cdcFetchSize, this.config.sourceMaxInflightBytes);
     this.snapshotReader = new SnapshotReader(client, this.config.snapshotFetchSize);
     return client;
   }

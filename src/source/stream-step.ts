@@ -7,12 +7,15 @@ import { metricTable } from '../metrics/prom-registry.js';
 import { sourceGenerationSwitches, sourceLogRowsRead } from '../metrics/source-metrics.js';
 import type { SlotCheckpoint } from './core/checkpoint.js';
 import type { StreamUnit } from './core/generation-plan.js';
-import type { CdcLogRow } from './core/log-row.js';
+import { buildChangeRecords } from './core/build-envelope.js';
+import type { Change } from './core/group-change-rows.js';
+import { hasDrift, logColumnDrift } from './core/log-columns.js';
 import { planAfterProbe, planStream } from './core/stream-plan.js';
-import { windowBatches } from './core/window-batches.js';
+import { WindowCursor } from './core/window-batches.js';
 import { adaptWindowMs } from './core/window-planner.js';
 import type { SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
-import { probeGroups, readWindowRows } from './window-reader.js';
+import { RecordBatch } from './record-batch.js';
+import { probeGroups, streamWindowPages } from './window-reader.js';
 
 /** A window to read: `st` is the checkpoint it starts from (moved past a skipped empty history). */
 interface PlannedWindow {
@@ -26,21 +29,10 @@ interface PlannedWindow {
 export async function streamStep(host: SlotStepHost, rt: TableRuntime, st: SlotCheckpoint): Promise<StepResult> {
   const planned = await planNextWindow(host, rt, st);
   if (!('units' in planned)) return planned.result;
-  const { ctx } = host;
-  const s = ctx.settings;
-  const { units, fromMs, toMs } = planned;
-  const groups = ctx.logReader.groups(rt.model.keyspace, units, queryStreams(rt, s.streamsPerQuery));
-  const { unitRows, drift } = await readWindowRows(ctx.logReader, rt.model, units, fromMs, toMs, s.readConcurrency, groups);
-  if (drift) {
-    const before = rt.model.columns.map((c) => c.name).join(',');
-    rt = await ctx.refreshTable(rt.name);
-    ctx.log.info({ table: rt.name, before, after: rt.model.columns.map((c) => c.name).join(',') }, 'table schema changed: using the new schema');
-  }
-  const total = unitRows.reduce((n, r) => n + r.length, 0);
-  sourceLogRowsRead.inc({ table: metricTable(rt.name) }, total);
+  const s = host.ctx.settings;
+  const total = await emitWindow(host, rt, planned);
   host.windowMs.set(rt.name, adaptWindowMs(planned.windowMs, total, s.sourceMaxBatchRecords, s.cdcQueryWindowMs));
-  await emitWindow(host, rt, planned, unitRows);
-  host.observeLag(rt, toMs);
+  host.observeLag(rt, planned.toMs);
   return total > 0 ? 'worked' : 'idle';
 }
 
@@ -98,30 +90,79 @@ async function planNextWindow(host: SlotStepHost, rt: TableRuntime, st: SlotChec
   }
 }
 
-/** Emits the window, splitting it into several transactions when large; `partial` tracks what is out. */
-async function emitWindow(host: SlotStepHost, rt: TableRuntime, w: PlannedWindow, unitRows: readonly CdcLogRow[][]): Promise<void> {
+/**
+ * Reads the window and emits it as it arrives, page by page (window-reader.ts `streamWindowPages`),
+ * in transactions of at most SOURCE_MAX_BATCH_RECORDS records; `partial` tracks what is out
+ * (core/window-batches.ts). Only the current batch's encoded records and the pages being read are
+ * held, never the whole window. Returns the log rows read.
+ */
+async function emitWindow(host: SlotStepHost, rt: TableRuntime, w: PlannedWindow): Promise<number> {
   const { ctx } = host;
   const s = ctx.settings;
-  const batches = windowBatches({
-    model: rt.model,
-    st: w.st,
-    fromMs: w.fromMs,
-    toMs: w.toMs,
-    units: w.units,
-    unitRows,
-    env: { sourceName: s.sourceName, version: s.version, nowMs: ctx.now() },
-    maxRecords: s.sourceMaxBatchRecords,
-    onUnknownOp: (op) => ctx.log.warn({ op, table: rt.name }, 'unknown cdc$operation: skipped'),
-  });
-  let r = batches.next();
-  for (; !r.done; r = batches.next()) await host.commit(rt, r.value.records, r.value.checkpoint);
-  const last = r.value;
+  const env = { sourceName: s.sourceName, version: s.version, nowMs: ctx.now() };
+  const onUnknownOp = (op: number) => ctx.log.warn({ op, table: rt.name }, 'unknown cdc$operation: skipped');
+  const cursor = new WindowCursor(w.st, w.fromMs, w.toMs);
+  const groups = ctx.logReader.groups(rt.model.keyspace, w.units, queryStreams(rt, s.streamsPerQuery));
+  const { inflight } = ctx.logReader;
+  let batch = new RecordBatch(inflight);
+  let rows = 0;
+  let refreshed = false;
+  const cut = async (): Promise<void> => {
+    const full = batch;
+    batch = new RecordBatch(inflight);
+    await host.commit(rt, full, cursor.cut());
+  };
+  const add = async (changes: Change[]): Promise<void> => {
+    for (const ch of changes) {
+      for (const rec of buildChangeRecords(rt.model, ch, env, onUnknownOp)) batch.add(rt, rec);
+      cursor.emitted(ch);
+      if (batch.length >= s.sourceMaxBatchRecords) await cut();
+    }
+  };
+  const pages = streamWindowPages(
+    ctx.logReader,
+    rt.model,
+    w.units,
+    w.fromMs,
+    w.toMs,
+    s.readConcurrency,
+    groups,
+    async (page) => {
+      if (inflight.over) {
+        // the process holds too many uncommitted bytes: commit ours first, then wait for the others
+        if (batch.length > 0) await cut();
+        await inflight.below();
+      }
+      rows += page.rows.length;
+      sourceLogRowsRead.inc({ table: metricTable(rt.name) }, page.rows.length);
+      if (!refreshed && hasDrift(logColumnDrift(rt.model, page.columns))) {
+        // re-discovered before the page is converted; the batch's records keep their schema ids
+        refreshed = true;
+        const before = rt.model.columns.map((c) => c.name).join(',');
+        rt = await ctx.refreshTable(rt.name);
+        ctx.log.info({ table: rt.name, before, after: rt.model.columns.map((c) => c.name).join(',') }, 'table schema changed: using the new schema');
+      }
+      await add(cursor.changes(page.rows));
+    },
+    async (streams) => {
+      await add(cursor.ended(streams));
+      cursor.done(streams);
+    },
+  );
+  try {
+    await pages;
+  } catch (err) {
+    batch.release(); // a window that failed half-way drops its batch: its bytes no longer count
+    throw err;
+  }
   // A window resumed from a previous owner (or cut into parts) must commit its end; an empty one
   // only moves the position, persisted by the heartbeat.
-  if (last.records.length > 0 || w.st.toMs !== null || Object.keys(w.st.partial).length > 0) {
-    await host.commit(rt, last.records, last.checkpoint);
+  const last = cursor.end();
+  if (batch.length > 0 || w.st.toMs !== null || Object.keys(w.st.partial).length > 0) {
+    await host.commit(rt, batch, last);
   } else {
-    host.setState(rt.name, last.checkpoint);
-    await host.heartbeat(rt, last.checkpoint);
+    host.setState(rt.name, last);
+    await host.heartbeat(rt, last);
   }
+  return rows;
 }

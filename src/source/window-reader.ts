@@ -1,53 +1,62 @@
 import type { TableModel } from '../schema/table-model.js';
 import type { StreamUnit } from './core/generation-plan.js';
-import { hasDrift, logColumnDrift } from './core/log-columns.js';
-import { hex, type CdcLogRow } from './core/log-row.js';
-import type { LogReader } from './log-reader.js';
-import { scyllaQuery } from './scylla-query.js';
-
-export interface WindowRows {
-  /** The rows of each unit, in `units` order (they are emitted in that order). */
-  unitRows: CdcLogRow[][];
-  /** A page had columns the table model lacks or lacked some it has (ALTER TABLE): re-discover. */
-  drift: boolean;
-}
+import type { LogPage, LogReader } from './log-reader.js';
+import { scyllaFailure, scyllaQuery, scyllaSucceeded } from './scylla-query.js';
 
 /**
- * Reads `[fromMs, toMs)` of every unit, `concurrency` queries at a time: one query per group of
- * units (`groups`, from `LogReader.groups`; one unit per group = one query per unit), its rows
- * handed back to their units by stream id.
+ * Streams `[fromMs, toMs)` of every group of units (`groups`, from `LogReader.groups`; one unit
+ * per group = one query per unit), `concurrency` queries at a time, handing each page to `onPage`
+ * as it arrives and calling `onEnd` with a query's streams once it has no more pages. The calls run one at a time, in each query's page order; a query
+ * fetches its next page only once `onPage` took the last one, so a slot holds at most
+ * `concurrency` pages of log rows whatever the window's size. After a call fails, no further call
+ * runs (the window is abandoned; the slot resumes from its last committed checkpoint).
  */
-export async function readWindowRows(
+export async function streamWindowPages(
   reader: LogReader,
   model: TableModel,
   units: readonly StreamUnit[],
   fromMs: number,
   toMs: number,
   concurrency: number,
-  groups: readonly number[][] = units.map((_, i) => [i]),
-): Promise<WindowRows> {
-  const unitRows: CdcLogRow[][] = units.map(() => []);
-  let drift = false;
+  groups: readonly number[][],
+  onPage: (page: LogPage) => Promise<void>,
+  onEnd: (streams: Buffer[]) => Promise<void>,
+): Promise<void> {
+  const serial = new Serial();
   await forEachLimited(groups.length, concurrency, async (g) => {
-    const members = groups[g]!;
-    const streams = members.flatMap((i) => units[i]!.streams as Buffer[]);
-    const rows: CdcLogRow[] = [];
-    await scyllaQuery('window', async () => {
-      for await (const page of reader.readWindow(model, streams, fromMs, toMs)) {
-        if (!drift && hasDrift(logColumnDrift(model, page.columns))) drift = true;
-        rows.push(...page.rows);
+    const streams = groups[g]!.flatMap((i) => units[i]!.streams as Buffer[]);
+    const pages = reader.readWindow(model, streams, fromMs, toMs);
+    for (;;) {
+      let next: IteratorResult<LogPage>;
+      try {
+        next = await pages.next();
+      } catch (err) {
+        throw scyllaFailure('window', err);
       }
-    });
-    if (rows.length === 0) return; // the usual idle answer: no stream map to build
-    if (members.length === 1) {
-      unitRows[members[0]!] = rows;
-      return;
+      if (next.done) break;
+      const page = next.value;
+      await serial.run(() => onPage(page));
     }
-    const unitOf = new Map<string, number>();
-    for (const i of members) for (const s of units[i]!.streams) unitOf.set(hex(s as Uint8Array), i);
-    for (const r of rows) unitRows[unitOf.get(hex(r.streamId))!]!.push(r);
+    scyllaSucceeded('window');
+    await serial.run(() => onEnd(streams));
   });
-  return { unitRows, drift };
+}
+
+/** Runs calls one after another; once one failed, every later one fails with that error. */
+class Serial {
+  private tail: Promise<void> = Promise.resolve();
+  private failed: { err: unknown } | null = null;
+
+  run(fn: () => Promise<void>): Promise<void> {
+    const p = this.tail.then(() => {
+      if (this.failed) throw this.failed.err;
+      return fn();
+    });
+    this.tail = p.catch((err: unknown) => {
+      this.failed ??= { err };
+    });
+    return p;
+  }
 }
 
 /**

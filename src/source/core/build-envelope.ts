@@ -48,13 +48,21 @@ interface Columns {
   values: ColumnModel[];
 }
 
+// Per table model (a new model after ALTER TABLE is a new object): built once, not per record.
+const columnsCache = new WeakMap<TableModel, Columns>();
+
 function columnsOf(t: TableModel): Columns {
-  const byName = new Map(t.columns.map((c) => [c.name, c]));
-  return {
-    pk: t.partitionKey.map((n) => byName.get(n)!),
-    ck: t.clusteringKey.map((n) => byName.get(n)!),
-    values: t.columns.filter((c) => c.kind === 'regular' || c.kind === 'static'),
-  };
+  let cols = columnsCache.get(t);
+  if (!cols) {
+    const byName = new Map(t.columns.map((c) => [c.name, c]));
+    cols = {
+      pk: t.partitionKey.map((n) => byName.get(n)!),
+      ck: t.clusteringKey.map((n) => byName.get(n)!),
+      values: t.columns.filter((c) => c.kind === 'regular' || c.kind === 'static'),
+    };
+    columnsCache.set(t, cols);
+  }
+  return cols;
 }
 
 function keyValues(cols: ColumnModel[], row: Obj): Obj {
@@ -135,12 +143,15 @@ function valueWithKeys(t: TableModel, cols: Columns, row: Obj, keyCols: ColumnMo
 /** Builds every record of one change. Unknown negative/future op codes are skipped and reported. */
 export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeContext, onUnknownOp?: (op: number) => void): SourceRecord[] {
   const cols = columnsOf(t);
+  // Rows are matched by primary key; a change of one row (the usual insert or update without
+  // images) has nothing to match, so its key is not worked out.
+  const keyOf = change.rows.length === 1 ? () => '' : (row: Obj) => rowKeyString(cols, row);
   const pre = new Map<string, CdcLogRow>();
   const post = new Map<string, CdcLogRow>();
   const deltas: CdcLogRow[] = [];
   for (const r of change.rows) {
-    if (r.op === OP.PRE_IMAGE) pre.set(rowKeyString(cols, r.cells), r);
-    else if (r.op === OP.POST_IMAGE) post.set(rowKeyString(cols, r.cells), r);
+    if (r.op === OP.PRE_IMAGE) pre.set(keyOf(r.cells), r);
+    else if (r.op === OP.POST_IMAGE) post.set(keyOf(r.cells), r);
     else deltas.push(r);
   }
   const streamHex = hex(change.streamId);
@@ -151,7 +162,7 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
   const upserts = new Map<string, { first: CdcLogRow; rows: CdcLogRow[]; emitted: boolean }>();
   for (const r of deltas) {
     if (r.op !== OP.UPDATE && r.op !== OP.INSERT) continue;
-    const k = rowKeyString(cols, r.cells);
+    const k = keyOf(r.cells);
     const g = upserts.get(k);
     if (g) g.rows.push(r);
     else upserts.set(k, { first: r, rows: [r], emitted: false });
@@ -170,18 +181,20 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
     switch (r.op) {
       case OP.UPDATE:
       case OP.INSERT: {
-        const k = rowKeyString(cols, r.cells);
+        const k = keyOf(r.cells);
         const g = upserts.get(k)!;
         if (g.emitted) break;
         g.emitted = true;
         const isStatic = isStaticRow(cols, r.cells);
         const keyCols = isStatic ? cols.pk : [...cols.pk, ...cols.ck];
         const after = valueWithKeys(t, cols, r.cells, keyCols);
-        for (const c of cols.values) {
+        // each row's cells once: merged here, and their TTLs below
+        const rowCells = g.rows.map((row) => cols.values.map((c) => deltaCell(c, row.cells)));
+        cols.values.forEach((c, ci) => {
           let cell: Cell | null = null;
-          for (const row of g.rows) cell = mergeCells(cell, deltaCell(c, row.cells));
+          for (const cells of rowCells) cell = mergeCells(cell, cells[ci]!);
           after[sanitizeAvroName(c.name)] = cell;
-        }
+        });
         const isInsert = g.rows.some((x) => x.op === OP.INSERT);
         const postRow = post.get(k);
         if (postRow && isInsert) {
@@ -192,7 +205,7 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
         }
         const ttls = mergedTtls(
           cols.values,
-          g.rows.map((x) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: x.cells })),
+          g.rows.map((x, ri) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: rowCells[ri]! })),
           (c) => sanitizeAvroName(c.name),
         );
         const op: EnvelopeOp = isInsert && !isStatic ? 'c' : 'u';
@@ -209,7 +222,7 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
       }
       case OP.ROW_DELETE:
       case OP.SERVICE_ROW_DELETE: {
-        const k = rowKeyString(cols, r.cells);
+        const k = keyOf(r.cells);
         const keyCols = [...cols.pk, ...cols.ck];
         const before = imageBefore(k, keyCols, r.cells) ?? valueWithKeys(t, cols, r.cells, keyCols);
         const src = sourceBlock(t, ctx, ts, { change_kind: 'row', cdc_operation: r.op, ttl: null, stream_id: streamHex, seq: r.seq });
@@ -220,7 +233,7 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
       case OP.SERVICE_PARTITION_DELETE: {
         // A table without clustering key: the connector emits this as a row delete; so do we,
         // with change_kind telling the truth.
-        const k = rowKeyString(cols, r.cells);
+        const k = keyOf(r.cells);
         const before = imageBefore(k, cols.pk, r.cells) ?? valueWithKeys(t, cols, r.cells, cols.pk);
         const src = sourceBlock(t, ctx, ts, { change_kind: 'partition_delete', cdc_operation: r.op, ttl: null, stream_id: streamHex, seq: r.seq });
         const keyRow: Obj = { ...r.cells };

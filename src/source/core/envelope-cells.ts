@@ -153,16 +153,17 @@ export const MARKER_TTL_FIELD = '$marker';
  */
 export function mergedTtls(
   values: ColumnModel[],
-  rows: { ttl: number | null; isInsert: boolean; cells: Obj }[],
+  /** `cells`: each row's `deltaCell` of every column of `values`, in that order. */
+  rows: { ttl: number | null; isInsert: boolean; cells: (Cell | null)[] }[],
   fieldOf: (c: ColumnModel) => string,
 ): { ttl: number | null; cellTtls: Record<string, number> | null } {
   const per = new Map<string, number | null>();
   for (const r of rows) {
     if (r.isInsert) per.set(MARKER_TTL_FIELD, r.ttl);
-    for (const c of values) {
-      const cell = deltaCell(c, r.cells);
+    values.forEach((c, ci) => {
+      const cell = r.cells[ci];
       if (cell && !isEmptyValue(cell.value)) per.set(fieldOf(c), r.ttl);
-    }
+    });
   }
   const ttls = rows.map((x) => x.ttl).filter((x): x is number => x !== null);
   const ttl = ttls.length > 0 ? Math.max(...ttls) : null;

@@ -36,9 +36,24 @@ export const OP = {
 } as const;
 
 const GREGORIAN_OFFSET_100NS = 0x01b21dd213814000n;
+const GREGORIAN_HIGH = 0x01b21dd2;
+const GREGORIAN_LOW = 0x13814000;
+
+/** ⌊(high·2³² + low) / 10⌋ for the 100 ns ticks since 1970 (high ≥ 0, |low| < 2³²), without BigInt. */
+function ticksToMicros(high: number, low: number): number {
+  const q = Math.floor(high / 10);
+  const r = high - q * 10;
+  return q * 4294967296 + Math.floor((r * 4294967296 + low) / 10);
+}
 
 /** µs since the epoch from a timeuuid's 60-bit timestamp (ScyllaDB cdc/log.cc: getDate() would lose µs). */
 export function timeuuidToMicros(uuid: string): number {
+  // the canonical 8-4-4-4-12 form, after 1970: exact in doubles (ticks split in 32-bit halves)
+  if (uuid.length === 36 && uuid[8] === '-' && uuid[13] === '-' && uuid[18] === '-') {
+    const low = parseInt(uuid.slice(0, 8), 16);
+    const high = (parseInt(uuid.slice(14, 18), 16) & 0x0fff) * 0x10000 + parseInt(uuid.slice(9, 13), 16);
+    if (low >= 0 && high >= GREGORIAN_HIGH) return ticksToMicros(high - GREGORIAN_HIGH, low - GREGORIAN_LOW);
+  }
   const hex = uuid.replace(/-/g, '');
   if (hex.length !== 32) throw new Error(`not a uuid: ${uuid}`);
   const timeLow = BigInt(`0x${hex.slice(0, 8)}`);

@@ -101,6 +101,13 @@ describe('configuration knobs take effect', () => {
     expect(problemOf(() => source({ SNAPSHOT_FETCH_SIZE: '0' }))).toMatch(/^SNAPSHOT_FETCH_SIZE: expected an integer >= 1/);
   });
 
+  it("SOURCE_MAX_INFLIGHT_BYTES is the log reader's limit on uncommitted record bytes (default 4 MiB)", () => {
+    const cfg = source({ SOURCE_MAX_INFLIGHT_BYTES: '1048576' });
+    expect(new LogReader(pagingClient(1).client, cfg.cdcFetchSize, cfg.sourceMaxInflightBytes).inflight.limit).toBe(1_048_576);
+    expect(source({}).sourceMaxInflightBytes).toBe(4_194_304);
+    expect(problemOf(() => source({ SOURCE_MAX_INFLIGHT_BYTES: '1000' }))).toMatch(/^SOURCE_MAX_INFLIGHT_BYTES: expected an integer >= 65536/);
+  });
+
   it('SOURCE_READ_CONCURRENCY is parsed within 1..256', () => {
     expect(source({ SOURCE_READ_CONCURRENCY: '9' }).sourceReadConcurrency).toBe(9);
     expect(problemOf(() => source({ SOURCE_READ_CONCURRENCY: '257' }))).toMatch(/^SOURCE_READ_CONCURRENCY: expected an integer <= 256/);

@@ -1,14 +1,14 @@
 /**
- * SOURCE_READ_CONCURRENCY's effect: readWindowRows keeps exactly `concurrency` log queries in flight
- * (fewer only when there are fewer units), reads each unit once, and returns rows in unit order
- * whatever order the queries finish in.
+ * SOURCE_READ_CONCURRENCY's effect: streamWindowPages keeps exactly `concurrency` log queries in
+ * flight (fewer only when there are fewer units), reads each unit once, hands each query's pages
+ * over in order and one call at a time, and ends each query with its own streams.
  */
 import { describe, expect, it } from 'vitest';
 import type { TableModel } from '../../../src/schema/table-model.js';
 import type { StreamUnit } from '../../../src/source/core/generation-plan.js';
 import type { CdcLogRow } from '../../../src/source/core/log-row.js';
 import type { LogReader } from '../../../src/source/log-reader.js';
-import { readWindowRows } from '../../../src/source/window-reader.js';
+import { streamWindowPages } from '../../../src/source/window-reader.js';
 
 const model = { columns: [] } as unknown as TableModel;
 
@@ -26,25 +26,80 @@ function countingReader() {
       stats.inFlight++;
       stats.max = Math.max(stats.max, stats.inFlight);
       for (let i = 0; i < 20 - (id % 7); i++) await new Promise((r) => setImmediate(r));
-      stats.inFlight--;
       yield { columns: [], rows: [{ seq: id } as unknown as CdcLogRow] };
+      await new Promise((r) => setImmediate(r));
+      yield { columns: [], rows: [{ seq: id + 100 } as unknown as CdcLogRow] };
+      stats.inFlight--;
     },
   };
   return { reader: reader as unknown as LogReader, stats };
 }
 
-describe('readWindowRows', () => {
+/** Runs streamWindowPages with handlers that log each call and check that none overlaps another. */
+async function stream(reader: LogReader, n: number, concurrency: number) {
+  const calls: string[] = [];
+  let busy = false;
+  const exclusive = async (what: string) => {
+    expect(busy).toBe(false);
+    busy = true;
+    calls.push(what);
+    await new Promise((r) => setImmediate(r));
+    busy = false;
+  };
+  const u = units(n);
+  await streamWindowPages(
+    reader,
+    model,
+    u,
+    0,
+    1000,
+    concurrency,
+    u.map((_, i) => [i]),
+    (page) => exclusive(`page ${page.rows.map((r) => r.seq).join()}`),
+    (streams) => exclusive(`end ${streams[0]![0]}`),
+  );
+  return calls;
+}
+
+describe('streamWindowPages', () => {
   it.each([1, 3, 8])('keeps %i queries in flight over 16 units', async (concurrency) => {
     const { reader, stats } = countingReader();
-    const res = await readWindowRows(reader, model, units(16), 0, 1000, concurrency);
+    const calls = await stream(reader, 16, concurrency);
     expect(stats.max).toBe(concurrency);
     expect([...stats.calls].sort((a, b) => a - b)).toEqual([...Array(16).keys()]);
-    expect(res.unitRows.map((rows) => rows.map((r) => r.seq))).toEqual([...Array(16).keys()].map((i) => [i]));
+    // per unit: its two pages in order, then its end
+    for (let i = 0; i < 16; i++) {
+      const mine = calls.filter((c) => c === `page ${i}` || c === `page ${i + 100}` || c === `end ${i}`);
+      expect(mine).toEqual([`page ${i}`, `page ${i + 100}`, `end ${i}`]);
+    }
   });
 
   it('never starts more queries than there are units', async () => {
     const { reader, stats } = countingReader();
-    await readWindowRows(reader, model, units(2), 0, 1000, 8);
+    await stream(reader, 2, 8);
     expect(stats.max).toBe(2);
+  });
+
+  it('makes no call after one failed', async () => {
+    const { reader } = countingReader();
+    const calls: string[] = [];
+    const u = units(4);
+    const run = streamWindowPages(
+      reader,
+      model,
+      u,
+      0,
+      1000,
+      4,
+      u.map((_, i) => [i]),
+      async (page) => {
+        calls.push(`page ${page.rows[0]!.seq}`);
+        throw new Error('commit failed');
+      },
+      async () => void calls.push('end'),
+    );
+    await expect(run).rejects.toThrow('commit failed');
+    for (let i = 0; i < 30; i++) await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveLength(1);
   });
 });

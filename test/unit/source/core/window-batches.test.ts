@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hex, OP, type CdcLogRow } from '../../../../src/source/core/log-row.js';
 import type { SlotCheckpoint } from '../../../../src/source/core/checkpoint.js';
-import { windowBatches, type WindowBatch, type WindowBatchesInput } from '../../../../src/source/core/window-batches.js';
+import { WindowCursor, windowBatches, type WindowBatch, type WindowBatchesInput } from '../../../../src/source/core/window-batches.js';
 import { row, T2 } from './fixtures.js';
 
 const A = Buffer.from('7fffffffffffffff55ebbda510000001', 'hex');
@@ -67,5 +67,36 @@ describe('windowBatches', () => {
     const { cut } = run(input({ units: wide, maxRecords: 2 }));
     expect(cut.map(pks)).toEqual([[1, 2]]);
     expect(cut[0]!.checkpoint.partial).toEqual({ [hex(A)]: '*', [hex(B)]: t(2) });
+  });
+});
+
+describe('WindowCursor (a window streamed page by page)', () => {
+  const times = (chs: { time: string }[]) => chs.map((c) => c.time);
+  it('holds back a change whose end-of-batch row is in the next page', () => {
+    const c = new WindowCursor(st, 1_000, 2_000);
+    const first = row(OP.UPDATE, 0, { pk: 1, v: 1 }, { streamId: A, time: t(1) });
+    const second = row(OP.UPDATE, 1, { pk: 1, v: 2 }, { streamId: A, time: t(1), endOfBatch: true });
+    expect(c.changes([insert(A, 0, 0), first])).toHaveLength(1);
+    const done = c.changes([second]);
+    expect(done.map((ch) => ch.rows.length)).toEqual([2]);
+  });
+  it('names the last change out of a stream whose query has not ended, DONE once it has', () => {
+    const c = new WindowCursor(st, 1_000, 2_000);
+    const [a1] = c.changes([insert(A, 1, 1), insert(B, 2, 2)]);
+    c.emitted(a1!);
+    expect(c.cut().partial).toEqual({ [hex(A)]: t(1) });
+    c.done([A, B]);
+    expect(c.cut()).toEqual({ ...st, atMs: 1_000, toMs: 2_000, partial: { [hex(A)]: '*', [hex(B)]: '*' } });
+    expect(c.end()).toEqual({ ...st, atMs: 2_000, toMs: null, partial: {} });
+  });
+  it('resumes from marks: a DONE stream yields nothing, a named one only what follows its change', () => {
+    const c = new WindowCursor({ ...st, toMs: 2_000, partial: { [hex(A)]: '*', [hex(B)]: t(2) } }, 1_000, 2_000);
+    expect(times(c.changes([insert(A, 1, 1), insert(B, 2, 2), insert(B, 3, 3)]))).toEqual([t(3)]);
+  });
+  it('gives the unfinished change of a query out when the query ends', () => {
+    const c = new WindowCursor(st, 1_000, 2_000);
+    expect(c.changes([row(OP.UPDATE, 0, { pk: 1, v: 1 }, { streamId: A, time: t(4) })])).toEqual([]);
+    expect(times(c.ended([A, B]))).toEqual([t(4)]);
+    expect(c.ended([A])).toEqual([]);
   });
 });
