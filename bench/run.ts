@@ -34,6 +34,8 @@ import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { runSinkScale, type SinkScaleOutcome } from './scenarios/sink-scale.js';
 import { runRecovery, type Victim } from './scenarios/recovery.js';
+import { e2eStages, latencyBySecond } from './lib/e2e-stages.js';
+import { histogramMeans, metricSum } from './lib/metrics-scrape.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -427,9 +429,10 @@ async function main(): Promise<void> {
           children.push(source);
           let sink: BenchChild | null = null;
           const schema = `${runId}_e2e`;
+          let sinkPort = 0;
           if (scenario === 'e2e') {
             await createSchema(schema);
-            const sinkPort = await freePort();
+            sinkPort = await freePort();
             sink = ourChild('sink', 'sink', { ...sinkEnv(schema, srcTopic), METRICS_PORT: String(sinkPort) });
             children.push(sink);
             await waitUntilReady({ child: sink, port: sinkPort, kind: 'sink', partitions, timeoutMs: stallMs });
@@ -469,6 +472,13 @@ async function main(): Promise<void> {
             r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
             r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
             if (w.completed) await checkContents(r, schema);
+            r.details.processMetrics = {
+              sourceQueries: await metricSum(sourcePort, 'cdc_source_queries_total').catch(() => null),
+              sourceTransactions: await histogramMeans(sourcePort, 'cdc_source_transaction_seconds').catch(() => null),
+              sinkPhases: await histogramMeans(sinkPort, 'cdc_sink_batch_phase_seconds').catch(() => null),
+            };
+            r.details.latencyBySecond = latencyBySecond(writeTimeMs, w.seenAtMs);
+            if (w.completed) r.details.stages = await e2eStages(srcTopic, writeTimeMs, w.seenAtMs);
           }
           r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);
           r.details.logs = tmp;
