@@ -83,9 +83,11 @@ export class Flusher {
       this.woken = false;
       const state = this.d.state();
       for (const b of state.batcher.due(Date.now())) state.ready.push(b);
-      // A batch whose lane is idle is written now rather than at its age: waiting would only add
-      // latency, since nothing else could use the lane meanwhile (core/batcher.ts).
-      if (this.flushing.size < this.d.concurrency) for (const b of state.batcher.closeWhere(idleLane([...this.flushing, ...state.ready]))) state.ready.push(b);
+      // A batch whose lane is idle is written now rather than at its age when no fetch is being
+      // decoded: nothing more is on its way, so waiting would only add latency (core/batcher.ts).
+      // While fetches are decoded (a backlog) it keeps filling: small batches cost throughput.
+      if (this.flushing.size < this.d.concurrency && state.decoding === 0)
+        for (const b of state.batcher.closeWhere(idleLane([...this.flushing, ...state.ready]))) state.ready.push(b);
       const next = nextRunnable(state.ready, [...this.flushing], this.d.concurrency);
       if (next >= 0) {
         this.start(state, state.ready.splice(next, 1)[0]!);

@@ -3,8 +3,8 @@
  * - size: SINK_BATCH_SIZE changes — bounds the transaction and the staging table;
  * - age: SINK_BATCH_MAX_WAIT_MS since the batch's first change;
  * - idle lane: the flusher closes a batch at once when nothing of its flush lane is being written or
- *   waiting (`closeWhere`), so a steady stream is not held for its age: batches grow only while
- *   their lane is busy, i.e. as large as the flushes are slow;
+ *   waiting and no fetch is being decoded (`closeWhere`), so a steady stream is not held for its
+ *   age, while a backlog (fetches always in decoding) still fills batches to size or age;
  * - schema change: a change whose key/value schema ids differ from the batch's — one staging layout
  *   per batch, and the table is evolved before the newer rows are applied.
  * Batches are also cut per flush lane (flush-lanes.ts): lanes of one table are written concurrently.
