@@ -34,7 +34,7 @@ import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { runSinkScale, type SinkScaleOutcome } from './scenarios/sink-scale.js';
 import { runRecovery, type Victim } from './scenarios/recovery.js';
-import { e2eStages, latencyBySecond } from './lib/e2e-stages.js';
+import { e2eStages, latencyAfterFirstSecond, latencyBySecond } from './lib/e2e-stages.js';
 import { histogramMeans, metricSum } from './lib/metrics-scrape.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
 
@@ -478,6 +478,7 @@ async function main(): Promise<void> {
               sinkPhases: await histogramMeans(sinkPort, 'cdc_sink_batch_phase_seconds').catch(() => null),
             };
             r.details.latencyBySecond = latencyBySecond(writeTimeMs, w.seenAtMs);
+            r.details.latencyAfterFirstSecondMs = latencyAfterFirstSecond(writeTimeMs, w.seenAtMs);
             if (w.completed) r.details.stages = await e2eStages(srcTopic, writeTimeMs, w.seenAtMs);
           }
           r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);

@@ -104,3 +104,12 @@ export function latencyBySecond(writeTimeMs: Float64Array, seenAtMs: Map<number,
       return { second, p50: p.p50, p99: p.p99, max: p.max };
     });
 }
+
+/** Percentiles of the changes written from the second second on: the steady state, without the first second's start-up costs. */
+export function latencyAfterFirstSecond(writeTimeMs: Float64Array, seenAtMs: Map<number, number>): Percentiles | null {
+  let first = Infinity;
+  for (const seq of seenAtMs.keys()) first = Math.min(first, writeTimeMs[seq]!);
+  const lat: number[] = [];
+  for (const [seq, at] of seenAtMs) if (writeTimeMs[seq]! - first >= 1000) lat.push(at - writeTimeMs[seq]!);
+  return percentiles(lat);
+}
