@@ -37,6 +37,8 @@ import { runRecovery, type Victim } from './scenarios/recovery.js';
 import { e2eStages, latencyAfterFirstSecond, latencyBySecond } from './lib/e2e-stages.js';
 import { histogramMeans, metricSum } from './lib/metrics-scrape.js';
 import { log, newRunId, percentiles, round, type Percentiles } from './lib/util.js';
+import { cpuMeter, cpuSummary, type CpuReport } from './lib/cpu-meter.js';
+import { sinkPhases } from './lib/sink-phases.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology', 'sink-scale', 'recovery'] as const;
@@ -232,6 +234,8 @@ async function consumeSourceTopic(
   expected: number,
   writeTimeMs: Float64Array,
   child: BenchChild,
+  /** after the first batch read: the count so far (the CPU meter's steady interval starts there) */
+  onFirst: (count: number) => void,
 ): Promise<{ count: number; firstAppend: number; lastAppend: number; latencies: number[]; reason: string }> {
   const registry = new SchemaRegistry({ host: REGISTRY_URL });
   const consumer = new Kafka({ clientId: `${runId}-reader`, brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({
@@ -243,6 +247,7 @@ async function consumeSourceTopic(
   let count = 0;
   let firstAppend = Infinity;
   let lastAppend = 0;
+  let firstCount = 0;
   const latencies: number[] = [];
   let lastProgress = Date.now();
   let done!: (r: string) => void;
@@ -262,6 +267,7 @@ async function consumeSourceTopic(
         }
       }
       lastProgress = Date.now();
+      if (count > 0 && firstCount === 0) onFirst((firstCount = count));
       if (count >= expected) done('all records appended');
     },
   });
@@ -300,7 +306,9 @@ async function main(): Promise<void> {
   const expected = expectedState(workload, changes);
 
   log('ceiling: COPY + upsert of the same rows, no Kafka');
+  const ceilingMeter = cpuMeter({}, 'the ceiling run (its COPY + upsert clients are the harness)');
   const ceiling: CeilingResult = await runCeiling(workload, changes, `${runId}_ceiling`, { workers, batchSize });
+  const ceilingCpu: CpuReport = ceilingMeter.done(rows);
   log(`ceiling: ${Math.round(ceiling.rowsPerSec)} rows/s (verified=${ceiling.verified})`);
   await dropSchemas(`${runId}_ceiling`);
   // The expected final state, for the column-by-column check of every consumer's target.
@@ -346,9 +354,12 @@ async function main(): Promise<void> {
         r.reason = ceiling.verified ? 'verified' : 'target did not match the expected rows';
         r.rowsPerSec = round(ceiling.rowsPerSec);
         r.ratioToCeiling = 1;
+        r.details.cpu = ceilingCpu;
       } else if (scenario === 'copy-limit') {
         log("copy-limit: the final rows COPY'd straight into the indexed target, no upsert");
+        const meter = cpuMeter({}, 'the copy-limit run (its COPY clients are the harness)');
         const cl = await runCopyLimit(workload, changes, `${runId}_copylimit`, { workers, batchSize });
+        r.details.cpu = meter.done(rows);
         await dropSchemas(`${runId}_copylimit`);
         r.completed = cl.verified;
         r.reason = cl.verified ? 'verified' : 'target did not match the expected rows';
@@ -362,7 +373,9 @@ async function main(): Promise<void> {
         // 5,000, without reading ScyllaDB: what the source's Kafka side can reach.
         const plTopic = `${runId}.produce-limit.${workload.table}`;
         await createTopic(plTopic, partitions);
+        const meter = cpuMeter({}, 'the produce-limit run (its producers are the harness)');
         const pl = await produceWorkload(workload, changes, plTopic, partitions, Date.now() * 1000, { transactional: { idPrefix: `${runId}-produce-limit`, lanes: 16 } });
+        r.details.cpu = meter.done(rows);
         r.completed = true;
         r.reason = 'produced';
         r.rowsPerSec = round(pl.recordsPerSec);
@@ -374,8 +387,9 @@ async function main(): Promise<void> {
         r.details.produce = produced;
         const t0 = performance.now();
         let child: BenchChild;
+        const sinkPort = await freePort();
         if (scenario === 'sink') {
-          child = ourChild('sink', 'sink', sinkEnv(schema, topic));
+          child = ourChild('sink', 'sink', { ...sinkEnv(schema, topic), METRICS_PORT: String(sinkPort) });
         } else {
           const status: ArtifactStatus[] = resolveConnect(REPO);
           r.details.artifacts = status;
@@ -398,8 +412,11 @@ async function main(): Promise<void> {
           r.details.transform = c.transform;
           r.details.connectorConfig = c.connectorConfig;
         }
-        const w = await waitForTarget({ schema, table: workload.table, expected, children: [child], stallMs, pollMs: 200, label: scenario });
         const memName = scenario === 'sink' ? 'sink' : 'connect-jvm';
+        const meter = cpuMeter({ [memName]: child.pid }, 'spawn → every change applied (start-up included)');
+        const w = await waitForTarget({ schema, table: workload.table, expected, children: [child], stallMs, pollMs: 200, label: scenario, onFirst: meter.first });
+        if (w.completed) r.details.cpu = meter.done(rows, rows * (1 - w.firstRows / Math.max(1, expected.rows)));
+        if (w.completed && scenario === 'sink') r.details.phases = await sinkPhases(sinkPort, rows);
         await child.stop();
         r.peakRssMb[memName] = child.memory().peakRssMb;
         r.peakRssMb[`${memName}-hwm`] = child.memory().peakHwmMb;
@@ -429,10 +446,9 @@ async function main(): Promise<void> {
           children.push(source);
           let sink: BenchChild | null = null;
           const schema = `${runId}_e2e`;
-          let sinkPort = 0;
+          const sinkPort = await freePort();
           if (scenario === 'e2e') {
             await createSchema(schema);
-            sinkPort = await freePort();
             sink = ourChild('sink', 'sink', { ...sinkEnv(schema, srcTopic), METRICS_PORT: String(sinkPort) });
             children.push(sink);
             await waitUntilReady({ child: sink, port: sinkPort, kind: 'sink', partitions, timeoutMs: stallMs });
@@ -441,9 +457,17 @@ async function main(): Promise<void> {
           await waitUntilReady({ child: source, port: sourcePort, kind: 'source', partitions, timeoutMs: stallMs });
           r.seconds.startToReady = round((performance.now() - t0) / 1000, 2);
           const writeTimeMs = new Float64Array(rows);
+          const meter = cpuMeter(Object.fromEntries(children.map((c) => [c.name, c.pid])), 'writes start (processes ready) → every change appended (source) / applied (e2e)');
           const writing = writer.write(changes, rate, writeTimeMs);
+          let firstRead = 0;
           if (scenario === 'source') {
-            const [wr, cr] = await Promise.all([writing, consumeSourceTopic(srcTopic, rows, writeTimeMs, source)]);
+            const [wr, cr] = await Promise.all([
+              writing,
+              consumeSourceTopic(srcTopic, rows, writeTimeMs, source, (n) => {
+                firstRead = n;
+                meter.first();
+              }),
+            ]);
             r.completed = cr.count >= rows;
             r.reason = cr.reason;
             const span = (cr.lastAppend - cr.firstAppend) / 1000;
@@ -454,12 +478,15 @@ async function main(): Promise<void> {
             r.seconds.appendSpan = round(span, 2);
             r.seconds.wall = round((performance.now() - t0) / 1000, 2);
             r.details.recordsSeen = cr.count;
+            if (r.completed) r.details.cpu = meter.done(rows, rows - firstRead);
           } else {
             const [wr, w] = await Promise.all([
               writing,
-              waitForTarget({ schema, table: workload.table, expected, children, stallMs, pollMs: 100, trackLatency: true, label: 'e2e' }),
+              waitForTarget({ schema, table: workload.table, expected, children, stallMs, pollMs: 100, trackLatency: true, label: 'e2e', onFirst: meter.first }),
             ]);
             const { rowsPerSec, applySeconds } = applyRate(rows, expected.rows, w, t0);
+            if (w.completed) r.details.cpu = meter.done(rows, rows * (1 - w.firstRows / Math.max(1, expected.rows)));
+            if (w.completed) r.details.phases = await sinkPhases(sinkPort, rows);
             r.completed = w.completed;
             r.reason = w.reason;
             r.rowsPerSec = rowsPerSec === null ? null : round(rowsPerSec);
@@ -475,7 +502,6 @@ async function main(): Promise<void> {
             r.details.processMetrics = {
               sourceQueries: await metricSum(sourcePort, 'cdc_source_queries_total').catch(() => null),
               sourceTransactions: await histogramMeans(sourcePort, 'cdc_source_transaction_seconds').catch(() => null),
-              sinkPhases: await histogramMeans(sinkPort, 'cdc_sink_batch_phase_seconds').catch(() => null),
             };
             r.details.latencyBySecond = latencyBySecond(writeTimeMs, w.seenAtMs);
             r.details.latencyAfterFirstSecondMs = latencyAfterFirstSecond(writeTimeMs, w.seenAtMs);
@@ -732,7 +758,7 @@ async function checkContents(r: BenchResult, schema: string): Promise<void> {
 }
 
 function printTable(results: BenchResult[]): void {
-  const head = ['scenario', 'workload', 'rows', 'rows/s', 'ceiling rows/s', 'ratio', 'vs copy/produce limit', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MiB', 'status'];
+  const head = ['scenario', 'workload', 'rows', 'rows/s', 'ceiling rows/s', 'ratio', 'vs copy/produce limit', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MiB', 'status', 'CPU s/100k'];
   const lines = results.map((r) => [
     r.scenario,
     r.workload,
@@ -749,6 +775,7 @@ function printTable(results: BenchResult[]): void {
       .map(([k, v]) => `${k}=${v}`)
       .join(' '),
     !r.completed ? r.reason : r.contentsMatch === false ? `WRONG CONTENTS (${String(r.details.rowsDifferingFromExpected)} rows differ)` : 'ok',
+    cpuSummary(r.details.cpu),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (l: string[]) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ');

@@ -1,6 +1,6 @@
 /** Reading our processes' Prometheus endpoints from the bench. */
 
-/** Sum of every series of counter `name` on the process's /metrics, per `label` (default `kind`; "all" when it has none). */
+/** Sum of every series of counter `name` on the process's /metrics, per `label` ("all" when it has none). */
 export async function metricSum(port: number, name: string, label = 'kind'): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out: Record<string, number> = {};

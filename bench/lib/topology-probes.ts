@@ -18,7 +18,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Prom
   }
 }
 
-const CLK_TCK = (() => {
+export const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {

@@ -34,6 +34,8 @@ export async function waitForTarget(o: {
   /** filled while polling (with trackLatency), so a caller can follow the lag live */
   seen?: Map<number, number>;
   label: string;
+  /** called once, when the first row is visible (the bench's CPU snapshot of the steady interval) */
+  onFirst?: () => void;
 }): Promise<WaitResult> {
   const c: pg.Client = pgClient();
   await c.connect();
@@ -54,6 +56,7 @@ export async function waitForTarget(o: {
       if (firstAt === null && p.rows > 0) {
         firstAt = now;
         firstRows = p.rows;
+        o.onFirst?.();
       }
       last = p;
       if (o.trackLatency && p.exists) {

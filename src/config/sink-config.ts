@@ -43,6 +43,13 @@ export const sinkVars = {
     default: '512',
     description: 'heap limit of each decode worker thread; a worker past it ends alone and is replaced',
   }),
+  sinkHeapGrowingPercent: defineVar({
+    env: 'SINK_HEAP_GROWING_PERCENT',
+    schema: intIn(0, 400),
+    default: '20',
+    description:
+      "how far V8 lets the sink's heaps grow past their live size before a full collection (V8's --heap-growing-percent); lower = less memory, more GC; 0 = V8's own heuristics (docs/sink.md, \"Memory\")",
+  }),
   kafkaTopicTemplate: kafkaVars.kafkaTopicTemplate,
   pgStatementTimeoutMs: defineVar({
     env: 'PG_STATEMENT_TIMEOUT_MS',

@@ -24,7 +24,7 @@ export const keyOnlyRecords = new Counter({
 
 export const batchPhaseSeconds = new Histogram({
   name: 'cdc_sink_batch_phase_seconds',
-  help: 'Time spent per batch phase: decode, copy, apply, commit',
+  help: 'Time spent per batch phase: decode, fold, copy (encode is the part of it building the COPY text), apply, commit',
   labelNames: ['phase'] as const,
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [registry],

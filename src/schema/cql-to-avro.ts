@@ -9,7 +9,7 @@
 import type { CqlType, NativeTypeName } from './cql-type.js';
 import { cqlTypeToString, isNonFrozenMultiCell } from './cql-type.js';
 import type { ColumnModel, TableModel } from './table-model.js';
-import type { AvroSchema } from './avro-schema.js';
+import { CLUSTERING_ORDER_ATTR, type AvroSchema } from './avro-schema.js';
 
 /** The attribute carrying the original CQL type on every column field (lets a sink pick a target type). */
 export const CQL_TYPE_ATTR = 'cql_type';
@@ -174,15 +174,22 @@ export function partitionKeySchema(t: TableModel): AvroSchema {
   };
 }
 
+/**
+ * A range bound: one field per clustering column, in clustering order. A `DESC` column's field says
+ * so (CLUSTERING_ORDER_ATTR): ScyllaDB states a range in clustering order, so `ck > 5` on such a
+ * column has no start and the end 5 (statement_restrictions.cc `reverse_if_reqd`). Only DESC is
+ * marked, so the schemas of tables without one stay as they were (no new registry version).
+ */
 function boundSchema(t: TableModel): AvroSchema {
   const byName = new Map(t.columns.map((c) => [c.name, c]));
   return {
     type: 'record',
     name: 'Bound',
-    fields: t.clusteringKey.map((n) => ({
+    fields: t.clusteringKey.map((n, i) => ({
       name: sanitizeAvroName(n),
       type: ['null', avroTypeFor(byName.get(n)!.type, `Bound_${sanitizeAvroName(n)}`)],
       default: null,
+      ...(t.clusteringOrder[i] === 'DESC' ? { [CLUSTERING_ORDER_ATTR]: 'DESC' } : {}),
     })),
   };
 }

@@ -128,7 +128,11 @@ export function encodeCdcExtension(map: Record<string, string>): Uint8Array {
   return out;
 }
 
-/** A stable fingerprint of the columns: when it changes, schemas are re-derived and re-registered. */
+/**
+ * A stable fingerprint of the columns and the clustering order (the envelope's `Bound` marks DESC
+ * columns, so a table dropped and made again with another order needs its schemas again): when it
+ * changes, schemas are re-derived and re-registered.
+ */
 export function schemaFingerprint(t: TableModel, typeToString: (c: ColumnModel) => string): string {
-  return t.columns.map((c) => `${c.name}:${c.kind}:${typeToString(c)}`).join('|');
+  return `${t.columns.map((c) => `${c.name}:${c.kind}:${typeToString(c)}`).join('|')}#${t.clusteringOrder.join(',')}`;
 }

@@ -9,7 +9,7 @@ import { backoffMs } from '../core/backoff.js';
 import { isFenced } from '../core/errors.js';
 import type { SharedLock } from '../core/shared-lock.js';
 import type { Logger } from '../log/logger.js';
-import { inflightBytes, retries } from '../metrics/sink-metrics.js';
+import { batchPhaseSeconds, inflightBytes, retries } from '../metrics/sink-metrics.js';
 import type { TableBatch } from './core/batcher.js';
 import { batchFailures } from './core/batch-failures.js';
 import { batchFailureAction, classifyError, isStaleTable } from './core/classify-error.js';
@@ -186,7 +186,9 @@ export class Flusher {
         partitionKeyLength(partitionWide),
         batch.changes.some((c) => c.kind === 'static_row'),
       );
+    const t0 = performance.now();
     const { steps } = foldChanges(batch.changes);
+    batchPhaseSeconds.observe({ phase: 'fold' }, (performance.now() - t0) / 1000);
     // Alone (or with one lane), a unique violation is the record's; else it may be a race (flush-lanes.ts).
     const uniqueRaces = this.d.concurrency > 1 && !batch.alone;
     await this.commitBatch(state, batch, { target, steps, isolateUnknown, uniqueRaces });
@@ -253,8 +255,11 @@ export class Flusher {
     // Bytes of everything below the committed offsets are released (applied, dead-lettered, skipped).
     state.records.releaseBelow(state.tracker.committedOffsets());
     inflightBytes.set(state.records.bytes);
+    // Resumed below three quarters of the bound, not half: while the next fetch is on its way and
+    // decoding, the lanes live on what is left, and at half they ran dry (a 200k users backlog: 0.17–0.30
+    // of copy-limit at half against 0.37–0.40 at three quarters with kafkajs's paused sleep at 100 ms).
     for (const tp of [...state.paused]) {
-      if (state.records.bytes <= this.d.maxInflightBytes / 2) {
+      if (state.records.bytes <= this.d.maxInflightBytes * 0.75) {
         state.paused.delete(tp);
         const { topic, partition } = tpOf(tp);
         this.d.consumer.resume(topic, [partition], 'memory'); // a table the operator paused stays paused

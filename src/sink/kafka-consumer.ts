@@ -118,10 +118,11 @@ export class KafkaConsumer {
       heartbeatInterval: Math.max(500, Math.floor(this.sessionTimeoutMs / 10)),
       // kafkajs sleeps this long when every partition of a broker is paused (consumerGroup.js,
       // fetch: `if (!requests.length) await sleep(this.maxWaitTime)`), so at its 5 s default each
-      // pause above SINK_MAX_INFLIGHT_BYTES stalled the sink for 5 s after commits had freed room.
-      // It is also the broker's long-poll time when no data is there: 500 ms costs two idle
-      // fetches a second per broker.
-      maxWaitTimeInMs: 500,
+      // pause above SINK_MAX_INFLIGHT_BYTES stalled the sink for 5 s after commits had freed room;
+      // at 500 ms the lanes still ran dry while every partition waited out the sleep. It is also the
+      // broker's long-poll time when no data is there: 100 ms costs ten idle fetches a second per
+      // broker (Kafka's Java consumer: two, fetch.max.wait.ms 500).
+      maxWaitTimeInMs: 100,
       maxBytes: this.fetch.maxBytes,
       maxBytesPerPartition: this.fetch.maxBytesPerPartition,
       // kafkajs gives up on non-retriable errors; the sink never should (PG/Kafka outages end).

@@ -11,6 +11,7 @@ import { runUntilSignal, type Service } from '../lifecycle.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
 import { connectorHealthy, registry } from '../metrics/prom-registry.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { SinkService } from './sink-service.js';
 
 /** Test hooks of an in-process sink (fault injection); production passes none. */
@@ -69,6 +70,7 @@ export async function runSink(ctx: CommandContext): Promise<number> {
   parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc sink'); // takes no arguments: a stray one is exit 2
   const cfg = loadSinkConfig(ctx.env, readSecretFile);
   const log = createLogger('sink', cfg.logLevel);
-  log.info({ topics: cfg.sinkTopics, groupId: cfg.sinkGroupId, schema: cfg.pgSchema, workers: cfg.sinkWorkers }, 'starting sink');
+  const heapGrowingPercent = applyHeapGrowth(cfg.sinkHeapGrowingPercent);
+  log.info({ heapGrowingPercent, topics: cfg.sinkTopics, groupId: cfg.sinkGroupId, schema: cfg.pgSchema, workers: cfg.sinkWorkers }, 'starting sink');
   return runUntilSignal(createSinkProcess(cfg, log), log, cfg.shutdownTimeoutMs);
 }

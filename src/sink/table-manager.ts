@@ -162,7 +162,7 @@ export class TableManager {
       deletedAt: cols.has(DELETED_AT_COLUMN),
       softDelete: soft,
       helperSchema: this.schema,
-      ...(ranged ? { partitionKeyLength: pkLen } : {}),
+      ...(ranged ? { partitionKeyLength: pkLen, ...(shape.descending ? { descending: shape.descending } : {}) } : {}),
     };
     this.cache.set(cacheKey, target);
     this.resolved.set(`${target.schema}\u0000${target.table}`, { schema: target.schema, table: target.table });

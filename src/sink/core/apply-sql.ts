@@ -25,6 +25,7 @@ import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } fro
 import { helperSchemaOf, type TargetColumn, type TargetTable } from './target-table.js';
 import { coveringRangeJoin, upsertRangeTombstoneSql } from './range-tombstone-sql.js';
 import type { RowChange } from './types.js';
+import { clusteringCompareSql, descendingFrom, type ClusteringOp } from './clustering-order-sql.js';
 
 export const STAGING = '_cdc_stg';
 const MODE = { untouched: '0', set: '1', modify: '2' } as const;
@@ -268,15 +269,17 @@ export function barrierDeleteSql(t: TargetTable, c: RowChange): ParamSql[] {
   const conds = t.keyColumns.slice(0, prefixLen).map((col, i) => `t.${quoteIdent(col.name)} = ${p(c.key[i]!, col.pgType)}`);
   if (c.kind === 'range_delete' && c.range) {
     const rest = t.keyColumns.slice(prefixLen);
-    const bound = (vals: string[], op: string) => {
+    const desc = descendingFrom(t, prefixLen);
+    const bound = (vals: string[], op: ClusteringOp) => {
       if (vals.length === 0) return;
       const cols = rest.slice(0, vals.length);
       const lhs = cols.map((col) => `t.${quoteIdent(col.name)}`);
       const rhs = cols.map((col, i) => p(vals[i]!, col.pgType));
-      conds.push(cols.length === 1 ? `${lhs[0]} ${op} ${rhs[0]}` : `ROW(${lhs.join(', ')}) ${op} ROW(${rhs.join(', ')})`);
+      conds.push(clusteringCompareSql(lhs, rhs, desc, op));
     };
     // A prefix bound covers every row whose clustering prefix equals it when inclusive; comparing
-    // only the prefix columns gives exactly that (clustering order assumed ascending).
+    // only the prefix columns gives exactly that. The bounds are in clustering order: the start
+    // sorts first, in each column's declared direction.
     bound(c.range.start.values, c.range.start.inclusive ? '>=' : '>');
     bound(c.range.end.values, c.range.end.inclusive ? '<=' : '<');
   }

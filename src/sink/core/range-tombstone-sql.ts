@@ -15,13 +15,15 @@
  * with both sides unbounded. Primary key (partition key, `_cdc_bounds`): the MERGE looks up one
  * partition's intervals by its leading columns.
  *
- * Bounds are compared as barrierDeleteSql does (a prefix bound compares the prefix columns only, in
- * PostgreSQL's ordering, clustering order ascending), so what a delete removes and what its
- * tombstone refuses are the same rows.
+ * Bounds are kept as ScyllaDB states them, in clustering order (the start sorts first in the
+ * partition, each column in its declared direction), and compared as barrierDeleteSql does (a prefix
+ * bound compares the prefix columns only, clustering-order-sql.ts), so what a delete removes and what
+ * its tombstone refuses are the same rows.
  */
 import { TS_COLUMN, qualified, quoteIdent, rangeTombstoneTable } from '../../core/sql-ident.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 import type { RangeBound, RowChange } from './types.js';
+import { clusteringCompareSql, descendingFrom, type ClusteringOp } from './clustering-order-sql.js';
 
 type Side = 'lo' | 'hi';
 const BOUNDS = quoteIdent('_cdc_bounds');
@@ -101,23 +103,19 @@ ON CONFLICT (${[...cl.pk.map((col) => quoteIdent(col.name)), BOUNDS].join(', ')}
 
 /**
  * Whether side `side` of interval `r` admits the clustering key `key` (SQL expressions in
- * clustering order): unbounded, or for the bound's length L the key's first L columns compare
- * `>=`/`>` (lower side) or `<=`/`<` (upper side) with its values, as one row comparison.
+ * clustering order, `desc` each one's direction): unbounded, or for the bound's length L the key's
+ * first L columns compare `>=`/`>` (lower side) or `<=`/`<` (upper side) with its values in
+ * clustering order (clustering-order-sql.ts).
  */
-function sideAdmits(side: Side, key: string[]): string {
+function sideAdmits(side: Side, key: string[], desc: boolean[]): string {
   const terms = [`r.${lenCol(side)} = 0`];
   key.forEach((_, i) => {
     const n = i + 1;
-    const lhs = n === 1 ? key[0]! : `ROW(${key.slice(0, n).join(', ')})`;
-    const rhs =
-      n === 1
-        ? `r.${valueCol(side, 0)}`
-        : `ROW(${key
-            .slice(0, n)
-            .map((__, j) => `r.${valueCol(side, j)}`)
-            .join(', ')})`;
-    const [strict, incl] = side === 'lo' ? ['>', '>='] : ['<', '<='];
-    terms.push(`(r.${lenCol(side)} = ${n} AND CASE WHEN r.${inclCol(side)} THEN ${lhs} ${incl} ${rhs} ELSE ${lhs} ${strict} ${rhs} END)`);
+    const lhs = key.slice(0, n);
+    const rhs = lhs.map((__, j) => `r.${valueCol(side, j)}`);
+    const [strict, incl] = side === 'lo' ? (['>', '>='] as const) : (['<', '<='] as const);
+    const cmp = (op: ClusteringOp) => clusteringCompareSql(lhs, rhs, desc, op);
+    terms.push(`(r.${lenCol(side)} = ${n} AND CASE WHEN r.${inclCol(side)} THEN ${cmp(incl)} ELSE ${cmp(strict)} END)`);
   });
   return `(${terms.join(' OR ')})`;
 }
@@ -141,7 +139,8 @@ export function coveringRangeJoin(t: TargetTable, staging: string, alias: string
   const pks = cl.pk.map((_, i) => `k${i}`);
   const keys = t.keyColumns.map((_, i) => `x.k${i}`);
   const conds = pks.map((k) => `x.${k} = p.${k}`);
-  conds.push(sideAdmits('lo', keys.slice(p)), sideAdmits('hi', keys.slice(p)));
+  const desc = descendingFrom(t, p);
+  conds.push(sideAdmits('lo', keys.slice(p), desc), sideAdmits('hi', keys.slice(p), desc));
   const rtab = qualified(t.schema, rangeTombstoneTable(t.table));
   const byPartition = cl.pk.map((col, i) => `i.${quoteIdent(col.name)} = p.k${i}`).join(' AND ');
   const on = t.keyColumns.map((_, i) => `${alias}.k${i} = s.k${i}`).join(' AND ');

@@ -3,8 +3,8 @@
  * function runs in the decode workers (to render values) and in the main thread (to create/evolve the
  * table), so both always agree on columns and types.
  */
-import { fieldsOf, indexNames, prop, resolve, typeName, unwrapNullable, type NameTable } from './avro-names.js';
-import type { AvroSchema } from '../../schema/avro-schema.js';
+import { fieldsOf, indexNames, prop, resolve, typeName, unwrapNullable, type AvroField, type NameTable } from './avro-names.js';
+import { CLUSTERING_ORDER_ATTR, type AvroSchema } from '../../schema/avro-schema.js';
 import { isEntryRecord, pgColumnType } from './pg-type-map.js';
 import type { ColumnShape, TableShape } from './types.js';
 import { RecordError } from './record-error.js';
@@ -55,21 +55,28 @@ export function deriveTableShape(keySchema: AvroSchema | undefined, valueSchema:
   // schema is the authority (Kafka Connect's pk.mode=record_key).
   void rowFields;
   const keyspace = String(prop(row, 'namespace') ?? prop(envelope, 'namespace') ?? '').split('.')[0] ?? '';
-  const pkLen = partitionKeyLength(
+  const clustering = clusteringOf(
     envelope,
     keyFields.map((f) => f.name),
     names,
   );
+  const pkLen = clustering?.partitionKeyLength;
   const shape: TableShape = {
     keyspace,
     table: '',
     keyColumns,
     valueColumns,
     ...(pkLen !== undefined ? { partitionKeyLength: pkLen } : {}),
+    ...(clustering?.descending ? { descending: clustering.descending } : {}),
     fingerprint: '',
   };
   checkColumnNames([...keyColumns, ...valueColumns]);
-  shape.fingerprint = JSON.stringify([keyColumns.map((c) => [c.name, c.pgType]), valueColumns.map((c) => [c.name, c.pgType, c.collection ?? '']), pkLen ?? null]);
+  shape.fingerprint = JSON.stringify([
+    keyColumns.map((c) => [c.name, c.pgType]),
+    valueColumns.map((c) => [c.name, c.pgType, c.collection ?? '']),
+    pkLen ?? null,
+    shape.descending ?? null,
+  ]);
   return { shape, names, cellColumns };
 }
 
@@ -78,21 +85,24 @@ export function deriveTableShape(keySchema: AvroSchema | undefined, valueSchema:
  * envelope's `source.range_start` is a `Bound` record of exactly the clustering columns
  * (schemas/README.md), so the partition key is the key fields before them. Undefined when there is
  * no such record, or its fields are not the key's last ones, or it would leave no partition key.
+ * `descending`: which clustering columns the `Bound` marks DESC (CLUSTERING_ORDER_ATTR), set only
+ * when one is; unmarked columns (and every column of a schema from before the mark) are ASC.
  */
-function partitionKeyLength(envelope: AvroSchema, keyNames: string[], names: NameTable): number | undefined {
-  let ck: string[];
+function clusteringOf(envelope: AvroSchema, keyNames: string[], names: NameTable): { partitionKeyLength: number; descending?: boolean[] } | undefined {
+  let ck: AvroField[];
   try {
     const source = fieldsOf(envelope).find((f) => f.name === 'source');
     const start = source ? fieldsOf(unwrapNullable(source.type, names)).find((f) => f.name === 'range_start') : undefined;
     const bound = start ? unwrapNullable(start.type, names) : undefined;
     if (bound === undefined || typeName(bound) !== 'record') return undefined;
-    ck = fieldsOf(bound).map((f) => f.name);
+    ck = fieldsOf(bound);
   } catch {
     return undefined; // a reference the schema does not define: the records were readable before, so they stay so
   }
   const p = keyNames.length - ck.length;
-  if (p < 1 || ck.some((n, i) => keyNames[p + i] !== n)) return undefined;
-  return p;
+  if (p < 1 || ck.some((f, i) => keyNames[p + i] !== f.name)) return undefined;
+  const descending = ck.map((f) => prop(f as unknown as AvroSchema, CLUSTERING_ORDER_ATTR) === 'DESC');
+  return { partitionKeyLength: p, ...(descending.includes(true) ? { descending } : {}) };
 }
 
 function column(field: string, type: AvroSchema, names: NameTable): ColumnShape {

@@ -32,6 +32,11 @@ export interface TargetTable {
    * companion (range-tombstone-sql.ts), which the MERGE reads and barrier deletes write.
    */
   partitionKeyLength?: number;
+  /**
+   * With `partitionKeyLength`: per clustering column, whether it is declared DESC (unset = all ASC).
+   * Range deletes and range tombstones compare in this order (clustering-order-sql.ts).
+   */
+  descending?: boolean[];
   /** The table's `_cdc_static_<table>` companion (static-partition-sql.ts), when it exists or the batch creates it. */
   statics?: TargetTable;
 }

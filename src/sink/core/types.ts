@@ -52,6 +52,11 @@ export interface TableShape {
    * the schema has no such record (e.g. the Scylla connector's) or it does not end the key.
    */
   partitionKeyLength?: number;
+  /**
+   * Per clustering column, whether it is declared DESC (the `Bound` record's `clustering_order`
+   * attribute); set only when one is. Range bounds are in clustering order (clustering-order-sql.ts).
+   */
+  descending?: boolean[];
   /** Fingerprint of the shape: a change means "schema change" for the batcher and the table manager. */
   fingerprint: string;
 }

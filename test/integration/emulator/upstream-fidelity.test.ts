@@ -146,6 +146,39 @@ describe('row deltas and images (points 3–6)', () => {
     expect(await run(t, 'DELETE FROM t WHERE pk = 2 AND ck < 1 AND ck > 2', 'DELETE FROM t WHERE pk = 2 AND ck > 1 AND ck < 1')).toEqual([]);
     expect(ops(await run(t, 'DELETE FROM t WHERE pk = 2 AND ck >= 1 AND ck <= 1'))).toEqual([5, 7]);
   });
+
+  it('statement_restrictions.cc reverse_if_reqd + log.cc range_delete: a DESC column logs its range in clustering order', async () => {
+    // The range of the last restricted column is swapped when its type is reversed; the CDC log
+    // writes the tombstone's start and end as they are, so the larger value is the start.
+    const one = uniqueName('d');
+    await h.client.execute(`CREATE TABLE ${KS}.${one} (pk int, ck int, v int, PRIMARY KEY (pk, ck)) WITH CLUSTERING ORDER BY (ck DESC) AND cdc = {'enabled': true}`);
+    const rows = strip(await run(one, 'DELETE FROM t WHERE pk = 1 AND ck > 5', 'DELETE FROM t WHERE pk = 2 AND ck >= 2 AND ck < 4', 'DELETE FROM t WHERE pk = 3 AND ck <= 7')).map(
+      ({ operation, pk, ck }) => ({ operation, pk, ck }),
+    );
+    const byPk = (pk: number) => rows.filter((r) => r.pk === pk).map(({ operation, ck }) => [operation, ck ?? null]);
+    expect(byPk(1)).toEqual([
+      [5, null],
+      [8, 5],
+    ]); // ck > 5: from the partition's start to 5 exclusive
+    expect(byPk(2)).toEqual([
+      [6, 4],
+      [7, 2],
+    ]);
+    expect(byPk(3)).toEqual([
+      [5, 7],
+      [7, null],
+    ]);
+    // (a ASC, b DESC): the slice is on b, so the prefix bound (2) and the full bound swap places.
+    const two = uniqueName('d');
+    await h.client.execute(`CREATE TABLE ${KS}.${two} (pk int, a int, b int, v int, PRIMARY KEY (pk, a, b)) WITH CLUSTERING ORDER BY (a ASC, b DESC) AND cdc = {'enabled': true}`);
+    const mixed = strip(await run(two, 'DELETE FROM t WHERE pk = 1 AND a = 2 AND b > 3', 'DELETE FROM t WHERE pk = 2 AND a > 1 AND a <= 3'));
+    expect(mixed.map(({ operation, pk, a, b }) => [pk, operation, a ?? null, b ?? null])).toEqual([
+      [1, 5, 2, null],
+      [1, 8, 2, 3],
+      [2, 6, 1, null],
+      [2, 7, 3, null],
+    ]);
+  });
 });
 
 describe('CDC options (point 7)', () => {

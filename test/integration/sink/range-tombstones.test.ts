@@ -18,16 +18,16 @@ afterAll(async () => {
 });
 
 /** Partition key pk, clustering key (c1, c2), one value column. */
-const clusteredFixture = () =>
-  topicFixture({
-    key: [
-      { name: 'pk', type: 'string' },
-      { name: 'c1', type: 'int' },
-      { name: 'c2', type: 'int' },
-    ],
-    columns: [{ name: 'v', type: 'string' }],
-    partitionKey: 1,
-  });
+const clusteredSpec = {
+  key: [
+    { name: 'pk', type: 'string' },
+    { name: 'c1', type: 'int' },
+    { name: 'c2', type: 'int' },
+  ],
+  columns: [{ name: 'v', type: 'string' }],
+  partitionKey: 1,
+};
+const clusteredFixture = () => topicFixture(clusteredSpec);
 
 type Row = { pk: string; c1: number; c2: number; v: string | null };
 
@@ -132,6 +132,74 @@ describe('range tombstones', () => {
         { pk: 'pc', n: '2' },
       ]);
     });
+  }, 120_000);
+
+  it('on DESC clustering columns, refuses exactly the keys each CQL range names, from the bounds ScyllaDB logs in clustering order', async () => {
+    const T = 1_700_000_000_000_000;
+    type B = Record<string, number> | null;
+    // Each case: the CQL condition (the model), then the bounds as ScyllaDB logs them for it
+    // (statement_restrictions.cc reverse_if_reqd: the last restricted column's range swaps when DESC).
+    type Case = [string, (c1: number, c2: number) => boolean, B, boolean, B, boolean];
+    const fixtures: [string[], Case[]][] = [
+      [
+        ['c2'],
+        [
+          ['c1 = 2 AND c2 > 3', (a, b) => a === 2 && b > 3, { c1: 2 }, true, { c1: 2, c2: 3 }, false],
+          ['c1 = 2 AND c2 >= 2 AND c2 < 4', (a, b) => a === 2 && b >= 2 && b < 4, { c1: 2, c2: 4 }, false, { c1: 2, c2: 2 }, true],
+          ['c1 > 1 AND c1 <= 2', (a) => a > 1 && a <= 2, { c1: 1 }, false, { c1: 2 }, true],
+          ['c1 = 1 AND c2 <= 2', (a, b) => a === 1 && b <= 2, { c1: 1, c2: 2 }, true, { c1: 1 }, true],
+        ],
+      ],
+      [
+        ['c1'],
+        [
+          ['c1 > 1', (a) => a > 1, null, true, { c1: 1 }, false],
+          ['c1 >= 2 AND c1 < 3', (a) => a >= 2 && a < 3, { c1: 3 }, false, { c1: 2 }, true],
+          ['c1 = 2 AND c2 > 3', (a, b) => a === 2 && b > 3, { c1: 2, c2: 3 }, false, { c1: 2 }, true],
+          ['c1 <= 1', (a) => a <= 1, { c1: 1 }, true, null, true],
+        ],
+      ],
+      [
+        ['c1', 'c2'],
+        [
+          ['c1 = 2 AND c2 < 3', (a, b) => a === 2 && b < 3, { c1: 2, c2: 3 }, false, { c1: 2 }, true],
+          ['c1 < 3 AND c1 > 1', (a) => a < 3 && a > 1, { c1: 3 }, false, { c1: 1 }, false],
+        ],
+      ],
+    ];
+    const grid = [1, 2, 3].flatMap((c1) => [1, 2, 3, 4, 5].map((c2) => [c1, c2] as const));
+    for (const [descending, cases] of fixtures) {
+      const fx = await topicFixture({ ...clusteredSpec, descending });
+      const late = (pk: string, c1: number, c2: number) => fx.encode({ op: 'u', key: { pk, c1, c2 }, after: { v: { value: `${pk}/${c1}/${c2}` } }, tsUs: T - 5 });
+      await withSink(fx, {}, async (send) => {
+        await send(
+          'range deletes applied',
+          cases.map(([where, , start, startIncl, end, endIncl]) =>
+            fx.encode({
+              op: 'd',
+              key: { pk: where },
+              tsUs: T,
+              changeKind: 'range_delete',
+              rangeStart: start,
+              rangeStartInclusive: startIncl,
+              rangeEnd: end,
+              rangeEndInclusive: endIncl,
+            }),
+          ),
+        );
+        // Keys PostgreSQL never held, older than the deletes: only the range tombstones refuse them.
+        await send(
+          'late writes applied or refused',
+          cases.flatMap(([where]) => grid.map(([c1, c2]) => late(where, c1, c2))),
+        );
+        const expected = cases.flatMap(([where, covers]) => grid.filter(([c1, c2]) => !covers(c1, c2)).map(([c1, c2]) => ({ pk: where, c1, c2, v: `${where}/${c1}/${c2}` })));
+        const order = (r: Row) => `${r.pk}|${r.c1}|${r.c2}`;
+        expect({ descending, rows: (await rowsOf(fx)).sort((a, b) => order(a).localeCompare(order(b))) }).toEqual({
+          descending,
+          rows: expected.sort((a, b) => order(a).localeCompare(order(b))),
+        });
+      });
+    }
   }, 120_000);
 
   it('retention drops range tombstones (counted with the row tombstones of the table); then a late older write applies', async () => {

@@ -45,6 +45,7 @@ export async function topicFixture(spec: Omit<TableSpec, 'table' | 'keyspace'> &
     key: spec.key,
     columns: spec.columns,
     ...(spec.partitionKey !== undefined ? { partitionKey: spec.partitionKey } : {}),
+    ...(spec.descending !== undefined ? { descending: spec.descending } : {}),
   };
   const topic = spec.keyspace ? `cdc.sinktest.${spec.keyspace}.${table}` : `cdc.sinktest.${table}`;
   await createTopic(topic, partitions);

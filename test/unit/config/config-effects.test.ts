@@ -3,6 +3,7 @@
  * (the option the client library reads, the page size a reader asks for, the timeout a request
  * gives up at); a bad value is a problem naming the variable (the CLI exits 2 on it).
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type cassandra from 'cassandra-driver';
@@ -12,6 +13,7 @@ import { scyllaConnectionOptions } from '../../../src/clients/scylla.js';
 import { loadSinkConfig } from '../../../src/config/sink-config.js';
 import { loadSourceConfig } from '../../../src/config/source-config.js';
 import { ConfigError } from '../../../src/config/spec.js';
+import { applyHeapGrowth } from '../../../src/sink/heap-growth.js';
 import { sinkPoolOptions } from '../../../src/sink/main.js';
 import { CdcPartitionerPolicy } from '../../../src/source/cdc-partitioner-policy.js';
 import { LogReader } from '../../../src/source/log-reader.js';
@@ -43,6 +45,17 @@ function pagingClient(pages: number): { client: cassandra.Client; options: cassa
 }
 
 describe('configuration knobs take effect', () => {
+  it('SINK_HEAP_GROWING_PERCENT sets V8 --heap-growing-percent unless the operator did; the flag exists in this Node', () => {
+    expect(loadSinkConfig({}).sinkHeapGrowingPercent).toBe(20);
+    const pct = loadSinkConfig({ SINK_HEAP_GROWING_PERCENT: '35' }).sinkHeapGrowingPercent;
+    expect(applyHeapGrowth(pct, [], '')).toBe(35);
+    expect(applyHeapGrowth(0, [], '')).toBeNull();
+    expect(applyHeapGrowth(pct, ['--heap-growing-percent=50'], '')).toBeNull();
+    expect(applyHeapGrowth(pct, [], '--max-old-space-size=256 --heap-growing-percent=50')).toBeNull();
+    expect(problemOf(() => loadSinkConfig({ SINK_HEAP_GROWING_PERCENT: '500' }))).toMatch(/^SINK_HEAP_GROWING_PERCENT: /);
+    // V8 ignores an unknown flag silently: if a Node upgrade dropped it, the memory bound would go unnoticed
+    expect(execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' })).toMatch(/--heap-growing-percent \(/);
+  });
   it('SINK_FLUSH_CONCURRENCY must be below PG_POOL_SIZE (1 always fits), naming both', () => {
     expect(loadSinkConfig({}).sinkFlushConcurrency).toBe(2);
     expect(loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '3', PG_POOL_SIZE: '4' }).sinkFlushConcurrency).toBe(3);
