@@ -34,6 +34,8 @@ import { freePort } from '../test/helpers/free-port.js';
 import { runTopology, TOPOLOGIES } from './scenarios/topology.js';
 import { runSinkScale, type SinkScaleOutcome } from './scenarios/sink-scale.js';
 import { runRecovery, type Victim } from './scenarios/recovery.js';
+import { e2eStages, latencyAfterFirstSecond, latencyBySecond } from './lib/e2e-stages.js';
+import { histogramMeans, metricSum } from './lib/metrics-scrape.js';
 import { log, newRunId, percentiles, round, sleep, type Percentiles } from './lib/util.js';
 import { cpuMeter, cpuSummary, type CpuReport } from './lib/cpu-meter.js';
 import { sinkPhases } from './lib/sink-phases.js';
@@ -506,6 +508,13 @@ async function main(): Promise<void> {
             r.seconds.wall = w.doneAt === null ? null : round((w.doneAt - t0) / 1000, 2);
             r.details.final = { rows: w.last.rows, seqSum: w.last.seqSum.toString(), expectedRows: expected.rows, expectedSeqSum: expected.seqSum.toString() };
             if (w.completed) await checkContents(r, schema);
+            r.details.processMetrics = {
+              sourceQueries: await metricSum(sourcePort, 'cdc_source_queries_total').catch(() => null),
+              sourceTransactions: await histogramMeans(sourcePort, 'cdc_source_transaction_seconds').catch(() => null),
+            };
+            r.details.latencyBySecond = latencyBySecond(writeTimeMs, w.seenAtMs);
+            r.details.latencyAfterFirstSecondMs = latencyAfterFirstSecond(writeTimeMs, w.seenAtMs);
+            if (w.completed) r.details.stages = await e2eStages(srcTopic, writeTimeMs, w.seenAtMs);
           }
           r.ratioToCeiling = r.rowsPerSec === null ? null : round(r.rowsPerSec / ceiling.rowsPerSec, 3);
           r.details.logs = tmp;

@@ -15,3 +15,12 @@ export async function metricSum(port: number, name: string, label = 'kind'): Pro
 }
 
 export const total = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+/** Count and mean (ms) of histogram `name` on the process's /metrics, per value of `label` ("all" when it has none). */
+export async function histogramMeans(port: number, name: string, label = 'phase'): Promise<Record<string, { count: number; meanMs: number }>> {
+  const sums = await metricSum(port, `${name}_sum`, label);
+  const counts = await metricSum(port, `${name}_count`, label);
+  const out: Record<string, { count: number; meanMs: number }> = {};
+  for (const [k, count] of Object.entries(counts)) out[k] = { count, meanMs: count > 0 ? Math.round(((sums[k] ?? 0) / count) * 10_000) / 10 : 0 };
+  return out;
+}

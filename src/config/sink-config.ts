@@ -12,7 +12,12 @@ export const sinkVars = {
   sinkTopics: defineVar({ env: 'SINK_TOPICS', schema: str.min(1), default: '^cdc\\.scylla\\..+', description: 'topics to consume: a regex (^...) or a comma list' }),
   sinkGroupId: defineVar({ env: 'SINK_GROUP_ID', schema: str.min(1), default: 'scylla-pg-cdc-sink', description: 'Kafka consumer group; also the key of stored offsets' }),
   sinkBatchSize: defineVar({ env: 'SINK_BATCH_SIZE', schema: intIn(1, 1_000_000), default: '5000', description: 'flush a table batch at this many changes' }),
-  sinkBatchMaxWaitMs: defineVar({ env: 'SINK_BATCH_MAX_WAIT_MS', schema: intIn(1), default: '200', description: 'flush a table batch at this age' }),
+  sinkBatchMaxWaitMs: defineVar({
+    env: 'SINK_BATCH_MAX_WAIT_MS',
+    schema: intIn(1),
+    default: '200',
+    description: 'close a table batch at this age while its flush lane is busy (with the lane idle it is written at once)',
+  }),
   sinkWorkers: defineVar({ env: 'SINK_WORKERS', schema: intIn(1, 64), default: '2', description: 'decode worker threads (piscina)' }),
   sinkMaxInflightBytes: defineVar({
     env: 'SINK_MAX_INFLIGHT_BYTES',

@@ -30,8 +30,8 @@ export const sourceVars = {
   cdcPollIntervalMs: defineVar({
     env: 'CDC_POLL_INTERVAL_MS',
     schema: intIn(10),
-    default: '250',
-    description: 'idle poll interval; polling adapts between this and the confidence window',
+    default: '100',
+    description: 'a window every this many ms while changes flow; idle polls double from it up to max(it, 500 ms)',
   }),
   cdcStart: defineVar({ env: 'CDC_START', schema: cdcStart, default: 'earliest', description: 'where to start without a checkpoint: earliest, now, or an ISO time' }),
   cdcFetchSize: defineVar({ env: 'CDC_FETCH_SIZE', schema: intIn(1, 100000), default: '1000', description: 'page size of log reads (rows a slot holds per query in flight)' }),

@@ -16,7 +16,7 @@ import { batchFailureAction, classifyError, isStaleTable } from './core/classify
 import type { SchemaCache } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
 import { tpOf, type TopicPartitionKey } from './core/offset-tracker.js';
-import { lanePartitions, nextRunnable } from './core/flush-lanes.js';
+import { idleLane, lanePartitions, nextRunnable } from './core/flush-lanes.js';
 import type { RecordFailure } from './core/types.js';
 import type { AssignmentState } from './assignment-state.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -83,6 +83,11 @@ export class Flusher {
       this.woken = false;
       const state = this.d.state();
       for (const b of state.batcher.due(Date.now())) state.ready.push(b);
+      // A batch whose lane is idle is written now rather than at its age when no fetch is being
+      // decoded: nothing more is on its way, so waiting would only add latency (core/batcher.ts).
+      // While fetches are decoded (a backlog) it keeps filling: small batches cost throughput.
+      if (this.flushing.size < this.d.concurrency && state.decoding === 0)
+        for (const b of state.batcher.closeWhere(idleLane([...this.flushing, ...state.ready]))) state.ready.push(b);
       const next = nextRunnable(state.ready, [...this.flushing], this.d.concurrency);
       if (next >= 0) {
         this.start(state, state.ready.splice(next, 1)[0]!);

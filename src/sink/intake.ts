@@ -105,10 +105,13 @@ export class Intake {
     const schemas = await this.schemasFor(records, heartbeat);
     if (state.dropped) return;
     inflightBytes.set(state.records.bytes);
-    const result = this.decodeWithRetry(records, schemas, state).then((out) => {
-      batchPhaseSeconds.observe({ phase: 'decode' }, (performance.now() - t0) / 1000);
-      return out;
-    });
+    state.decoding++;
+    const result = this.decodeWithRetry(records, schemas, state)
+      .then((out) => {
+        batchPhaseSeconds.observe({ phase: 'decode' }, (performance.now() - t0) / 1000);
+        return out;
+      })
+      .finally(() => state.decoding--);
     state.routed = state.routed
       .then(() => result)
       .then((out) => this.route(state, tp, last, out))

@@ -17,7 +17,7 @@ import type { SlotCheckpoint } from './core/checkpoint.js';
 import { expiredWindow } from './core/generation-plan.js';
 import { initialCheckpoint } from './core/initial-checkpoint.js';
 import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
-import { nextPollDelayMs } from './core/window-planner.js';
+import { nextPassDelayMs } from './core/window-planner.js';
 import { RecordBatch } from './record-batch.js';
 import type { SlotContext, SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
 import type { TopicBatch } from './slot-emitter.js';
@@ -36,6 +36,9 @@ export class SlotWorker {
   private progressMs = Date.now();
   private lastCommitMs = new Map<string, number>();
   private readonly windowMs = new Map<string, number>();
+  /** Readable log left behind the windows of the current pass (nextPassDelayMs); null: no window read. */
+  private readableMs: number | null = null;
+  private rowsAtMs = 0;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   healthy = true;
@@ -148,6 +151,7 @@ export class SlotWorker {
             this.progressMs = this.ctx.now();
             log.info({ slot, checkpoints: this.state.size }, 'slot opened');
           }
+          this.readableMs = null;
           for (const rt of this.ctx.tables()) {
             if (this.stopping) break;
             if ((await this.step(rt)) === 'worked') worked = true;
@@ -171,12 +175,11 @@ export class SlotWorker {
           await sleep(backoff.next(), this.abort.signal);
           continue;
         }
-        if (!worked) {
-          delay = nextPollDelayMs(delay, false, this.ctx.settings.cdcPollIntervalMs, Math.max(this.ctx.settings.cdcPollIntervalMs, 500));
-          await sleep(delay, this.abort.signal);
-        } else {
-          delay = this.ctx.settings.cdcPollIntervalMs;
-        }
+        const now = this.ctx.now();
+        if (worked) this.rowsAtMs = now;
+        const minMs = this.ctx.settings.cdcPollIntervalMs;
+        delay = nextPassDelayMs({ previousDelayMs: delay, worked, readableMs: this.readableMs, sinceRowsMs: now - this.rowsAtMs, minMs, maxMs: Math.max(minMs, 500) });
+        if (delay > 0) await sleep(delay, this.abort.signal);
       }
     } finally {
       this.stopped = true;
@@ -263,7 +266,10 @@ export class SlotWorker {
 
   private observeLag(rt: TableRuntime, positionMs: number): void {
     const labels = { table: metricTable(rt.name), slot: String(this.ctx.slot) };
-    sourceWindowLag.set(labels, Math.max(0, (this.ctx.now() - positionMs) / 1000));
+    const now = this.ctx.now();
+    const readable = now - this.ctx.settings.cdcConfidenceWindowMs - positionMs;
+    this.readableMs = this.readableMs === null ? readable : Math.max(this.readableMs, readable);
+    sourceWindowLag.set(labels, Math.max(0, (now - positionMs) / 1000));
     sourceSlotPosition.set(labels, positionMs / 1000);
   }
 

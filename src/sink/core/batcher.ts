@@ -1,8 +1,10 @@
 /**
  * Accumulates decoded changes per table and decides when a table batch is flushed. Flush rules:
  * - size: SINK_BATCH_SIZE changes — bounds the transaction and the staging table;
- * - age: SINK_BATCH_MAX_WAIT_MS since the batch's first change — bounds replication lag when traffic
- *   is light;
+ * - age: SINK_BATCH_MAX_WAIT_MS since the batch's first change;
+ * - idle lane: the flusher closes a batch at once when nothing of its flush lane is being written or
+ *   waiting and no fetch is being decoded (`closeWhere`), so a steady stream is not held for its
+ *   age, while a backlog (fetches always in decoding) still fills batches to size or age;
  * - schema change: a change whose key/value schema ids differ from the batch's — one staging layout
  *   per batch, and the table is evolved before the newer rows are applied.
  * Batches are also cut per flush lane (flush-lanes.ts): lanes of one table are written concurrently.
@@ -62,6 +64,17 @@ export class Batcher {
         this.open.delete(key);
         out.push(b);
       }
+    }
+    return out;
+  }
+
+  /** Closes the open batches `free` accepts (the flusher: those whose lane is idle), oldest first. */
+  closeWhere(free: (b: TableBatch) => boolean): TableBatch[] {
+    const out: TableBatch[] = [];
+    for (const [key, b] of this.open) {
+      if (!free(b)) continue;
+      this.open.delete(key);
+      out.push(b);
     }
     return out;
   }

@@ -70,6 +70,20 @@ export function nextRunnable(ready: readonly LaneSlot[], running: readonly LaneS
   return -1;
 }
 
+/**
+ * For `Batcher.closeWhere`: accepts an open batch when nothing it conflicts with is running or
+ * waiting in `busy` (its lane is idle), and then counts it as busy itself, so a lane gets one batch
+ * closed at a time and the others keep filling while it is written.
+ */
+export function idleLane(busy: readonly LaneSlot[]): (b: LaneSlot) => boolean {
+  const taken = [...busy];
+  return (b) => {
+    if (taken.some((r) => conflicts(r, b))) return false;
+    taken.push(b);
+    return true;
+  };
+}
+
 /** The partitions whose offsets a commit may carry: those of `lanes` (a partition never dealt counts as lane 0). */
 export function lanePartitions(assigned: ReadonlyMap<TopicPartitionKey, number>, lanes: ReadonlySet<number>): (tp: TopicPartitionKey) => boolean {
   return (tp) => lanes.has(assigned.get(tp) ?? 0);

@@ -46,11 +46,36 @@ export function adaptWindowMs(currentMs: number, rowsRead: number, targetRows: n
   return currentMs;
 }
 
+/** How long after its last rows a slot still counts as streaming (polls every `minMs`, not doubling). */
+export const ACTIVE_AFTER_ROWS_MS = 1000;
+
+export interface PassDelayInput {
+  /** The wait before the previous pass. */
+  previousDelayMs: number;
+  /** A step of the pass had rows (or did other work: a generation switch, a snapshot batch). */
+  worked: boolean;
+  /**
+   * Readable log left after the pass: now − confidence − the position its windows reached (the
+   * largest over the pass's tables), or null when no table read a window (switch, snapshot).
+   */
+  readableMs: number | null;
+  /** Since the slot last read rows. */
+  sinceRowsMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
 /**
- * Idle delay between polls: short right after data (more is likely), doubling while idle, but
- * capped so an idle reader still delivers within confidence + 1 s of a write.
+ * The wait before a slot's next pass over its tables:
+ * - behind (a backlog: a window was capped by its size, or the pass did no window): none;
+ * - caught up while changes flow: until `minMs` of log is readable, so windows come every
+ *   `minMs`. Reading again at once gave windows of a few ms, often empty between two writes, and
+ *   an empty window then cost the idle wait below (500 ms of extra latency for the changes behind it);
+ * - idle (no rows for ACTIVE_AFTER_ROWS_MS): doubling from `minMs` up to `maxMs`, so an idle slot
+ *   costs few queries and still delivers a change within confidence + `maxMs` + a query.
  */
-export function nextPollDelayMs(previousDelayMs: number, hadRows: boolean, minMs: number, maxMs: number): number {
-  if (hadRows) return minMs;
-  return Math.min(maxMs, Math.max(minMs, previousDelayMs * 2));
+export function nextPassDelayMs(i: PassDelayInput): number {
+  if (i.worked && (i.readableMs === null || i.readableMs >= i.minMs)) return 0;
+  if (i.worked || i.sinceRowsMs < ACTIVE_AFTER_ROWS_MS) return Math.max(0, i.minMs - Math.max(0, i.readableMs ?? 0));
+  return Math.min(i.maxMs, Math.max(i.minMs, i.previousDelayMs * 2));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from '../../../../src/sink/core/batcher.js';
 import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
-import { assignLanes, conflicts, lanePartitions, nextRunnable, type LaneSlot } from '../../../../src/sink/core/flush-lanes.js';
+import { assignLanes, conflicts, idleLane, lanePartitions, nextRunnable, type LaneSlot } from '../../../../src/sink/core/flush-lanes.js';
 import { OffsetTracker, tpKey } from '../../../../src/sink/core/offset-tracker.js';
 import type { ApplyKind } from '../../../../src/sink/core/types.js';
 
@@ -101,6 +101,29 @@ describe('nextRunnable', () => {
   });
   it('with one lane, takes the ready queue in order', () => {
     expect(nextRunnable([slot('b', 0), slot('a', 0)], [], 1)).toBe(0);
+  });
+});
+
+describe('idleLane: open batches closed before their age', () => {
+  it('closes a batch whose lane has nothing running or waiting, and keeps the others filling', () => {
+    const b = new Batcher({ maxSize: 100, maxWaitMs: 60_000 });
+    b.add(change(0, 1), 0, 0); // lane 0: a batch of it is running
+    b.add(change(1, 1), 0, 1); // lane 1: idle
+    b.add(change(2, 1), 0, 2); // lane 2: one of its batches waits in the ready queue
+    const closed = b.closeWhere(idleLane([slot('users', 0, 't')].concat([slot('users', 2, 't')])));
+    expect(closed.map((x) => x.lane)).toEqual([1]);
+    expect(b.openCount).toBe(2);
+  });
+  it('an alone batch running keeps every lane of its table filling', () => {
+    const b = new Batcher({ maxSize: 100, maxWaitMs: 60_000 });
+    b.add(change(1, 1), 0, 1);
+    expect(b.closeWhere(idleLane([slot('users', 0, 't', true)]))).toHaveLength(0);
+  });
+  it('closes one batch per idle lane at a time (a second table of the lane keeps filling)', () => {
+    const b = new Batcher({ maxSize: 100, maxWaitMs: 60_000 });
+    b.add(change(1, 1), 0, 1);
+    b.add({ ...change(1, 2), table: 'orders' }, 0, 1);
+    expect(b.closeWhere(idleLane([])).map((x) => x.table)).toEqual(['users']);
   });
 });
 

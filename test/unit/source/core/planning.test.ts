@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptWindowMs, jumpAfterProbe, nextPollDelayMs, planWindow, probeLimit } from '../../../../src/source/core/window-planner.js';
+import { adaptWindowMs, jumpAfterProbe, nextPassDelayMs, planWindow, probeLimit } from '../../../../src/source/core/window-planner.js';
 import {
   generationAt,
   generationIntervals,
@@ -43,8 +43,21 @@ describe('planWindow', () => {
     expect(adaptWindowMs(30_000, 100_000, 5_000, 30_000)).toBe(15_000);
     expect(adaptWindowMs(1_000, 10, 5_000, 30_000)).toBe(2_000);
     expect(adaptWindowMs(100, 1e9, 5_000, 30_000)).toBe(100);
-    expect(nextPollDelayMs(250, false, 100, 500)).toBe(500);
-    expect(nextPollDelayMs(500, true, 100, 500)).toBe(100);
+  });
+  it('paces passes: none while behind, every minMs while changes flow, doubling while idle', () => {
+    const base = { previousDelayMs: 100, minMs: 100, maxMs: 500 };
+    // behind (window capped by its size), or work without a window (switch, snapshot): at once
+    expect(nextPassDelayMs({ ...base, worked: true, readableMs: 30_000, sinceRowsMs: 0 })).toBe(0);
+    expect(nextPassDelayMs({ ...base, worked: true, readableMs: null, sinceRowsMs: 0 })).toBe(0);
+    // caught up with rows: the rest of minMs, so the next window is minMs long
+    expect(nextPassDelayMs({ ...base, worked: true, readableMs: 40, sinceRowsMs: 0 })).toBe(60);
+    // an empty window while changes flow is not idleness: still minMs, never the idle wait
+    expect(nextPassDelayMs({ ...base, previousDelayMs: 60, worked: false, readableMs: 2, sinceRowsMs: 150 })).toBe(98);
+    expect(nextPassDelayMs({ ...base, previousDelayMs: 400, worked: false, readableMs: null, sinceRowsMs: 900 })).toBe(100);
+    // idle: doubling up to maxMs
+    expect(nextPassDelayMs({ ...base, previousDelayMs: 100, worked: false, readableMs: 0, sinceRowsMs: 5_000 })).toBe(200);
+    expect(nextPassDelayMs({ ...base, previousDelayMs: 400, worked: false, readableMs: 0, sinceRowsMs: 5_000 })).toBe(500);
+    expect(nextPassDelayMs({ ...base, previousDelayMs: 500, worked: false, readableMs: 0, sinceRowsMs: 5_000 })).toBe(500);
   });
 });
 
