@@ -27,8 +27,33 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-const RETRIED_NOISE =
-  /another concurrent operation on the same transaction|CONCURRENT_TRANSACTIONS|group coordinator is not available|coordinator is loading|not the correct coordinator|There is no leader for this topic-partition/i;
+/**
+ * kafkajs logs at ERROR what it retries by itself (CONCURRENT_TRANSACTIONS after every commit,
+ * kafkajs#1315; coordinator moves; a new topic's metadata not yet on the broker) and what it hands
+ * to our code as an exception that we report ourselves ("Topic creation errors" for topics that
+ * already exist, on every start: clients/create-topics.ts raises anything else with the topic and
+ * the reason). Operators would learn to ignore ERROR: these are debug. A failure that survives the
+ * retries surfaces as our own error log.
+ */
+const HANDLED_NOISE = new RegExp(
+  [
+    'another concurrent operation on the same transaction',
+    'CONCURRENT_TRANSACTIONS',
+    'group coordinator is not available',
+    'coordinator is loading',
+    'not the correct coordinator',
+    'There is no leader for this topic-partition',
+    'This server does not host this topic-partition',
+    'Topic creation errors',
+  ].join('|'),
+  'i',
+);
+
+/** The level a kafkajs log line is written at (see HANDLED_NOISE). */
+export function kafkajsLevel(level: logLevel, message: string, error: unknown): 'error' | 'warn' | 'info' | 'debug' {
+  if (HANDLED_NOISE.test(`${message} ${String(error ?? '')}`)) return 'debug';
+  return LEVEL_NAMES[level] ?? 'info';
+}
 
 const warnedPlaintextSasl = new WeakSet<Logger>();
 
@@ -52,11 +77,7 @@ export function createKafka(settings: KafkaClientSettings, log: Logger, clientId
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...rest } = entry.log;
-      // kafkajs logs errors it retries by itself at ERROR (CONCURRENT_TRANSACTIONS after every
-      // commit, kafkajs#1315; coordinator moves): operators would learn to ignore ERROR. They are
-      // debug here; a failure that survives the retries surfaces as our own error log.
-      const retried = RETRIED_NOISE.test(`${message} ${String((rest as { error?: unknown }).error ?? '')}`);
-      const level = retried ? 'debug' : (LEVEL_NAMES[entry.level] ?? 'info');
+      const level = kafkajsLevel(entry.level, message, (rest as { error?: unknown }).error);
       log[level]({ kafkajs: entry.namespace, ...rest }, message);
     },
   };
