@@ -46,7 +46,7 @@ export const sinkVars = {
   sinkHeapGrowingPercent: defineVar({
     env: 'SINK_HEAP_GROWING_PERCENT',
     schema: intIn(0, 400),
-    default: '20',
+    default: '50',
     description:
       "how far V8 lets the sink's heaps grow past their live size before a full collection (V8's --heap-growing-percent); lower = less memory, more GC; 0 = V8's own heuristics (docs/sink.md, \"Memory\")",
   }),

@@ -6,7 +6,9 @@
  * promoted to the old generation, where it then dies. With V8's own heuristics (growth up to 4× the
  * live size when collections look cheap) the main thread's heap reached 384–453 MiB draining a
  * 200k-change backlog while its live size was ~70 MiB (a heap snapshot mid-drain), and the process
- * 600–800 MiB. At 20 % the main heap stayed at 166–176 MiB (docs/sink.md, "Memory").
+ * 600–800 MiB. At 20 % the main heap stayed at 166–176 MiB; 50 % (the default) kept the process's
+ * peak RSS as low (373–398 MiB against 514–566 with V8's heuristics) at V8's own speed, where 20 %
+ * cost ~10 % of it in collections (docs/sink.md, "Memory").
  *
  * V8 reads the flag at every collection, so setting it after start takes effect (unlike
  * `--max-old-space-size`, fixed when the heap is created); it is process-wide, so the decode

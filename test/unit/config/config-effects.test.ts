@@ -46,7 +46,7 @@ function pagingClient(pages: number): { client: cassandra.Client; options: cassa
 
 describe('configuration knobs take effect', () => {
   it('SINK_HEAP_GROWING_PERCENT sets V8 --heap-growing-percent unless the operator did; the flag exists in this Node', () => {
-    expect(loadSinkConfig({}).sinkHeapGrowingPercent).toBe(20);
+    expect(loadSinkConfig({}).sinkHeapGrowingPercent).toBe(50);
     const pct = loadSinkConfig({ SINK_HEAP_GROWING_PERCENT: '35' }).sinkHeapGrowingPercent;
     expect(applyHeapGrowth(pct, [], '')).toBe(35);
     expect(applyHeapGrowth(0, [], '')).toBeNull();
