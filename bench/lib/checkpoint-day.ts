@@ -6,9 +6,10 @@
  *  - what compaction keeps: the latest value per key (`<ks.table>#<slot>`).
  * Kafka never cleans the active segment of a partition (documentation, "Log Compaction"), and a
  * segment rolls after `segment.ms` (default 7 days) or `segment.bytes` (default 1 GiB); the source
- * sets neither on its offsets topic, so unless the broker defaults are lower, up to 7 days of
- * checkpoints stay in the log before the cleaner may touch them.
+ * sets `segment.ms` on its offsets topic (COMPACTED_TOPIC_CONFIG, 1 h), so that much of checkpoints
+ * stays in the log before the cleaner may touch it.
  */
+import { COMPACTED_TOPIC_CONFIG } from '../../src/source/topic-admin.js';
 
 export interface PerMinute {
   records: number;
@@ -18,7 +19,7 @@ export interface PerMinute {
 }
 
 const MIN_PER_DAY = 1_440;
-const DEFAULT_SEGMENT_DAYS = 7;
+const SEGMENT_DAYS = Number(COMPACTED_TOPIC_CONFIG['segment.ms']) / 86_400_000;
 
 export function dayOfCheckpoints(m: {
   idle: PerMinute;
@@ -32,7 +33,7 @@ export function dayOfCheckpoints(m: {
     records: perMin.recordsPerMin * MIN_PER_DAY,
     recordBytes: perMin.bytesPerMin * MIN_PER_DAY,
     logSegmentBytes: diskPerMin === null ? null : diskPerMin * MIN_PER_DAY,
-    logSegmentBytesBeforeFirstRoll: diskPerMin === null ? null : diskPerMin * MIN_PER_DAY * DEFAULT_SEGMENT_DAYS,
+    logSegmentBytesBeforeFirstRoll: diskPerMin === null ? null : diskPerMin * MIN_PER_DAY * SEGMENT_DAYS,
   });
   return {
     idleAllDay: day(m.idle, m.idleDiskPerMin),

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { CLK_TCK, cpuSeconds } from './topology-probes.js';
+import { CLK_TCK, cpuSeconds, readStat } from './topology-probes.js';
 import { round } from './util.js';
 
 export interface CpuSnapshot {
@@ -41,25 +41,6 @@ export interface CpuReport extends CpuInterval {
 
 export const CPU_NOTES =
   "utime+stime from /proc. postgres: every process whose comm is postgres, plus the postmaster's reaped children (backends that ended), i.e. the whole server, which other sessions and the registry's storage share; kafka / registry: the broker and registry JVMs found by their command line; bench-harness: this process (generator, producer, polls, the in-process emulator of source/e2e, the ceiling and copy-limit clients)";
-
-interface Stat {
-  comm: string;
-  /** utime + stime + cutime + cstime, ticks */
-  ticks: number;
-  own: number;
-}
-
-function readStat(pid: string): Stat | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    const own = Number(f[11]) + Number(f[12]);
-    return { comm, own, ticks: own + Number(f[13]) + Number(f[14]) };
-  } catch {
-    return null;
-  }
-}
 
 const pids = (): string[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d));
 

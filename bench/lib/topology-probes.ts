@@ -26,18 +26,31 @@ export const CLK_TCK = (() => {
   }
 })();
 
+export interface ProcStat {
+  comm: string;
+  /** utime + stime + cutime + cstime, ticks */
+  ticks: number;
+  /** utime + stime, ticks */
+  own: number;
+}
+
+/** `/proc/<pid>/stat` (or `<pid>/task/<tid>`), null when the process is gone. */
+export function readStat(pid: string): ProcStat | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const own = Number(f[11]) + Number(f[12]);
+    return { comm, own, ticks: own + Number(f[13]) + Number(f[14]) };
+  } catch {
+    return null;
+  }
+}
+
 /** utime + stime (seconds) of a process tree. */
 export function cpuSeconds(pid: number): number {
   let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      /* gone */
-    }
-  }
+  for (const p of processTree(pid)) ticks += readStat(String(p))?.own ?? 0;
   return ticks / CLK_TCK;
 }
 
