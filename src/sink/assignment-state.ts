@@ -30,7 +30,7 @@ export class AssignmentState {
   readonly ready: TableBatch[] = [];
   /** Partitions paused because in-flight bytes passed SINK_MAX_INFLIGHT_BYTES. */
   readonly paused = new Set<TopicPartitionKey>();
-  /** Fetches being decoded: while some are, an open batch keeps filling (flusher.ts, early close). */
+  /** Fetches being decoded or waiting to be routed: while some are, an open batch keeps filling (flusher.ts, early close). */
   decoding = 0;
   /** Decoded jobs are routed in submission order: each link waits for the one before. */
   routed: Promise<void> = Promise.resolve();

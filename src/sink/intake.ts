@@ -106,16 +106,17 @@ export class Intake {
     if (state.dropped) return;
     inflightBytes.set(state.records.bytes);
     state.decoding++;
-    const result = this.decodeWithRetry(records, schemas, state)
-      .then((out) => {
-        batchPhaseSeconds.observe({ phase: 'decode' }, (performance.now() - t0) / 1000);
-        return out;
-      })
-      .finally(() => state.decoding--);
+    const result = this.decodeWithRetry(records, schemas, state).then((out) => {
+      batchPhaseSeconds.observe({ phase: 'decode' }, (performance.now() - t0) / 1000);
+      return out;
+    });
+    // Counted until routed, not only decoded: a decoded fetch waiting for its turn to route is still
+    // on its way into the open batches, which the flusher must not close early under it.
     state.routed = state.routed
       .then(() => result)
       .then((out) => this.route(state, tp, last, out))
-      .catch((err: unknown) => this.d.log.warn({ err }, 'routing a decoded batch failed; its records are re-read after a restart or rebalance'));
+      .catch((err: unknown) => this.d.log.warn({ err }, 'routing a decoded batch failed; its records are re-read after a restart or rebalance'))
+      .finally(() => state.decoding--);
     this.pauseIfOverBudget(state, tp);
   }
 
