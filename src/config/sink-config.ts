@@ -65,6 +65,13 @@ export const sinkVars = {
     description:
       'synchronous_commit of the sink\'s transactions. off: COMMIT returns before its WAL is flushed; a PostgreSQL crash can lose the last commits, rows and offsets together, and the sink re-reads them (docs/sink.md, "Asynchronous commit")',
   }),
+  sinkApplyPath: defineVar({
+    env: 'SINK_APPLY_PATH',
+    schema: oneOf(['auto', 'merge']),
+    default: 'auto',
+    description:
+      'auto: rows that write a whole row at one write time go in by INSERT … ON CONFLICT, the rest by the per-cell MERGE; merge: every row by the MERGE (docs/sink.md, "Two apply paths")',
+  }),
   sinkFlushConcurrency: defineVar({
     env: 'SINK_FLUSH_CONCURRENCY',
     schema: intIn(1, 64),

@@ -30,6 +30,13 @@ export const batchPhaseSeconds = new Histogram({
   registers: [registry],
 });
 
+export const applyRowsTotal = new Counter({
+  name: 'cdc_sink_apply_rows_total',
+  help: 'Folded rows applied, by path: insert (INSERT … ON CONFLICT, rows that write a whole row at one time) or merge (the per-cell MERGE); a batch that is rolled back and retried counts again',
+  labelNames: ['path'] as const,
+  registers: [registry],
+});
+
 export const batchRows = new Histogram({
   name: 'cdc_sink_batch_changes',
   help: 'Changes per committed table batch',

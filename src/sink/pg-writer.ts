@@ -11,11 +11,12 @@ import { Readable } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ReplicatorError } from '../core/errors.js';
-import { batchPhaseSeconds } from '../metrics/sink-metrics.js';
+import { applyRowsTotal, batchPhaseSeconds } from '../metrics/sink-metrics.js';
 import { staticPartitionDeleteSql, staticRowSql } from './core/static-partition-sql.js';
 import { barrierDeleteSql, copyStagingSql, deleteRowsSql, insertTombstonesSql, mergeRowsSql, stagingDdl, stagingLine, truncateStagingSql } from './core/apply-sql.js';
 import { staticRowUpdateSql } from './core/static-row-sql.js';
 import { anyRangeTombstoneSql } from './core/range-tombstone-sql.js';
+import { isPlainRow, plainUpsertSql } from './core/plain-upsert-sql.js';
 import { classifyError } from './core/classify-error.js';
 import { rowTombstone, type FoldedRow, type Step } from './core/fold.js';
 import type { TargetTable } from './core/target-table.js';
@@ -55,16 +56,24 @@ export class FencedError extends ReplicatorError {
   }
 }
 
+export interface PgWriterOptions {
+  synchronousCommit: 'on' | 'off';
+  /** SINK_APPLY_PATH: `auto` = plain rows through INSERT … ON CONFLICT (plain-upsert-sql.ts), `merge` = every row through the MERGE. */
+  applyPath?: 'auto' | 'merge';
+}
+
 export class PgWriter {
   private readonly begin: string;
+  private readonly plainPath: boolean;
 
   constructor(
     private readonly pool: Pool,
     private readonly offsets: OffsetStore,
-    opts: { synchronousCommit: 'on' | 'off' } = { synchronousCommit: 'on' },
+    opts: PgWriterOptions = { synchronousCommit: 'on' },
   ) {
     // One round trip either way (simple query protocol); SET LOCAL ends with the transaction.
     this.begin = opts.synchronousCommit === 'off' ? 'BEGIN; SET LOCAL synchronous_commit TO off' : 'BEGIN';
+    this.plainPath = opts.applyPath !== 'merge';
   }
 
   async write(input: WriteInput): Promise<WriteResult> {
@@ -139,8 +148,9 @@ export class PgWriter {
     // Empty except after an earlier step or bisection half of this transaction.
     if (truncate) await client.query(truncateStagingSql);
     const stream = client.query(copyFrom(copyStagingSql));
-    const encode = { ms: 0 };
-    await pipeline(Readable.from(copyChunks(t, rows, encode)), stream);
+    const encode = { ms: 0, plain: 0 };
+    const plainOk = this.plainPath && t.onConflictKey === true;
+    await pipeline(Readable.from(copyChunks(t, rows, plainOk, encode)), stream);
     const t1 = performance.now();
     // `copy` is the whole statement; `encode` the part of it spent building its text on this thread.
     batchPhaseSeconds.observe({ phase: 'copy' }, (t1 - t0) / 1000);
@@ -150,7 +160,11 @@ export class PgWriter {
     // Also for deletes: rows kept alive by newer cells lose their cells not newer than the delete.
     const ranges = anyRangeTombstoneSql(t);
     const noRangeTombstones = ranges !== undefined && !(await client.query<{ any: boolean }>(ranges)).rows[0]?.any;
-    await client.query(mergeRowsSql(t, { noRangeTombstones }));
+    // Plain rows it wrote leave the staging table; the MERGE runs only over what is left.
+    const plainDone = encode.plain > 0 ? ((await client.query(plainUpsertSql(t, { noRangeTombstones }))).rowCount ?? 0) : 0;
+    if (plainDone < rows.length) await client.query(mergeRowsSql(t, { noRangeTombstones }));
+    applyRowsTotal.inc({ path: 'insert' }, plainDone);
+    applyRowsTotal.inc({ path: 'merge' }, rows.length - plainDone);
     batchPhaseSeconds.observe({ phase: 'apply' }, (performance.now() - t1) / 1000);
   }
 
@@ -174,12 +188,17 @@ export class PgWriter {
   }
 }
 
-/** The COPY text in chunks; `encode.ms` adds up the time spent inside (not while the stream waits on PostgreSQL). */
-function* copyChunks(t: TargetTable, rows: FoldedRow[], encode: { ms: number }): Generator<string> {
+/**
+ * The COPY text in chunks; `encode.ms` adds up the time spent inside (not while the stream waits on
+ * PostgreSQL), `encode.plain` counts the rows staged as plain (`plainOk`: the table allows it).
+ */
+function* copyChunks(t: TargetTable, rows: FoldedRow[], plainOk: boolean, encode: { ms: number; plain: number }): Generator<string> {
   let buf = '';
   let t0 = performance.now();
   for (const r of rows) {
-    buf += stagingLine(t, r);
+    const plain = plainOk && isPlainRow(t, r);
+    if (plain) encode.plain++;
+    buf += stagingLine(t, r, plain);
     if (buf.length >= COPY_CHUNK) {
       encode.ms += performance.now() - t0;
       yield buf;

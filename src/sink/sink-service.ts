@@ -158,7 +158,7 @@ export class SinkService implements StatusProvider {
       ...common,
       batchMaxWaitMs: cfg.sinkBatchMaxWaitMs,
       concurrency: cfg.sinkFlushConcurrency,
-      writer: new PgWriter(deps.pool, offsets, { synchronousCommit: cfg.sinkSynchronousCommit }),
+      writer: new PgWriter(deps.pool, offsets, { synchronousCommit: cfg.sinkSynchronousCommit, applyPath: cfg.sinkApplyPath }),
       tables: this.tables,
       shapes: new SchemaCache((id) => this.fetcher.known(id) ?? undefined),
       consumer: { resume: (t, p, r) => this.consumer.resume(t, p, r), commitAdvisory: (o) => this.consumer.commitAdvisory(o) },

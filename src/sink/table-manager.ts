@@ -53,6 +53,16 @@ const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypm
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped`;
 
+/** $3: the key column names. Expression and partial indexes cannot arbitrate a plain column list. */
+const UNIQUE_KEY_SQL = `SELECT EXISTS (
+  SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = $1 AND c.relname = $2 AND i.indisunique AND i.indimmediate AND i.indisvalid
+    AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = cardinality($3::text[])
+    AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+         WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey[0:i.indnkeyatts - 1]))
+      = (SELECT array_agg(x ORDER BY x) FROM unnest($3::text[]) AS x)
+) AS ok`;
+
 export class TableManager {
   private readonly cache = new Map<string, TargetTable>();
   /** Every target table resolved in this run, by `schema.table` (the TTL purge reaches mapped ones through it). */
@@ -161,12 +171,19 @@ export class TableManager {
       valueColumns,
       deletedAt: cols.has(DELETED_AT_COLUMN),
       softDelete: soft,
+      onConflictKey: await this.hasUniqueKey(schema, name, keyColumns),
       helperSchema: this.schema,
       ...(ranged ? { partitionKeyLength: pkLen, ...(shape.descending ? { descending: shape.descending } : {}) } : {}),
     };
     this.cache.set(cacheKey, target);
     this.resolved.set(`${target.schema}\u0000${target.table}`, { schema: target.schema, table: target.table });
     return target;
+  }
+
+  /** Whether ON CONFLICT over the key columns finds an arbiter index (target-table.ts `onConflictKey`). */
+  private async hasUniqueKey(schema: string, table: string, keys: TargetColumn[]): Promise<boolean> {
+    const r = await this.pool.query<{ ok: boolean }>(UNIQUE_KEY_SQL, [schema, table, keys.map((k) => k.name)]);
+    return r.rows[0]?.ok === true;
   }
 
   private readonly staticsReady = new Set<string>();

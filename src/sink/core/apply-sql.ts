@@ -4,7 +4,8 @@
  *   COPY   staging ← folded rows (one per key; per column a value, a mode, a write time, delta extras)
  *   DELETE target rows of op=d rows that keep nothing newer than the delete
  *   INSERT tombstones (key + time) of every folded row tombstone into the side table
- *   MERGE  every staged row, cell by cell (`CASE WHEN <cell applies> THEN staged ELSE target END`)
+ *   INSERT … ON CONFLICT the plain rows (whole row, one write time: plain-upsert-sql.ts), which leave the staging table
+ *   MERGE  every staged row left, cell by cell (`CASE WHEN <cell applies> THEN staged ELSE target END`)
  *
  * Version guard, per cell (ScyllaDB is last-write-wins per cell, by write time): the target keeps
  * each cell's write time in `_cdc_cts` (jsonb `{column: µs, "_marker": µs}`) and the row's newest
@@ -41,8 +42,8 @@ export function stagingDdl(t: TargetTable): string {
   // _ts: newest write time of the row (op=d: the tombstone); _del: row tombstone under an upsert;
   // _mk: row marker time; t<i>: the cell's write time when it differs from _ts (NULL = _ts);
   // _ex: TTL expiries {column: µs, _marker: µs} of the staged cells and marker that have one;
-  // _exmin: the earliest of them.
-  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint', '_ex jsonb', '_exmin bigint'];
+  // _exmin: the earliest of them; _p: a plain row, which plain-upsert-sql.ts may apply.
+  const defs = ['_op text NOT NULL', '_ts bigint NOT NULL', '_del bigint', '_mk bigint', '_ex jsonb', '_exmin bigint', '_p boolean NOT NULL DEFAULT false'];
   t.keyColumns.forEach((c, i) => defs.push(`k${i} ${c.pgType}`));
   t.valueColumns.forEach((c, i) => {
     defs.push(`v${i} ${c.pgType}`, `m${i} smallint NOT NULL`, `t${i} bigint`);
@@ -56,10 +57,17 @@ export function stagingDdl(t: TargetTable): string {
 export const truncateStagingSql = `TRUNCATE ${STAGING}`;
 export const copyStagingSql = `COPY ${STAGING} FROM STDIN`;
 
-/** One staging line (COPY text format) for a folded row. */
-export function stagingLine(t: TargetTable, row: FoldedRow): string {
+/** One staging line (COPY text format) for a folded row; `plain`: plain-upsert-sql.ts `isPlainRow`. */
+export function stagingLine(t: TargetTable, row: FoldedRow, plain = false): string {
   const del = row.op === 'delete';
-  const fields: (string | null)[] = [del ? 'd' : 'u', row.tsUs, del ? null : row.delTsUs, del ? null : (row.markerTs ?? null), ...(del ? [null, null] : stagedExpiry(row))];
+  const fields: (string | null)[] = [
+    del ? 'd' : 'u',
+    row.tsUs,
+    del ? null : row.delTsUs,
+    del ? null : (row.markerTs ?? null),
+    ...(del ? [null, null] : stagedExpiry(row)),
+    plain ? 't' : 'f',
+  ];
   for (const k of row.key) fields.push(k);
   for (const c of t.valueColumns) {
     const cell = row.cells[c.name];

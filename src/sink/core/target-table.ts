@@ -37,6 +37,12 @@ export interface TargetTable {
    * Range deletes and range tombstones compare in this order (clustering-order-sql.ts).
    */
   descending?: boolean[];
+  /**
+   * A unique, immediate, non-partial index on exactly the key columns exists (a table the sink made
+   * has its primary key there): `INSERT … ON CONFLICT (keys)` can use it (plain-upsert-sql.ts).
+   * Unset = unknown or not: only the MERGE, which needs no index, is used.
+   */
+  onConflictKey?: boolean;
   /** The table's `_cdc_static_<table>` companion (static-partition-sql.ts), when it exists or the batch creates it. */
   statics?: TargetTable;
 }

@@ -51,7 +51,7 @@ describe('SQL text', () => {
   });
   it('staging layout and lines agree; cell times other than the row time and the marker are staged', () => {
     expect(stagingDdl(target)).toBe(
-      'CREATE TEMP TABLE IF NOT EXISTS _cdc_stg (_op text NOT NULL, _ts bigint NOT NULL, _del bigint, _mk bigint, _ex jsonb, _exmin bigint, k0 text, k1 integer, v0 text, m0 smallint NOT NULL, t0 bigint, v1 text[], m1 smallint NOT NULL, t1 bigint, r1 text[], v2 text[], m2 smallint NOT NULL, t2 bigint, r2 text[], l2 text[]) ON COMMIT DROP',
+      'CREATE TEMP TABLE IF NOT EXISTS _cdc_stg (_op text NOT NULL, _ts bigint NOT NULL, _del bigint, _mk bigint, _ex jsonb, _exmin bigint, _p boolean NOT NULL DEFAULT false, k0 text, k1 integer, v0 text, m0 smallint NOT NULL, t0 bigint, v1 text[], m1 smallint NOT NULL, t1 bigint, r1 text[], v2 text[], m2 smallint NOT NULL, t2 bigint, r2 text[], l2 text[]) ON COMMIT DROP',
     );
     const line = stagingLine(target, {
       key: ['a\tb', '1'],
@@ -63,9 +63,9 @@ describe('SQL text', () => {
       delTsUs: '2',
       refs: [],
     });
-    expect(line).toBe('u\t5\t2\t4\t\\N\t\\N\ta\\tb\t1\t\\N\t1\t\\N\t{"x"}\t2\t3\t{"y"}\t\\N\t0\t\\N\t\\N\t\\N\n');
+    expect(line).toBe('u\t5\t2\t4\t\\N\t\\N\tf\ta\\tb\t1\t\\N\t1\t\\N\t{"x"}\t2\t3\t{"y"}\t\\N\t0\t\\N\t\\N\t\\N\n');
     const del = stagingLine(target, { key: ['a', '1'], op: 'delete', cells: {}, tsUs: '7', delTsUs: null, refs: [] });
-    expect(del).toBe('d\t7\t\\N\t\\N\t\\N\t\\N\ta\t1\t\\N\t0\t\\N\t\\N\t0\t\\N\t\\N\t\\N\t0\t\\N\t\\N\t\\N\n');
+    expect(del).toBe('d\t7\t\\N\t\\N\t\\N\t\\N\tf\ta\t1\t\\N\t0\t\\N\t\\N\t0\t\\N\t\\N\t\\N\t0\t\\N\t\\N\t\\N\n');
   });
   it('range delete: tombstone covered keys, delete rows with nothing newer, clear older cells of the rest', () => {
     const sql = barrierDeleteSql(target, {
