@@ -91,6 +91,14 @@ function boundOf(raw: unknown, inclusive: unknown, shape: TableShape, prefixLen:
   return { values, inclusive: inclusive !== false };
 }
 
+/** Avro field name by PG column name, built once per shape (a shape is shared by every record of its schemas). */
+const fieldMaps = new WeakMap<TableShape, Map<string, string>>();
+function fieldsByColumn(shape: TableShape): Map<string, string> {
+  let m = fieldMaps.get(shape);
+  if (!m) fieldMaps.set(shape, (m = new Map(shape.valueColumns.map((c) => [c.name, c.field]))));
+  return m;
+}
+
 export interface EnvelopeInput {
   ref: RecordRef;
   bytes: number;
@@ -143,7 +151,7 @@ export function envelopeToChange(input: EnvelopeInput): RowChange {
     }
   }
   const cellTtls = src.cell_ttls && typeof src.cell_ttls === 'object' ? (src.cell_ttls as Record<string, unknown>) : null;
-  const fields = new Map(shape.valueColumns.map((c) => [c.name, c.field]));
+  const fields = fieldsByColumn(shape);
   const expiry = changeExpiry(base.tsUs, src.ttl, cellTtls, cells, (col) => fields.get(col)!, op === 'c' && !isStatic);
   const timed = expiry.marker !== null || Object.keys(expiry.cells).length > 0;
   return { ...base, kind: isStatic ? 'static_row' : 'upsert', cells, ...(timed ? { expiry } : {}) };

@@ -46,6 +46,8 @@ export function changeExpiry(
   fieldOf: (column: string) => string,
   hasMarker: boolean,
 ): ChangeExpiry {
+  // Most changes have no TTL at all: nothing to look at cell by cell.
+  if (!cellTtls && expiryUs(tsUs, ttl) === null) return { cells: {}, marker: null };
   const ttlOf = (field: string) => (cellTtls ? cellTtls[field] : ttl);
   const out: ChangeExpiry = { cells: {}, marker: hasMarker ? expiryUs(tsUs, ttlOf(MARKER_TTL_FIELD)) : null };
   for (const [col, cell] of Object.entries(cells)) {
