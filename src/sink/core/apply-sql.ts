@@ -16,8 +16,8 @@
  * with `_cdc_cts` NULL (written before per-cell times, or by another tool) counts every cell and its
  * marker at `_cdc_ts_us` (absent: the oldest possible time).
  */
-import { encodeCopyRow } from './copy-encoder.js';
-import { cellTsOf, type FoldedRow } from './fold.js';
+import { escapeCopyField } from './copy-encoder.js';
+import type { FoldedRow } from './fold.js';
 import { MARKER_KEY, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
 import { CTS, MIN_TS, TS, newCts, storedTs } from './cell-times-sql.js';
 import { CEXP, EXP_AT, deltaExpirySql, earliest, newCexp, storedExp } from './expiry-sql.js';
@@ -57,41 +57,65 @@ export function stagingDdl(t: TargetTable): string {
 export const truncateStagingSql = `TRUNCATE ${STAGING}`;
 export const copyStagingSql = `COPY ${STAGING} FROM STDIN`;
 
-/** One staging line (COPY text format) for a folded row; `plain`: plain-upsert-sql.ts `isPlainRow`. */
+/** Per value column of a target: whether its staging columns include `r<i>` and `l<i>` (stagingDdl). */
+interface StagedColumn {
+  name: string;
+  collection: boolean;
+  hasR: boolean;
+  hasL: boolean;
+  /** The fields of an untouched cell: value, mode, time (+ removed, list keys), tab-joined. */
+  untouched: string;
+}
+const layouts = new WeakMap<TargetTable, StagedColumn[]>();
+function layoutOf(t: TargetTable): StagedColumn[] {
+  let l = layouts.get(t);
+  if (!l) {
+    l = t.valueColumns.map((c) => {
+      const hasR = removedType(c) !== undefined;
+      const hasL = c.collection === 'list';
+      return {
+        name: c.name,
+        collection: c.collection !== undefined,
+        hasR,
+        hasL,
+        untouched: ['\\N', MODE.untouched, '\\N', ...(hasR ? ['\\N'] : []), ...(hasL ? ['\\N'] : [])].join('\t'),
+      };
+    });
+    layouts.set(t, l);
+  }
+  return l;
+}
+
+const NULL_FIELD = '\\N';
+const field = (v: string | null | undefined) => (v === null || v === undefined ? NULL_FIELD : escapeCopyField(v));
+
+/**
+ * One staging line (COPY text format) for a folded row; `plain`: plain-upsert-sql.ts `isPlainRow`.
+ * Built as one string: it runs for every row of every batch, on the main thread.
+ */
 export function stagingLine(t: TargetTable, row: FoldedRow, plain = false): string {
   const del = row.op === 'delete';
-  const fields: (string | null)[] = [
-    del ? 'd' : 'u',
-    row.tsUs,
-    del ? null : row.delTsUs,
-    del ? null : (row.markerTs ?? null),
-    ...(del ? [null, null] : stagedExpiry(row)),
-    plain ? 't' : 'f',
-  ];
-  for (const k of row.key) fields.push(k);
-  for (const c of t.valueColumns) {
+  const [ex, exmin] = del ? [null, null] : stagedExpiry(row);
+  let line = `${del ? 'd' : 'u'}\t${field(row.tsUs)}\t${field(del ? null : row.delTsUs)}\t${field(del ? null : row.markerTs)}\t${field(ex)}\t${field(exmin)}\t${plain ? 't' : 'f'}`;
+  for (const k of row.key) line += `\t${field(k)}`;
+  for (const c of layoutOf(t)) {
     const cell = row.cells[c.name];
-    const hasR = removedType(c) !== undefined;
-    const hasL = c.collection === 'list';
     if (!cell) {
-      fields.push(null, MODE.untouched, null);
-      if (hasR) fields.push(null);
-      if (hasL) fields.push(null);
+      line += `\t${c.untouched}`;
       continue;
     }
-    const ts = cellTsOf(row, c.name);
-    const cellTs = ts === row.tsUs ? null : ts;
+    const ts = row.cellTs?.[c.name];
+    const cellTs = ts === undefined || ts === row.tsUs ? null : ts;
     if (cell.m === 'set') {
-      fields.push(cell.value, MODE.set, cellTs);
-      if (hasR) fields.push(null);
-      if (hasL) fields.push(cell.listKeys ?? null);
+      line += `\t${field(cell.value)}\t${MODE.set}\t${field(cellTs)}`;
+      if (c.hasR) line += `\t${NULL_FIELD}`;
     } else {
-      fields.push(cell.add, c.collection ? MODE.modify : MODE.set, cellTs);
-      if (hasR) fields.push(cell.remove);
-      if (hasL) fields.push(cell.listKeys ?? null);
+      line += `\t${field(cell.add)}\t${c.collection ? MODE.modify : MODE.set}\t${field(cellTs)}`;
+      if (c.hasR) line += `\t${field(cell.remove)}`;
     }
+    if (c.hasL) line += `\t${field(cell.listKeys)}`;
   }
-  return encodeCopyRow(fields);
+  return `${line}\n`;
 }
 
 const keyMatch = (t: TargetTable, left: string, right: (i: number) => string) => t.keyColumns.map((c, i) => `${left}.${quoteIdent(c.name)} = ${right(i)}`).join(' AND ');
