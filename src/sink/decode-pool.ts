@@ -4,7 +4,7 @@
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import type { DecodeJob, DecodeOutput, RawRecord } from './core/decode-record.js';
+import type { DecodeJob, RawRecord, WorkerOutput } from './core/decode-record.js';
 
 const YOUNG_GENERATION_MB = 16;
 
@@ -46,11 +46,11 @@ export class DecodePool {
    * `timeoutMs` counts from submission; on expiry a running task's worker is terminated and replaced.
    * `cancelled` aborts the job the same way (a queued one just leaves the queue).
    */
-  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<DecodeOutput> {
+  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<WorkerOutput> {
     if (this.closed) throw new Error('decode pool is closed');
     const job: DecodeJob = { records, schemas };
     const signals = [...(timeoutMs === undefined ? [] : [AbortSignal.timeout(timeoutMs)]), ...(cancelled ? [cancelled] : [])];
-    return (await this.pool.run(job, signals.length === 0 ? {} : { signal: AbortSignal.any(signals) })) as DecodeOutput;
+    return (await this.pool.run(job, signals.length === 0 ? {} : { signal: AbortSignal.any(signals) })) as WorkerOutput;
   }
 
   async close(): Promise<void> {
