@@ -5,6 +5,7 @@
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
 import type { DecodeJob, RawRecord, WorkerOutput } from './core/decode-record.js';
+import { jobBytes } from './core/job-bytes.js';
 
 const YOUNG_GENERATION_MB = 16;
 
@@ -48,9 +49,11 @@ export class DecodePool {
    */
   async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<WorkerOutput> {
     if (this.closed) throw new Error('decode pool is closed');
-    const job: DecodeJob = { records, schemas };
+    const bytes = jobBytes(records); // moved to the worker, not cloned (core/job-bytes.ts)
+    const job: DecodeJob = { records: bytes.records, schemas };
     const signals = [...(timeoutMs === undefined ? [] : [AbortSignal.timeout(timeoutMs)]), ...(cancelled ? [cancelled] : [])];
-    return (await this.pool.run(job, signals.length === 0 ? {} : { signal: AbortSignal.any(signals) })) as WorkerOutput;
+    const transferList = [bytes.buffer];
+    return (await this.pool.run(job, signals.length === 0 ? { transferList } : { transferList, signal: AbortSignal.any(signals) })) as WorkerOutput;
   }
 
   async close(): Promise<void> {
