@@ -15,7 +15,7 @@ import { batchFailures } from './core/batch-failures.js';
 import { batchFailureAction, classifyError, isStaleTable } from './core/classify-error.js';
 import type { SchemaCache } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
-import { unpackChange } from './core/packed-change.js';
+import { unpackChange, unpackEach } from './core/packed-change.js';
 import { tpOf, type TopicPartitionKey } from './core/offset-tracker.js';
 import { idleLane, lanePartitions, nextRunnable } from './core/flush-lanes.js';
 import type { RecordFailure } from './core/types.js';
@@ -26,7 +26,7 @@ import type { OffsetWrite } from './offset-store.js';
 import { sleep } from './retrier.js';
 import { UNIQUE_VIOLATION, type PgWriter } from './pg-writer.js';
 import type { SinkHealth } from './sink-health.js';
-import type { SinkStats } from './sink-stats.js';
+import { AppliedTally, type SinkStats } from './sink-stats.js';
 import type { TableManager } from './table-manager.js';
 import { partitionKeyLength } from './core/static-partition-sql.js';
 
@@ -180,25 +180,23 @@ export class Flusher {
     const parsed = this.d.shapes.shape(batch.schemaIds.key, batch.schemaIds.value);
     const first = batch.changes[0]!; // a batch holds one topic's changes (batcher.ts)
     let target = await this.d.tables.target(batch.table, parsed.shape, { topic: first.ref.topic, ...(first.keyspace !== undefined ? { keyspace: first.keyspace } : {}) });
-    // Unpacked only now, and only for as long as the batch is written (core/packed-change.ts);
-    // the fold phase counts the unpacking.
-    const t0 = performance.now();
-    const changes = batch.changes.map(unpackChange);
-    const unpackMs = performance.now() - t0;
-    const partitionWide = changes.find((c) => c.kind === 'static_row' || c.kind === 'partition_delete');
+    const partitionWide = batch.changes.find((c) => c.kind === 'static_row' || c.kind === 'partition_delete');
     if (partitionWide)
       target = await this.d.tables.withStatics(
         target,
-        partitionKeyLength(partitionWide),
-        changes.some((c) => c.kind === 'static_row'),
+        partitionKeyLength(unpackChange(partitionWide)),
+        batch.changes.some((c) => c.kind === 'static_row'),
       );
-    const t1 = performance.now();
-    const { steps } = foldChanges(changes);
-    batchPhaseSeconds.observe({ phase: 'fold' }, (unpackMs + performance.now() - t1) / 1000);
+    // Unpacked only now, one change at a time as the fold takes it (core/packed-change.ts); the
+    // fold phase counts the unpacking.
+    const t0 = performance.now();
+    const tally = new AppliedTally();
+    const { steps } = foldChanges(unpackEach(batch.changes, (c) => tally.count(c)));
+    batchPhaseSeconds.observe({ phase: 'fold' }, (performance.now() - t0) / 1000);
     // Alone (or with one lane), a unique violation is the record's; else it may be a race (flush-lanes.ts).
     const uniqueRaces = this.d.concurrency > 1 && !batch.alone;
     await this.commitBatch(state, batch, { target, steps, isolateUnknown, uniqueRaces });
-    this.d.stats.applied(batch.table, changes);
+    this.d.stats.applied(batch.table, tally);
   }
 
   /** Writes the batch's steps with the offsets its commit makes committable, in one transaction. */

@@ -78,6 +78,18 @@ export function packChange(c: RowChange, schemaIds: SchemaIds): PackedChange {
   return { ref: c.ref, kind: c.kind, bytes: c.bytes, schemaIds, table: '', body: packBody(c) };
 }
 
+/**
+ * The changes of `packed` unpacked one at a time, each passed to `seen` first: folded as they come
+ * (fold.ts), a change's wrapper objects die young and only what its folded row keeps is live at once.
+ */
+export function* unpackEach(packed: Iterable<PackedChange>, seen: (c: RowChange) => void): Generator<RowChange> {
+  for (const p of packed) {
+    const c = unpackChange(p);
+    seen(c);
+    yield c;
+  }
+}
+
 /** The RowChange `p` was packed from (same fields, same values). */
 export function unpackChange(p: PackedChange): RowChange {
   const [op, tsUs, seq, key, packed, range, expiry] = JSON.parse(p.body) as Body;

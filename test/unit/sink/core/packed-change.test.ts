@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaCache, decodeRecord, decodeRecords, type RawRecord } from '../../../../src/sink/core/decode-record.js';
 import { withRefs } from '../../../../src/sink/core/decode-limits.js';
-import { packChange, unpackChange } from '../../../../src/sink/core/packed-change.js';
+import { foldChanges } from '../../../../src/sink/core/fold.js';
+import { packChange, unpackChange, unpackEach } from '../../../../src/sink/core/packed-change.js';
+import { AppliedTally } from '../../../../src/sink/sink-stats.js';
 import { routeByTopic } from '../../../../src/sink/core/topic-target.js';
 import type { RowChange } from '../../../../src/sink/core/types.js';
 import { avroType, envelope, frame, keyObject, keySchema, valueSchema, type TableSpec } from '../../../fixtures/sink/envelope.js';
@@ -33,6 +35,22 @@ describe('packed changes (what the main thread holds from decode to commit)', ()
       expect(p).toMatchObject({ ref, kind: c.kind, bytes: 259, schemaIds: { key: 1, value: 2 }, table: '' });
       expect(unpackChange(p)).toStrictEqual(c);
     }
+  });
+
+  it('fold change by change as they are unpacked, as the whole batch would, each counted once', () => {
+    const batch = changes.map((c, i) => ({ ...c, tsUs: String(10 + i) }));
+    const packed = batch.map((c) => packChange(c, { key: 1, value: 2 }));
+    const tally = new AppliedTally();
+    const seen: string[] = [];
+    const folded = foldChanges(
+      unpackEach(packed, (c) => {
+        seen.push(c.tsUs);
+        tally.count(c);
+      }),
+    );
+    expect(folded).toStrictEqual(foldChanges(batch));
+    expect(seen).toEqual(batch.map((c) => c.tsUs));
+    expect([tally.changes, tally.maxTs, tally.ops]).toEqual([8, 17n, { u: 4, c: 1, d: 3 }]);
   });
 
   it('hold one string for what the fold needs, not an object per cell', () => {
