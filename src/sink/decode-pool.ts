@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { DecodeJob, RawRecord, WorkerOutput } from './core/decode-record.js';
 import { jobBytes } from './core/job-bytes.js';
 
-const YOUNG_GENERATION_MB = 16;
+const YOUNG_GENERATION_MB = 8;
 
 export class DecodePool {
   private readonly pool: Piscina;
@@ -31,8 +31,9 @@ export class DecodePool {
       maxQueue: 1024,
       idleTimeout: 60_000,
       // The young generation only holds one job's output until it is posted to the main thread (where
-      // it is copied): 16 MiB is enough. Sized from heapMb (64 MiB at the default 512) it made each
-      // worker's heap 83 MiB instead of ~34 MiB, for the same speed (docs/sink.md, "Memory").
+      // it is copied). Sized from heapMb (64 MiB at the default 512) it made each worker's heap 83 MiB;
+      // 16 MiB gave ~34 MiB, and 8 MiB ~24 MiB at the same speed, with jobs of a quarter of a fetch
+      // of the 32 MiB default bound (core/fetch-sizes.ts) and packed output (docs/sink.md, "Memory").
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
     });
