@@ -3,12 +3,12 @@
  * CPU-bound part of the sink). Thin by design: the logic lives in src/sink/core/decode-record.ts.
  * Never throws per record; a thrown error means the job itself is broken (the batch is retried).
  */
-import { SchemaCache, decodeRecords, type DecodeJob, type DecodeOutput } from '../src/sink/core/decode-record.js';
+import { SchemaCache, decodeRecords, type DecodeJob, type WorkerOutput } from '../src/sink/core/decode-record.js';
 
 const texts = new Map<number, string>();
 const cache = new SchemaCache((id) => texts.get(id));
 
-export default function decode(job: DecodeJob): DecodeOutput {
+export default function decode(job: DecodeJob): WorkerOutput {
   for (const [id, text] of Object.entries(job.schemas)) texts.set(Number(id), text);
   return decodeRecords(job.records, cache);
 }

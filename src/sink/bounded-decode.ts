@@ -6,7 +6,7 @@
  * alone, so the good ones still decode; a record that fails alone too is dead-lettered.
  */
 import type { Logger } from '../log/logger.js';
-import { decodeFailure, mergeOutputs, splitOversized } from './core/decode-limits.js';
+import { decodeFailure, mergeOutputs, splitOversized, withRefs } from './core/decode-limits.js';
 import type { DecodeOutput, RawRecord } from './core/decode-record.js';
 import type { DecodePool } from './decode-pool.js';
 
@@ -32,7 +32,7 @@ export class BoundedDecoder {
     const head: DecodeOutput = { changes: [], failed, skipped: 0 };
     if (fit.length === 0) return head;
     try {
-      return mergeOutputs([head, await this.pool.run(fit, schemas, this.limits.timeoutMs, cancelled)]);
+      return mergeOutputs([head, withRefs(await this.pool.run(fit, schemas, this.limits.timeoutMs, cancelled), fit)]);
     } catch (err) {
       if (this.pool.isClosed || cancelled?.aborted) throw err;
       this.log.warn({ err, records: fit.length }, 'decode job failed (time limit or worker lost); retrying its records one by one');
@@ -40,7 +40,7 @@ export class BoundedDecoder {
     const parts: DecodeOutput[] = [head];
     for (const r of fit) {
       try {
-        parts.push(await this.pool.run([r], schemas, this.limits.timeoutMs));
+        parts.push(withRefs(await this.pool.run([r], schemas, this.limits.timeoutMs), [r]));
       } catch (err) {
         if (this.pool.isClosed) throw err;
         parts.push({ changes: [], failed: [decodeFailure(r.ref, err)], skipped: 0 });

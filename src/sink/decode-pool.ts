@@ -4,9 +4,10 @@
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import type { DecodeJob, DecodeOutput, RawRecord } from './core/decode-record.js';
+import type { DecodeJob, RawRecord, WorkerOutput } from './core/decode-record.js';
+import { jobBytes } from './core/job-bytes.js';
 
-const YOUNG_GENERATION_MB = 16;
+const YOUNG_GENERATION_MB = 8;
 
 export class DecodePool {
   private readonly pool: Piscina;
@@ -30,8 +31,9 @@ export class DecodePool {
       maxQueue: 1024,
       idleTimeout: 60_000,
       // The young generation only holds one job's output until it is posted to the main thread (where
-      // it is copied): 16 MiB is enough. Sized from heapMb (64 MiB at the default 512) it made each
-      // worker's heap 83 MiB instead of ~34 MiB, for the same speed (docs/sink.md, "Memory").
+      // it is copied). Sized from heapMb (64 MiB at the default 512) it made each worker's heap 83 MiB;
+      // 16 MiB gave ~34 MiB, and 8 MiB ~24 MiB at the same speed, with jobs of a quarter of a fetch
+      // of the 32 MiB default bound (core/fetch-sizes.ts) and packed output (docs/sink.md, "Memory").
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
     });
@@ -46,11 +48,13 @@ export class DecodePool {
    * `timeoutMs` counts from submission; on expiry a running task's worker is terminated and replaced.
    * `cancelled` aborts the job the same way (a queued one just leaves the queue).
    */
-  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<DecodeOutput> {
+  async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<WorkerOutput> {
     if (this.closed) throw new Error('decode pool is closed');
-    const job: DecodeJob = { records, schemas };
+    const bytes = jobBytes(records); // moved to the worker, not cloned (core/job-bytes.ts)
+    const job: DecodeJob = { records: bytes.records, schemas };
     const signals = [...(timeoutMs === undefined ? [] : [AbortSignal.timeout(timeoutMs)]), ...(cancelled ? [cancelled] : [])];
-    return (await this.pool.run(job, signals.length === 0 ? {} : { signal: AbortSignal.any(signals) })) as DecodeOutput;
+    const transferList = [bytes.buffer];
+    return (await this.pool.run(job, signals.length === 0 ? { transferList } : { transferList, signal: AbortSignal.any(signals) })) as WorkerOutput;
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import { batchFailures } from './core/batch-failures.js';
 import { batchFailureAction, classifyError, isStaleTable } from './core/classify-error.js';
 import type { SchemaCache } from './core/decode-record.js';
 import { foldChanges } from './core/fold.js';
+import { unpackChange, unpackEach } from './core/packed-change.js';
 import { tpOf, type TopicPartitionKey } from './core/offset-tracker.js';
 import { idleLane, lanePartitions, nextRunnable } from './core/flush-lanes.js';
 import type { RecordFailure } from './core/types.js';
@@ -25,7 +26,7 @@ import type { OffsetWrite } from './offset-store.js';
 import { sleep } from './retrier.js';
 import { UNIQUE_VIOLATION, type PgWriter } from './pg-writer.js';
 import type { SinkHealth } from './sink-health.js';
-import type { SinkStats } from './sink-stats.js';
+import { AppliedTally, type SinkStats } from './sink-stats.js';
 import type { TableManager } from './table-manager.js';
 import { partitionKeyLength } from './core/static-partition-sql.js';
 
@@ -183,16 +184,19 @@ export class Flusher {
     if (partitionWide)
       target = await this.d.tables.withStatics(
         target,
-        partitionKeyLength(partitionWide),
+        partitionKeyLength(unpackChange(partitionWide)),
         batch.changes.some((c) => c.kind === 'static_row'),
       );
+    // Unpacked only now, one change at a time as the fold takes it (core/packed-change.ts); the
+    // fold phase counts the unpacking.
     const t0 = performance.now();
-    const { steps } = foldChanges(batch.changes);
+    const tally = new AppliedTally();
+    const { steps } = foldChanges(unpackEach(batch.changes, (c) => tally.count(c)));
     batchPhaseSeconds.observe({ phase: 'fold' }, (performance.now() - t0) / 1000);
     // Alone (or with one lane), a unique violation is the record's; else it may be a race (flush-lanes.ts).
     const uniqueRaces = this.d.concurrency > 1 && !batch.alone;
     await this.commitBatch(state, batch, { target, steps, isolateUnknown, uniqueRaces });
-    this.d.stats.applied(batch);
+    this.d.stats.applied(batch.table, tally);
   }
 
   /** Writes the batch's steps with the offsets its commit makes committable, in one transaction. */

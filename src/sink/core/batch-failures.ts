@@ -1,9 +1,9 @@
 /** Dead letters for every record of a batch the batch-level error classifier blamed on its records. */
 import type { ErrorClass } from './classify-error.js';
 import { sqlState } from './classify-error.js';
-import type { RecordFailure, RowChange } from './types.js';
+import type { RecordFailure, RecordRef } from './types.js';
 
-export function batchFailures(changes: RowChange[], cls: ErrorClass, err: unknown): RecordFailure[] {
+export function batchFailures(changes: { ref: RecordRef }[], cls: ErrorClass, err: unknown): RecordFailure[] {
   const reason = cls.kind === 'record' ? cls.reason : 'schema-rejected';
   const code = sqlState(err);
   const e = err as { message?: string; cause?: { detail?: string } };

@@ -9,7 +9,8 @@
  *   per batch, and the table is evolved before the newer rows are applied.
  * Batches are also cut per flush lane (flush-lanes.ts): lanes of one table are written concurrently.
  */
-import { sameSchemas, type DecodedChange, type SchemaIds } from './decode-record.js';
+import { sameSchemas, type SchemaIds } from './decode-record.js';
+import type { PackedChange } from './packed-change.js';
 import type { LaneSlot } from './flush-lanes.js';
 
 /** A batch of one topic, table and flush lane (flush-lanes.ts). */
@@ -17,7 +18,7 @@ export interface TableBatch extends LaneSlot {
   id: number;
   table: string;
   schemaIds: SchemaIds;
-  changes: DecodedChange[];
+  changes: PackedChange[];
   bytes: number;
   startedAt: number;
 }
@@ -31,7 +32,7 @@ export class Batcher {
   constructor(private readonly opts: { maxSize: number; maxWaitMs: number }) {}
 
   /** Adds a change of a partition of flush lane `lane`; returns the id of the batch that holds it and the batches that became ready. */
-  add(change: DecodedChange, now: number, lane = 0): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
+  add(change: PackedChange, now: number, lane = 0): { batchId: number; ready: { batch: TableBatch; reason: FlushReason }[] } {
     const ready: { batch: TableBatch; reason: FlushReason }[] = [];
     // One topic per batch: SINK_TABLE_MAP's {topic} and the topic's {keyspace} hold for all its changes.
     const key = `${change.ref.topic}\u0000${change.table}\u0000${lane}`;

@@ -3,7 +3,7 @@
  * and value together exceed SINK_MAX_RECORD_BYTES is dead-lettered without being decoded, and a
  * record whose decoding outlived its time limit or its worker, twice, is dead-lettered as well.
  */
-import type { DecodeOutput, RawRecord } from './decode-record.js';
+import type { DecodeOutput, RawRecord, WorkerOutput } from './decode-record.js';
 import type { RecordFailure, RecordRef } from './types.js';
 
 export const recordBytes = (r: RawRecord) => (r.key?.byteLength ?? 0) + (r.value?.byteLength ?? 0);
@@ -40,4 +40,10 @@ export function mergeOutputs(parts: DecodeOutput[]): DecodeOutput {
     out.skipped += p.skipped;
   }
   return out;
+}
+
+/** A worker's output with each change's ref taken from its record in the job (`records`, as sent). */
+export function withRefs(out: WorkerOutput, records: RawRecord[]): DecodeOutput {
+  const changes = out.changes.map(({ at, ...c }) => ({ ...c, ref: records[at]!.ref }));
+  return { changes, failed: out.failed, skipped: out.skipped };
 }

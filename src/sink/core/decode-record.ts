@@ -5,10 +5,11 @@
 import avro from 'avsc';
 import { envelopeToChange, RecordError, type DecodedEnvelope } from './envelope-to-change.js';
 import { deriveTableShape, type ParsedSchemas } from './table-shape.js';
-import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange } from './types.js';
+import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange, SchemaIds } from './types.js';
 import { readWireHeader } from './wire-format.js';
 import type { AvroSchema } from '../../schema/avro-schema.js';
 import { avroBoundsInstalled } from './avro-bounds.js';
+import { packBody, type ClaimedChange, type PostedChange } from './packed-change.js';
 
 void avroBoundsInstalled;
 
@@ -41,10 +42,7 @@ export function bareLongs(schema: unknown): unknown {
   return out;
 }
 
-export interface SchemaIds {
-  key: number;
-  value: number;
-}
+export type { SchemaIds };
 
 export const sameSchemas = (a: SchemaIds, b: SchemaIds): boolean => a.key === b.key && a.value === b.value;
 
@@ -73,10 +71,15 @@ export interface DecodeJob {
 }
 
 export interface DecodeOutput {
-  changes: DecodedChange[];
+  changes: ClaimedChange[];
   failed: RecordFailure[];
   /** Kafka tombstones (null value): nothing to apply, offsets still advance past them. */
   skipped: number;
+}
+
+/** What a decode worker posts back: changes packed (packed-change.ts), by record index. */
+export interface WorkerOutput extends Omit<DecodeOutput, 'changes'> {
+  changes: PostedChange[];
 }
 
 /** A registry schema the Avro library refused: remembered per id, its records are dead-lettered. */
@@ -174,13 +177,20 @@ export function decodeRecord(rec: RawRecord, cache: SchemaCache): DecodeResult {
   }
 }
 
-export function decodeRecords(records: RawRecord[], cache: SchemaCache): DecodeOutput {
-  const out: DecodeOutput = { changes: [], failed: [], skipped: 0 };
-  for (const r of records) {
+export function decodeRecords(records: RawRecord[], cache: SchemaCache): WorkerOutput {
+  const out: WorkerOutput = { changes: [], failed: [], skipped: 0 };
+  // One SchemaIds object per pair in a job: the structured clone keeps it one object per job.
+  const ids = new Map<string, SchemaIds>();
+  records.forEach((r, at) => {
     const d = decodeRecord(r, cache);
     if (d.ok === 'skip') out.skipped++;
-    else if (d.ok) out.changes.push(d.change);
-    else out.failed.push(d.failure);
-  }
+    else if (d.ok) {
+      const c = d.change;
+      const pair = `${c.schemaIds.key}/${c.schemaIds.value}`;
+      let schemaIds = ids.get(pair);
+      if (!schemaIds) ids.set(pair, (schemaIds = c.schemaIds));
+      out.changes.push({ at, kind: c.kind, bytes: c.bytes, schemaIds, table: '', claimed: c.claimed, body: packBody(c) });
+    } else out.failed.push(d.failure);
+  });
   return out;
 }

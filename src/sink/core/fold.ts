@@ -164,7 +164,8 @@ export interface FoldResult {
   stale: RecordRef[];
 }
 
-export function foldChanges(changes: RowChange[]): FoldResult {
+/** `changes` is iterated once: a batch can be unpacked change by change as it is folded (flusher.ts). */
+export function foldChanges(changes: Iterable<RowChange>): FoldResult {
   const steps: Step[] = [];
   const index: (Map<string, FoldedRow> | undefined)[] = [];
   const lastStepOf = new Map<string, number>();

@@ -8,9 +8,10 @@
  * is dead-lettered, and so is any record of a topic whose table would be one of the sink's own
  * `_cdc_` tables: a producer must not be able to write into the offsets table by naming it.
  */
-import type { DecodedChange, DecodeOutput } from './decode-record.js';
+import type { DecodeOutput } from './decode-record.js';
+import type { PackedChange } from './packed-change.js';
 import { isReserved } from '../../core/sql-ident.js';
-import type { RecordFailure } from './types.js';
+import type { ClaimedTarget, RecordFailure } from './types.js';
 
 export interface TopicTarget {
   table: string;
@@ -46,11 +47,7 @@ export function topicTarget(topic: string, template: string): TopicTarget {
   return { table: topic.slice(topic.lastIndexOf('.') + 1) };
 }
 
-/** The record's own claim, from its envelope `source` block ('' when absent). */
-export interface ClaimedTarget {
-  keyspace: string;
-  table: string;
-}
+export type { ClaimedTarget };
 
 export function targetProblem(topic: string, t: TopicTarget, claim: ClaimedTarget, template: string): string | undefined {
   if (isReserved(t.table)) return `topic ${topic} maps to table ${JSON.stringify(t.table)}: names starting with _cdc_ are the sink's own tables`;
@@ -63,9 +60,13 @@ export function targetProblem(topic: string, t: TopicTarget, claim: ClaimedTarge
   return undefined;
 }
 
-/** Sets each change's table from its topic; changes whose claim disagrees become failures. */
-export function routeByTopic(out: DecodeOutput, template: string): DecodeOutput {
-  const changes: DecodedChange[] = [];
+export interface RoutedOutput extends Omit<DecodeOutput, 'changes'> {
+  changes: PackedChange[];
+}
+
+/** Sets each change's table from its topic (its claim is dropped once checked); changes whose claim disagrees become failures. */
+export function routeByTopic(out: DecodeOutput, template: string): RoutedOutput {
+  const changes: PackedChange[] = [];
   const failed: RecordFailure[] = [...out.failed];
   const cache = new Map<string, TopicTarget>();
   for (const c of out.changes) {
@@ -76,7 +77,8 @@ export function routeByTopic(out: DecodeOutput, template: string): DecodeOutput 
       failed.push({ ref: c.ref, reason: 'wrong-target', stage: 'TRANSFORMATION', errorClass: 'WrongTarget', message: problem });
       continue;
     }
-    changes.push({ ...c, table: t.table, ...(t.keyspace !== undefined ? { keyspace: t.keyspace } : {}) });
+    const { claimed: _checked, ...change } = c;
+    changes.push({ ...change, table: t.table, ...(t.keyspace !== undefined ? { keyspace: t.keyspace } : {}) });
   }
   return { ...out, changes, failed };
 }

@@ -61,6 +61,18 @@ export interface TableShape {
   fingerprint: string;
 }
 
+/** Registry ids of a record's key and value schemas. */
+export interface SchemaIds {
+  key: number;
+  value: number;
+}
+
+/** A record's own claim of its target, from its envelope `source` block ('' when absent). */
+export interface ClaimedTarget {
+  keyspace: string;
+  table: string;
+}
+
 export interface RecordRef {
   topic: string;
   partition: number;

@@ -3,8 +3,8 @@ import { InflightRecords } from '../../../src/sink/inflight-records.js';
 
 const ref = (partition: number, offset: number) => ({ topic: 't', partition, offset: String(offset) });
 const msg = (bytes: number) => ({ key: null, value: Buffer.from('v'), headers: {}, timestamp: undefined, bytes });
-/** Before any decode returns, a record counts its encoded bytes and 8× them for its decoded form. */
-const forecast = (encoded: number) => encoded * 9;
+/** Before any decode returns, a record counts its encoded bytes and 3× them for its decoded form. */
+const forecast = (encoded: number) => encoded * 4;
 
 describe('in-flight records', () => {
   it('counts bytes, forgets single records and releases everything below a committed offset', () => {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from '../../../../src/sink/core/batcher.js';
-import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
+import { packChange, type PackedChange } from '../../../../src/sink/core/packed-change.js';
 import { OffsetTracker, tpKey } from '../../../../src/sink/core/offset-tracker.js';
 
-const c = (table: string, schemaIds = { key: 1, value: 2 }, offset = '0'): DecodedChange => ({
+const c = (table: string, schemaIds = { key: 1, value: 2 }, offset = '0'): PackedChange => ({
+  ...packChange({ ref: { topic: 't', partition: 0, offset }, kind: 'upsert', op: 'u', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1 }, schemaIds),
   table,
-  claimed: { keyspace: 'ks', table },
-  schemaIds,
-  ref: { topic: 't', partition: 0, offset },
-  kind: 'upsert',
-  op: 'u',
-  key: ['k'],
-  cells: {},
-  tsUs: '1',
-  seq: 0,
-  bytes: 1,
 });
 
 describe('batcher flush rules', () => {

@@ -1,24 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Batcher } from '../../../../src/sink/core/batcher.js';
-import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
+import { packChange, type PackedChange } from '../../../../src/sink/core/packed-change.js';
 import { assignLanes, conflicts, idleLane, lanePartitions, nextRunnable, type LaneSlot } from '../../../../src/sink/core/flush-lanes.js';
 import { OffsetTracker, tpKey } from '../../../../src/sink/core/offset-tracker.js';
 import type { ApplyKind } from '../../../../src/sink/core/types.js';
 
 const slot = (table: string, lane: number, topic = `cdc.${table}`, alone = false): LaneSlot => ({ topic, table, lane, alone });
 
-const change = (partition: number, offset: number, kind: ApplyKind = 'upsert'): DecodedChange => ({
+const change = (partition: number, offset: number, kind: ApplyKind = 'upsert'): PackedChange => ({
+  ...packChange(
+    { ref: { topic: 't', partition, offset: String(offset) }, kind, op: kind === 'upsert' ? 'u' : 'd', key: ['k'], cells: {}, tsUs: '1', seq: 0, bytes: 1 },
+    { key: 1, value: 2 },
+  ),
   table: 'users',
-  claimed: { keyspace: 'ks', table: 'users' },
-  schemaIds: { key: 1, value: 2 },
-  ref: { topic: 't', partition, offset: String(offset) },
-  kind,
-  op: kind === 'upsert' ? 'u' : 'd',
-  key: ['k'],
-  cells: {},
-  tsUs: '1',
-  seq: 0,
-  bytes: 1,
 });
 
 describe('assignLanes', () => {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { DecodedChange } from '../../../../src/sink/core/decode-record.js';
 import { pgName, tombstoneTable } from '../../../../src/core/sql-ident.js';
+import { packChange, type ClaimedChange } from '../../../../src/sink/core/packed-change.js';
 import { routeByTopic, topicTarget } from '../../../../src/sink/core/topic-target.js';
 
-const change = (topic: string, keyspace: string, table: string, offset = '0'): DecodedChange => ({
-  table: '',
+const change = (topic: string, keyspace: string, table: string, offset = '0'): ClaimedChange => ({
+  ...packChange({ ref: { topic, partition: 0, offset }, kind: 'upsert', op: 'c', key: ['1'], cells: {}, tsUs: '1', seq: 0, bytes: 1 }, { key: 1, value: 2 }),
   claimed: { keyspace, table },
-  schemaIds: { key: 1, value: 2 },
-  ref: { topic, partition: 0, offset },
-  kind: 'upsert',
-  op: 'c',
-  key: ['1'],
-  cells: {},
-  tsUs: '1',
-  seq: 0,
-  bytes: 1,
 });
 
 describe('the topic decides the target table', () => {
@@ -44,6 +35,7 @@ describe('the topic decides the target table', () => {
       ['4', 'users'],
       ['5', 'users'],
     ]);
+    expect(out.changes[0]).not.toHaveProperty('claimed'); // checked, then not held until the commit
     expect(out.failed.map((f) => [f.ref.offset, f.reason])).toEqual([
       ['2', 'wrong-target'],
       ['3', 'wrong-target'],
