@@ -22,7 +22,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/patches ./patches
 COPY --from=build /app/schemas ./schemas
+COPY bin ./bin
 USER node
 EXPOSE 9101 9102
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# The installed command: node with the flags each command needs from its start (src/cli/node-flags.ts).
+ENTRYPOINT ["bin/scylla-pg-cdc"]
 CMD ["--help"]

@@ -39,6 +39,7 @@ import { histogramMeans, metricSum } from './lib/metrics-scrape.js';
 import { log, newRunId, percentiles, round, sleep, type Percentiles } from './lib/util.js';
 import { cpuMeter, cpuSummary, type CpuReport } from './lib/cpu-meter.js';
 import { sinkPhases } from './lib/sink-phases.js';
+import { nodeFlagsFor } from '../src/cli/node-flags.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCENARIOS = ['ceiling', 'copy-limit', 'sink', 'source', 'produce-limit', 'e2e', 'connect-sink', 'topology', 'sink-scale', 'recovery'] as const;
@@ -161,18 +162,24 @@ async function cleanup(): Promise<void> {
 installCleanupHandlers(cleanup);
 
 /**
- * Our processes run as the Docker image runs them (`node dist/src/cli/main.js`) unless `--runtime tsx`:
+ * Our processes run as the installed command and the Docker image run them (bin/scylla-pg-cdc: `node
+ * <its flags> dist/src/cli/main.js`) unless `--runtime tsx`:
  * under tsx the main thread and every decode worker also load the TypeScript loader, which costs
  * memory and start-up time no user pays, and would be charged to our peak RSS.
  */
 function ourChild(name: string, cmd: 'sink' | 'source', env: Record<string, string>): BenchChild {
-  return new BenchChild(name, process.execPath, [...ourEntry(), cmd], { cwd: REPO, env: ourEnv(env), logFile: join(tmp, `${name}.log`) });
+  const e = ourEnv(env);
+  return new BenchChild(name, process.execPath, [...ourEntry(nodeFlagsFor(cmd, e.NODE_OPTIONS)), cmd], { cwd: REPO, env: e, logFile: join(tmp, `${name}.log`) });
 }
 
-/** The node arguments that run our CLI. --node-args: flags Node refuses in NODE_OPTIONS (e.g. --cpu-prof), given on its command line. */
-function ourEntry(): string[] {
+/**
+ * The node arguments that run our CLI. `launch`: the flags bin/scylla-pg-cdc gives the command
+ * (src/cli/node-flags.ts), so a process runs as installed. --node-args: flags Node refuses in
+ * NODE_OPTIONS (e.g. --cpu-prof), given on its command line.
+ */
+function ourEntry(launch: string[] = []): string[] {
   const nodeArgs = args['node-args'] ? args['node-args'].split(/\s+/).filter((a) => a !== '') : [];
-  return [...nodeArgs, ...(args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'])];
+  return [...launch, ...nodeArgs, ...(args.runtime === 'tsx' ? ['--import', 'tsx', 'src/cli/main.ts'] : ['dist/src/cli/main.js'])];
 }
 
 function ourEnv(env: Record<string, string>): NodeJS.ProcessEnv {
