@@ -42,7 +42,7 @@ export interface IntakeDeps {
   draining: () => boolean;
   /** A table batch closed (size or schema change): hand it to the flusher. */
   ready: (state: AssignmentState, batch: TableBatch) => void;
-  /** Something was routed: the flusher may have offsets to commit. */
+  /** A fetch was routed (or given up) and no longer counts as on its way: the flusher may close batches or commit offsets. */
   routed: () => void;
 }
 
@@ -111,12 +111,17 @@ export class Intake {
       return out;
     });
     // Counted until routed, not only decoded: a decoded fetch waiting for its turn to route is still
-    // on its way into the open batches, which the flusher must not close early under it.
+    // on its way into the open batches, which the flusher must not close early under it. The flusher
+    // is woken after the count drops: woken before, it saw this fetch still on its way and left the
+    // batches it had just filled to wait for their age (SINK_BATCH_MAX_WAIT_MS) with nothing coming.
     state.routed = state.routed
       .then(() => result)
       .then((out) => this.route(state, tp, last, out))
       .catch((err: unknown) => this.d.log.warn({ err }, 'routing a decoded batch failed; its records are re-read after a restart or rebalance'))
-      .finally(() => state.decoding--);
+      .finally(() => {
+        state.decoding--;
+        this.d.routed();
+      });
     this.pauseIfOverBudget(state, tp);
   }
 
@@ -186,6 +191,5 @@ export class Intake {
     }
     state.tracker.route(tp, next);
     this.pauseIfOverBudget(state, tp);
-    this.d.routed();
   }
 }

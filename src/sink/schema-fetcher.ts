@@ -60,6 +60,21 @@ export class SchemaFetcher {
       );
   }
 
+  /**
+   * The newest schema registered under `subject` (its id is cached like get's), or null when the
+   * subject has none (404): what a topic's records will be written with, before the first of them
+   * arrives (table-warm-up.ts). Failures throw; the caller only warms up and may ignore them.
+   */
+  async latest(subject: string): Promise<{ id: number; schema: string } | null> {
+    const res = await this.registry.fetch(`/subjects/${encodeURIComponent(subject)}/versions/latest`, { headers: ACCEPT });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new ReplicatorError('CDC_REGISTRY', `schema registry answered ${res.status} for subject ${subject}`, true);
+    const body = (await res.json()) as { id?: unknown; schema?: unknown; schemaType?: string };
+    if (typeof body.id !== 'number' || typeof body.schema !== 'string' || (body.schemaType !== undefined && body.schemaType !== 'AVRO')) return null;
+    this.cache.set(body.id, body.schema);
+    return { id: body.id, schema: body.schema };
+  }
+
   /** Resolves to the schema JSON text, or null when the registry does not know the id. */
   async get(id: number): Promise<string | null> {
     const hit = this.cache.get(id);

@@ -1,19 +1,15 @@
 /**
- * The sink pipeline: consume → decode (workers) → route to table batches → write (one PG transaction
- * per batch, offsets inside) → advisory group commit. This class wires the parts and owns the
- * lifecycle; intake.ts takes fetches to routed table batches, flusher.ts writes and commits them.
- *
- * Invariants:
+ * The sink pipeline: consume → decode (workers) → route to table batches → write (one PG transaction per batch, offsets inside) → advisory
+ * group commit. This class wires the parts and owns the lifecycle; intake.ts takes fetches to routed table batches, flusher.ts writes and
+ * commits them, table-warm-up.ts readies an assigned topic's table before its first record. Invariants:
  * - Records of a partition are routed in offset order (decode jobs are routed in submission order).
- * - An offset is committed only past records that are applied, dead-lettered (acked) or skipped
- *   (OffsetTracker).
- * - A rebalance or a fence drops every uncommitted thing (a new AssignmentState): it is re-read from
- *   the offsets stored in PostgreSQL, so nothing is lost and nothing applied twice.
- * - Memory: records fetched but not committed, counted as encoded bytes + their decoded heap
- *   (inflight-records.ts), are bounded by SINK_MAX_INFLIGHT_BYTES (+ one fetch, a sixteenth of it:
- *   core/fetch-sizes.ts); above it the partition is paused until commits bring it down.
- * - A table the operator paused (table-pauses.ts) is not taken from Kafka: its stored offsets stay
- *   right after its last applied change until `resume`, across rebalances and restarts.
+ * - An offset is committed only past records that are applied, dead-lettered (acked) or skipped (OffsetTracker).
+ * - A rebalance or a fence drops every uncommitted thing (a new AssignmentState): it is re-read from the offsets stored in PostgreSQL, so
+ *   nothing is lost and nothing applied twice.
+ * - Memory: records fetched but not committed, counted as encoded bytes + their decoded heap (inflight-records.ts), are bounded by
+ *   SINK_MAX_INFLIGHT_BYTES (+ one fetch, a sixteenth of it: core/fetch-sizes.ts); above it the partition is paused until commits free it.
+ * - A table the operator paused (table-pauses.ts) is not taken from Kafka: its stored offsets stay right after its last applied change
+ *   until `resume`, across rebalances and restarts.
  */
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -44,6 +40,7 @@ import { SinkHealth } from './sink-health.js';
 import { SinkStats } from './sink-stats.js';
 import { StallDetector } from './core/stall-detector.js';
 import { TableManager } from './table-manager.js';
+import { TableWarmUp } from './table-warm-up.js';
 import { Housekeeping } from './housekeeping.js';
 import { LagTimer } from './lag-timer.js';
 import { rejoinIfUnassigned } from './rejoin-timer.js';
@@ -66,6 +63,7 @@ export class SinkService implements StatusProvider {
   private readonly decode: DecodePool;
   private readonly fetcher: SchemaFetcher;
   private readonly tables: TableManager;
+  private readonly warmUp: TableWarmUp;
   private readonly stall: StallDetector;
   private readonly dlq: DlqProducer;
   private readonly dead: DeadLetters;
@@ -104,6 +102,7 @@ export class SinkService implements StatusProvider {
       log,
     );
     this.housekeeping = new Housekeeping(deps.pool, cfg, this.tables, log);
+    this.warmUp = new TableWarmUp(this.fetcher, this.tables, deps.pool, cfg, log, () => this.running && !this.draining);
     const offsets = new OffsetStore(cfg.pgSchema, cfg.sinkGroupId);
     this.lagTimer = new LagTimer({
       pool: deps.pool,
@@ -316,6 +315,7 @@ export class SinkService implements StatusProvider {
         this.consumer.seek(p.topic, p.partition, p.from);
       }
       this.pauses.apply(this.consumer, this.state); // a partition of a paused table starts paused
+      this.warmUp.start(placed.filter((p) => p.from !== null).map((p) => p.topic));
       this.log.info({ assignment }, 'partitions assigned; resuming from offsets stored in PostgreSQL');
     });
   }
@@ -330,9 +330,8 @@ export class SinkService implements StatusProvider {
   }
 
   /**
-   * A commit of `fenced` was refused by a newer claim: under the eager rebalance mostly the rebalance
-   * itself (its GROUP_JOIN is queued on the lock or near), where re-joining stopped all members once
-   * more. So a replaced assignment is done with; else drop the work and wait (rejoin-timer.ts).
+   * A commit of `fenced` was refused by a newer claim, under the eager rebalance mostly the rebalance itself (its GROUP_JOIN queued on
+   * the lock or near; re-joining stopped all members once more): a replaced assignment is done with; else drop the work and wait (rejoin-timer.ts).
    */
   private async onFenced(fenced: AssignmentState): Promise<void> {
     fencedTotal.inc();

@@ -109,6 +109,19 @@ export class TableManager {
     const cacheKey = `${table}\u0000${keyspace}\u0000${from?.topic ?? ''}\u0000${rawShape.fingerprint}`;
     const hit = this.cache.get(cacheKey);
     if (hit) return hit;
+    // One resolution at a time per key: the first batches of several flush lanes (and the warm-up at
+    // assignment, table-warm-up.ts) would otherwise each run the DDL, one after the other under its lock.
+    let pending = this.pending.get(cacheKey);
+    if (!pending) {
+      pending = this.resolve(table, rawShape, keyspace, cacheKey, from).finally(() => this.pending.delete(cacheKey));
+      this.pending.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
+  private readonly pending = new Map<string, Promise<TargetTable>>();
+
+  private async resolve(table: string, rawShape: TableShape, keyspace: string, cacheKey: string, from?: TargetSource): Promise<TargetTable> {
     const excluded = excludeFromShape(keyspace, table, rawShape, this.opts.exclude ?? []);
     if ('problem' in excluded) throw Object.assign(new ReplicatorError('CDC_CONFIG', excluded.problem, false), { exitCode: 2 });
     const shape = excluded.shape;

@@ -16,6 +16,7 @@ import type { RecordBatch } from './record-batch.js';
 import type { TableCodec } from './schema-publisher.js';
 import type { SlotEmitter } from './slot-emitter.js';
 import type { SnapshotReader } from './snapshot-reader.js';
+import type { SlotWake } from './slot-wake.js';
 import type { KeyspaceMode } from './table-discovery.js';
 import { VERSION } from '../version.js';
 
@@ -72,6 +73,8 @@ export interface SlotContext {
   snapshotReader: SnapshotReader;
   store: CheckpointStore;
   emitter: SlotEmitter;
+  /** Shared by the process's slots: the first to read rows after idling wakes the others. */
+  wake: SlotWake;
   now(): number;
   /** The latest on-demand snapshot request for the table (snapshot-signals.ts), if any. */
   snapshotRequest(table: string): SnapshotRequest | undefined;

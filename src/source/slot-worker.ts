@@ -17,13 +17,13 @@ import type { SlotCheckpoint } from './core/checkpoint.js';
 import { expiredWindow } from './core/generation-plan.js';
 import { initialCheckpoint } from './core/initial-checkpoint.js';
 import { STALLED_AFTER_MS, tableReadiness, unconfiguredTables, type SlotPhase, type TableReadiness } from './core/slot-readiness.js';
-import { nextPassDelayMs } from './core/window-planner.js';
 import { RecordBatch } from './record-batch.js';
 import type { SlotContext, SlotStepHost, StepResult, TableRuntime } from './slot-context.js';
 import type { TopicBatch } from './slot-emitter.js';
 import { isFencedError } from './slot-emitter.js';
 import { streamAndResyncStep } from './resync-step.js';
 import { snapshotStep } from './snapshot-step.js';
+import { SlotPacer } from './slot-pacer.js';
 
 export class SlotWorker {
   private state = new Map<string, SlotCheckpoint>();
@@ -36,9 +36,8 @@ export class SlotWorker {
   private progressMs = Date.now();
   private lastCommitMs = new Map<string, number>();
   private readonly windowMs = new Map<string, number>();
-  /** Readable log left behind the windows of the current pass (nextPassDelayMs); null: no window read. */
+  /** Readable log left behind the windows of the current pass (slot-pacer.ts); null: no window read. */
   private readableMs: number | null = null;
-  private rowsAtMs = 0;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   healthy = true;
@@ -131,7 +130,7 @@ export class SlotWorker {
   private async run(): Promise<void> {
     const { log, slot } = this.ctx;
     const backoff = new Backoff(500, 15_000);
-    let delay = this.ctx.settings.cdcPollIntervalMs;
+    const pacer = new SlotPacer({ slot, minMs: this.ctx.settings.cdcPollIntervalMs, wake: this.ctx.wake, now: this.ctx.now });
     let open = false;
     try {
       while (!this.stopping) {
@@ -175,11 +174,7 @@ export class SlotWorker {
           await sleep(backoff.next(), this.abort.signal);
           continue;
         }
-        const now = this.ctx.now();
-        if (worked) this.rowsAtMs = now;
-        const minMs = this.ctx.settings.cdcPollIntervalMs;
-        delay = nextPassDelayMs({ previousDelayMs: delay, worked, readableMs: this.readableMs, sinceRowsMs: now - this.rowsAtMs, minMs, maxMs: Math.max(minMs, 500) });
-        if (delay > 0) await sleep(delay, this.abort.signal);
+        await pacer.afterPass(worked, this.readableMs, this.abort.signal);
       }
     } finally {
       this.stopped = true;

@@ -1,6 +1,6 @@
 /**
- * Wires the source: ScyllaDB session and discovery, topics and schemas, the checkpoint store,
- * the slot coordinator, and one SlotWorker per assigned slot. Exposes health and /status.
+ * Wires the source: ScyllaDB session and discovery, topics and schemas, the checkpoint store, the slot coordinator,
+ * and one SlotWorker per assigned slot (sharing one SlotWake: slot-wake.ts). Exposes health and /status.
  *
  * Failure policy: a table that is missing or has no CDC is a configuration error (exit 2).
  * Everything else (ScyllaDB, Kafka or the registry unreachable or slow) is waited out with
@@ -29,6 +29,7 @@ import { SchemaPublisher } from './schema-publisher.js';
 import { SlotCoordinator, controlTopicName } from './slot-coordinator.js';
 import { slotSettings, tableStatus, type TableRuntime } from './slot-context.js';
 import { SlotWorker } from './slot-worker.js';
+import { SlotWake } from './slot-wake.js';
 import { SnapshotReader } from './snapshot-reader.js';
 import { SignalWatcher, signalsTopicName } from './snapshot-signals.js';
 import { requestProgress } from './core/snapshot-request.js';
@@ -61,6 +62,7 @@ export class SourceService implements StatusProvider, Service {
   private snapshotReader: SnapshotReader | undefined;
   private readonly tables = new Map<string, TableRuntime>();
   private readonly workers = new Map<number, SlotWorker>();
+  private readonly wake = new SlotWake();
   private readonly abort = new AbortController();
   private started = false;
   private startupProblem: string | undefined = 'starting';
@@ -97,10 +99,7 @@ export class SourceService implements StatusProvider, Service {
     return this.started && !this.abort.signal.aborted && this.notReadyReasons().length === 0;
   }
 
-  /**
-   * Why this process is not ready: a slot or table not streaming (slot-readiness.ts), or changes the
-   * CDC log expired before a slot read them (slot-worker.ts noteExpired).
-   */
+  /** Why this process is not ready: a slot or table not streaming (slot-readiness.ts), or changes the CDC log expired before a slot read them (noteExpired). */
   notReadyReasons(): string[] {
     if (this.abort.signal.aborted) return ['stopping'];
     const notStreaming = notStreamingReasons({
@@ -133,10 +132,7 @@ export class SourceService implements StatusProvider, Service {
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
-  /**
-   * Start-up, one step after the other, each retried until it succeeds (a table that is missing
-   * or has no CDC ends it: exit 2). A stop during start-up ends it after the current step.
-   */
+  /** Start-up, one step after the other, each retried until it succeeds (a table missing or without CDC ends it: exit 2); a stop ends it after the current step. */
   async start(): Promise<void> {
     const signal = this.abort.signal;
     const client = await this.connectScylla();
@@ -294,6 +290,7 @@ export class SourceService implements StatusProvider, Service {
       snapshotReader: this.snapshotReader!,
       store: this.store!,
       emitter,
+      wake: this.wake,
       now: this.now,
       snapshotRequest: (table) => this.signals?.request(table),
     });

@@ -76,6 +76,29 @@ export interface PassDelayInput {
  */
 export function nextPassDelayMs(i: PassDelayInput): number {
   if (i.worked && (i.readableMs === null || i.readableMs >= i.minMs)) return 0;
-  if (i.worked || i.sinceRowsMs < ACTIVE_AFTER_ROWS_MS) return Math.max(0, i.minMs - Math.max(0, i.readableMs ?? 0));
+  if (!idlePass(i)) return Math.max(0, i.minMs - Math.max(0, i.readableMs ?? 0));
   return Math.min(i.maxMs, Math.max(i.minMs, i.previousDelayMs * 2));
+}
+
+/** The slot is idle: no rows in this pass nor for ACTIVE_AFTER_ROWS_MS (the doubling wait above). */
+export function idlePass(i: Pick<PassDelayInput, 'worked' | 'sinceRowsMs'>): boolean {
+  return !i.worked && i.sinceRowsMs >= ACTIVE_AFTER_ROWS_MS;
+}
+
+/**
+ * A pass that read rows after the slot idled: its tables' writes (re)started, and the other idle
+ * slots of the process are woken to read theirs (slot-wake.ts) instead of each waiting out its own
+ * idle wait (up to 500 ms, the first second's changes' extra latency).
+ */
+export function rowsAfterIdle(i: Pick<PassDelayInput, 'worked' | 'sinceRowsMs'>): boolean {
+  return i.worked && i.sinceRowsMs >= ACTIVE_AFTER_ROWS_MS;
+}
+
+/**
+ * An idle wait spread over ±25 % (`r` uniform in [0, 1)), the same on average. Slots started
+ * together otherwise poll in step, and then the first of them to see new rows is no sooner than
+ * the others: with the phases spread, it comes ~maxMs / slots after the rows become readable.
+ */
+export function spreadIdleMs(delayMs: number, r: number): number {
+  return Math.round(delayMs * (0.75 + r / 2));
 }

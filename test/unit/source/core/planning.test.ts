@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adaptWindowMs, jumpAfterProbe, nextPassDelayMs, planWindow, probeLimit } from '../../../../src/source/core/window-planner.js';
+import { adaptWindowMs, idlePass, jumpAfterProbe, nextPassDelayMs, planWindow, probeLimit, rowsAfterIdle, spreadIdleMs } from '../../../../src/source/core/window-planner.js';
 import {
   generationAt,
   generationIntervals,
@@ -58,6 +58,19 @@ describe('planWindow', () => {
     expect(nextPassDelayMs({ ...base, previousDelayMs: 100, worked: false, readableMs: 0, sinceRowsMs: 5_000 })).toBe(200);
     expect(nextPassDelayMs({ ...base, previousDelayMs: 400, worked: false, readableMs: 0, sinceRowsMs: 5_000 })).toBe(500);
     expect(nextPassDelayMs({ ...base, previousDelayMs: 500, worked: false, readableMs: 0, sinceRowsMs: 5_000 })).toBe(500);
+  });
+  it('calls a slot idle after a second without rows, and its first rows after that a restart', () => {
+    expect(idlePass({ worked: false, sinceRowsMs: 999 })).toBe(false);
+    expect(idlePass({ worked: false, sinceRowsMs: 1_000 })).toBe(true);
+    expect(idlePass({ worked: true, sinceRowsMs: 5_000 })).toBe(false);
+    expect(rowsAfterIdle({ worked: true, sinceRowsMs: 1_000 })).toBe(true);
+    expect(rowsAfterIdle({ worked: true, sinceRowsMs: 999 })).toBe(false);
+    expect(rowsAfterIdle({ worked: false, sinceRowsMs: 5_000 })).toBe(false);
+  });
+  it('spreads the idle wait over ±25 %, the same on average', () => {
+    expect(spreadIdleMs(500, 0)).toBe(375);
+    expect(spreadIdleMs(500, 0.5)).toBe(500);
+    expect(spreadIdleMs(500, 0.999_999)).toBe(625);
   });
 });
 
