@@ -22,7 +22,7 @@ export const sinkVars = {
   sinkMaxInflightBytes: defineVar({
     env: 'SINK_MAX_INFLIGHT_BYTES',
     schema: intIn(1024),
-    default: '33554432',
+    default: '25165824',
     description: 'bound on fetched-but-uncommitted bytes; consumption pauses above it',
   }),
   sinkMaxRecordBytes: defineVar({

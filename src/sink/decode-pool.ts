@@ -33,7 +33,7 @@ export class DecodePool {
       // The young generation only holds one job's output until it is posted to the main thread (where
       // it is copied). Sized from heapMb (64 MiB at the default 512) it made each worker's heap 83 MiB;
       // 16 MiB gave ~34 MiB, and 8 MiB ~24 MiB at the same speed, with jobs of a quarter of a fetch
-      // of the 32 MiB default bound (core/fetch-sizes.ts) and packed output (docs/sink.md, "Memory").
+      // of the 24 MiB default bound (core/fetch-sizes.ts) and packed output (docs/sink.md, "Memory").
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       ...(ts ? { execArgv: [...process.execArgv.filter((a) => !a.startsWith('--inspect')), '--import', 'tsx'] } : {}),
     });
