@@ -53,7 +53,8 @@ export const sourceVars = {
     env: 'SOURCE_MAX_INFLIGHT_BYTES',
     schema: intIn(65536),
     default: '4194304',
-    description: "Avro bytes built but not yet committed, over all of a process's slots; past it a slot commits a smaller transaction and waits",
+    description:
+      "Avro bytes built but not yet committed plus log pages fetched but not yet turned into records (wire size), over all of a process's slots; a query fetches a page only when it fits, its slot committing a smaller transaction first",
   }),
   sourceHeapGrowingPercent: defineVar({
     env: 'SOURCE_HEAP_GROWING_PERCENT',

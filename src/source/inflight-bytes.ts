@@ -1,10 +1,15 @@
 /**
- * The Kafka bytes (Avro keys + values) a source process has built but not yet committed, over all
- * its slots: what grows with the number of busy slots once windows stream page by page. A slot
- * whose next page would push the count past SOURCE_MAX_INFLIGHT_BYTES first commits what it holds
- * (a smaller transaction), then waits until other slots' commits bring the count back under it.
- * Every slot that waits holds nothing uncommitted, so the bytes over the limit always belong to
- * batches that are being committed or will be at their next page: no slot waits for ever.
+ * What a source process holds for its slots, over all of them: the Kafka bytes (Avro keys + values)
+ * built but not yet committed, and the log pages fetched but not yet turned into records (their
+ * size on the wire). Both grow with the number of busy slots once windows stream page by page, and
+ * SOURCE_MAX_INFLIGHT_BYTES bounds their sum.
+ *
+ * A query reserves its next page before fetching it (`reserve`, the size of its largest page) and
+ * waits while the page would not fit; before waiting, its slot commits what it holds (a smaller
+ * transaction). So every waiting query holds no page, and its slot nothing uncommitted from before
+ * the wait: the bytes counted belong to pages being converted and batches being or about to be
+ * committed, which are released without waiting, so no query waits for ever. With nothing counted
+ * a page is let through whatever its size, so a page larger than the limit still goes.
  */
 export class InflightBytes {
   private used = 0;
@@ -16,8 +21,14 @@ export class InflightBytes {
     return this.used;
   }
 
-  get over(): boolean {
-    return this.used >= this.limit;
+  /** Whether `n` more bytes would be let through now. */
+  fits(n: number): boolean {
+    return this.used === 0 || this.used + n <= this.limit;
+  }
+
+  /** Whether a query is waiting for room (its slot's batch then must not wait for a page to be committed). */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
   }
 
   add(n: number): void {
@@ -26,14 +37,14 @@ export class InflightBytes {
 
   release(n: number): void {
     this.used -= n;
-    if (this.over) return;
     const ready = this.waiters;
     this.waiters = [];
     for (const wake of ready) wake();
   }
 
-  /** Resolves once the count is under the limit. */
-  async below(): Promise<void> {
-    while (this.over) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /** Waits until `n` more bytes fit, then counts them. */
+  async reserve(n: number): Promise<void> {
+    while (!this.fits(n)) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.used += n;
   }
 }
