@@ -9,11 +9,13 @@
  * transaction). So every waiting query holds no page, and its slot nothing uncommitted from before
  * the wait: the bytes counted belong to pages being converted and batches being or about to be
  * committed, which are released without waiting, so no query waits for ever. With nothing counted
- * a page is let through whatever its size, so a page larger than the limit still goes.
+ * a page is let through whatever its size, so a page larger than the limit still goes; waiting
+ * queries are served in order, so such a page is not passed for ever by smaller ones.
  */
 export class InflightBytes {
   private used = 0;
-  private waiters: (() => void)[] = [];
+  /** Reservations waiting, served in order: a page larger than what is free is not passed by smaller ones for ever. */
+  private queue: { n: number; go: () => void }[] = [];
 
   constructor(readonly limit: number) {}
 
@@ -21,14 +23,14 @@ export class InflightBytes {
     return this.used;
   }
 
-  /** Whether `n` more bytes would be let through now. */
-  fits(n: number): boolean {
-    return this.used === 0 || this.used + n <= this.limit;
+  /** Whether a reservation of `n` bytes would go at once (else its slot commits first: see above). */
+  admits(n: number): boolean {
+    return this.queue.length === 0 && this.fits(n);
   }
 
   /** Whether a query is waiting for room (its slot's batch then must not wait for a page to be committed). */
   get waiting(): boolean {
-    return this.waiters.length > 0;
+    return this.queue.length > 0;
   }
 
   add(n: number): void {
@@ -37,14 +39,23 @@ export class InflightBytes {
 
   release(n: number): void {
     this.used -= n;
-    const ready = this.waiters;
-    this.waiters = [];
-    for (const wake of ready) wake();
+    while (this.queue.length > 0 && this.fits(this.queue[0]!.n)) {
+      const head = this.queue.shift()!;
+      this.used += head.n;
+      head.go();
+    }
   }
 
-  /** Waits until `n` more bytes fit, then counts them. */
+  /** Waits for its turn and until `n` more bytes fit, then counts them. */
   async reserve(n: number): Promise<void> {
-    while (!this.fits(n)) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.used += n;
+    if (this.admits(n)) {
+      this.used += n;
+      return;
+    }
+    await new Promise<void>((go) => this.queue.push({ n, go }));
+  }
+
+  private fits(n: number): boolean {
+    return this.used === 0 || this.used + n <= this.limit;
   }
 }

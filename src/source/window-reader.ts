@@ -35,7 +35,7 @@ export async function streamWindowPages(
     const pages = reader.readWindow(model, streams, fromMs, toMs);
     let expected = reader.expectedPageBytes(model);
     for (;;) {
-      if (!inflight.fits(expected)) await serial.run(flush);
+      if (!inflight.admits(expected)) await serial.run(flush);
       await inflight.reserve(expected);
       let next: IteratorResult<LogPage>;
       try {

@@ -29,6 +29,22 @@ describe('InflightBytes', () => {
     expect(b.bytes).toBe(500);
   });
 
+  it('serves waiting reservations in order: a page larger than the limit is not passed by smaller ones', async () => {
+    const b = new InflightBytes(100);
+    b.add(50);
+    const order: string[] = [];
+    const big = b.reserve(300).then(() => order.push('big'));
+    expect(b.admits(10)).toBe(false); // would fit, but the big one waits first
+    const small = b.reserve(10).then(() => order.push('small'));
+    b.release(50); // nothing counted: the big one goes, the small one waits behind it
+    await big;
+    await turns();
+    expect([order, b.bytes]).toEqual([['big'], 300]);
+    b.release(300);
+    await small;
+    expect([order, b.bytes]).toEqual([['big', 'small'], 10]);
+  });
+
   it('counts a batch from its first record until it is released, once', () => {
     const inflight = new InflightBytes(1 << 20);
     const codec = { encodeKey: () => Buffer.alloc(3), encodeValue: () => Buffer.alloc(10), partitionKeyBytes: () => Buffer.alloc(1) };
