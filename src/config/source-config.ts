@@ -59,7 +59,7 @@ export const sourceVars = {
   sourceHeapGrowingPercent: defineVar({
     env: 'SOURCE_HEAP_GROWING_PERCENT',
     schema: intIn(0, 400),
-    default: '100',
+    default: '50',
     description:
       "how far V8 lets the source's heap grow past its live size before a full collection (V8's --heap-growing-percent); lower = less memory, more GC; 0 = V8's own heuristics (docs/source.md, \"Throughput and memory\")",
   }),

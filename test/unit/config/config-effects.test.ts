@@ -68,8 +68,8 @@ describe('configuration knobs take effect', () => {
     expect(loadSinkConfig({}).sinkFlushConcurrency).toBe(2);
     expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '0' }))).toMatch(/^SINK_FLUSH_CONCURRENCY: expected an integer >= 1/);
   });
-  it("SOURCE_HEAP_GROWING_PERCENT is the growth the source gives V8 (default 100), checked like the sink's", () => {
-    expect(source({}).sourceHeapGrowingPercent).toBe(100);
+  it("SOURCE_HEAP_GROWING_PERCENT is the growth the source gives V8 (default 50), checked like the sink's", () => {
+    expect(source({}).sourceHeapGrowingPercent).toBe(50);
     const pct = source({ SOURCE_HEAP_GROWING_PERCENT: '0' }).sourceHeapGrowingPercent;
     expect(applyHeapGrowth(pct, [], '')).toBeNull();
     expect(problemOf(() => source({ SOURCE_HEAP_GROWING_PERCENT: '401' }))).toMatch(/^SOURCE_HEAP_GROWING_PERCENT: expected an integer <= 400/);
