@@ -69,7 +69,7 @@ export class LogReader {
 
   /** What a page of `t`'s log is expected to take (0 until one full page was read). */
   expectedPageBytes(t: TableModel): number {
-    return this.fullPageBytes.get(logTableName(t.table)) ?? 0;
+    return this.fullPageBytes.get(`${t.keyspace}.${logTableName(t.table)}`) ?? 0;
   }
 
   /**
@@ -97,7 +97,7 @@ export class LogReader {
       ' AND "cdc$time" >= minTimeuuid(?) AND "cdc$time" < minTimeuuid(?) BYPASS CACHE';
     const params = [...streams, new Date(fromMs), new Date(toMs)];
     let pageState: string | undefined;
-    const table = logTableName(t.table);
+    const table = `${t.keyspace}.${logTableName(t.table)}`;
     do {
       const options: cassandra.QueryOptions = {
         prepare: true,
