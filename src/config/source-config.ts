@@ -53,7 +53,15 @@ export const sourceVars = {
     env: 'SOURCE_MAX_INFLIGHT_BYTES',
     schema: intIn(65536),
     default: '4194304',
-    description: "Avro bytes built but not yet committed, over all of a process's slots; past it a slot commits a smaller transaction and waits",
+    description:
+      "Avro bytes built but not yet committed plus log pages fetched but not yet turned into records (wire size), over all of a process's slots; a query fetches a page only when it fits, its slot committing a smaller transaction first",
+  }),
+  sourceHeapGrowingPercent: defineVar({
+    env: 'SOURCE_HEAP_GROWING_PERCENT',
+    schema: intIn(0, 400),
+    default: '50',
+    description:
+      "how far V8 lets the source's heap grow past its live size before a full collection (V8's --heap-growing-percent); lower = less memory, more GC; 0 = V8's own heuristics (docs/source.md, \"Throughput and memory\")",
   }),
   kafkaTopicPartitions: defineVar({ env: 'KAFKA_TOPIC_PARTITIONS', schema: intIn(1, 10000), default: '6', description: 'partitions of data topics the source creates' }),
   kafkaTopicReplication: defineVar({

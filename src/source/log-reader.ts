@@ -10,6 +10,7 @@ import { logTableName } from '../schema/table-model.js';
 import type { CdcLogRow } from './core/log-row.js';
 import { timeuuidToMicros } from './core/log-row.js';
 import { InflightBytes } from './inflight-bytes.js';
+import { responseBytesOf } from './response-bytes.js';
 import { LOG_PROFILE } from './scylla-session.js';
 import { replicaSetKey } from './cdc-partitioner-policy.js';
 import { queryGroups } from './core/query-groups.js';
@@ -17,6 +18,8 @@ import { queryGroups } from './core/query-groups.js';
 export interface LogPage {
   rows: CdcLogRow[];
   columns: string[];
+  /** Its size on the wire (response-bytes.ts; 0 when unknown), counted in `inflight` until it is converted. */
+  bytes: number;
 }
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
@@ -46,8 +49,14 @@ export class LogReader {
   /** Replica-set key per unit (units are immutable and cached per generation, so per object). */
   private readonly unitKeys = new WeakMap<object, string | null>();
 
-  /** The process's uncommitted record bytes: a slot reads its next page only under the limit. */
+  /** Largest full page seen per log table: what a query reserves for the first page of a window. */
+  private readonly fullPageBytes = new Map<string, number>();
+
+  /** The process's uncommitted record bytes and unconverted pages: a query fetches a page only when it fits. */
   readonly inflight: InflightBytes;
+
+  /** The client's request tracker, which learns each page's size. */
+  private readonly responseBytes;
 
   constructor(
     private readonly client: cassandra.Client,
@@ -55,6 +64,12 @@ export class LogReader {
     maxInflightBytes = Number.MAX_SAFE_INTEGER,
   ) {
     this.inflight = new InflightBytes(maxInflightBytes);
+    this.responseBytes = responseBytesOf(client);
+  }
+
+  /** What a page of `t`'s log is expected to take (0 until one full page was read). */
+  expectedPageBytes(t: TableModel): number {
+    return this.fullPageBytes.get(`${t.keyspace}.${logTableName(t.table)}`) ?? 0;
   }
 
   /**
@@ -82,8 +97,9 @@ export class LogReader {
       ' AND "cdc$time" >= minTimeuuid(?) AND "cdc$time" < minTimeuuid(?) BYPASS CACHE';
     const params = [...streams, new Date(fromMs), new Date(toMs)];
     let pageState: string | undefined;
+    const table = `${t.keyspace}.${logTableName(t.table)}`;
     do {
-      const rs = await this.client.execute(query, params, {
+      const options: cassandra.QueryOptions = {
         prepare: true,
         executionProfile: LOG_PROFILE,
         keyspace: t.keyspace,
@@ -91,8 +107,11 @@ export class LogReader {
         fetchSize: this.fetchSize,
         isIdempotent: true,
         ...(pageState ? { pageState } : {}),
-      });
-      yield { rows: rs.rows.map(toLogRow), columns: (rs.columns ?? []).map((c) => c.name) };
+      };
+      const rs = await this.client.execute(query, params, options);
+      const bytes = this.responseBytes.take(options);
+      if (rs.rows.length >= this.fetchSize) this.fullPageBytes.set(table, Math.max(bytes, this.fullPageBytes.get(table) ?? 0));
+      yield { rows: rs.rows.map(toLogRow), columns: (rs.columns ?? []).map((c) => c.name), bytes };
       pageState = rs.pageState ?? undefined;
     } while (pageState);
   }

@@ -11,13 +11,16 @@ import { runUntilSignal } from '../lifecycle.js';
 import { createLogger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
 import { registry } from '../metrics/prom-registry.js';
+import { applyHeapGrowth } from '../sink/heap-growth.js';
 import { SourceService } from './source-service.js';
 
 export async function runSource(ctx: CommandContext): Promise<number> {
   parseCommandArgs(ctx.argv, {}, 'usage: scylla-pg-cdc source'); // takes no arguments: a stray one is exit 2
   const config = loadSourceConfig(ctx.env, readSecretFile);
   const log = createLogger('source', config.logLevel);
-  log.info({ sourceName: config.sourceName, tables: config.scyllaTables, slots: config.sourceSlots }, 'starting source');
+  // V8's default growth let the heap reach 3x its live size while draining (docs/source.md, "Throughput and memory")
+  const heapGrowingPercent = applyHeapGrowth(config.sourceHeapGrowingPercent);
+  log.info({ heapGrowingPercent, sourceName: config.sourceName, tables: config.scyllaTables, slots: config.sourceSlots }, 'starting source');
   const service = new SourceService(config, log);
   const metrics = new MetricsServer(registry, service);
   if (config.metricsPort > 0) {

@@ -6,6 +6,7 @@
 import cassandra from 'cassandra-driver';
 import { scyllaConnectionOptions, type ScyllaConnectionSettings } from '../clients/scylla.js';
 import { CdcPartitionerPolicy } from './cdc-partitioner-policy.js';
+import { ResponseBytes } from './response-bytes.js';
 
 export const LOG_PROFILE = 'cdc-log';
 
@@ -28,9 +29,10 @@ export function consistencyOf(name: ConsistencyName): cassandra.types.consistenc
   return CONSISTENCIES[name] ?? cassandra.types.consistencies.localQuorum;
 }
 
+/** The client carries a ResponseBytes tracker: the log reader takes each page's size from it. */
 export function createScyllaClient(s: ScyllaSettings): { client: cassandra.Client; policy: CdcPartitionerPolicy } {
   const policy = new CdcPartitionerPolicy(s.scyllaLocalDc);
-  return { client: new cassandra.Client(scyllaClientOptions(s, policy)), policy };
+  return { client: new cassandra.Client({ ...scyllaClientOptions(s, policy), requestTracker: new ResponseBytes() }), policy };
 }
 
 /** The source client's options (pure, so a test can see each setting land where the driver reads it). */

@@ -128,11 +128,6 @@ async function emitWindow(host: SlotStepHost, rt: TableRuntime, w: PlannedWindow
     s.readConcurrency,
     groups,
     async (page) => {
-      if (inflight.over) {
-        // the process holds too many uncommitted bytes: commit ours first, then wait for the others
-        if (batch.length > 0) await cut();
-        await inflight.below();
-      }
       rows += page.rows.length;
       sourceLogRowsRead.inc({ table: metricTable(rt.name) }, page.rows.length);
       if (!refreshed && hasDrift(logColumnDrift(rt.model, page.columns))) {
@@ -147,6 +142,12 @@ async function emitWindow(host: SlotStepHost, rt: TableRuntime, w: PlannedWindow
     async (streams) => {
       await add(cursor.ended(streams));
       cursor.done(streams);
+      // a query of ours may be waiting for room: what this query added must not wait for the window's end
+      if (inflight.waiting && batch.length > 0) await cut();
+    },
+    // a query waits for room: what the slot holds is committed first (a smaller transaction)
+    async () => {
+      if (batch.length > 0) await cut();
     },
   );
   try {

@@ -10,6 +10,11 @@ import { scyllaFailure, scyllaQuery, scyllaSucceeded } from './scylla-query.js';
  * fetches its next page only once `onPage` took the last one, so a slot holds at most
  * `concurrency` pages of log rows whatever the window's size. After a call fails, no further call
  * runs (the window is abandoned; the slot resumes from its last committed checkpoint).
+ *
+ * The process's pages are bounded too (`reader.inflight`, SOURCE_MAX_INFLIGHT_BYTES): a query
+ * reserves its next page (the size of its largest one so far, or the table's) before fetching it,
+ * and the page counts until `onPage` returned. When it does not fit, `flush` (in turn with the
+ * other calls) commits what the slot holds before the query waits for room.
  */
 export async function streamWindowPages(
   reader: LogReader,
@@ -21,21 +26,35 @@ export async function streamWindowPages(
   groups: readonly number[][],
   onPage: (page: LogPage) => Promise<void>,
   onEnd: (streams: Buffer[]) => Promise<void>,
+  flush: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const serial = new Serial();
+  const { inflight } = reader;
   await forEachLimited(groups.length, concurrency, async (g) => {
     const streams = groups[g]!.flatMap((i) => units[i]!.streams as Buffer[]);
     const pages = reader.readWindow(model, streams, fromMs, toMs);
+    let expected = reader.expectedPageBytes(model);
     for (;;) {
+      if (!inflight.admits(expected)) await serial.run(flush);
+      await inflight.reserve(expected);
       let next: IteratorResult<LogPage>;
       try {
         next = await pages.next();
       } catch (err) {
+        inflight.release(expected);
         throw scyllaFailure('window', err);
       }
-      if (next.done) break;
-      const page = next.value;
-      await serial.run(() => onPage(page));
+      const page = next.done ? null : next.value;
+      // from here the page itself counts, not what was reserved for it
+      if (page && page.bytes > expected) inflight.add(page.bytes - expected);
+      else inflight.release(expected - (page?.bytes ?? 0));
+      if (!page) break;
+      expected = Math.max(page.bytes, expected);
+      try {
+        await serial.run(() => onPage(page));
+      } finally {
+        inflight.release(page.bytes);
+      }
     }
     scyllaSucceeded('window');
     await serial.run(() => onEnd(streams));

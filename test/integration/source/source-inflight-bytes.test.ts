@@ -4,11 +4,14 @@
  * Kafka exactly once. 1,200 changes of ~300 bytes, already in the log when the source starts, are
  * one window of one slot; with SOURCE_MAX_BATCH_RECORDS 5,000 and 100-row pages that is one
  * transaction without the limit, and one per 64 KiB or so at that minimum (the check is made
- * before each page: 6 transactions of about two pages each when written).
+ * before each page: 6 transactions of about two pages each when written). Pages count in the same
+ * bound by their size on the wire, which the source's driver client reports for each request.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
 import { sourceTransactions } from '../../../src/metrics/source-metrics.js';
+import { responseBytesOf } from '../../../src/source/response-bytes.js';
+import { createScyllaClient } from '../../../src/source/scylla-session.js';
 import { SourceService, topicFor } from '../../../src/source/source-service.js';
 import { emulator, readTopic, sourceConfig, uniqueKs } from './harness.js';
 
@@ -58,5 +61,28 @@ describe('SOURCE_MAX_INFLIGHT_BYTES', () => {
     const { ids, transactions } = await run('65536');
     expect(ids).toEqual([...Array(N).keys()]);
     expect(transactions).toBeGreaterThanOrEqual(4);
+  });
+
+  it("the source's client learns each page's size on the wire, per request", async () => {
+    const { emu, cql } = await emulator({ vnodes: 1, shards: 1 });
+    const ks = uniqueKs();
+    await cql.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class':'SimpleStrategy','replication_factor':1}`);
+    await cql.execute(`CREATE TABLE ${ks}.p (id int PRIMARY KEY, v text)`);
+    for (let id = 0; id < 50; id++) await cql.execute(`INSERT INTO ${ks}.p (id, v) VALUES (${id}, '${'x'.repeat(100)}')`);
+    const { client } = createScyllaClient(sourceConfig(emu, [`${ks}.p`]));
+    onTestFinished(async () => {
+      await client.shutdown();
+      await cql.shutdown();
+      await emu.close();
+    });
+    const sizes = responseBytesOf(client);
+    const small = { prepare: true, fetchSize: 5 };
+    const large = { prepare: true, fetchSize: 50 };
+    await client.execute(`SELECT * FROM ${ks}.p`, [], small);
+    await client.execute(`SELECT * FROM ${ks}.p`, [], large);
+    const [s, l] = [sizes.take(small), sizes.take(large)];
+    expect(s).toBeGreaterThan(5 * 100);
+    expect(l).toBeGreaterThan(50 * 100);
+    expect(sizes.take(large)).toBe(0); // taken once
   });
 });

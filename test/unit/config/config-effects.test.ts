@@ -68,6 +68,13 @@ describe('configuration knobs take effect', () => {
     expect(loadSinkConfig({}).sinkFlushConcurrency).toBe(2);
     expect(problemOf(() => loadSinkConfig({ SINK_FLUSH_CONCURRENCY: '0' }))).toMatch(/^SINK_FLUSH_CONCURRENCY: expected an integer >= 1/);
   });
+  it("SOURCE_HEAP_GROWING_PERCENT is the growth the source gives V8 (default 50), checked like the sink's", () => {
+    expect(source({}).sourceHeapGrowingPercent).toBe(50);
+    const pct = source({ SOURCE_HEAP_GROWING_PERCENT: '0' }).sourceHeapGrowingPercent;
+    expect(applyHeapGrowth(pct, [], '')).toBeNull();
+    expect(problemOf(() => source({ SOURCE_HEAP_GROWING_PERCENT: '401' }))).toMatch(/^SOURCE_HEAP_GROWING_PERCENT: expected an integer <= 400/);
+    expect(problemOf(() => source({ SOURCE_HEAP_GROWING_PERCENT: 'lots' }))).toMatch(/^SOURCE_HEAP_GROWING_PERCENT: /);
+  });
   it('PG_POOL_SIZE and PG_STATEMENT_TIMEOUT_MS size the sink pool and its server and client timeouts', () => {
     expect(sinkPoolOptions(loadSinkConfig({ PG_POOL_SIZE: '3', PG_STATEMENT_TIMEOUT_MS: '2000' }))).toMatchObject({ max: 3, statement_timeout: 2000, query_timeout: 7000 });
     expect(problemOf(() => loadSinkConfig({ PG_POOL_SIZE: '0' }))).toMatch(/^PG_POOL_SIZE: expected an integer >= 1/);

@@ -1,6 +1,6 @@
 /**
- * The process-wide count of uncommitted record bytes (SOURCE_MAX_INFLIGHT_BYTES): a slot waiting
- * for it is let go only once releases bring it under the limit, and a record batch counts its
+ * The process-wide count of uncommitted record bytes and unconverted pages (SOURCE_MAX_INFLIGHT_BYTES):
+ * a query reserving room for a page is let go only once it fits, and a record batch counts its
  * bytes from the first record until it is released, once.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,17 +12,37 @@ const turns = async (n = 5) => {
 };
 
 describe('InflightBytes', () => {
-  it('lets a waiter go only once the count is under the limit', async () => {
+  it('lets a reservation through only once it fits, or once nothing else is counted', async () => {
     const b = new InflightBytes(100);
     b.add(150);
-    let woke = false;
-    const waiting = b.below().then(() => (woke = true));
-    b.release(40); // 110: still over
+    let got = false;
+    const waiting = b.reserve(30).then(() => (got = true));
+    b.release(60); // 90: 30 more would not fit
     await turns();
-    expect(woke).toBe(false);
-    b.release(20); // 90
+    expect(got).toBe(false);
+    b.release(20); // 70 + 30 fits
     await waiting;
-    expect(woke).toBe(true);
+    expect([got, b.bytes]).toEqual([true, 100]);
+    // a page larger than the limit still goes once nothing else is held
+    b.release(100);
+    await b.reserve(500);
+    expect(b.bytes).toBe(500);
+  });
+
+  it('serves waiting reservations in order: a page larger than the limit is not passed by smaller ones', async () => {
+    const b = new InflightBytes(100);
+    b.add(50);
+    const order: string[] = [];
+    const big = b.reserve(300).then(() => order.push('big'));
+    expect(b.admits(10)).toBe(false); // would fit, but the big one waits first
+    const small = b.reserve(10).then(() => order.push('small'));
+    b.release(50); // nothing counted: the big one goes, the small one waits behind it
+    await big;
+    await turns();
+    expect([order, b.bytes]).toEqual([['big'], 300]);
+    b.release(300);
+    await small;
+    expect([order, b.bytes]).toEqual([['big', 'small'], 10]);
   });
 
   it('counts a batch from its first record until it is released, once', () => {
