@@ -11,7 +11,7 @@ import { runUntilSignal, type Service } from '../lifecycle.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
 import { connectorHealthy, registry } from '../metrics/prom-registry.js';
-import { applyHeapGrowth } from './heap-growth.js';
+import { applyHeapGrowth } from '../core/heap-growth.js';
 import { SinkService } from './sink-service.js';
 
 /** Test hooks of an in-process sink (fault injection); production passes none. */

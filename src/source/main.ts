@@ -11,7 +11,7 @@ import { runUntilSignal } from '../lifecycle.js';
 import { createLogger } from '../log/logger.js';
 import { MetricsServer } from '../metrics/http-server.js';
 import { registry } from '../metrics/prom-registry.js';
-import { applyHeapGrowth } from '../sink/heap-growth.js';
+import { applyHeapGrowth } from '../core/heap-growth.js';
 import { SourceService } from './source-service.js';
 
 export async function runSource(ctx: CommandContext): Promise<number> {

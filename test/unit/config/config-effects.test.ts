@@ -13,7 +13,7 @@ import { scyllaConnectionOptions } from '../../../src/clients/scylla.js';
 import { loadSinkConfig } from '../../../src/config/sink-config.js';
 import { loadSourceConfig } from '../../../src/config/source-config.js';
 import { ConfigError } from '../../../src/config/spec.js';
-import { applyHeapGrowth } from '../../../src/sink/heap-growth.js';
+import { applyHeapGrowth } from '../../../src/core/heap-growth.js';
 import { sinkPoolOptions } from '../../../src/sink/main.js';
 import { CdcPartitionerPolicy } from '../../../src/source/cdc-partitioner-policy.js';
 import { LogReader } from '../../../src/source/log-reader.js';

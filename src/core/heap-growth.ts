@@ -1,6 +1,6 @@
 /**
- * How far V8 lets the sink's heaps grow past their live size before a full collection
- * (SINK_HEAP_GROWING_PERCENT), set at start through V8's `--heap-growing-percent` flag.
+ * How far V8 lets a process's heaps grow past their live size before a full collection
+ * (SINK_HEAP_GROWING_PERCENT, SOURCE_HEAP_GROWING_PERCENT), set at start through V8's `--heap-growing-percent` flag.
  *
  * Why: a decoded change lives from its decode until its batch commits — seconds, long enough to be
  * promoted to the old generation, where it then dies. With V8's own heuristics (growth up to 4× the
