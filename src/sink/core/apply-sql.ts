@@ -24,7 +24,7 @@ import { CEXP, EXP_AT, deltaExpirySql, earliest, newCexp, storedExp } from './ex
 import { stagedExpiry } from './expiry.js';
 import { andLive, isSoftDeleted, markDeletedSets, removeRowsSql, reviveSet } from './soft-delete-sql.js';
 import { helperSchemaOf, type TargetColumn, type TargetTable } from './target-table.js';
-import { coveringRangeJoin, upsertRangeTombstoneSql } from './range-tombstone-sql.js';
+import { stagedWithTombstones, upsertRangeTombstoneSql } from './range-tombstone-sql.js';
 import type { RowChange } from './types.js';
 import { clusteringCompareSql, descendingFrom, type ClusteringOp } from './clustering-order-sql.js';
 
@@ -180,10 +180,9 @@ ON CONFLICT (${keys}) DO UPDATE SET ${TS} = GREATEST(b.${TS}, EXCLUDED.${TS})`;
  */
 export function mergeRowsSql(t: TargetTable, opts: { noRangeTombstones?: boolean } = {}): string {
   const tgt = qualified(t.schema, t.table);
-  const tomb = qualified(t.schema, tombstoneTable(t.table));
   const sd = `CASE WHEN s._op = 'd' THEN s._ts ELSE s._del END`;
-  const ranges = opts.noRangeTombstones ? undefined : coveringRangeJoin(t, STAGING, 'rt');
-  const dt = `GREATEST(b.${TS}, ${ranges ? 'rt._rt, ' : ''}${sd})`;
+  const shadowed = stagedWithTombstones(t, STAGING, opts.noRangeTombstones);
+  const dt = `GREATEST(b.${TS}, ${shadowed.rangeTerm}${sd})`;
   const cleared = (stored: string) => `(s._dt IS NOT NULL AND ${stored} <= s._dt)`;
 
   const mk = storedTs(MARKER_KEY);
@@ -262,12 +261,7 @@ WHEN MATCHED AND ${isSoftDeleted(t)} THEN
     : '';
   return `MERGE INTO ${tgt} AS t
 USING (SELECT s.*, ${sd} AS _sd, ${dt} AS _dt, coalesce(${dt}, ${MIN_TS}) AS _dmin
-       FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${keyMatch(t, 'b', (i) => `s.k${i}`)}${
-         ranges
-           ? `
-       ${ranges}`
-           : ''
-       }) AS s
+       FROM ${shadowed.from}) AS s
 ON ${keyMatch(t, 't', (i) => `s.k${i}`)}
 ${soft}WHEN MATCHED AND ${changes} AND NOT (${aliveNew.join(' OR ')}) THEN
   ${t.softDelete ? `UPDATE SET ${markDeletedSets('s._ts').join(', ')}` : 'DELETE'}

@@ -24,9 +24,9 @@
 import { CTS, MIN_TS, TS } from './cell-times-sql.js';
 import { CEXP } from './expiry-sql.js';
 import { STAGING } from './apply-sql.js';
-import { coveringRangeJoin } from './range-tombstone-sql.js';
+import { stagedWithTombstones } from './range-tombstone-sql.js';
 import { isSoftDeleted } from './soft-delete-sql.js';
-import { MARKER_KEY, DELETED_AT_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral, tombstoneTable } from '../../core/sql-ident.js';
+import { MARKER_KEY, DELETED_AT_COLUMN, listKeysColumn, qualified, quoteIdent, quoteLiteral } from '../../core/sql-ident.js';
 import type { FoldedRow } from './fold.js';
 import type { TargetTable } from './target-table.js';
 
@@ -50,9 +50,8 @@ export function isPlainRow(t: TargetTable, row: FoldedRow): boolean {
  */
 export function plainUpsertSql(t: TargetTable, opts: { noRangeTombstones?: boolean } = {}): string {
   const tgt = qualified(t.schema, t.table);
-  const tomb = qualified(t.schema, tombstoneTable(t.table));
   const keys = t.keyColumns.map((c) => quoteIdent(c.name));
-  const ranges = opts.noRangeTombstones ? undefined : coveringRangeJoin(t, STAGING, 'rt');
+  const staged = stagedWithTombstones(t, STAGING, opts.noRangeTombstones);
   const cols = [...keys];
   const vals = t.keyColumns.map((_, i) => `s.k${i}`);
   const sets: string[] = [];
@@ -81,12 +80,12 @@ export function plainUpsertSql(t: TargetTable, opts: { noRangeTombstones?: boole
   sets.push(`${CEXP} = CASE WHEN t.${CEXP} IS NULL THEN NULL ELSE nullif(t.${CEXP} - ${known}, '{}'::jsonb) END`);
   if (t.deletedAt) sets.push(`${quoteIdent(DELETED_AT_COLUMN)} = NULL`);
   const keyMatch = (a: string, b: string) => t.keyColumns.map((_, i) => `${a}.k${i} = ${b}.k${i}`).join(' AND ');
-  const tombMatch = t.keyColumns.map((c, i) => `b.${quoteIdent(c.name)} = s.k${i}`).join(' AND ');
-  const shadow = `GREATEST(b.${TS}${ranges ? ', rt._rt' : ''})`;
+  // The same tombstones as the MERGE's `_dmin`, minus the staged one (a plain row has none).
+  const shadow = `GREATEST(${staged.rangeTerm}b.${TS})`;
   return `WITH done AS (
   INSERT INTO ${tgt} AS t (${cols.join(', ')})
   SELECT ${vals.join(', ')}
-  FROM ${STAGING} AS s LEFT JOIN ${tomb} AS b ON ${tombMatch}${ranges ? `\n  ${ranges}` : ''}
+  FROM ${staged.from}
   WHERE s._p AND s._ts > coalesce(${shadow}, ${MIN_TS})
   ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sets.join(',\n    ')}
   WHERE coalesce(t.${TS}, ${MIN_TS}) <= EXCLUDED.${TS}

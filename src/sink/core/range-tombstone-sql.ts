@@ -20,7 +20,7 @@
  * bound compares the prefix columns only, clustering-order-sql.ts), so what a delete removes and what
  * its tombstone refuses are the same rows.
  */
-import { TS_COLUMN, qualified, quoteIdent, rangeTombstoneTable } from '../../core/sql-ident.js';
+import { TS_COLUMN, qualified, quoteIdent, rangeTombstoneTable, tombstoneTable } from '../../core/sql-ident.js';
 import type { TargetColumn, TargetTable } from './target-table.js';
 import type { RangeBound, RowChange } from './types.js';
 import { clusteringCompareSql, descendingFrom, type ClusteringOp } from './clustering-order-sql.js';
@@ -149,4 +149,19 @@ export function coveringRangeJoin(t: TargetTable, staging: string, alias: string
          CROSS JOIN LATERAL (SELECT * FROM ${rtab} AS i WHERE ${byPartition} OFFSET 0) AS r
          JOIN ${staging} AS x ON ${conds.join('\n           AND ')}
          GROUP BY ${keys.join(', ')}) AS ${alias} ON ${on}`;
+}
+
+/**
+ * The staged rows (`s`, from `staging`, keys `k0…kn`) with what shadows them: the key's row
+ * tombstone (`b`) and, unless `noRangeTombstones`, the newest range tombstone covering the key
+ * (`rt._rt`; `rangeTerm` is it with a trailing comma, for a GREATEST list). Shared by the MERGE
+ * (apply-sql.ts) and the plain upsert (plain-upsert-sql.ts), which judge a row against the same tombstones.
+ */
+export function stagedWithTombstones(t: TargetTable, staging: string, noRangeTombstones?: boolean): { from: string; rangeTerm: string } {
+  const ranges = noRangeTombstones ? undefined : coveringRangeJoin(t, staging, 'rt');
+  const byKey = t.keyColumns.map((c, i) => `b.${quoteIdent(c.name)} = s.k${i}`).join(' AND ');
+  return {
+    from: `${staging} AS s LEFT JOIN ${qualified(t.schema, tombstoneTable(t.table))} AS b ON ${byKey}${ranges ? `\n       ${ranges}` : ''}`,
+    rangeTerm: ranges ? 'rt._rt, ' : '',
+  };
 }
