@@ -51,9 +51,9 @@ export class DecodePool {
   async run(records: RawRecord[], schemas: Record<number, string>, timeoutMs?: number, cancelled?: AbortSignal): Promise<WorkerOutput> {
     if (this.closed) throw new Error('decode pool is closed');
     const bytes = jobBytes(records); // moved to the worker, not cloned (core/job-bytes.ts)
-    const job: DecodeJob = { records: bytes.records, schemas };
+    const job: DecodeJob = { buffer: bytes.buffer, lengths: bytes.lengths, schemas };
     const signals = [...(timeoutMs === undefined ? [] : [AbortSignal.timeout(timeoutMs)]), ...(cancelled ? [cancelled] : [])];
-    const transferList = [bytes.buffer];
+    const transferList = [bytes.buffer, bytes.lengths.buffer as ArrayBuffer];
     return (await this.pool.run(job, signals.length === 0 ? { transferList } : { transferList, signal: AbortSignal.any(signals) })) as WorkerOutput;
   }
 

@@ -4,7 +4,8 @@
  * record whose decoding outlived its time limit or its worker, twice, is dead-lettered as well.
  */
 import type { DecodeOutput, RawRecord, WorkerOutput } from './decode-record.js';
-import type { RecordFailure, RecordRef } from './types.js';
+import type { ClaimedChange } from './packed-change.js';
+import type { ApplyKind, RecordFailure, RecordRef } from './types.js';
 
 export const recordBytes = (r: RawRecord) => (r.key?.byteLength ?? 0) + (r.value?.byteLength ?? 0);
 
@@ -42,8 +43,25 @@ export function mergeOutputs(parts: DecodeOutput[]): DecodeOutput {
   return out;
 }
 
-/** A worker's output with each change's ref taken from its record in the job (`records`, as sent). */
+/**
+ * A worker's output with each change's and failure's ref taken from its record in the job
+ * (`records`, as sent). Each change is built anew, field by field, with its kind as this thread's
+ * own constant: it lives until its batch commits, and the cloned kind would be one more string per
+ * change for the collector to copy and promote (docs/sink.md, "Memory").
+ */
 export function withRefs(out: WorkerOutput, records: RawRecord[]): DecodeOutput {
-  const changes = out.changes.map(({ at, ...c }) => ({ ...c, ref: records[at]!.ref }));
-  return { changes, failed: out.failed, skipped: out.skipped };
+  const changes = out.changes.map((c): ClaimedChange => ({
+    ref: records[c.at]!.ref,
+    kind: ownKind(c.kind),
+    bytes: c.bytes,
+    schemaIds: c.schemaIds,
+    table: c.table,
+    claimed: c.claimed,
+    body: c.body,
+  }));
+  const failed = out.failed.map(({ at, ...f }): RecordFailure => ({ ...f, ref: records[at]!.ref }));
+  return { changes, failed, skipped: out.skipped };
 }
+
+const KINDS: Record<ApplyKind, ApplyKind> = { upsert: 'upsert', delete: 'delete', partition_delete: 'partition_delete', range_delete: 'range_delete', static_row: 'static_row' };
+const ownKind = (k: ApplyKind): ApplyKind => KINDS[k] ?? k;

@@ -5,7 +5,8 @@
 import avro from 'avsc';
 import { envelopeToChange, RecordError, type DecodedEnvelope } from './envelope-to-change.js';
 import { deriveTableShape, type ParsedSchemas } from './table-shape.js';
-import type { DlqReason, DlqStage, RecordFailure, RecordRef, RowChange, SchemaIds } from './types.js';
+import type { ClaimedTarget, DlqReason, DlqStage, RecordFailure, RecordRef, RowChange, SchemaIds } from './types.js';
+import type { JobBytes, RecordBytes } from './job-bytes.js';
 import { readWireHeader } from './wire-format.js';
 import type { AvroSchema } from '../../schema/avro-schema.js';
 import { avroBoundsInstalled } from './avro-bounds.js';
@@ -46,10 +47,8 @@ export type { SchemaIds };
 
 export const sameSchemas = (a: SchemaIds, b: SchemaIds): boolean => a.key === b.key && a.value === b.value;
 
-export interface RawRecord {
+export interface RawRecord extends RecordBytes {
   ref: RecordRef;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
 }
 
 export interface DecodedChange extends RowChange {
@@ -64,10 +63,20 @@ export interface DecodedChange extends RowChange {
 }
 
 /** What a decode worker is sent (workers/decode.worker.ts): defined here so the pool needs nothing from workers/. */
-export interface DecodeJob {
+export interface DecodeJob extends JobBytes {
   /** Schema JSON text by registry id, for the ids this job needs (unknown ids are absent). */
   schemas: Record<number, string>;
-  records: RawRecord[];
+}
+
+/**
+ * The ref of every record inside a worker: refs stay on the main thread, and what a worker posts
+ * names a record by its index in the job (job-bytes.ts).
+ */
+export const JOB_REF: RecordRef = Object.freeze({ topic: '', partition: -1, offset: '-1' });
+
+/** A failure as a worker posts it: `at` is its record's index in the job. */
+export interface PostedFailure extends Omit<RecordFailure, 'ref'> {
+  at: number;
 }
 
 export interface DecodeOutput {
@@ -78,8 +87,9 @@ export interface DecodeOutput {
 }
 
 /** What a decode worker posts back: changes packed (packed-change.ts), by record index. */
-export interface WorkerOutput extends Omit<DecodeOutput, 'changes'> {
+export interface WorkerOutput extends Omit<DecodeOutput, 'changes' | 'failed'> {
   changes: PostedChange[];
+  failed: PostedFailure[];
 }
 
 /** A registry schema the Avro library refused: remembered per id, its records are dead-lettered. */
@@ -177,20 +187,28 @@ export function decodeRecord(rec: RawRecord, cache: SchemaCache): DecodeResult {
   }
 }
 
-export function decodeRecords(records: RawRecord[], cache: SchemaCache): WorkerOutput {
+export function decodeRecords(records: readonly RecordBytes[], cache: SchemaCache): WorkerOutput {
   const out: WorkerOutput = { changes: [], failed: [], skipped: 0 };
-  // One SchemaIds object per pair in a job: the structured clone keeps it one object per job.
+  // One SchemaIds and one claim object per distinct value in a job: the structured clone keeps
+  // shared objects shared, so the main thread gets one per job instead of one per change.
   const ids = new Map<string, SchemaIds>();
+  const claims = new Map<string, ClaimedTarget>();
   records.forEach((r, at) => {
-    const d = decodeRecord(r, cache);
+    const d = decodeRecord({ ref: JOB_REF, key: r.key, value: r.value }, cache);
     if (d.ok === 'skip') out.skipped++;
     else if (d.ok) {
       const c = d.change;
       const pair = `${c.schemaIds.key}/${c.schemaIds.value}`;
       let schemaIds = ids.get(pair);
       if (!schemaIds) ids.set(pair, (schemaIds = c.schemaIds));
-      out.changes.push({ at, kind: c.kind, bytes: c.bytes, schemaIds, table: '', claimed: c.claimed, body: packBody(c) });
-    } else out.failed.push(d.failure);
+      const named = `${c.claimed.keyspace}\0${c.claimed.table}`;
+      let claimed = claims.get(named);
+      if (!claimed) claims.set(named, (claimed = c.claimed));
+      out.changes.push({ at, kind: c.kind, bytes: c.bytes, schemaIds, table: '', claimed, body: packBody(c) });
+    } else {
+      const { ref: _inWorker, ...failure } = d.failure;
+      out.failed.push({ ...failure, at });
+    }
   });
   return out;
 }

@@ -77,8 +77,10 @@ export function routeByTopic(out: DecodeOutput, template: string): RoutedOutput 
       failed.push({ ref: c.ref, reason: 'wrong-target', stage: 'TRANSFORMATION', errorClass: 'WrongTarget', message: problem });
       continue;
     }
-    const { claimed: _checked, ...change } = c;
-    changes.push({ ...change, table: t.table, ...(t.keyspace !== undefined ? { keyspace: t.keyspace } : {}) });
+    // Built field by field (one shape, no rest/spread copies): it lives until its batch commits.
+    const change: PackedChange = { ref: c.ref, kind: c.kind, bytes: c.bytes, schemaIds: c.schemaIds, table: t.table, body: c.body };
+    if (t.keyspace !== undefined) change.keyspace = t.keyspace;
+    changes.push(change);
   }
   return { ...out, changes, failed };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaCache, decodeRecord, decodeRecords, type RawRecord } from '../../../../src/sink/core/decode-record.js';
 import { withRefs } from '../../../../src/sink/core/decode-limits.js';
+import { jobBytes, jobRecords } from '../../../../src/sink/core/job-bytes.js';
 import { foldChanges } from '../../../../src/sink/core/fold.js';
 import { packChange, unpackChange, unpackEach } from '../../../../src/sink/core/packed-change.js';
 import { AppliedTally } from '../../../../src/sink/sink-stats.js';
@@ -90,10 +91,12 @@ describe('the decode worker posts packed changes by record index', () => {
           ? null // a Kafka tombstone: skipped, so indices and offsets differ after it
           : frame(2, vt, envelope(spec, { op: 'u', key: { id }, after: { name: { value: `n${i}` }, tags: { value: ['a'], mode: 'MODIFY', removed: null } }, tsUs: 5 + i })),
     }));
-    const posted = decodeRecords(records, cache);
+    // The worker's side: the records as the job carries them, bytes only (job-bytes.ts).
+    const posted = decodeRecords(jobRecords(jobBytes(records)), cache);
     expect(posted.changes.map((c) => c.at)).toEqual([0, 2]);
     expect(posted.changes[0]).not.toHaveProperty('ref');
     expect(posted.changes[0]!.schemaIds).toBe(posted.changes[1]!.schemaIds); // one object per job
+    expect(posted.changes[0]!.claimed).toBe(posted.changes[1]!.claimed);
     const routed = routeByTopic(withRefs(posted, records), 'cdc.scylla.{table}');
     expect(routed.skipped).toBe(1);
     expect(routed.changes.map((c) => c.ref)).toEqual([records[0]!.ref, records[2]!.ref]);
@@ -105,5 +108,25 @@ describe('the decode worker posts packed changes by record index', () => {
       expect(c.table).toBe('users');
       expect(unpackChange(c)).toStrictEqual(full);
     }
+  });
+
+  it("a failure names its record by index, and gets that record's ref back", () => {
+    const cache = new SchemaCache((n) => schemas.get(n));
+    const good = (i: number): RawRecord => ({
+      ref: { topic: 'cdc.scylla.users', partition: 2, offset: String(20 + i) },
+      key: frame(1, kt, keyObject(spec, { id })),
+      value: frame(2, vt, envelope(spec, { op: 'c', key: { id }, after: { name: { value: 'x' }, tags: { value: null } }, tsUs: 1 })),
+    });
+    const records = [good(0), { ...good(1), value: Buffer.from([9, 0, 0, 0, 2, 0]) }, { ...good(2), key: Buffer.from([0, 0, 0, 0, 77, 0]) }, good(3)];
+    const posted = decodeRecords(jobRecords(jobBytes(records)), cache);
+    expect(posted.failed.map((f) => [f.at, f.reason])).toEqual([
+      [1, 'bad-magic-byte'],
+      [2, 'unknown-schema'],
+    ]);
+    expect(posted.failed[0]).not.toHaveProperty('ref');
+    const out = withRefs(posted, records);
+    expect(out.failed.map((f) => f.ref)).toEqual([records[1]!.ref, records[2]!.ref]);
+    expect(out.changes.map((c) => c.ref)).toEqual([records[0]!.ref, records[3]!.ref]);
+    expect(out.changes[0]!.kind).toBe('upsert');
   });
 });
