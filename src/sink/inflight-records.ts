@@ -24,10 +24,28 @@ export interface RawMessage {
   bytes: number;
 }
 
-interface Entry extends RawMessage {
+/**
+ * A record in flight. Its key and value are kept as the buffers they were views of and their
+ * places in them, not as the views: kafkajs gives every record two views of its fetch response,
+ * two objects per record that lived from intake to commit, long enough for every young-generation
+ * collection to copy them and then promote them (docs/sink.md, "Memory"). The buffer is the same
+ * one object for all records of a fetch, and the response stays held exactly as the views held it.
+ */
+interface Entry {
+  keyBuf: ArrayBufferLike | null;
+  keyAt: number;
+  keyLen: number;
+  valueBuf: ArrayBufferLike | null;
+  valueAt: number;
+  valueLen: number;
+  headers: IHeaders | undefined;
+  timestamp: string | undefined;
+  bytes: number;
   /** The forecast, then the estimate, of the decoded change's heap: part of `bytes`. */
   decoded: number;
 }
+
+const view = (buf: ArrayBufferLike | null, at: number, len: number): Buffer | null => (buf === null ? null : Buffer.from(buf, at, len));
 
 /** Decoded heap per encoded byte assumed before any decode has returned (users-shaped rows, packed: ~2). */
 const INITIAL_RATIO = 3;
@@ -65,7 +83,19 @@ export class InflightRecords {
     const records = (partitions[ref.partition] ??= new Map());
     const decoded = Math.round(m.bytes * this.ratio);
     const bytes = m.bytes + decoded;
-    records.set(Number(ref.offset), { key: m.key, value: m.value, headers: nonEmpty(m.headers), timestamp: m.timestamp, bytes, decoded });
+    const { key, value } = m;
+    records.set(Number(ref.offset), {
+      keyBuf: key === null ? null : key.buffer,
+      keyAt: key === null ? 0 : key.byteOffset,
+      keyLen: key === null ? 0 : key.byteLength,
+      valueBuf: value === null ? null : value.buffer,
+      valueAt: value === null ? 0 : value.byteOffset,
+      valueLen: value === null ? 0 : value.byteLength,
+      headers: nonEmpty(m.headers),
+      timestamp: m.timestamp,
+      bytes,
+      decoded,
+    });
     this.total += bytes;
   }
 
@@ -84,8 +114,13 @@ export class InflightRecords {
     m.decoded = decodedBytes;
   }
 
+  /** The record as consumed (its bytes are views of the buffer they came in), or undefined when no longer in flight. */
   get(ref: RecordRef): RawMessage | undefined {
-    return this.partition(ref.topic, ref.partition)?.get(Number(ref.offset));
+    const e = this.partition(ref.topic, ref.partition)?.get(Number(ref.offset));
+    if (!e) return undefined;
+    const m: RawMessage = { key: view(e.keyBuf, e.keyAt, e.keyLen), value: view(e.valueBuf, e.valueAt, e.valueLen), timestamp: e.timestamp, bytes: e.bytes };
+    if (e.headers) m.headers = e.headers;
+    return m;
   }
 
   /** Applied or dead-lettered: its bytes no longer count. */

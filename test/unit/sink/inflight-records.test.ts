@@ -57,3 +57,22 @@ describe('decoded heap counted with in-flight records', () => {
     expect(forecastNow).toBeLessThanOrEqual(2_000);
   });
 });
+
+describe('a record in flight keeps its bytes as consumed', () => {
+  it('gives back its key, value, headers and timestamp, from the buffer the views were of', () => {
+    const response = Buffer.from('....KEY1VALUE-ONE....key2value-two....');
+    const elsewhere = Buffer.from('other-buffer-VALUE');
+    const r = new InflightRecords();
+    r.add(ref(0, 1), { key: response.subarray(4, 8), value: response.subarray(8, 17), headers: { h: Buffer.from('x') }, timestamp: '1700', bytes: 13 });
+    r.add(ref(0, 2), { key: null, value: response.subarray(25, 34), headers: {}, timestamp: undefined, bytes: 9 });
+    r.add(ref(0, 3), { key: response.subarray(21, 25), value: elsewhere.subarray(13), headers: {}, timestamp: '1701', bytes: 9 });
+    response.write('#', 5); // a view, not a copy: the DLQ sends what the fetch brought
+    const one = r.get(ref(0, 1))!;
+    expect([one.key!.toString(), one.value!.toString(), one.timestamp]).toEqual(['K#Y1', 'VALUE-ONE', '1700']);
+    expect(one.headers).toEqual({ h: Buffer.from('x') });
+    const two = r.get(ref(0, 2))!;
+    expect([two.key, two.value!.toString(), two.timestamp, two.headers]).toEqual([null, 'value-two', undefined, undefined]);
+    const three = r.get(ref(0, 3))!;
+    expect([three.key!.toString(), three.value!.toString()]).toEqual(['key2', 'VALUE']);
+  });
+});
