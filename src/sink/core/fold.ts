@@ -61,11 +61,15 @@ export function cellTsOf(row: FoldedRow, col: string): string {
   return row.cellTs?.[col] ?? row.tsUs;
 }
 
+/**
+ * The row of a key's first change in a step. It takes the change's cells object as its own (the
+ * change is not used after it is folded) and no per-cell times: every cell is at the row's time,
+ * which is what an absent `cellTs` means. Most keys appear once per batch, and these two objects
+ * per row lived from the fold until the batch committed (docs/sink.md, "Memory").
+ */
 export function newRow(c: RowChange): FoldedRow {
-  if (c.kind === 'delete') return { key: c.key, op: 'delete', cells: {}, cellTs: {}, markerTs: null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
-  const cellTs: Record<string, string> = {};
-  for (const col of Object.keys(c.cells)) cellTs[col] = c.tsUs;
-  const row: FoldedRow = { key: c.key, op: 'upsert', cells: { ...c.cells }, cellTs, markerTs: hasMarker(c.op) ? c.tsUs : null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
+  if (c.kind === 'delete') return { key: c.key, op: 'delete', cells: {}, markerTs: null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
+  const row: FoldedRow = { key: c.key, op: 'upsert', cells: c.cells, markerTs: hasMarker(c.op) ? c.tsUs : null, tsUs: c.tsUs, delTsUs: null, refs: [c.ref] };
   if (c.expiry) {
     row.cellExp = { ...c.expiry.cells };
     row.markerExp = c.expiry.marker;
@@ -97,7 +101,12 @@ export function foldInto(acc: FoldedRow, c: RowChange): FoldOutcome {
   const cTs = big(c.tsUs);
   const tomb = rowTombstone(acc);
   if (tomb !== null && cTs <= big(tomb)) return 'stale';
-  acc.cellTs ??= {};
+  // Cells without a time of their own are at the row's time, which this change may move: give
+  // them theirs first.
+  if (!acc.cellTs) {
+    acc.cellTs = {};
+    for (const col in acc.cells) acc.cellTs[col] = acc.tsUs;
+  }
   const cellTs = acc.cellTs;
   if (c.kind === 'delete') {
     for (const col of Object.keys(acc.cells)) {
