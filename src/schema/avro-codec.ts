@@ -10,7 +10,7 @@ import type { AvroSchema } from './avro-schema.js';
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN = BigInt(Number.MIN_SAFE_INTEGER);
 
-const bigLong = avro.types.LongType.__with({
+const packedLong = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => {
     const b = buf.readBigInt64LE();
     return b <= MAX && b >= MIN ? Number(b) : b;
@@ -24,6 +24,27 @@ const bigLong = avro.types.LongType.__with({
   toJSON: (n: number | bigint) => (typeof n === 'bigint' ? n.toString() : n),
   isValid: (n: unknown) => (typeof n === 'number' && Number.isInteger(n)) || typeof n === 'bigint',
   compare: (a: number | bigint, b: number | bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+/**
+ * A number within ±2^52 is written straight to the tap: avsc's `__with` path builds an 8-byte
+ * Buffer and a BigInt per long and then re-packs it (AbstractLongType#_write, avsc lib/types.js),
+ * a tenth of the source's allocations (several longs per record). `Tap#writeLong` (avsc's own long
+ * type) writes the same zig-zag varint, but only within ±2^52: below -2^52 its float arithmetic
+ * (`-n * 2 - 1`) rounds. Anything else (bigint, larger numbers) takes the BigInt path.
+ */
+const TWO_52 = 2 ** 52;
+type Tap = { writeLong(n: number): void };
+type WriteLong = (this: unknown, tap: Tap, v: unknown) => void;
+const packLong = (packedLong as unknown as { _write: WriteLong })._write;
+// avsc freezes its types: the faster writer sits on an object that inherits everything else
+const bigLong: unknown = Object.create(packedLong, {
+  _write: {
+    value: function (this: unknown, tap: Tap, v: unknown): void {
+      if (typeof v === 'number' && Number.isInteger(v) && v >= -TWO_52 && v <= TWO_52) tap.writeLong(v);
+      else packLong.call(this, tap, v);
+    } satisfies WriteLong,
+  },
 });
 
 export type AvroType = avro.Type;
@@ -61,6 +82,22 @@ export function confluentEncoder(schemaId: number, type: avro.Type): (v: unknown
     out[0] = 0;
     out.writeInt32BE(schemaId, 1);
     return out;
+  };
+}
+
+/**
+ * `type.toBuffer(v)` without a Buffer per call: written into a buffer kept by the encoder, so the
+ * result is only good until the next call (the source hashes partition keys at once with it).
+ */
+export function scratchEncoder(type: avro.Type): (v: unknown) => Buffer {
+  let scratch = Buffer.allocUnsafe(256);
+  return (v) => {
+    let end = type.encode(v, scratch, 0);
+    if (end < 0) {
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+      end = type.encode(v, scratch, 0);
+    }
+    return scratch.subarray(0, end);
   };
 }
 

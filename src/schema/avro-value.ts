@@ -7,6 +7,7 @@
  */
 import type { CqlType } from './cql-type.js';
 import { sanitizeAvroName } from './cql-to-avro.js';
+import { uuidText } from './uuid-text.js';
 
 type Obj = Record<string, unknown>;
 
@@ -111,10 +112,11 @@ export function toAvroValue(t: CqlType, v: unknown): unknown {
         case 'float':
         case 'double':
           return Number(v);
-        case 'decimal':
-        case 'varint':
         case 'uuid':
         case 'timeuuid':
+          return uuidText(v);
+        case 'decimal':
+        case 'varint':
         case 'inet':
         case 'duration':
           return String(v);

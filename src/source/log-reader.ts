@@ -8,7 +8,8 @@ import type cassandra from 'cassandra-driver';
 import type { TableModel } from '../schema/table-model.js';
 import { logTableName } from '../schema/table-model.js';
 import type { CdcLogRow } from './core/log-row.js';
-import { timeuuidToMicros } from './core/log-row.js';
+import { timeuuidBytesToMicros, timeuuidToMicros } from './core/log-row.js';
+import { uuidText } from '../schema/uuid-text.js';
 import { InflightBytes } from './inflight-bytes.js';
 import { responseBytesOf } from './response-bytes.js';
 import { LOG_PROFILE } from './scylla-session.js';
@@ -29,14 +30,16 @@ function streamPredicate(n: number): string {
 }
 
 export function toLogRow(r: cassandra.types.Row): CdcLogRow {
-  const time = String(r['cdc$time']);
+  const t = r['cdc$time'] as unknown;
+  const bytes = (t as { buffer?: unknown } | null)?.buffer;
+  const time = uuidText(t);
   const ttl = r['cdc$ttl'];
   // the driver's Row holds the columns as its own properties: used as is, not copied
   const cells = r as unknown as Record<string, unknown>;
   return {
     streamId: r['cdc$stream_id'] as Buffer,
     time,
-    timeMicros: timeuuidToMicros(time),
+    timeMicros: bytes instanceof Uint8Array && bytes.length === 16 ? timeuuidBytesToMicros(bytes, time) : timeuuidToMicros(time),
     seq: Number(r['cdc$batch_seq_no']),
     op: Number(r['cdc$operation']),
     ttl: ttl === null || ttl === undefined ? null : Number(String(ttl)),

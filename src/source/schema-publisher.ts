@@ -11,7 +11,7 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RegistryHttp } from '../clients/registry.js';
 import type { AvroType } from '../schema/avro-codec.js';
-import { avroType, confluentEncoder } from '../schema/avro-codec.js';
+import { avroType, confluentEncoder, scratchEncoder } from '../schema/avro-codec.js';
 import { sourceSchemaRegistrationFailures } from '../metrics/source-metrics.js';
 import { cqlTypeToString } from '../schema/cql-type.js';
 import { envelopeSchema, keySchema, partitionKeySchema } from '../schema/cql-to-avro.js';
@@ -28,7 +28,7 @@ export interface TableCodec {
   partitionKeyType: AvroType;
   encodeKey(v: unknown): Buffer;
   encodeValue(v: unknown): Buffer;
-  /** Avro encoding of the partition-key prefix: the partitioning input (schemas/README.md). */
+  /** Avro encoding of the partition-key prefix: the partitioning input (schemas/README.md); good until the next call. */
   partitionKeyBytes(v: unknown): Buffer;
 }
 
@@ -61,7 +61,7 @@ export class SchemaPublisher {
       partitionKeyType,
       encodeKey: confluentEncoder(keyId, keyType),
       encodeValue: confluentEncoder(valueId, valueType),
-      partitionKeyBytes: (v) => partitionKeyType.toBuffer(v),
+      partitionKeyBytes: scratchEncoder(partitionKeyType),
     };
     this.codecs.set(cacheKey, codec);
     return codec;

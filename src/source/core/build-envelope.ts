@@ -45,7 +45,15 @@ export interface EnvelopeContext {
 interface Columns {
   pk: ColumnModel[];
   ck: ColumnModel[];
+  /** pk then ck: the Key record's columns. */
+  keys: ColumnModel[];
   values: ColumnModel[];
+  /** The Avro field name of each of `values`. */
+  valueFields: string[];
+  /** The Avro field name of every column, in table order (an empty value has them all null). */
+  allFields: string[];
+  /** keyspace.table */
+  table: string;
 }
 
 // Per table model (a new model after ALTER TABLE is a new object): built once, not per record.
@@ -55,10 +63,17 @@ function columnsOf(t: TableModel): Columns {
   let cols = columnsCache.get(t);
   if (!cols) {
     const byName = new Map(t.columns.map((c) => [c.name, c]));
+    const pk = t.partitionKey.map((n) => byName.get(n)!);
+    const ck = t.clusteringKey.map((n) => byName.get(n)!);
+    const values = t.columns.filter((c) => c.kind === 'regular' || c.kind === 'static');
     cols = {
-      pk: t.partitionKey.map((n) => byName.get(n)!),
-      ck: t.clusteringKey.map((n) => byName.get(n)!),
-      values: t.columns.filter((c) => c.kind === 'regular' || c.kind === 'static'),
+      pk,
+      ck,
+      keys: [...pk, ...ck],
+      values,
+      valueFields: values.map((c) => sanitizeAvroName(c.name)),
+      allFields: t.columns.map((c) => sanitizeAvroName(c.name)),
+      table: `${t.keyspace}.${t.table}`,
     };
     columnsCache.set(t, cols);
   }
@@ -72,14 +87,12 @@ function keyValues(cols: ColumnModel[], row: Obj): Obj {
 }
 
 function rowKeyString(cols: Columns, row: Obj): string {
-  return JSON.stringify([...cols.pk, ...cols.ck].map((c) => String(toAvroValue(c.type, row[c.name]) ?? '\u0000null')));
+  return JSON.stringify(cols.keys.map((c) => String(toAvroValue(c.type, row[c.name]) ?? '\u0000null')));
 }
 
-function emptyValue(t: TableModel): Obj {
-  const out: Obj = {};
-  for (const c of t.columns) out[sanitizeAvroName(c.name)] = null;
-  return out;
-}
+/** A change of one log row has nothing to match by key. */
+const noKey = (): string => '';
+const isImage = (r: CdcLogRow): boolean => r.op === OP.PRE_IMAGE || r.op === OP.POST_IMAGE;
 
 function isStaticRow(cols: Columns, row: Obj): boolean {
   return cols.ck.length > 0 && cols.ck.every((c) => row[c.name] === null || row[c.name] === undefined);
@@ -123,21 +136,54 @@ function sourceBlock(t: TableModel, ctx: EnvelopeContext, tsMicros: number, extr
   };
 }
 
-function record(t: TableModel, cols: Columns, op: EnvelopeOp, keyRow: Obj, before: Obj | null, after: Obj | null, src: Obj, ctx: EnvelopeContext, tsMicros: number): SourceRecord {
+function record(cols: Columns, op: EnvelopeOp, keyRow: Obj, before: Obj | null, after: Obj | null, src: Obj, ctx: EnvelopeContext, tsMicros: number): SourceRecord {
   return {
-    table: `${t.keyspace}.${t.table}`,
+    table: cols.table,
     op,
-    key: keyValues([...cols.pk, ...cols.ck], keyRow),
+    key: keyValues(cols.keys, keyRow),
     partitionKey: keyValues(cols.pk, keyRow),
     value: { before, after, op, ts_ms: ctx.nowMs, source: src, transaction: null },
     tsMicros,
   };
 }
 
-function valueWithKeys(t: TableModel, cols: Columns, row: Obj, keyCols: ColumnModel[]): Obj {
-  const v = emptyValue(t);
-  Object.assign(v, keyValues(keyCols, row));
+/** Every column null but the key columns `keyCols`, which hold the row's values. */
+function valueWithKeys(cols: Columns, row: Obj, keyCols: ColumnModel[]): Obj {
+  const v: Obj = {};
+  for (const f of cols.allFields) v[f] = null;
+  for (const c of keyCols) v[sanitizeAvroName(c.name)] = toAvroValue(c.type, row[c.name]);
   return v;
+}
+
+function preImageValue(cols: Columns, pre: Map<string, CdcLogRow>, k: string, keyCols: ColumnModel[], row: Obj): Obj | null {
+  const p = pre.get(k);
+  if (!p) return null;
+  const v = valueWithKeys(cols, row, keyCols);
+  for (let ci = 0; ci < cols.values.length; ci++) v[cols.valueFields[ci]!] = preImageCell(cols.values[ci]!, p.cells);
+  return v;
+}
+
+type Ttls = ReturnType<typeof mergedTtls>;
+
+/** A lone delta row's cells into `after`; one row has one TTL for all it wrote (what mergedTtls works out for it). */
+function loneRowCells(cols: Columns, r: CdcLogRow, after: Obj): Ttls {
+  for (let ci = 0; ci < cols.values.length; ci++) after[cols.valueFields[ci]!] = deltaCell(cols.values[ci]!, r.cells);
+  return { ttl: r.ttl, cellTtls: null };
+}
+
+/** Several delta rows of one key: each row's cells once, merged into `after`, and their TTLs. */
+function mergeRowCells(cols: Columns, group: readonly CdcLogRow[], after: Obj): Ttls {
+  const rowCells = group.map((row) => cols.values.map((c) => deltaCell(c, row.cells)));
+  for (let ci = 0; ci < cols.values.length; ci++) {
+    let cell: Cell | null = null;
+    for (const cells of rowCells) cell = mergeCells(cell, cells[ci]!);
+    after[cols.valueFields[ci]!] = cell;
+  }
+  return mergedTtls(
+    cols.values,
+    group.map((x, ri) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: rowCells[ri]! })),
+    (c) => sanitizeAvroName(c.name),
+  );
 }
 
 /** Builds every record of one change. Unknown negative/future op codes are skipped and reported. */
@@ -145,36 +191,42 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
   const cols = columnsOf(t);
   // Rows are matched by primary key; a change of one row (the usual insert or update without
   // images) has nothing to match, so its key is not worked out.
-  const keyOf = change.rows.length === 1 ? () => '' : (row: Obj) => rowKeyString(cols, row);
-  const pre = new Map<string, CdcLogRow>();
-  const post = new Map<string, CdcLogRow>();
-  const deltas: CdcLogRow[] = [];
-  for (const r of change.rows) {
-    if (r.op === OP.PRE_IMAGE) pre.set(keyOf(r.cells), r);
-    else if (r.op === OP.POST_IMAGE) post.set(keyOf(r.cells), r);
-    else deltas.push(r);
+  const rows = change.rows;
+  const keyOf = rows.length === 1 ? noKey : (row: Obj) => rowKeyString(cols, row);
+  // Image rows are rare: the maps (and a deltas array apart from the rows) only when there are any.
+  let pre: Map<string, CdcLogRow> | null = null;
+  let post: Map<string, CdcLogRow> | null = null;
+  let deltas: readonly CdcLogRow[] = rows;
+  if (rows.some(isImage)) {
+    pre = new Map();
+    post = new Map();
+    const d: CdcLogRow[] = [];
+    for (const r of rows) {
+      if (r.op === OP.PRE_IMAGE) pre.set(keyOf(r.cells), r);
+      else if (r.op === OP.POST_IMAGE) post.set(keyOf(r.cells), r);
+      else d.push(r);
+    }
+    deltas = d;
   }
   const streamHex = hex(change.streamId);
   const ts = change.timeMicros;
   const out: SourceRecord[] = [];
 
-  // Merge the upsert rows (op 1/2) by key: they are one statement's effect on that row.
-  const upserts = new Map<string, { first: CdcLogRow; rows: CdcLogRow[]; emitted: boolean }>();
-  for (const r of deltas) {
-    if (r.op !== OP.UPDATE && r.op !== OP.INSERT) continue;
-    const k = keyOf(r.cells);
-    const g = upserts.get(k);
-    if (g) g.rows.push(r);
-    else upserts.set(k, { first: r, rows: [r], emitted: false });
+  // Merge the upsert rows (op 1/2) by key: they are one statement's effect on that row. A lone
+  // delta row is its own group.
+  let upserts: Map<string, { rows: CdcLogRow[]; emitted: boolean }> | null = null;
+  if (deltas.length > 1) {
+    upserts = new Map();
+    for (const r of deltas) {
+      if (r.op !== OP.UPDATE && r.op !== OP.INSERT) continue;
+      const k = keyOf(r.cells);
+      const g = upserts.get(k);
+      if (g) g.rows.push(r);
+      else upserts.set(k, { rows: [r], emitted: false });
+    }
   }
 
-  const imageBefore = (k: string, keyCols: ColumnModel[], row: Obj): Obj | null => {
-    const p = pre.get(k);
-    if (!p) return null;
-    const v = valueWithKeys(t, cols, row, keyCols);
-    for (const c of cols.values) v[sanitizeAvroName(c.name)] = preImageCell(c, p.cells);
-    return v;
-  };
+  const imageBefore = (k: string, keyCols: ColumnModel[], row: Obj): Obj | null => (pre ? preImageValue(cols, pre, k, keyCols, row) : null);
 
   for (let i = 0; i < deltas.length; i++) {
     const r = deltas[i]!;
@@ -182,32 +234,25 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
       case OP.UPDATE:
       case OP.INSERT: {
         const k = keyOf(r.cells);
-        const g = upserts.get(k)!;
-        if (g.emitted) break;
-        g.emitted = true;
+        let group: readonly CdcLogRow[] = deltas;
+        if (upserts) {
+          const g = upserts.get(k)!;
+          if (g.emitted) break;
+          g.emitted = true;
+          group = g.rows;
+        }
         const isStatic = isStaticRow(cols, r.cells);
-        const keyCols = isStatic ? cols.pk : [...cols.pk, ...cols.ck];
-        const after = valueWithKeys(t, cols, r.cells, keyCols);
-        // each row's cells once: merged here, and their TTLs below
-        const rowCells = g.rows.map((row) => cols.values.map((c) => deltaCell(c, row.cells)));
-        cols.values.forEach((c, ci) => {
-          let cell: Cell | null = null;
-          for (const cells of rowCells) cell = mergeCells(cell, cells[ci]!);
-          after[sanitizeAvroName(c.name)] = cell;
-        });
-        const isInsert = g.rows.some((x) => x.op === OP.INSERT);
-        const postRow = post.get(k);
+        const keyCols = isStatic ? cols.pk : cols.keys;
+        const after = valueWithKeys(cols, r.cells, keyCols);
+        const ttls = group.length === 1 ? loneRowCells(cols, r, after) : mergeRowCells(cols, group, after);
+        const isInsert = group.some((x) => x.op === OP.INSERT);
+        const postRow = post?.get(k);
         if (postRow && isInsert) {
-          for (const c of cols.values) {
-            const f = sanitizeAvroName(c.name);
-            if (after[f] === null) after[f] = postImageCell(c, postRow.cells);
+          for (let ci = 0; ci < cols.values.length; ci++) {
+            const f = cols.valueFields[ci]!;
+            if (after[f] === null) after[f] = postImageCell(cols.values[ci]!, postRow.cells);
           }
         }
-        const ttls = mergedTtls(
-          cols.values,
-          g.rows.map((x, ri) => ({ ttl: x.ttl, isInsert: x.op === OP.INSERT, cells: rowCells[ri]! })),
-          (c) => sanitizeAvroName(c.name),
-        );
         const op: EnvelopeOp = isInsert && !isStatic ? 'c' : 'u';
         const src = sourceBlock(t, ctx, ts, {
           change_kind: isStatic ? 'static_row' : 'row',
@@ -215,18 +260,18 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
           ttl: ttls.ttl,
           cell_ttls: ttls.cellTtls,
           stream_id: streamHex,
-          seq: g.first.seq,
+          seq: group[0]!.seq,
         });
-        out.push(record(t, cols, op, r.cells, imageBefore(k, keyCols, r.cells), after, src, ctx, ts));
+        out.push(record(cols, op, r.cells, imageBefore(k, keyCols, r.cells), after, src, ctx, ts));
         break;
       }
       case OP.ROW_DELETE:
       case OP.SERVICE_ROW_DELETE: {
         const k = keyOf(r.cells);
-        const keyCols = [...cols.pk, ...cols.ck];
-        const before = imageBefore(k, keyCols, r.cells) ?? valueWithKeys(t, cols, r.cells, keyCols);
+        const keyCols = cols.keys;
+        const before = imageBefore(k, keyCols, r.cells) ?? valueWithKeys(cols, r.cells, keyCols);
         const src = sourceBlock(t, ctx, ts, { change_kind: 'row', cdc_operation: r.op, ttl: null, stream_id: streamHex, seq: r.seq });
-        out.push(record(t, cols, 'd', r.cells, before, null, src, ctx, ts));
+        out.push(record(cols, 'd', r.cells, before, null, src, ctx, ts));
         break;
       }
       case OP.PARTITION_DELETE:
@@ -234,11 +279,11 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
         // A table without clustering key: the connector emits this as a row delete; so do we,
         // with change_kind telling the truth.
         const k = keyOf(r.cells);
-        const before = imageBefore(k, cols.pk, r.cells) ?? valueWithKeys(t, cols, r.cells, cols.pk);
+        const before = imageBefore(k, cols.pk, r.cells) ?? valueWithKeys(cols, r.cells, cols.pk);
         const src = sourceBlock(t, ctx, ts, { change_kind: 'partition_delete', cdc_operation: r.op, ttl: null, stream_id: streamHex, seq: r.seq });
         const keyRow: Obj = { ...r.cells };
         for (const c of cols.ck) keyRow[c.name] = null;
-        out.push(record(t, cols, 'd', keyRow, before, null, src, ctx, ts));
+        out.push(record(cols, 'd', keyRow, before, null, src, ctx, ts));
         break;
       }
       case OP.RANGE_START_INCLUSIVE:
@@ -274,7 +319,7 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
         });
         const keyRow: Obj = { ...r.cells };
         for (const c of cols.ck) keyRow[c.name] = null;
-        out.push(record(t, cols, 'd', keyRow, valueWithKeys(t, cols, r.cells, cols.pk), null, src, ctx, ts));
+        out.push(record(cols, 'd', keyRow, valueWithKeys(cols, r.cells, cols.pk), null, src, ctx, ts));
         break;
       }
       default:
@@ -287,7 +332,7 @@ export function buildChangeRecords(t: TableModel, change: Change, ctx: EnvelopeC
 /** A snapshot row (`op = r`): every column, whole. */
 export function buildSnapshotRecord(t: TableModel, row: Obj, ctx: EnvelopeContext, tsMicros: number): SourceRecord {
   const cols = columnsOf(t);
-  const after = valueWithKeys(t, cols, row, [...cols.pk, ...cols.ck]);
+  const after = valueWithKeys(cols, row, cols.keys);
   for (const c of cols.values) {
     const raw = row[c.name];
     const f = sanitizeAvroName(c.name);
@@ -300,5 +345,5 @@ export function buildSnapshotRecord(t: TableModel, row: Obj, ctx: EnvelopeContex
     }
   }
   const src = sourceBlock(t, ctx, tsMicros, { change_kind: 'row', cdc_operation: null, ttl: null, stream_id: null, seq: null, snapshot: 'true' });
-  return record(t, cols, 'r', row, null, after, src, ctx, tsMicros);
+  return record(cols, 'r', row, null, after, src, ctx, tsMicros);
 }

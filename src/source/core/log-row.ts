@@ -46,6 +46,17 @@ function ticksToMicros(high: number, low: number): number {
   return q * 4294967296 + Math.floor((r * 4294967296 + low) / 10);
 }
 
+/**
+ * `timeuuidToMicros` from the 16 bytes (the driver's TimeUuid holds them): the same fields without
+ * parsing text. Before 1970, the text path (BigInt) as there.
+ */
+export function timeuuidBytesToMicros(b: Uint8Array, text: string): number {
+  const low = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+  const high = (((b[6]! & 0x0f) << 8) | b[7]!) * 0x10000 + ((b[4]! << 8) | b[5]!);
+  if (high >= GREGORIAN_HIGH) return ticksToMicros(high - GREGORIAN_HIGH, low - GREGORIAN_LOW);
+  return timeuuidToMicros(text);
+}
+
 /** µs since the epoch from a timeuuid's 60-bit timestamp (ScyllaDB cdc/log.cc: getDate() would lose µs). */
 export function timeuuidToMicros(uuid: string): number {
   // the canonical 8-4-4-4-12 form, after 1970: exact in doubles (ticks split in 32-bit halves)
@@ -64,7 +75,8 @@ export function timeuuidToMicros(uuid: string): number {
 }
 
 export function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  // a Buffer (what the driver hands out) needs no view of its own
+  return (b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('hex');
 }
 
 /** CDCPartitioner token of a stream: the first 8 bytes, big-endian signed (ScyllaDB cdc/cdc_partitioner.cc). */
