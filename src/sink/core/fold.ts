@@ -62,8 +62,8 @@ export function cellTsOf(row: FoldedRow, col: string): string {
 }
 
 /**
- * The row of a key's first change in a step. It takes the change's cells object as its own (the
- * change is not used after it is folded) and no per-cell times: every cell is at the row's time,
+ * The row of a key's first change in a step. It shares the change's cells object (copied by
+ * foldInto before anything is folded into it) and has no per-cell times: every cell is at the row's time,
  * which is what an absent `cellTs` means. Most keys appear once per batch, and these two objects
  * per row lived from the fold until the batch committed (docs/sink.md, "Memory").
  */
@@ -101,9 +101,11 @@ export function foldInto(acc: FoldedRow, c: RowChange): FoldOutcome {
   const cTs = big(c.tsUs);
   const tomb = rowTombstone(acc);
   if (tomb !== null && cTs <= big(tomb)) return 'stale';
-  // Cells without a time of their own are at the row's time, which this change may move: give
-  // them theirs first.
+  // A row made by newRow shares its first change's cells and has no cell times. Before a second
+  // change folds in, it takes its own copy of the cells (the caller's change stays as it was) and
+  // gives each cell the row's time, which this change may move.
   if (!acc.cellTs) {
+    acc.cells = { ...acc.cells };
     acc.cellTs = {};
     for (const col in acc.cells) acc.cellTs[col] = acc.tsUs;
   }

@@ -155,3 +155,22 @@ describe('per-cell fold rules (ScyllaDB: last write wins per cell)', () => {
     expect(newer.steps).toHaveLength(2);
   });
 });
+
+describe('the fold and its input', () => {
+  it('leaves the changes it folds as they were, though a row shares its first change’s cells', () => {
+    const input = [
+      change('upsert', ['a'], 10, { x: set('1'), y: set('2') }, 'c'),
+      change('upsert', ['a'], 12, { x: set('3') }),
+      change('delete', ['a'], 11),
+      change('upsert', ['b'], 10, { x: set('4') }),
+    ];
+    const before = structuredClone(input);
+    const [s] = foldChanges(input).steps;
+    expect(input).toStrictEqual(before);
+    if (s?.type !== 'rows') throw new Error('expected one rows step');
+    const a = s.rows.find((r) => r.key[0] === 'a')!;
+    expect(a.cells).toEqual({ x: set('3') });
+    expect(a.cellTs).toEqual({ x: '12' });
+    expect(a.delTsUs).toBe('11');
+  });
+});
