@@ -65,20 +65,27 @@ export function avroType(schema: AvroSchema): avro.Type {
 }
 
 /**
+ * Encodes `v` at `at` into the encoder's scratch buffer and returns where it ends; a value that
+ * does not fit (avsc returns minus the bytes missing) gets a larger buffer, kept for the next call.
+ */
+function encodeGrowing(type: avro.Type, v: unknown, scratch: { buf: Buffer }, at: number): number {
+  const end = type.encode(v, scratch.buf, at);
+  if (end >= 0) return end;
+  scratch.buf = Buffer.allocUnsafe(Math.max(scratch.buf.length * 2, scratch.buf.length - end));
+  return type.encode(v, scratch.buf, at);
+}
+
+/**
  * `frameConfluent(schemaId, type.toBuffer(v))` in one allocation: the body is written after the
  * header into a scratch buffer kept by the encoder (grown when a value does not fit), then copied
  * out once. Saves a buffer and a copy per record, which the source makes for every change.
  */
 export function confluentEncoder(schemaId: number, type: avro.Type): (v: unknown) => Buffer {
-  let scratch = Buffer.allocUnsafe(4096);
+  const scratch = { buf: Buffer.allocUnsafe(4096) };
   return (v) => {
-    let end = type.encode(v, scratch, 5);
-    if (end < 0) {
-      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
-      end = type.encode(v, scratch, 5);
-    }
+    const end = encodeGrowing(type, v, scratch, 5);
     const out = Buffer.allocUnsafe(end);
-    scratch.copy(out, 0, 0, end);
+    scratch.buf.copy(out, 0, 0, end);
     out[0] = 0;
     out.writeInt32BE(schemaId, 1);
     return out;
@@ -90,15 +97,8 @@ export function confluentEncoder(schemaId: number, type: avro.Type): (v: unknown
  * result is only good until the next call (the source hashes partition keys at once with it).
  */
 export function scratchEncoder(type: avro.Type): (v: unknown) => Buffer {
-  let scratch = Buffer.allocUnsafe(256);
-  return (v) => {
-    let end = type.encode(v, scratch, 0);
-    if (end < 0) {
-      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
-      end = type.encode(v, scratch, 0);
-    }
-    return scratch.subarray(0, end);
-  };
+  const scratch = { buf: Buffer.allocUnsafe(256) };
+  return (v) => scratch.buf.subarray(0, encodeGrowing(type, v, scratch, 0));
 }
 
 export function frameConfluent(schemaId: number, body: Buffer): Buffer {
