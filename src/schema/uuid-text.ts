@@ -19,8 +19,14 @@ export function uuidBytesText(b: Uint8Array): string {
   return scratch.toString('latin1', 0, 36);
 }
 
-/** Text of a driver Uuid/TimeUuid (recognised by its 16-byte `buffer`), else `String(v)`. */
-export function uuidText(v: unknown): string {
+/** The 16 bytes of a driver Uuid/TimeUuid (recognised by its 16-byte `buffer`), else undefined. */
+export function uuidBytes(v: unknown): Uint8Array | undefined {
   const b = (v as { buffer?: unknown } | null)?.buffer;
-  return b instanceof Uint8Array && b.length === 16 ? uuidBytesText(b) : String(v);
+  return b instanceof Uint8Array && b.length === 16 ? b : undefined;
+}
+
+/** Text of a driver Uuid/TimeUuid, else `String(v)`. */
+export function uuidText(v: unknown): string {
+  const b = uuidBytes(v);
+  return b ? uuidBytesText(b) : String(v);
 }

@@ -9,7 +9,7 @@ import type { TableModel } from '../schema/table-model.js';
 import { logTableName } from '../schema/table-model.js';
 import type { CdcLogRow } from './core/log-row.js';
 import { timeuuidBytesToMicros, timeuuidToMicros } from './core/log-row.js';
-import { uuidText } from '../schema/uuid-text.js';
+import { uuidBytes, uuidText } from '../schema/uuid-text.js';
 import { InflightBytes } from './inflight-bytes.js';
 import { responseBytesOf } from './response-bytes.js';
 import { LOG_PROFILE } from './scylla-session.js';
@@ -31,7 +31,7 @@ function streamPredicate(n: number): string {
 
 export function toLogRow(r: cassandra.types.Row): CdcLogRow {
   const t = r['cdc$time'] as unknown;
-  const bytes = (t as { buffer?: unknown } | null)?.buffer;
+  const bytes = uuidBytes(t);
   const time = uuidText(t);
   const ttl = r['cdc$ttl'];
   // the driver's Row holds the columns as its own properties: used as is, not copied
@@ -39,7 +39,7 @@ export function toLogRow(r: cassandra.types.Row): CdcLogRow {
   return {
     streamId: r['cdc$stream_id'] as Buffer,
     time,
-    timeMicros: bytes instanceof Uint8Array && bytes.length === 16 ? timeuuidBytesToMicros(bytes, time) : timeuuidToMicros(time),
+    timeMicros: bytes ? timeuuidBytesToMicros(bytes, time) : timeuuidToMicros(time),
     seq: Number(r['cdc$batch_seq_no']),
     op: Number(r['cdc$operation']),
     ttl: ttl === null || ttl === undefined ? null : Number(String(ttl)),
